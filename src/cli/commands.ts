@@ -1,0 +1,194 @@
+/** The CLI subcommands. Human output is a table; `--json` output is stable for scripts. */
+import { compileFilter, compileSort } from '../core/index/query';
+import type { RunRow, Store } from '../core/index/store';
+import type { Args } from './args';
+import { UsageError, value } from './args';
+import { formatDuration, formatNumber, formatTable, formatTime } from './table';
+import { openWorkspace } from './workspace';
+
+const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+const json = (v: unknown) => out(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x), 2));
+
+export function runIndex(rest: string[], args: Args, problemsOnly = false): number {
+  const { workspace, store, summary } = openWorkspace(rest[0], args);
+  try {
+    const counts = store.counts();
+    const problems = store.diagnostics().filter((d) => d.severity !== 'info' || problemsOnly);
+    if (args.flags.json) {
+      json(problemsOnly ? problems : { workspace, index: store.file, summary, counts, problems: problems.length });
+      return 0;
+    }
+    if (!problemsOnly && summary) {
+      out(`Indexed ${workspace}`);
+      out(`  index: ${store.file}`);
+      out(`  ${summary.units} units from ${summary.sources} sources; ${summary.read} read (${summary.appended} appended), ${summary.removed} removed, ${summary.points} points in ${summary.ms.toFixed(0)} ms`);
+      out(`  ${counts.runs} runs in ${counts.experiments} experiments, ${counts.series} metric series, ${counts.points} points`);
+      out(`  by format: ${Object.entries(counts.byFormat).map(([f, n]) => `${f} ${n}`).join(', ')}`);
+      out(`  problems: ${problems.length}${problems.length ? ' (runlens problems to list them)' : ''}`);
+    } else {
+      for (const d of problems) out(`${d.file}${d.line ? `:${d.line}` : ''}${d.offset !== undefined ? ` @${d.offset}` : ''}: ${d.severity}: ${d.message}`);
+      if (problems.length === 0) out('no problems');
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export function runRuns(rest: string[], args: Args): number {
+  const { store } = openWorkspace(rest[0], args);
+  try {
+    const where = compileFilter(value(args, 'query') ?? '');
+    const order = compileSort(value(args, 'sort'));
+    const limit = args.flags.all ? -1 : Number(value(args, 'limit') ?? 50);
+    const offset = Number(value(args, 'offset') ?? 0);
+    const rows = store.queryRuns(where, order, limit, offset);
+    const total = store.countRuns(where);
+    if (args.flags.json) {
+      json({ total, offset, runs: rows.map((r) => runJson(store, r, false)) });
+      return 0;
+    }
+    const metricKey = sortMetric(value(args, 'sort'));
+    const headers = ['ID', 'NAME', 'EXPERIMENT', 'FORMAT', 'STATUS', 'START', 'DURATION', metricKey ? metricKey.toUpperCase() : 'METRICS'];
+    const table = rows.map((r) => {
+      const series = store.seriesSummaries(r.rid);
+      const metricCell = metricKey ? formatNumber(series.find((s) => s.key === metricKey)?.last) : String(series.length);
+      return [r.id.slice(0, 10), r.name, r.experimentName, r.format, r.status + (r.lifecycle === 'deleted' ? ' (deleted)' : ''), formatTime(r.startTime), formatDuration(r.endTime !== null && r.startTime !== null ? r.endTime - r.startTime : null), metricCell];
+    });
+    out(formatTable(headers, table));
+    out(`${rows.length} of ${total} runs${total > rows.length + offset ? ` (--limit / --offset / --all for more)` : ''}`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+function sortMetric(sort: string | undefined): string | undefined {
+  const m = /^\s*metrics?\.(\S+)/.exec(sort ?? '');
+  return m ? m[1] : undefined;
+}
+
+function resolveOne(store: Store, ref: string): RunRow {
+  const rows = store.resolveRun(ref);
+  if (rows.length === 0) throw new UsageError(`no run matches '${ref}'`);
+  if (rows.length > 1) throw new UsageError(`'${ref}' matches ${rows.length} runs: ${rows.slice(0, 5).map((r) => `${r.id.slice(0, 10)} (${r.name})`).join(', ')}…; give more of the id`);
+  return rows[0];
+}
+
+function runJson(store: Store, r: RunRow, full: boolean) {
+  const base = {
+    id: r.id,
+    nativeId: r.nativeId,
+    name: r.name,
+    experiment: r.experimentName,
+    experimentId: r.experimentId,
+    format: r.format,
+    status: r.status,
+    lifecycle: r.lifecycle,
+    startTime: r.startTime,
+    endTime: r.endTime,
+    user: r.user,
+    sourceScript: r.sourceScript,
+    gitCommit: r.gitCommit,
+    parentRunId: r.parentRunId,
+    path: r.path,
+    params: store.params(r.rid),
+    metrics: Object.fromEntries(store.seriesSummaries(r.rid).map((s) => [s.key, s.last])),
+  };
+  if (!full) return base;
+  return { ...base, tags: store.tags(r.rid), series: store.seriesSummaries(r.rid), artifacts: store.artifacts(r.rid) };
+}
+
+export function runShow(rest: string[], args: Args): number {
+  if (rest.length !== 1) throw new UsageError('usage: runlens show <run>');
+  const { store } = openWorkspace(undefined, args);
+  try {
+    const r = resolveOne(store, rest[0]);
+    if (args.flags.json) {
+      json(runJson(store, r, true));
+      return 0;
+    }
+    out(`${r.name}  (${r.id})`);
+    const attrs: [string, string | null][] = [
+      ['experiment', r.experimentName],
+      ['format', r.format],
+      ['native id', r.nativeId],
+      ['status', r.status + (r.lifecycle === 'deleted' ? ' (deleted)' : '')],
+      ['start', formatTime(r.startTime)],
+      ['end', formatTime(r.endTime)],
+      ['duration', formatDuration(r.endTime !== null && r.startTime !== null ? r.endTime - r.startTime : null)],
+      ['user', r.user],
+      ['script', r.sourceScript],
+      ['git commit', r.gitCommit],
+      ['parent', r.parentRunId],
+      ['path', r.path],
+    ];
+    for (const [k, v] of attrs) if (v) out(`  ${k.padEnd(11)} ${v}`);
+    const params = store.params(r.rid);
+    if (Object.keys(params).length) out('\nParams\n' + formatTable(['KEY', 'VALUE'], Object.entries(params), 80));
+    const series = store.seriesSummaries(r.rid);
+    if (series.length) out('\nMetrics\n' + formatTable(['KEY', 'LAST', 'STEP', 'MIN', 'MAX', 'POINTS'], series.map((s) => [s.key, formatNumber(s.last), formatNumber(s.lastStep), formatNumber(s.min), formatNumber(s.max), String(s.count)])));
+    const tags = Object.entries(store.tags(r.rid)).filter(([k]) => !k.startsWith('mlflow.log-model') );
+    if (tags.length) out('\nTags\n' + formatTable(['KEY', 'VALUE'], tags, 80));
+    const artifacts = store.artifacts(r.rid);
+    if (artifacts.length) out('\nArtifacts\n' + formatTable(['PATH', 'SIZE', 'KIND'], artifacts.slice(0, 50).map((a) => [a.path, String(a.size), a.kind]), 80));
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export function runCompare(rest: string[], args: Args): number {
+  if (rest.length < 2) throw new UsageError('usage: runlens compare <run> <run> [<run>...]');
+  const { store } = openWorkspace(undefined, args);
+  try {
+    const runs = rest.map((ref) => resolveOne(store, ref));
+    const params = runs.map((r) => store.params(r.rid));
+    const metrics = runs.map((r) => new Map(store.seriesSummaries(r.rid).map((s) => [s.key, s])));
+    const paramKeys = [...new Set(params.flatMap((p) => Object.keys(p)))].sort();
+    const metricKeys = [...new Set(metrics.flatMap((m) => [...m.keys()]))].sort();
+    const differs = (vals: (string | undefined)[]) => new Set(vals).size > 1;
+    if (args.flags.json) {
+      json({
+        runs: runs.map((r) => ({ id: r.id, name: r.name, format: r.format, experiment: r.experimentName })),
+        params: Object.fromEntries(paramKeys.map((k) => [k, { values: params.map((p) => p[k] ?? null), differs: differs(params.map((p) => p[k])) }])),
+        metrics: Object.fromEntries(metricKeys.map((k) => [k, metrics.map((m) => { const s = m.get(k); return s ? { last: s.last, min: s.min, max: s.max, count: s.count } : null; })])),
+      });
+      return 0;
+    }
+    const head = ['', ...runs.map((r) => `${r.name} [${r.format}]`)];
+    out(formatTable(head, [['id', ...runs.map((r) => r.id.slice(0, 10))], ['experiment', ...runs.map((r) => r.experimentName)], ['status', ...runs.map((r) => r.status)]]));
+    if (paramKeys.length) {
+      out('\nParams (* differs)');
+      out(formatTable(['KEY', ...runs.map((r) => r.name)], paramKeys.map((k) => [`${differs(params.map((p) => p[k])) ? '* ' : '  '}${k}`, ...params.map((p) => p[k] ?? '—')])));
+    }
+    if (metricKeys.length) {
+      out('\nMetrics (last value)');
+      out(formatTable(['KEY', ...runs.map((r) => r.name)], metricKeys.map((k) => [k, ...metrics.map((m) => (m.has(k) ? formatNumber(m.get(k)!.last) : '—'))])));
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+export function runMetrics(rest: string[], args: Args): number {
+  if (rest.length !== 2) throw new UsageError('usage: runlens metrics <run> <key>');
+  const { store } = openWorkspace(undefined, args);
+  try {
+    const r = resolveOne(store, rest[0]);
+    const points = store.seriesPoints(r.rid, rest[1]);
+    if (points.length === 0) {
+      const keys = store.seriesSummaries(r.rid).map((s) => s.key);
+      throw new UsageError(`run ${r.name} has no metric '${rest[1]}'${keys.length ? ` (it has: ${keys.join(', ')})` : ''}`);
+    }
+    if (args.flags.json) {
+      json({ run: r.id, key: rest[1], points });
+      return 0;
+    }
+    out(formatTable(['STEP', 'TIME', 'VALUE'], points.map((p) => [formatNumber(p.step), formatTime(p.time), formatNumber(p.value)])));
+    return 0;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * `runlens` — the headless main job: index a workspace of experiment files and query it.
+ *
+ *   runlens index [dir]                       index (incrementally) and print a summary
+ *   runlens runs [dir] [--query Q] [--sort K] [--limit N] [--json]
+ *   runlens show <run> [--json]
+ *   runlens compare <run> <run>... [--json]
+ *   runlens metrics <run> <key> [--json]
+ *
+ * With no directory the demo workspace shipped with Runlens is used. The index is a cache kept outside the
+ * workspace (`--index FILE`, `RUNLENS_INDEX`, or ~/.cache/runlens/).
+ */
+import { UsageError, parseArgs } from './args';
+import { runCompare, runIndex, runMetrics, runRuns, runShow } from './commands';
+import { QueryError } from '../core/index/query';
+import { NativeModuleError } from '../core/index/sqlite';
+
+const USAGE = `usage: runlens <command> [options]
+
+commands:
+  index [dir]                 index a workspace (default: the bundled demo workspace)
+  runs [dir]                  list runs   --query Q  --sort "KEY [asc|desc]"  --limit N  --offset N  --all  --json
+  show <run>                  one run: attributes, params, tags, metrics, artifacts   --json
+  compare <run> <run>...      params and metrics side by side   --json
+  metrics <run> <key>         every point of one metric series   --json
+  problems [dir]              diagnostics found while indexing   --json
+
+options:
+  --dir DIR        workspace to index for show/compare/metrics (default: demo workspace)
+  --index FILE     index database (default: ~/.cache/runlens/<workspace hash>.sqlite)
+  --source FORMAT=PATH  add a folder with a forced format (mlflow, mlflow-db, tensorboard); repeatable
+  --exclude GLOB   skip matching paths; repeatable
+  --no-index       query the existing index without re-indexing
+  -h, --help       this help
+
+query syntax: params.lr < 0.01 and metrics.val_acc > 0.9 and tags.model = "resnet" and status = "FINISHED"
+`;
+
+export function main(argv: string[]): number {
+  const args = parseArgs(argv);
+  if (args.flags.help || args.positional.length === 0) {
+    process.stdout.write(USAGE);
+    return args.flags.help ? 0 : 2;
+  }
+  const [command, ...rest] = args.positional;
+  try {
+    switch (command) {
+      case 'index':
+        return runIndex(rest, args);
+      case 'runs':
+        return runRuns(rest, args);
+      case 'show':
+        return runShow(rest, args);
+      case 'compare':
+        return runCompare(rest, args);
+      case 'metrics':
+        return runMetrics(rest, args);
+      case 'problems':
+        return runIndex(rest, args, true);
+      default:
+        process.stderr.write(`runlens: unknown command '${command}'\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof QueryError) {
+      process.stderr.write(`runlens: bad query: ${err.message} (column ${err.column + 1})\n  ${err.pointer.split('\n').join('\n  ')}\n`);
+      return 2;
+    }
+    if (err instanceof NativeModuleError) {
+      process.stderr.write(`runlens: ${err.message}\n`);
+      return 3;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`runlens: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

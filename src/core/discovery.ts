@@ -1,0 +1,134 @@
+/**
+ * Finds experiment data in a workspace: MLflow stores (`mlruns/`), MLflow databases, and TensorBoard log
+ * directories. Never follows a symlink twice (loops), skips dependency and VCS folders, and reads nothing
+ * but directory listings and, for `*.db` files, the SQLite header.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Diagnostic, Format } from './model';
+import { EVENT_FILE_RE } from './formats/tensorboard';
+import { isMlflowDatabase } from './formats/mlflowdb';
+
+export interface DiscoveredSource {
+  format: Format;
+  /** mlflow: the store root; mlflow-db: the database file; tensorboard: a run directory. */
+  path: string;
+  /** The workspace root it was found under (for display names). */
+  root: string;
+}
+
+export interface DiscoveryOptions {
+  /** Glob patterns (relative to the root, `**` and `*` supported) of folders and files to skip. */
+  exclude?: string[];
+  maxDepth?: number;
+  cancelled?: () => boolean;
+}
+
+export interface DiscoveryResult {
+  sources: DiscoveredSource[];
+  diagnostics: Diagnostic[];
+}
+
+const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', 'site-packages', '.tox', '.mypy_cache', '.pytest_cache', '.ipynb_checkpoints', '.dvc']);
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+export function discoverSources(roots: string[], options: DiscoveryOptions = {}): DiscoveryResult {
+  const sources: DiscoveredSource[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const maxDepth = options.maxDepth ?? 24;
+  const visited = new Set<string>();
+  for (const rootIn of roots) {
+    const root = path.resolve(rootIn);
+    const excludes = (options.exclude ?? []).map(globToRegExp);
+    const excluded = (full: string) => {
+      if (excludes.length === 0) return false;
+      const rel = path.relative(root, full).split(path.sep).join('/');
+      return excludes.some((re) => re.test(rel));
+    };
+    const visit = (dir: string, depth: number): void => {
+      if (options.cancelled?.()) return;
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(dir);
+      } catch (err) {
+        diagnostics.push({ file: dir, severity: 'warning', message: `cannot read folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+        return;
+      }
+      const id = `${st.dev}:${st.ino}`;
+      if (visited.has(id)) return;
+      visited.add(id);
+      if (depth > maxDepth) {
+        diagnostics.push({ file: dir, severity: 'info', message: `deeper than ${maxDepth} folders; not searched` });
+        return;
+      }
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch (err) {
+        diagnostics.push({ file: dir, severity: 'warning', message: `cannot list folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` });
+        return;
+      }
+      let hasEvents = false;
+      const subdirs: string[] = [];
+      for (const e of entries) {
+        const full = path.join(dir, e.name);
+        if (excluded(full)) continue;
+        let isDir = e.isDirectory();
+        let isFile = e.isFile();
+        if (e.isSymbolicLink()) {
+          try {
+            const t = fs.statSync(full);
+            isDir = t.isDirectory();
+            isFile = t.isFile();
+          } catch {
+            diagnostics.push({ file: full, severity: 'warning', message: 'broken symbolic link' });
+            continue;
+          }
+        }
+        if (isDir) {
+          if (SKIP_DIRS.has(e.name)) continue;
+          if (e.name === 'mlruns') sources.push({ format: 'mlflow', path: full, root });
+          else subdirs.push(full);
+        } else if (isFile) {
+          if (EVENT_FILE_RE.test(e.name)) hasEvents = true;
+          else if (/\.(db|sqlite|sqlite3)$/i.test(e.name) && hasSqliteMagic(full) && isMlflowDatabase(full)) {
+            sources.push({ format: 'mlflow-db', path: full, root });
+          }
+        }
+      }
+      if (hasEvents) sources.push({ format: 'tensorboard', path: dir, root });
+      for (const sub of subdirs.sort()) visit(sub, depth + 1);
+    };
+    visit(root, 0);
+  }
+  return { sources, diagnostics };
+}
+
+function hasSqliteMagic(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const buf = Buffer.alloc(16);
+    return fs.readSync(fd, buf, 0, 16, 0) === 16 && buf.equals(SQLITE_MAGIC);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/** `**` matches any number of path segments, `*` any characters within one segment. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*' && glob[i + 1] === '*') {
+      re += '.*';
+      i++;
+      if (glob[i + 1] === '/') i++;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}(/.*)?$`);
+}

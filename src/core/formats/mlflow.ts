@@ -1,0 +1,308 @@
+/**
+ * MLflow file store (`mlruns/`): experiments (`<id>/meta.yaml`), runs (`<exp>/<run>/meta.yaml`, `params/`,
+ * `tags/`, `metrics/` lines of `timestamp value [step]`), `.trash` (deleted experiments and runs), artifacts,
+ * and the MLflow 3 `models/` layout (logged models with their params and metrics).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { artifactKind } from '../model';
+import type { Artifact, Diagnostic, Lifecycle, MetricPoint, Run, RunStatus } from '../model';
+import { isPyNumber, parsePyNumber, readLines } from './lines';
+import { parseYaml } from './yaml';
+
+export const MLFLOW_STATUS: Record<string, RunStatus> = {
+  '1': 'RUNNING',
+  '2': 'SCHEDULED',
+  '3': 'FINISHED',
+  '4': 'FAILED',
+  '5': 'KILLED',
+  RUNNING: 'RUNNING',
+  SCHEDULED: 'SCHEDULED',
+  FINISHED: 'FINISHED',
+  FAILED: 'FAILED',
+  KILLED: 'KILLED',
+};
+
+/** Listing caps keep a pathological artifact folder from stalling the index. */
+const MAX_ARTIFACTS = 5000;
+const MAX_DEPTH = 12;
+
+export interface MlflowExperimentDir {
+  nativeId: string;
+  dir: string;
+  name: string;
+  lifecycle: Lifecycle;
+  createdAt?: number;
+  inTrash: boolean;
+  diagnostics: Diagnostic[];
+}
+
+export interface MlflowRunDir {
+  experiment: MlflowExperimentDir;
+  runId: string;
+  dir: string;
+}
+
+export interface MlflowLoggedModel {
+  modelId: string;
+  name: string;
+  experimentId: string;
+  sourceRunId?: string;
+  createdAt?: number;
+  status?: string;
+  params: Record<string, string>;
+  metrics: Record<string, number>;
+  dir: string;
+}
+
+const RUN_DIR_RE = /^[0-9a-f]{32}$/i;
+
+/** Lists experiments (live and trashed) of a store; reads only each experiment's meta.yaml. */
+export function listMlflowExperiments(storeRoot: string): MlflowExperimentDir[] {
+  const out: MlflowExperimentDir[] = [];
+  const scan = (dir: string, inTrash: boolean): void => {
+    for (const entry of safeReaddir(dir)) {
+      if (!entry.isDirectory()) continue;
+      if (entry.name === '.trash') {
+        if (!inTrash) scan(path.join(dir, entry.name), true);
+        continue;
+      }
+      if (entry.name.startsWith('.') || entry.name === 'models') continue;
+      const expDir = path.join(dir, entry.name);
+      const metaFile = path.join(expDir, 'meta.yaml');
+      if (!fs.existsSync(metaFile)) continue;
+      const diagnostics: Diagnostic[] = [];
+      const meta = readMeta(metaFile, diagnostics);
+      out.push({
+        nativeId: str(meta.experiment_id) ?? entry.name,
+        dir: expDir,
+        name: str(meta.name) ?? entry.name,
+        lifecycle: inTrash || meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+        createdAt: num(meta.creation_time),
+        inTrash,
+        diagnostics,
+      });
+    }
+  };
+  scan(storeRoot, false);
+  return out;
+}
+
+/** Run folders of an experiment. A folder without meta.yaml is still a run (reported, not dropped). */
+export function listMlflowRunDirs(exp: MlflowExperimentDir): MlflowRunDir[] {
+  const out: MlflowRunDir[] = [];
+  for (const entry of safeReaddir(exp.dir)) {
+    if (entry.isDirectory() && RUN_DIR_RE.test(entry.name)) out.push({ experiment: exp, runId: entry.name, dir: path.join(exp.dir, entry.name) });
+  }
+  return out;
+}
+
+export interface MlflowRunHeader {
+  run: Omit<Run, 'id' | 'experimentId'>;
+  diagnostics: Diagnostic[];
+}
+
+/** Reads a run's meta, params, tags and artifact listing (everything except metric points). */
+export function readMlflowRunHeader(rd: MlflowRunDir): MlflowRunHeader {
+  const diagnostics: Diagnostic[] = [];
+  const metaFile = path.join(rd.dir, 'meta.yaml');
+  let meta: Record<string, unknown> = {};
+  if (fs.existsSync(metaFile)) meta = readMeta(metaFile, diagnostics);
+  else diagnostics.push({ file: metaFile, severity: 'warning', message: 'run folder has no meta.yaml; showing what its files hold' });
+  const params = readKeyFiles(path.join(rd.dir, 'params'), diagnostics);
+  const tags = readKeyFiles(path.join(rd.dir, 'tags'), diagnostics);
+  const statusText = str(meta.status);
+  const status = statusText === undefined ? 'UNKNOWN' : MLFLOW_STATUS[statusText] ?? 'UNKNOWN';
+  if (statusText !== undefined && !MLFLOW_STATUS[statusText]) {
+    diagnostics.push({ file: metaFile, severity: 'warning', message: `unknown run status ${JSON.stringify(statusText)}` });
+  }
+  const artifactRoot = path.join(rd.dir, 'artifacts');
+  const artifacts = listArtifacts(artifactRoot, diagnostics);
+  const runId = str(meta.run_id) ?? str(meta.run_uuid) ?? rd.runId;
+  const lifecycle: Lifecycle = rd.experiment.lifecycle === 'deleted' || meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active';
+  return {
+    run: {
+      format: 'mlflow',
+      nativeId: runId,
+      name: tags['mlflow.runName'] || str(meta.run_name) || str(meta.name) || runId.slice(0, 8),
+      status,
+      lifecycle,
+      startTime: num(meta.start_time),
+      endTime: num(meta.end_time),
+      user: tags['mlflow.user'] || str(meta.user_id) || undefined,
+      sourceScript: tags['mlflow.source.name'] || str(meta.source_name) || undefined,
+      gitCommit: tags['mlflow.source.git.commit'] || str(meta.source_version) || undefined,
+      parentRunId: tags['mlflow.parentRunId'] || undefined,
+      path: rd.dir,
+      params,
+      tags,
+      artifacts,
+    },
+    diagnostics,
+  };
+}
+
+/** Metric files of a run: key (may contain '/') → absolute file path. */
+export function listMlflowMetricFiles(runDir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const root = path.join(runDir, 'metrics');
+  walkFiles(root, MAX_DEPTH, (file, rel) => out.set(rel, file));
+  return out;
+}
+
+export interface MetricFileRead {
+  points: MetricPoint[];
+  endOffset: number;
+  nextLine: number;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Parses metric lines `timestamp value [step [extra…]]` from `offset`. Malformed lines are skipped with a
+ * diagnostic naming the line; an unterminated last line is left for the next read.
+ */
+export function readMlflowMetricFile(file: string, offset = 0, firstLine = 1): MetricFileRead {
+  const points: MetricPoint[] = [];
+  const diagnostics: Diagnostic[] = [];
+  let result;
+  try {
+    result = readLines(file, offset, firstLine, (line, lineNo) => {
+      if (line.length === 0) return;
+      const fields = line.split(' ');
+      if (fields.length < 2 || !isPyNumber(fields[0]) || !isPyNumber(fields[1]) || (fields.length > 2 && !isPyNumber(fields[2]))) {
+        if (diagnostics.length < 100) {
+          diagnostics.push({ file, line: lineNo, severity: 'error', message: `malformed metric line ${JSON.stringify(line.slice(0, 80))}: expected "timestamp value step"` });
+        }
+        return;
+      }
+      points.push({ time: parsePyNumber(fields[0]), value: parsePyNumber(fields[1]), step: fields.length > 2 ? parsePyNumber(fields[2]) : 0 });
+    });
+  } catch (err) {
+    diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
+    return { points, endOffset: offset, nextLine: firstLine, diagnostics };
+  }
+  if (result.pendingBytes > 0) {
+    diagnostics.push({ file, line: result.nextLine, severity: 'info', message: 'last line has no newline yet (still being written?); it is read once complete' });
+  }
+  return { points, endOffset: result.endOffset, nextLine: result.nextLine, diagnostics };
+}
+
+/** MLflow 3 logged models: `<exp>/models/m-<id>/` with meta.yaml, params/, metrics/. */
+export function listMlflowLoggedModels(exp: MlflowExperimentDir, diagnostics: Diagnostic[]): MlflowLoggedModel[] {
+  const out: MlflowLoggedModel[] = [];
+  const root = path.join(exp.dir, 'models');
+  for (const entry of safeReaddir(root)) {
+    if (!entry.isDirectory()) continue;
+    const dir = path.join(root, entry.name);
+    const metaFile = path.join(dir, 'meta.yaml');
+    const meta = fs.existsSync(metaFile) ? readMeta(metaFile, diagnostics) : {};
+    const metrics: Record<string, number> = {};
+    for (const [key, file] of listMlflowMetricFiles(dir)) {
+      const read = readMlflowMetricFile(file);
+      diagnostics.push(...read.diagnostics.filter((d) => d.severity !== 'info'));
+      if (read.points.length > 0) metrics[key] = read.points[read.points.length - 1].value;
+    }
+    out.push({
+      modelId: str(meta.model_id) ?? entry.name,
+      name: str(meta.name) ?? entry.name,
+      experimentId: exp.nativeId,
+      sourceRunId: str(meta.source_run_id),
+      createdAt: num(meta.creation_timestamp),
+      status: str(meta.status),
+      params: readKeyFiles(path.join(dir, 'params'), diagnostics),
+      metrics,
+      dir,
+    });
+  }
+  return out;
+}
+
+function readMeta(file: string, diagnostics: Diagnostic[]): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
+    return {};
+  }
+  const parsed = parseYaml(text, file);
+  diagnostics.push(...parsed.diagnostics);
+  if (parsed.value === undefined || parsed.value === null) {
+    if (parsed.diagnostics.length === 0) diagnostics.push({ file, severity: 'warning', message: 'meta.yaml is empty' });
+    return {};
+  }
+  if (typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
+    diagnostics.push({ file, line: 1, severity: 'error', message: 'meta.yaml is not a mapping' });
+    return {};
+  }
+  return parsed.value as Record<string, unknown>;
+}
+
+/** `params/` and `tags/`: one file per key, the file's whole content is the value; keys may nest in folders. */
+function readKeyFiles(root: string, diagnostics: Diagnostic[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  walkFiles(root, MAX_DEPTH, (file, rel) => {
+    try {
+      out[rel] = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
+    }
+  });
+  return out;
+}
+
+function listArtifacts(root: string, diagnostics: Diagnostic[]): Artifact[] {
+  const out: Artifact[] = [];
+  let truncated = false;
+  walkFiles(root, MAX_DEPTH, (file, rel, size) => {
+    if (out.length >= MAX_ARTIFACTS) {
+      truncated = true;
+      return;
+    }
+    out.push({ path: rel, size, kind: artifactKind(rel) });
+  });
+  if (truncated) diagnostics.push({ file: root, severity: 'info', message: `more than ${MAX_ARTIFACTS} artifacts; listing cut` });
+  return out;
+}
+
+/** Walks regular files below `root` without following symlinks, giving paths relative to root with '/'. */
+export function walkFiles(root: string, maxDepth: number, onFile: (file: string, rel: string, size: number) => void): void {
+  const visit = (dir: string, rel: string, depth: number): void => {
+    if (depth > maxDepth) return;
+    for (const entry of safeReaddir(dir)) {
+      const full = path.join(dir, entry.name);
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) visit(full, childRel, depth + 1);
+      else if (entry.isFile()) {
+        let size = 0;
+        try {
+          size = fs.statSync(full).size;
+        } catch {
+          continue;
+        }
+        onFile(full, childRel, size);
+      }
+    }
+  };
+  visit(root, '', 0);
+}
+
+export function safeReaddir(dir: string): fs.Dirent[] {
+  try {
+    return fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+function str(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  const s = String(v);
+  return s.length > 0 ? s : undefined;
+}
+
+function num(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}

@@ -1,0 +1,130 @@
+/**
+ * MLflow SQLite tracking backend (`mlflow.db`). Opened read-only with short statements so a tracking server
+ * writing to it is never locked out for long; the same model as the file store comes out.
+ */
+import type { Database } from '../index/sqlite';
+import { openDatabase } from '../index/sqlite';
+import type { Diagnostic, Lifecycle, MetricPoint, Run } from '../model';
+import { MLFLOW_STATUS } from './mlflow';
+
+export interface MlflowDbExperiment {
+  nativeId: string;
+  name: string;
+  lifecycle: Lifecycle;
+  createdAt?: number;
+}
+
+export interface MlflowDbRun {
+  experimentNativeId: string;
+  run: Omit<Run, 'id' | 'experimentId'>;
+}
+
+export interface MlflowDbContents {
+  experiments: MlflowDbExperiment[];
+  runs: MlflowDbRun[];
+  diagnostics: Diagnostic[];
+}
+
+/** True when the file looks like an MLflow tracking database (has the tables we read). */
+export function isMlflowDatabase(file: string): boolean {
+  let db: Database | undefined;
+  try {
+    db = openDatabase(file, { readonly: true, fileMustExist: true, timeoutMs: 200 });
+    const names = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
+    );
+    return names.has('experiments') && names.has('runs') && names.has('metrics') && names.has('params');
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Reads experiments, runs, params and tags; metric points are streamed per run through `onMetric` so a large
+ * database never sits in memory at once.
+ */
+export function readMlflowDatabase(
+  file: string,
+  onRuns: (experiments: MlflowDbExperiment[], runs: MlflowDbRun[]) => void,
+  onMetric: (runUuid: string, key: string, point: MetricPoint) => void,
+): MlflowDbContents {
+  const diagnostics: Diagnostic[] = [];
+  let db: Database;
+  try {
+    db = openDatabase(file, { readonly: true, fileMustExist: true, timeoutMs: 1000 });
+  } catch (err) {
+    return { experiments: [], runs: [], diagnostics: [{ file, severity: 'error', message: `cannot open MLflow database: ${(err as Error).message}` }] };
+  }
+  try {
+    const experiments = (db.prepare('SELECT experiment_id, name, lifecycle_stage, creation_time FROM experiments').all() as Record<string, unknown>[]).map(
+      (r): MlflowDbExperiment => ({
+        nativeId: String(r.experiment_id),
+        name: String(r.name ?? r.experiment_id),
+        lifecycle: r.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+        createdAt: typeof r.creation_time === 'number' ? r.creation_time : undefined,
+      }),
+    );
+    const expLifecycle = new Map(experiments.map((e) => [e.nativeId, e.lifecycle]));
+    const params = groupByRun(db.prepare('SELECT run_uuid, key, value FROM params').all() as KeyValueRow[]);
+    const tags = groupByRun(db.prepare('SELECT run_uuid, key, value FROM tags').all() as KeyValueRow[]);
+    const rows = db.prepare('SELECT run_uuid, name, source_name, user_id, status, start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id FROM runs').all() as Record<string, unknown>[];
+    const runs: MlflowDbRun[] = rows.map((r) => {
+      const id = String(r.run_uuid);
+      const t = tags.get(id) ?? {};
+      const expId = String(r.experiment_id);
+      const status = MLFLOW_STATUS[String(r.status)] ?? 'UNKNOWN';
+      const lifecycle: Lifecycle = r.lifecycle_stage === 'deleted' || expLifecycle.get(expId) === 'deleted' ? 'deleted' : 'active';
+      return {
+        experimentNativeId: expId,
+        run: {
+          format: 'mlflow-db',
+          nativeId: id,
+          name: t['mlflow.runName'] || (r.name ? String(r.name) : '') || id.slice(0, 8),
+          status,
+          lifecycle,
+          startTime: typeof r.start_time === 'number' ? r.start_time : undefined,
+          endTime: typeof r.end_time === 'number' ? r.end_time : undefined,
+          user: t['mlflow.user'] || (r.user_id ? String(r.user_id) : undefined),
+          sourceScript: t['mlflow.source.name'] || (r.source_name ? String(r.source_name) : undefined),
+          gitCommit: t['mlflow.source.git.commit'] || (r.source_version ? String(r.source_version) : undefined),
+          parentRunId: t['mlflow.parentRunId'] || undefined,
+          path: file,
+          params: params.get(id) ?? {},
+          tags: t,
+          artifacts: [],
+        },
+      };
+    });
+    onRuns(experiments, runs);
+    const hasIsNan = (db.prepare('PRAGMA table_info(metrics)').all() as { name: string }[]).some((c) => c.name === 'is_nan');
+    const metricSql = `SELECT run_uuid, key, value, timestamp, step${hasIsNan ? ', is_nan' : ''} FROM metrics ORDER BY run_uuid, key, step, timestamp`;
+    for (const r of db.prepare(metricSql).iterate() as Iterable<Record<string, unknown>>) {
+      const value = hasIsNan && r.is_nan ? NaN : r.value === null ? NaN : Number(r.value);
+      onMetric(String(r.run_uuid), String(r.key), { step: Number(r.step ?? 0), time: Number(r.timestamp), value });
+    }
+    return { experiments, runs, diagnostics };
+  } catch (err) {
+    diagnostics.push({ file, severity: 'error', message: `cannot read MLflow database: ${(err as Error).message}` });
+    return { experiments: [], runs: [], diagnostics };
+  } finally {
+    db.close();
+  }
+}
+
+interface KeyValueRow {
+  run_uuid: string;
+  key: string;
+  value: string | null;
+}
+
+function groupByRun(rows: KeyValueRow[]): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const r of rows) {
+    let m = out.get(r.run_uuid);
+    if (!m) out.set(r.run_uuid, (m = {}));
+    m[r.key] = r.value ?? '';
+  }
+  return out;
+}

@@ -1,0 +1,113 @@
+/**
+ * A minimal protobuf wire-format reader: just enough to walk the messages Runlens decodes (TensorBoard
+ * Event/Summary, W&B records, ONNX) without a schema compiler. Every read is bounds-checked and throws
+ * `ProtobufError`, which readers turn into located diagnostics.
+ */
+
+export class ProtobufError extends Error {
+  constructor(message: string, readonly offset: number) {
+    super(message);
+  }
+}
+
+export const WIRE_VARINT = 0;
+export const WIRE_I64 = 1;
+export const WIRE_LEN = 2;
+export const WIRE_I32 = 5;
+
+const textDecoder = new TextDecoder('utf-8', { fatal: false });
+
+export class ProtoReader {
+  pos: number;
+  private readonly view: DataView;
+
+  constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length) {
+    this.pos = start;
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  get done(): boolean {
+    return this.pos >= this.end;
+  }
+
+  /** Reads a varint as a JS number; exact up to 2^53, which covers steps and lengths. */
+  varint(): number {
+    let result = 0;
+    let shift = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw new ProtobufError('truncated varint', this.pos);
+      const b = this.buf[this.pos++];
+      result += (b & 0x7f) * shift;
+      if (b < 0x80) return result;
+      shift *= 128;
+    }
+    throw new ProtobufError('varint longer than 10 bytes', this.pos);
+  }
+
+  /** Reads a field key; returns [fieldNumber, wireType]. */
+  key(): [number, number] {
+    const k = this.varint();
+    return [Math.floor(k / 8), k & 7];
+  }
+
+  double(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+
+  float(): number {
+    this.need(4);
+    const v = this.view.getFloat32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+
+  /** Signed 64-bit varint (int64 encoding: two's complement, not zigzag). */
+  int64(): number {
+    const start = this.pos;
+    const v = this.varint();
+    // Negative int64 values take 10 bytes and overflow 2^63; fold them back.
+    return this.pos - start === 10 && v >= 2 ** 63 ? v - 2 ** 64 : v;
+  }
+
+  /** Returns [start, end) of a length-delimited field's payload and skips over it. */
+  bytes(): [number, number] {
+    const len = this.varint();
+    this.need(len);
+    const start = this.pos;
+    this.pos += len;
+    return [start, this.pos];
+  }
+
+  string(): string {
+    const [s, e] = this.bytes();
+    return textDecoder.decode(this.buf.subarray(s, e));
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case WIRE_VARINT:
+        this.varint();
+        return;
+      case WIRE_I64:
+        this.need(8);
+        this.pos += 8;
+        return;
+      case WIRE_LEN:
+        this.bytes();
+        return;
+      case WIRE_I32:
+        this.need(4);
+        this.pos += 4;
+        return;
+      default:
+        throw new ProtobufError(`unsupported wire type ${wireType}`, this.pos);
+    }
+  }
+
+  private need(n: number): void {
+    if (n < 0 || this.pos + n > this.end) throw new ProtobufError(`field runs past the end of its message`, this.pos);
+  }
+}

@@ -1,0 +1,347 @@
+/**
+ * TensorBoard event files (`events.out.tfevents.*`): Event protos in TFRecord framing. Decodes scalars
+ * from `simple_value` (TF1, PyTorch SummaryWriter, Lightning) and from scalar tensors (TF2 `.v2` files),
+ * and hparams plugin data (session start info → params, session end → status).
+ *
+ * Field numbers follow tensorflow/core/util/event.proto and framework/summary.proto.
+ */
+import { readTfRecords } from './tfrecord';
+import { ProtoReader, ProtobufError, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './protobuf';
+import type { Diagnostic, RunStatus } from '../model';
+
+export const EVENT_FILE_RE = /^events\.out\.tfevents\./;
+
+/** Per-tag state that must survive across resumed reads: TF2 writes plugin metadata only once per tag. */
+export interface TagKinds {
+  [tag: string]: 'scalar' | 'other';
+}
+
+export interface EventSink {
+  scalar(tag: string, step: number, timeMs: number, value: number): void;
+  param?(key: string, value: string): void;
+  status?(status: RunStatus, timeMs: number | undefined): void;
+  wallTime?(timeMs: number): void;
+}
+
+export interface EventFileResult {
+  endOffset: number;
+  records: number;
+  diagnostics: Diagnostic[];
+}
+
+const DT_FLOAT = 1;
+const DT_DOUBLE = 2;
+const DT_INT32 = 3;
+const DT_UINT8 = 4;
+const DT_INT16 = 5;
+const DT_INT8 = 6;
+const DT_INT64 = 9;
+const DT_BOOL = 10;
+const DT_HALF = 19;
+const DT_BFLOAT16 = 14;
+
+/** Reads an event file from `startOffset`, streaming every scalar into `sink`. */
+export function readEventFile(
+  file: string,
+  startOffset: number,
+  kinds: TagKinds,
+  sink: EventSink,
+  cancelled?: () => boolean,
+): EventFileResult {
+  const diagnostics: Diagnostic[] = [];
+  const decoder = new EventDecoder(kinds, sink);
+  const result = readTfRecords(
+    file,
+    startOffset,
+    (buf, start, end, offset) => {
+      try {
+        decoder.decode(buf, start, end);
+      } catch (err) {
+        if (!(err instanceof ProtobufError)) throw err;
+        diagnostics.push({
+          file,
+          offset,
+          severity: 'error',
+          message: `malformed Event record: ${err.message} (at byte ${err.offset - start} of the record)`,
+        });
+      }
+    },
+    { cancelled },
+  );
+  return { endOffset: result.endOffset, records: result.records, diagnostics: [...result.diagnostics, ...diagnostics] };
+}
+
+class EventDecoder {
+  constructor(
+    private readonly kinds: TagKinds,
+    private readonly sink: EventSink,
+  ) {}
+
+  decode(buf: Uint8Array, start: number, end: number): void {
+    const r = new ProtoReader(buf, start, end);
+    let wallTime = 0;
+    let step = 0;
+    let summary: [number, number] | undefined;
+    while (!r.done) {
+      const [field, wire] = r.key();
+      if (field === 1 && wire === WIRE_I64) wallTime = r.double();
+      else if (field === 2 && wire === WIRE_VARINT) step = r.int64();
+      else if (field === 5 && wire === WIRE_LEN) summary = r.bytes();
+      else r.skip(wire);
+    }
+    const timeMs = wallTime * 1000;
+    this.sink.wallTime?.(timeMs);
+    if (summary) this.decodeSummary(buf, summary[0], summary[1], step, timeMs);
+  }
+
+  private decodeSummary(buf: Uint8Array, start: number, end: number, step: number, timeMs: number): void {
+    const r = new ProtoReader(buf, start, end);
+    while (!r.done) {
+      const [field, wire] = r.key();
+      if (field === 1 && wire === WIRE_LEN) {
+        const [s, e] = r.bytes();
+        this.decodeValue(buf, s, e, step, timeMs);
+      } else r.skip(wire);
+    }
+  }
+
+  private decodeValue(buf: Uint8Array, start: number, end: number, step: number, timeMs: number): void {
+    const r = new ProtoReader(buf, start, end);
+    let tag = '';
+    let simple: number | undefined;
+    let tensor: [number, number] | undefined;
+    let plugin: string | undefined;
+    let pluginContent: [number, number] | undefined;
+    let dataClass = 0;
+    while (!r.done) {
+      const [field, wire] = r.key();
+      if (field === 1 && wire === WIRE_LEN) tag = r.string();
+      else if (field === 2 && wire === WIRE_I32) simple = r.float();
+      else if (field === 8 && wire === WIRE_LEN) tensor = r.bytes();
+      else if (field === 9 && wire === WIRE_LEN) {
+        const [s, e] = r.bytes();
+        const meta = decodeMetadata(buf, s, e);
+        plugin = meta.plugin;
+        pluginContent = meta.content;
+        dataClass = meta.dataClass;
+      } else r.skip(wire);
+    }
+    if (plugin !== undefined || dataClass !== 0) {
+      this.kinds[tag] = plugin === 'scalars' || dataClass === 1 ? 'scalar' : 'other';
+    }
+    if (plugin === 'hparams' && pluginContent) {
+      this.decodeHparams(buf, pluginContent[0], pluginContent[1]);
+      return;
+    }
+    if (simple !== undefined) {
+      this.sink.scalar(tag, step, timeMs, simple);
+      return;
+    }
+    if (tensor) {
+      const kind = this.kinds[tag];
+      if (kind === 'other') return;
+      const value = scalarFromTensor(buf, tensor[0], tensor[1]);
+      if (value !== undefined) this.sink.scalar(tag, step, timeMs, value);
+    }
+  }
+
+  private decodeHparams(buf: Uint8Array, start: number, end: number): void {
+    const r = new ProtoReader(buf, start, end);
+    while (!r.done) {
+      const [field, wire] = r.key();
+      if (field === 3 && wire === WIRE_LEN) {
+        const [s, e] = r.bytes();
+        this.decodeSessionStart(buf, s, e);
+      } else if (field === 4 && wire === WIRE_LEN) {
+        const [s, e] = r.bytes();
+        this.decodeSessionEnd(buf, s, e);
+      } else r.skip(wire);
+    }
+  }
+
+  private decodeSessionStart(buf: Uint8Array, start: number, end: number): void {
+    const r = new ProtoReader(buf, start, end);
+    while (!r.done) {
+      const [field, wire] = r.key();
+      if (field === 1 && wire === WIRE_LEN) {
+        const [s, e] = r.bytes();
+        const entry = new ProtoReader(buf, s, e);
+        let key = '';
+        let value = '';
+        while (!entry.done) {
+          const [f, w] = entry.key();
+          if (f === 1 && w === WIRE_LEN) key = entry.string();
+          else if (f === 2 && w === WIRE_LEN) {
+            const [vs, ve] = entry.bytes();
+            value = decodeStructValue(buf, vs, ve);
+          } else entry.skip(w);
+        }
+        if (key) this.sink.param?.(key, value);
+      } else r.skip(wire);
+    }
+  }
+
+  private decodeSessionEnd(buf: Uint8Array, start: number, end: number): void {
+    const r = new ProtoReader(buf, start, end);
+    let status = 0;
+    let endSecs: number | undefined;
+    while (!r.done) {
+      const [field, wire] = r.key();
+      if (field === 1 && wire === WIRE_VARINT) status = r.varint();
+      else if (field === 2 && wire === WIRE_I64) endSecs = r.double();
+      else r.skip(wire);
+    }
+    const names: RunStatus[] = ['UNKNOWN', 'FINISHED', 'FAILED', 'RUNNING'];
+    this.sink.status?.(names[status] ?? 'UNKNOWN', endSecs !== undefined ? endSecs * 1000 : undefined);
+  }
+}
+
+function decodeMetadata(buf: Uint8Array, start: number, end: number): { plugin?: string; content?: [number, number]; dataClass: number } {
+  const r = new ProtoReader(buf, start, end);
+  let plugin: string | undefined;
+  let content: [number, number] | undefined;
+  let dataClass = 0;
+  while (!r.done) {
+    const [field, wire] = r.key();
+    if (field === 1 && wire === WIRE_LEN) {
+      const [s, e] = r.bytes();
+      const p = new ProtoReader(buf, s, e);
+      while (!p.done) {
+        const [f, w] = p.key();
+        if (f === 1 && w === WIRE_LEN) plugin = p.string();
+        else if (f === 2 && w === WIRE_LEN) content = p.bytes();
+        else p.skip(w);
+      }
+    } else if (field === 4 && wire === WIRE_VARINT) dataClass = r.varint();
+    else r.skip(wire);
+  }
+  return { plugin, content, dataClass };
+}
+
+/** google.protobuf.Value → a display string (numbers in shortest round-trip form). */
+function decodeStructValue(buf: Uint8Array, start: number, end: number): string {
+  const r = new ProtoReader(buf, start, end);
+  let out = '';
+  while (!r.done) {
+    const [field, wire] = r.key();
+    if (field === 1 && wire === WIRE_VARINT) {
+      r.varint();
+      out = 'null';
+    } else if (field === 2 && wire === WIRE_I64) out = String(r.double());
+    else if (field === 3 && wire === WIRE_LEN) out = r.string();
+    else if (field === 4 && wire === WIRE_VARINT) out = r.varint() ? 'true' : 'false';
+    else r.skip(wire);
+  }
+  return out;
+}
+
+/** The single value of a rank-0 (or one-element) numeric TensorProto, or undefined. */
+export function scalarFromTensor(buf: Uint8Array, start: number, end: number): number | undefined {
+  const r = new ProtoReader(buf, start, end);
+  let dtype = 0;
+  let elements = 1;
+  let content: [number, number] | undefined;
+  const vals: number[] = [];
+  while (!r.done) {
+    const [field, wire] = r.key();
+    if (field === 1 && wire === WIRE_VARINT) dtype = r.varint();
+    else if (field === 2 && wire === WIRE_LEN) {
+      const [s, e] = r.bytes();
+      elements = shapeElements(buf, s, e);
+    } else if (field === 4 && wire === WIRE_LEN) content = r.bytes();
+    else if (field === 5) readRepeated(r, wire, WIRE_I32, () => r.float(), vals);
+    else if (field === 6) readRepeated(r, wire, WIRE_I64, () => r.double(), vals);
+    else if (field === 7 || field === 13) readRepeated(r, wire, WIRE_VARINT, () => r.int64(), vals, dtype === DT_HALF || field === 13 ? 'half' : undefined);
+    else if (field === 10) readRepeated(r, wire, WIRE_VARINT, () => r.int64(), vals);
+    else if (field === 11) readRepeated(r, wire, WIRE_VARINT, () => r.varint(), vals);
+    else r.skip(wire);
+  }
+  if (elements !== 1) return undefined;
+  if (content) {
+    const view = new DataView(buf.buffer, buf.byteOffset + content[0], content[1] - content[0]);
+    const n = content[1] - content[0];
+    switch (dtype) {
+      case DT_FLOAT:
+        return n >= 4 ? view.getFloat32(0, true) : undefined;
+      case DT_DOUBLE:
+        return n >= 8 ? view.getFloat64(0, true) : undefined;
+      case DT_INT32:
+        return n >= 4 ? view.getInt32(0, true) : undefined;
+      case DT_INT64:
+        return n >= 8 ? Number(view.getBigInt64(0, true)) : undefined;
+      case DT_INT16:
+        return n >= 2 ? view.getInt16(0, true) : undefined;
+      case DT_INT8:
+        return n >= 1 ? view.getInt8(0) : undefined;
+      case DT_UINT8:
+      case DT_BOOL:
+        return n >= 1 ? view.getUint8(0) : undefined;
+      case DT_HALF:
+        return n >= 2 ? halfToFloat(view.getUint16(0, true)) : undefined;
+      case DT_BFLOAT16:
+        return n >= 2 ? bfloat16ToFloat(view.getUint16(0, true)) : undefined;
+      default:
+        return undefined;
+    }
+  }
+  if (vals.length === 0) return undefined;
+  if (dtype === DT_HALF) return halfToFloat(vals[0]);
+  if (dtype === DT_BFLOAT16) return bfloat16ToFloat(vals[0]);
+  return vals[0];
+}
+
+function readRepeated(
+  r: ProtoReader,
+  wire: number,
+  elementWire: number,
+  one: () => number,
+  out: number[],
+  _mode?: 'half',
+): void {
+  if (wire === WIRE_LEN) {
+    const [s, e] = r.bytes();
+    const saved = r.pos;
+    r.pos = s;
+    // Read packed elements through the same reader, bounded by the field's end.
+    while (r.pos < e && out.length < 2) out.push(one());
+    r.pos = saved;
+  } else if (wire === elementWire) out.push(one());
+  else r.skip(wire);
+}
+
+function shapeElements(buf: Uint8Array, start: number, end: number): number {
+  const r = new ProtoReader(buf, start, end);
+  let n = 1;
+  while (!r.done) {
+    const [field, wire] = r.key();
+    if (field === 2 && wire === WIRE_LEN) {
+      const [s, e] = r.bytes();
+      const d = new ProtoReader(buf, s, e);
+      let size = 0;
+      while (!d.done) {
+        const [f, w] = d.key();
+        if (f === 1 && w === WIRE_VARINT) size = d.int64();
+        else d.skip(w);
+      }
+      n *= size;
+    } else if (field === 3 && wire === WIRE_VARINT) {
+      if (r.varint()) return -1;
+    } else r.skip(wire);
+  }
+  return n;
+}
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+function bfloat16ToFloat(b: number): number {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setUint32(0, b << 16);
+  return view.getFloat32(0);
+}

@@ -1,0 +1,59 @@
+/**
+ * The index schema, written down in one place. Migrations are numbered and append-only: migration N brings
+ * a database from user_version N-1 to N. The index is a cache — a database from a newer Runlens, or one
+ * that fails its integrity check, is rebuilt rather than trusted.
+ */
+
+export const MIGRATIONS: string[] = [
+  // 1: the first schema.
+  `
+  CREATE TABLE experiments(
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, format TEXT NOT NULL, native_id TEXT NOT NULL,
+    name TEXT NOT NULL, lifecycle TEXT NOT NULL, created_at REAL, unit TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX experiments_unit ON experiments(unit);
+
+  CREATE TABLE runs(
+    rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, unit TEXT NOT NULL, experiment_id TEXT NOT NULL,
+    format TEXT NOT NULL, native_id TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
+    lifecycle TEXT NOT NULL, start_time REAL, end_time REAL, user TEXT, source_script TEXT,
+    git_commit TEXT, parent_run_id TEXT, path TEXT NOT NULL
+  );
+  CREATE INDEX runs_unit ON runs(unit);
+  CREATE INDEX runs_experiment ON runs(experiment_id, start_time);
+  CREATE INDEX runs_native ON runs(native_id);
+
+  CREATE TABLE params(rid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(rid, key)) WITHOUT ROWID;
+  CREATE INDEX params_key ON params(key);
+  CREATE TABLE tags(rid INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(rid, key)) WITHOUT ROWID;
+  CREATE INDEX tags_key ON tags(key);
+  CREATE TABLE artifacts(rid INTEGER NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, kind TEXT NOT NULL, PRIMARY KEY(rid, path)) WITHOUT ROWID;
+
+  -- One row per metric series with its summary, so filters and sorts on metrics never touch points.
+  CREATE TABLE series(
+    sid INTEGER PRIMARY KEY, rid INTEGER NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL,
+    last REAL, last_step REAL, last_time REAL, min REAL, max REAL, UNIQUE(rid, key)
+  );
+  CREATE INDEX series_key ON series(key, last);
+  -- Points in chunks of up to CHUNK_POINTS: n × (step, time, value) as little-endian float64, columnar.
+  CREATE TABLE chunks(sid INTEGER NOT NULL, seq INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(sid, seq)) WITHOUT ROWID;
+
+  CREATE TABLE models(
+    id TEXT PRIMARY KEY, unit TEXT NOT NULL, experiment_id TEXT NOT NULL, native_id TEXT NOT NULL, name TEXT NOT NULL,
+    source_run_native_id TEXT, created_at REAL, status TEXT, params TEXT NOT NULL, metrics TEXT NOT NULL, path TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX models_unit ON models(unit);
+
+  -- What was read, per unit (a run folder, a database, a log directory): file fingerprints and resume offsets.
+  CREATE TABLE units(key TEXT PRIMARY KEY, kind TEXT NOT NULL, state TEXT NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE diagnostics(
+    unit TEXT NOT NULL, file TEXT NOT NULL, line INTEGER, offset INTEGER, severity TEXT NOT NULL, message TEXT NOT NULL
+  );
+  CREATE INDEX diagnostics_unit ON diagnostics(unit);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export const CHUNK_POINTS = 1024;

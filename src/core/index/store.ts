@@ -1,0 +1,510 @@
+/**
+ * The SQLite index: opening (WAL, migrations, rebuild of a damaged or foreign cache), the write API the
+ * indexer uses, and the read API the CLI and the extension use. Statements are prepared once.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, RunStatus, SeriesSummary } from '../model';
+import { CHUNK_POINTS, MIGRATIONS, SCHEMA_VERSION } from './schema';
+import type { Database } from './sqlite';
+import { openDatabase } from './sqlite';
+
+export interface RunRow {
+  rid: number;
+  id: string;
+  unit: string;
+  experimentId: string;
+  experimentName: string;
+  format: Format;
+  nativeId: string;
+  name: string;
+  status: RunStatus;
+  lifecycle: Lifecycle;
+  startTime: number | null;
+  endTime: number | null;
+  user: string | null;
+  sourceScript: string | null;
+  gitCommit: string | null;
+  parentRunId: string | null;
+  path: string;
+}
+
+export interface ExperimentRow {
+  id: string;
+  source: string;
+  format: Format;
+  nativeId: string;
+  name: string;
+  lifecycle: Lifecycle;
+  createdAt: number | null;
+  runCount: number;
+}
+
+export interface RunInput {
+  id: string;
+  experimentId: string;
+  format: Format;
+  nativeId: string;
+  name: string;
+  status: RunStatus;
+  lifecycle: Lifecycle;
+  startTime?: number;
+  endTime?: number;
+  user?: string;
+  sourceScript?: string;
+  gitCommit?: string;
+  parentRunId?: string;
+  path: string;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  artifacts: Artifact[];
+}
+
+export interface ModelInput {
+  id: string;
+  experimentId: string;
+  nativeId: string;
+  name: string;
+  sourceRunNativeId?: string;
+  createdAt?: number;
+  status?: string;
+  params: Record<string, string>;
+  metrics: Record<string, number>;
+  path: string;
+}
+
+export interface DiagnosticRow extends Diagnostic {
+  unit: string;
+}
+
+export function stableId(...parts: string[]): string {
+  return createHash('sha1').update(parts.join('\0')).digest('hex').slice(0, 16);
+}
+
+const RUN_COLUMNS = `r.rid, r.id, r.unit, r.experiment_id AS experimentId, e.name AS experimentName, r.format, r.native_id AS nativeId,
+  r.name, r.status, r.lifecycle, r.start_time AS startTime, r.end_time AS endTime, r.user, r.source_script AS sourceScript,
+  r.git_commit AS gitCommit, r.parent_run_id AS parentRunId, r.path`;
+
+export class Store {
+  readonly db: Database;
+  private readonly stmts: ReturnType<Store['prepare']>;
+
+  private constructor(db: Database, readonly file: string) {
+    this.db = db;
+    this.stmts = this.prepare();
+  }
+
+  /**
+   * Opens (creating if needed) the index at `file`. An index written by a newer schema or failing its quick
+   * check is moved aside and rebuilt: it is a cache.
+   */
+  static open(file: string, options: { readonly?: boolean } = {}): Store {
+    if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
+    let db = openDatabase(file, { readonly: options.readonly, fileMustExist: options.readonly });
+    if (!options.readonly) {
+      const ok = Store.healthy(db);
+      if (!ok) {
+        db.close();
+        for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+        db = openDatabase(file);
+      }
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      Store.migrate(db);
+    }
+    db.pragma('cache_size = -32000');
+    return new Store(db, file);
+  }
+
+  private static healthy(db: Database): boolean {
+    try {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) return false;
+      const check = db.pragma('quick_check', { simple: true });
+      return check === 'ok';
+    } catch {
+      return false;
+    }
+  }
+
+  private static migrate(db: Database): void {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < SCHEMA_VERSION; v++) {
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v]);
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      unitState: db.prepare('SELECT state FROM units WHERE key = ?').pluck(),
+      allUnits: db.prepare('SELECT key, kind FROM units'),
+      putUnit: db.prepare('INSERT INTO units(key, kind, state) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, state = excluded.state'),
+      deleteUnit: db.prepare('DELETE FROM units WHERE key = ?'),
+      runsOfUnit: db.prepare('SELECT rid FROM runs WHERE unit = ?').pluck(),
+      ridOf: db.prepare('SELECT rid FROM runs WHERE id = ?').pluck(),
+      insertRun: db.prepare(`INSERT INTO runs(id, unit, experiment_id, format, native_id, name, status, lifecycle, start_time, end_time, user, source_script, git_commit, parent_run_id, path)
+        VALUES (@id, @unit, @experimentId, @format, @nativeId, @name, @status, @lifecycle, @startTime, @endTime, @user, @sourceScript, @gitCommit, @parentRunId, @path)`),
+      updateRun: db.prepare(`UPDATE runs SET unit=@unit, experiment_id=@experimentId, format=@format, native_id=@nativeId, name=@name, status=@status, lifecycle=@lifecycle,
+        start_time=@startTime, end_time=@endTime, user=@user, source_script=@sourceScript, git_commit=@gitCommit, parent_run_id=@parentRunId, path=@path WHERE rid=@rid`),
+      deleteRun: db.prepare('DELETE FROM runs WHERE rid = ?'),
+      deleteParams: db.prepare('DELETE FROM params WHERE rid = ?'),
+      deleteTags: db.prepare('DELETE FROM tags WHERE rid = ?'),
+      deleteArtifacts: db.prepare('DELETE FROM artifacts WHERE rid = ?'),
+      deleteChunksOfRun: db.prepare('DELETE FROM chunks WHERE sid IN (SELECT sid FROM series WHERE rid = ?)'),
+      deleteSeriesOfRun: db.prepare('DELETE FROM series WHERE rid = ?'),
+      insertParam: db.prepare('INSERT OR REPLACE INTO params(rid, key, value) VALUES (?, ?, ?)'),
+      insertTag: db.prepare('INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)'),
+      insertArtifact: db.prepare('INSERT OR REPLACE INTO artifacts(rid, path, size, kind) VALUES (?, ?, ?, ?)'),
+      upsertExperiment: db.prepare(`INSERT INTO experiments(id, source, format, native_id, name, lifecycle, created_at, unit) VALUES (@id, @source, @format, @nativeId, @name, @lifecycle, @createdAt, @unit)
+        ON CONFLICT(id) DO UPDATE SET source=excluded.source, format=excluded.format, native_id=excluded.native_id, name=excluded.name, lifecycle=excluded.lifecycle, created_at=excluded.created_at, unit=excluded.unit`),
+      deleteExperimentsOfUnit: db.prepare('DELETE FROM experiments WHERE unit = ?'),
+      seriesOf: db.prepare('SELECT sid, count, last, last_step AS lastStep, last_time AS lastTime, min, max FROM series WHERE rid = ? AND key = ?'),
+      insertSeries: db.prepare('INSERT INTO series(rid, key, count) VALUES (?, ?, 0)'),
+      updateSeries: db.prepare('UPDATE series SET count=?, last=?, last_step=?, last_time=?, min=?, max=? WHERE sid=?'),
+      lastChunk: db.prepare('SELECT seq, n, data FROM chunks WHERE sid = ? ORDER BY seq DESC LIMIT 1'),
+      putChunk: db.prepare('INSERT OR REPLACE INTO chunks(sid, seq, n, data) VALUES (?, ?, ?, ?)'),
+      deleteSeries: db.prepare('DELETE FROM series WHERE sid = ?'),
+      deleteChunks: db.prepare('DELETE FROM chunks WHERE sid = ?'),
+      insertModel: db.prepare(`INSERT OR REPLACE INTO models(id, unit, experiment_id, native_id, name, source_run_native_id, created_at, status, params, metrics, path)
+        VALUES (@id, @unit, @experimentId, @nativeId, @name, @sourceRunNativeId, @createdAt, @status, @params, @metrics, @path)`),
+      deleteModelsOfUnit: db.prepare('DELETE FROM models WHERE unit = ?'),
+      insertDiagnostic: db.prepare('INSERT INTO diagnostics(unit, file, line, offset, severity, message) VALUES (?, ?, ?, ?, ?, ?)'),
+      deleteDiagnostics: db.prepare('DELETE FROM diagnostics WHERE unit = ?'),
+    };
+  }
+
+  // ---- write API (used by the indexer inside transactions) ----
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  unitState<T>(key: string): T | undefined {
+    const s = this.stmts.unitState.get(key) as string | undefined;
+    return s === undefined ? undefined : (JSON.parse(s) as T);
+  }
+
+  unitKeys(): Map<string, string> {
+    return new Map((this.stmts.allUnits.all() as { key: string; kind: string }[]).map((r) => [r.key, r.kind]));
+  }
+
+  putUnit(key: string, kind: string, state: unknown): void {
+    this.stmts.putUnit.run(key, kind, JSON.stringify(state));
+  }
+
+  /** Removes everything a unit put in the index. */
+  dropUnit(key: string): void {
+    this.clearUnitRuns(key);
+    this.stmts.deleteExperimentsOfUnit.run(key);
+    this.stmts.deleteModelsOfUnit.run(key);
+    this.stmts.deleteDiagnostics.run(key);
+    this.stmts.deleteUnit.run(key);
+  }
+
+  clearUnitRuns(key: string): void {
+    for (const rid of this.stmts.runsOfUnit.all(key) as number[]) this.deleteRunRows(rid);
+  }
+
+  runIdsOfUnit(key: string): number[] {
+    return this.stmts.runsOfUnit.all(key) as number[];
+  }
+
+  deleteRunRows(rid: number): void {
+    this.stmts.deleteChunksOfRun.run(rid);
+    this.stmts.deleteSeriesOfRun.run(rid);
+    this.stmts.deleteParams.run(rid);
+    this.stmts.deleteTags.run(rid);
+    this.stmts.deleteArtifacts.run(rid);
+    this.stmts.deleteRun.run(rid);
+  }
+
+  upsertExperiment(unit: string, e: { id: string; source: string; format: Format; nativeId: string; name: string; lifecycle: Lifecycle; createdAt?: number }): void {
+    this.stmts.upsertExperiment.run({ ...e, createdAt: e.createdAt ?? null, unit });
+  }
+
+  /** Inserts or updates a run's header (params, tags, artifacts replaced); returns its rid. */
+  putRun(unit: string, run: RunInput): number {
+    const row = {
+      unit,
+      id: run.id,
+      experimentId: run.experimentId,
+      format: run.format,
+      nativeId: run.nativeId,
+      name: run.name,
+      status: run.status,
+      lifecycle: run.lifecycle,
+      startTime: run.startTime ?? null,
+      endTime: run.endTime ?? null,
+      user: run.user ?? null,
+      sourceScript: run.sourceScript ?? null,
+      gitCommit: run.gitCommit ?? null,
+      parentRunId: run.parentRunId ?? null,
+      path: run.path,
+    };
+    let rid = this.stmts.ridOf.get(run.id) as number | undefined;
+    if (rid === undefined) rid = Number(this.stmts.insertRun.run(row).lastInsertRowid);
+    else {
+      this.stmts.updateRun.run({ ...row, rid });
+      this.stmts.deleteParams.run(rid);
+      this.stmts.deleteTags.run(rid);
+      this.stmts.deleteArtifacts.run(rid);
+    }
+    for (const [k, v] of Object.entries(run.params)) this.stmts.insertParam.run(rid, k, v);
+    for (const [k, v] of Object.entries(run.tags)) this.stmts.insertTag.run(rid, k, v);
+    for (const a of run.artifacts) this.stmts.insertArtifact.run(rid, a.path, a.size, a.kind);
+    return rid;
+  }
+
+  putModel(unit: string, m: ModelInput): void {
+    this.stmts.insertModel.run({
+      ...m,
+      unit,
+      sourceRunNativeId: m.sourceRunNativeId ?? null,
+      createdAt: m.createdAt ?? null,
+      status: m.status ?? null,
+      params: JSON.stringify(m.params),
+      metrics: JSON.stringify(m.metrics),
+    });
+  }
+
+  clearModelsOfUnit(unit: string): void {
+    this.stmts.deleteModelsOfUnit.run(unit);
+  }
+
+  putDiagnostics(unit: string, diagnostics: Diagnostic[]): void {
+    this.stmts.deleteDiagnostics.run(unit);
+    for (const d of diagnostics) this.stmts.insertDiagnostic.run(unit, d.file, d.line ?? null, d.offset ?? null, d.severity, d.message);
+  }
+
+  /** A writer that appends points to the series `key` of run `rid` (created when missing). */
+  seriesWriter(rid: number, key: string, replace: boolean): SeriesWriter {
+    const existing = this.stmts.seriesOf.get(rid, key) as SeriesState | undefined;
+    if (existing && replace) {
+      this.stmts.deleteChunks.run(existing.sid);
+      this.stmts.deleteSeries.run(existing.sid);
+    }
+    if (existing && !replace) return new SeriesWriter(this.stmts, existing, this.stmts.lastChunk.get(existing.sid) as ChunkRow | undefined);
+    const sid = Number(this.stmts.insertSeries.run(rid, key).lastInsertRowid);
+    return new SeriesWriter(this.stmts, { sid, count: 0, last: null, lastStep: null, lastTime: null, min: null, max: null }, undefined);
+  }
+
+  // ---- read API ----
+
+  listExperiments(): ExperimentRow[] {
+    return this.db
+      .prepare(
+        `SELECT e.id, e.source, e.format, e.native_id AS nativeId, e.name, e.lifecycle, e.created_at AS createdAt,
+          (SELECT COUNT(*) FROM runs r WHERE r.experiment_id = e.id) AS runCount
+         FROM experiments e ORDER BY e.source, e.name`,
+      )
+      .all() as ExperimentRow[];
+  }
+
+  /** Runs matching a compiled filter (see query.ts), sorted and paged. */
+  queryRuns(where: { sql: string; params: unknown[] }, order: { sql: string; params: unknown[] }, limit = -1, offset = 0): RunRow[] {
+    const sql = `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
+      WHERE ${where.sql || '1'} ORDER BY ${order.sql || 'r.start_time DESC, r.rid'} LIMIT ? OFFSET ?`;
+    return this.db.prepare(sql).all(...where.params, ...order.params, limit, offset) as RunRow[];
+  }
+
+  countRuns(where: { sql: string; params: unknown[] } = { sql: '', params: [] }): number {
+    const sql = `SELECT COUNT(*) FROM runs r WHERE ${where.sql || '1'}`;
+    return this.db.prepare(sql).pluck().get(...where.params) as number;
+  }
+
+  getRun(id: string): RunRow | undefined {
+    return this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`).get(id) as RunRow | undefined;
+  }
+
+  /** Finds runs by id, id prefix, native id, native id prefix or exact name, in that order of preference. */
+  resolveRun(ref: string): RunRow[] {
+    const base = `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE `;
+    for (const [cond, arg] of [
+      ['r.id = ?', ref],
+      ['r.native_id = ?', ref],
+      ["r.id LIKE ? ESCAPE '\\'", likePrefix(ref)],
+      ["r.native_id LIKE ? ESCAPE '\\'", likePrefix(ref)],
+      ['r.name = ?', ref],
+    ] as const) {
+      const rows = this.db.prepare(base + cond + ' LIMIT 20').all(arg) as RunRow[];
+      if (rows.length > 0) return rows;
+    }
+    return [];
+  }
+
+  params(rid: number): Record<string, string> {
+    return Object.fromEntries((this.db.prepare('SELECT key, value FROM params WHERE rid = ? ORDER BY key').all(rid) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+  }
+
+  tags(rid: number): Record<string, string> {
+    return Object.fromEntries((this.db.prepare('SELECT key, value FROM tags WHERE rid = ? ORDER BY key').all(rid) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+  }
+
+  artifacts(rid: number): Artifact[] {
+    return this.db.prepare('SELECT path, size, kind FROM artifacts WHERE rid = ? ORDER BY path').all(rid) as Artifact[];
+  }
+
+  seriesSummaries(rid: number): SeriesSummary[] {
+    const rows = this.db.prepare('SELECT key, count, last, last_step AS lastStep, min, max FROM series WHERE rid = ? ORDER BY key').all(rid) as SeriesSummary[];
+    return rows.map((r) => ({ ...r, last: r.last ?? NaN, lastStep: r.lastStep ?? NaN, min: r.min ?? NaN, max: r.max ?? NaN }));
+  }
+
+  /** All points of one series, in logged order. */
+  seriesPoints(rid: number, key: string): MetricPoint[] {
+    const sid = this.db.prepare('SELECT sid FROM series WHERE rid = ? AND key = ?').pluck().get(rid, key) as number | undefined;
+    if (sid === undefined) return [];
+    const out: MetricPoint[] = [];
+    for (const c of this.db.prepare('SELECT n, data FROM chunks WHERE sid = ? ORDER BY seq').iterate(sid) as Iterable<ChunkRow>) {
+      const f = decodeChunk(c.data, c.n);
+      for (let i = 0; i < c.n; i++) out.push({ step: f[i], time: f[c.n + i], value: f[2 * c.n + i] });
+    }
+    return out;
+  }
+
+  diagnostics(unit?: string): DiagnosticRow[] {
+    const sql = `SELECT unit, file, line, offset, severity, message FROM diagnostics ${unit === undefined ? '' : 'WHERE unit = ?'} ORDER BY file, line, offset`;
+    return (this.db.prepare(sql).all(...(unit === undefined ? [] : [unit])) as Record<string, unknown>[]).map((r) => ({
+      unit: r.unit as string,
+      file: r.file as string,
+      line: (r.line as number | null) ?? undefined,
+      offset: (r.offset as number | null) ?? undefined,
+      severity: r.severity as DiagnosticRow['severity'],
+      message: r.message as string,
+    }));
+  }
+
+  models(): (ModelInput & { unit: string })[] {
+    return (this.db.prepare('SELECT * FROM models ORDER BY name, created_at').all() as Record<string, unknown>[]).map((r) => ({
+      id: r.id as string,
+      unit: r.unit as string,
+      experimentId: r.experiment_id as string,
+      nativeId: r.native_id as string,
+      name: r.name as string,
+      sourceRunNativeId: (r.source_run_native_id as string | null) ?? undefined,
+      createdAt: (r.created_at as number | null) ?? undefined,
+      status: (r.status as string | null) ?? undefined,
+      params: JSON.parse(r.params as string) as Record<string, string>,
+      metrics: JSON.parse(r.metrics as string) as Record<string, number>,
+      path: r.path as string,
+    }));
+  }
+
+  counts(): { runs: number; experiments: number; series: number; points: number; byFormat: Record<string, number> } {
+    const one = (sql: string) => this.db.prepare(sql).pluck().get() as number;
+    const byFormat = Object.fromEntries(
+      (this.db.prepare('SELECT format, COUNT(*) AS n FROM runs GROUP BY format').all() as { format: string; n: number }[]).map((r) => [r.format, r.n]),
+    );
+    return {
+      runs: one('SELECT COUNT(*) FROM runs'),
+      experiments: one('SELECT COUNT(*) FROM experiments'),
+      series: one('SELECT COUNT(*) FROM series'),
+      points: one('SELECT COALESCE(SUM(count), 0) FROM series'),
+      byFormat,
+    };
+  }
+}
+
+function likePrefix(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
+}
+
+interface SeriesState {
+  sid: number;
+  count: number;
+  last: number | null;
+  lastStep: number | null;
+  lastTime: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+interface ChunkRow {
+  seq: number;
+  n: number;
+  data: Buffer;
+}
+
+export function decodeChunk(data: Buffer, n: number): Float64Array {
+  // Copy: SQLite's buffer may not be 8-byte aligned.
+  const f = new Float64Array(n * 3);
+  Buffer.from(f.buffer).set(data.subarray(0, n * 24));
+  return f;
+}
+
+/** Buffers points into fixed-size chunks and keeps the series summary current. */
+export class SeriesWriter {
+  private seq: number;
+  private n: number;
+  private readonly steps = new Float64Array(CHUNK_POINTS);
+  private readonly times = new Float64Array(CHUNK_POINTS);
+  private readonly values = new Float64Array(CHUNK_POINTS);
+  private dirty = false;
+
+  constructor(
+    private readonly stmts: ReturnType<Store['prepare']>,
+    private readonly state: SeriesState,
+    last: ChunkRow | undefined,
+  ) {
+    if (last && last.n < CHUNK_POINTS) {
+      const f = decodeChunk(last.data, last.n);
+      this.steps.set(f.subarray(0, last.n));
+      this.times.set(f.subarray(last.n, 2 * last.n));
+      this.values.set(f.subarray(2 * last.n, 3 * last.n));
+      this.seq = last.seq;
+      this.n = last.n;
+    } else {
+      this.seq = last ? last.seq + 1 : 0;
+      this.n = 0;
+    }
+  }
+
+  push(step: number, time: number, value: number): void {
+    this.steps[this.n] = step;
+    this.times[this.n] = time;
+    this.values[this.n] = value;
+    this.n++;
+    this.dirty = true;
+    const s = this.state;
+    s.count++;
+    s.last = value;
+    s.lastStep = step;
+    s.lastTime = time;
+    if (!Number.isNaN(value)) {
+      if (s.min === null || value < s.min) s.min = value;
+      if (s.max === null || value > s.max) s.max = value;
+    }
+    if (this.n === CHUNK_POINTS) this.flushChunk(true);
+  }
+
+  private flushChunk(full: boolean): void {
+    if (!this.dirty) return;
+    const n = this.n;
+    const f = new Float64Array(n * 3);
+    const data = Buffer.from(f.buffer);
+    f.set(this.steps.subarray(0, n), 0);
+    f.set(this.times.subarray(0, n), n);
+    f.set(this.values.subarray(0, n), 2 * n);
+    this.stmts.putChunk.run(this.state.sid, this.seq, n, data);
+    this.dirty = false;
+    if (full) {
+      this.seq++;
+      this.n = 0;
+    }
+  }
+
+  close(): void {
+    this.flushChunk(false);
+    const s = this.state;
+    const nn = (v: number | null) => (v === null || Number.isNaN(v) ? null : v);
+    this.stmts.updateSeries.run(s.count, nn(s.last), nn(s.lastStep), nn(s.lastTime), nn(s.min), nn(s.max), s.sid);
+  }
+}

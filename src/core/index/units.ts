@@ -1,0 +1,340 @@
+/**
+ * Units of indexing: the smallest things re-read when their files change — an MLflow run folder, an MLflow
+ * experiment (meta + logged models), an MLflow database, a TensorBoard log directory. Each unit lists its
+ * files (for fingerprints) and knows how to write itself into the store, fully or from resume offsets.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DiscoveredSource } from '../discovery';
+import type { Diagnostic, RunStatus } from '../model';
+import { artifactKind } from '../model';
+import {
+  listMlflowExperiments,
+  listMlflowLoggedModels,
+  listMlflowMetricFiles,
+  listMlflowRunDirs,
+  readMlflowMetricFile,
+  readMlflowRunHeader,
+  walkFiles,
+} from '../formats/mlflow';
+import type { MlflowExperimentDir, MlflowRunDir } from '../formats/mlflow';
+import { readMlflowDatabase } from '../formats/mlflowdb';
+import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
+import type { TagKinds } from '../formats/tensorboard';
+import type { SeriesWriter, Store } from './store';
+import { stableId } from './store';
+
+export interface FileState {
+  size: number;
+  mtime: number;
+  ino: number;
+  /** Resume offset for append-only files. */
+  offset?: number;
+  line?: number;
+}
+
+export interface UnitState {
+  files: Record<string, FileState>;
+  extra?: Record<string, unknown>;
+}
+
+export type FileChange = 'same' | 'append' | 'new' | 'changed';
+
+export interface UnitReadContext {
+  store: Store;
+  prev: UnitState | undefined;
+  /** Current fingerprints of the unit's files. */
+  now: Record<string, FileState>;
+  /** Per-file change since `prev`; incremental reads use 'append'/'new' files only. */
+  changes: Record<string, FileChange>;
+  incremental: boolean;
+  cancelled?: () => boolean;
+}
+
+export interface UnitReadResult {
+  state: UnitState;
+  diagnostics: Diagnostic[];
+  /** Files whose diagnostics were replaced by this read (incremental reads keep the others). */
+  reread?: Set<string>;
+  points: number;
+}
+
+export interface Unit {
+  key: string;
+  kind: 'mlflow-run' | 'mlflow-experiment' | 'mlflow-db' | 'tensorboard-run';
+  /** Whether appended files can be read from their last offset instead of re-reading the unit. */
+  appendable: boolean;
+  listFiles(): string[];
+  read(ctx: UnitReadContext): UnitReadResult;
+}
+
+export function unitsOfSource(source: DiscoveredSource): Unit[] {
+  switch (source.format) {
+    case 'mlflow':
+      return mlflowStoreUnits(source);
+    case 'mlflow-db':
+      return [mlflowDbUnit(source)];
+    case 'tensorboard':
+      return [tensorboardUnit(source)];
+  }
+}
+
+// ---- MLflow file store ----
+
+function mlflowStoreUnits(source: DiscoveredSource): Unit[] {
+  const units: Unit[] = [];
+  for (const exp of listMlflowExperiments(source.path)) {
+    const experimentId = stableId('mlflow', source.path, exp.nativeId, exp.inTrash ? 'trash' : '');
+    units.push(mlflowExperimentUnit(source, exp, experimentId));
+    for (const rd of listMlflowRunDirs(exp)) units.push(mlflowRunUnit(source, rd, experimentId));
+  }
+  return units;
+}
+
+function mlflowExperimentUnit(source: DiscoveredSource, exp: MlflowExperimentDir, experimentId: string): Unit {
+  const key = `mlflow-experiment:${exp.dir}`;
+  return {
+    key,
+    kind: 'mlflow-experiment',
+    appendable: false,
+    listFiles() {
+      const files = [path.join(exp.dir, 'meta.yaml')];
+      walkFiles(path.join(exp.dir, 'models'), 8, (f) => files.push(f));
+      return files;
+    },
+    read(ctx) {
+      const diagnostics: Diagnostic[] = [...exp.diagnostics];
+      ctx.store.upsertExperiment(key, { id: experimentId, source: source.path, format: 'mlflow', nativeId: exp.nativeId, name: exp.name, lifecycle: exp.lifecycle, createdAt: exp.createdAt });
+      ctx.store.clearModelsOfUnit(key);
+      for (const m of listMlflowLoggedModels(exp, diagnostics)) {
+        ctx.store.putModel(key, {
+          id: stableId('mlflow-model', source.path, m.modelId),
+          experimentId,
+          nativeId: m.modelId,
+          name: m.name,
+          sourceRunNativeId: m.sourceRunId,
+          createdAt: m.createdAt,
+          status: m.status,
+          params: m.params,
+          metrics: m.metrics,
+          path: m.dir,
+        });
+      }
+      return { state: { files: ctx.now }, diagnostics, points: 0 };
+    },
+  };
+}
+
+function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId: string): Unit {
+  const key = `mlflow-run:${rd.dir}`;
+  return {
+    key,
+    kind: 'mlflow-run',
+    appendable: true,
+    listFiles() {
+      const files: string[] = [];
+      for (const sub of ['params', 'tags', 'metrics', 'artifacts']) walkFiles(path.join(rd.dir, sub), 12, (f) => files.push(f));
+      const meta = path.join(rd.dir, 'meta.yaml');
+      if (fs.existsSync(meta)) files.push(meta);
+      return files;
+    },
+    read(ctx) {
+      const { store } = ctx;
+      const header = readMlflowRunHeader(rd);
+      const diagnostics = header.diagnostics;
+      const reread = new Set<string>();
+      if (!ctx.incremental) store.clearUnitRuns(key);
+      const rid = store.putRun(key, { ...header.run, id: stableId('mlflow', source.path, header.run.nativeId), experimentId });
+      const state: UnitState = { files: { ...ctx.now } };
+      let points = 0;
+      for (const [metricKey, file] of listMlflowMetricFiles(rd.dir)) {
+        const change = ctx.changes[file] ?? 'new';
+        const prevFile = ctx.prev?.files[file];
+        let offset = 0;
+        let line = 1;
+        if (ctx.incremental) {
+          if (change === 'same') {
+            state.files[file] = { ...ctx.now[file], offset: prevFile?.offset, line: prevFile?.line };
+            continue;
+          }
+          if (change === 'append' && prevFile?.offset !== undefined) {
+            offset = prevFile.offset;
+            line = prevFile.line ?? 1;
+          }
+        }
+        reread.add(file);
+        const read = readMlflowMetricFile(file, offset, line);
+        diagnostics.push(...read.diagnostics);
+        const writer = store.seriesWriter(rid, metricKey, offset === 0);
+        for (const p of read.points) writer.push(p.step, p.time, p.value);
+        writer.close();
+        points += read.points.length;
+        if (state.files[file]) state.files[file] = { ...state.files[file], offset: read.endOffset, line: read.nextLine };
+      }
+      for (const f of Object.keys(ctx.now)) if (!f.includes(`${path.sep}metrics${path.sep}`)) reread.add(f);
+      reread.add(path.join(rd.dir, 'meta.yaml'));
+      return { state, diagnostics, reread, points };
+    },
+  };
+}
+
+// ---- MLflow database ----
+
+function mlflowDbUnit(source: DiscoveredSource): Unit {
+  const key = `mlflow-db:${source.path}`;
+  return {
+    key,
+    kind: 'mlflow-db',
+    appendable: false,
+    listFiles() {
+      return [source.path, source.path + '-wal'].filter((f) => fs.existsSync(f));
+    },
+    read(ctx) {
+      const { store } = ctx;
+      store.clearUnitRuns(key);
+      const rids = new Map<string, number>();
+      let writer: SeriesWriter | undefined;
+      let current = '';
+      let points = 0;
+      const content = readMlflowDatabase(
+        source.path,
+        (experiments, runs) => {
+          for (const e of experiments) {
+            store.upsertExperiment(key, { id: stableId('mlflow-db', source.path, e.nativeId), source: source.path, format: 'mlflow-db', nativeId: e.nativeId, name: e.name, lifecycle: e.lifecycle, createdAt: e.createdAt });
+          }
+          for (const r of runs) {
+            const id = stableId('mlflow-db', source.path, r.run.nativeId);
+            rids.set(r.run.nativeId, store.putRun(key, { ...r.run, id, experimentId: stableId('mlflow-db', source.path, r.experimentNativeId) }));
+          }
+        },
+        (uuid, metricKey, p) => {
+          const rid = rids.get(uuid);
+          if (rid === undefined) return;
+          // Rows arrive ordered by run and key: one writer at a time.
+          const seriesKey = `${uuid}\0${metricKey}`;
+          if (seriesKey !== current) {
+            writer?.close();
+            writer = store.seriesWriter(rid, metricKey, true);
+            current = seriesKey;
+          }
+          writer!.push(p.step, p.time, p.value);
+          points++;
+        },
+      );
+      writer?.close();
+      return { state: { files: ctx.now }, diagnostics: content.diagnostics, points };
+    },
+  };
+}
+
+// ---- TensorBoard ----
+
+interface TensorboardExtra {
+  kinds: TagKinds;
+  params: Record<string, string>;
+  status: RunStatus;
+  startTime?: number;
+  endTime?: number;
+}
+
+function tensorboardUnit(source: DiscoveredSource): Unit {
+  const dir = source.path;
+  const key = `tensorboard-run:${dir}`;
+  const parent = path.dirname(dir);
+  const experimentId = stableId('tensorboard', parent);
+  const relParent = path.relative(source.root, parent) || path.basename(parent);
+  const eventFiles = () =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && EVENT_FILE_RE.test(e.name))
+      .map((e) => path.join(dir, e.name))
+      .sort();
+  return {
+    key,
+    kind: 'tensorboard-run',
+    appendable: true,
+    listFiles() {
+      try {
+        return eventFiles();
+      } catch {
+        return [];
+      }
+    },
+    read(ctx) {
+      const { store } = ctx;
+      const diagnostics: Diagnostic[] = [];
+      const reread = new Set<string>();
+      const prevExtra = ctx.incremental ? (ctx.prev?.extra as TensorboardExtra | undefined) : undefined;
+      const extra: TensorboardExtra = prevExtra
+        ? { ...prevExtra, kinds: { ...prevExtra.kinds }, params: { ...prevExtra.params } }
+        : { kinds: {}, params: {}, status: 'UNKNOWN' };
+      if (!ctx.incremental) store.clearUnitRuns(key);
+      store.upsertExperiment(`tensorboard-experiment:${parent}`, { id: experimentId, source: parent, format: 'tensorboard', nativeId: parent, name: relParent.split(path.sep).join('/'), lifecycle: 'active' });
+      const runId = stableId('tensorboard', dir);
+      const artifacts: { path: string; size: number; kind: ReturnType<typeof artifactKind> }[] = [];
+      walkFiles(dir, 4, (f, rel, size) => {
+        if (!EVENT_FILE_RE.test(path.basename(f)) && artifacts.length < 2000) artifacts.push({ path: rel, size, kind: artifactKind(rel) });
+      });
+      const header = () => ({
+        id: runId,
+        experimentId,
+        format: 'tensorboard' as const,
+        nativeId: path.relative(source.root, dir).split(path.sep).join('/') || path.basename(dir),
+        name: path.basename(dir),
+        status: extra.status,
+        lifecycle: 'active' as const,
+        startTime: extra.startTime,
+        endTime: extra.endTime,
+        path: dir,
+        params: extra.params,
+        tags: {},
+        artifacts,
+      });
+      const rid = store.putRun(key, header());
+      const writers = new Map<string, SeriesWriter>();
+      let points = 0;
+      const state: UnitState = { files: { ...ctx.now } };
+      const sink = {
+        scalar(tag: string, step: number, timeMs: number, value: number) {
+          let w = writers.get(tag);
+          if (!w) writers.set(tag, (w = store.seriesWriter(rid, tag, !ctx.incremental)));
+          w.push(step, timeMs, value);
+          points++;
+        },
+        param(k: string, v: string) {
+          extra.params[k] = v;
+        },
+        status(s: RunStatus, t: number | undefined) {
+          extra.status = s;
+          if (t !== undefined) extra.endTime = t;
+        },
+        wallTime(t: number) {
+          if (t > 0) {
+            if (extra.startTime === undefined || t < extra.startTime) extra.startTime = t;
+            if (extra.endTime === undefined || t > extra.endTime) extra.endTime = t;
+          }
+        },
+      };
+      for (const file of Object.keys(ctx.now).sort()) {
+        const change = ctx.changes[file] ?? 'new';
+        const prevFile = ctx.prev?.files[file];
+        let offset = 0;
+        if (ctx.incremental) {
+          if (change === 'same') {
+            state.files[file] = { ...ctx.now[file], offset: prevFile?.offset };
+            continue;
+          }
+          if (change === 'append' && prevFile?.offset !== undefined) offset = prevFile.offset;
+        }
+        reread.add(file);
+        const res = readEventFile(file, offset, extra.kinds, sink, ctx.cancelled);
+        diagnostics.push(...res.diagnostics);
+        state.files[file] = { ...ctx.now[file], offset: res.endOffset };
+      }
+      for (const w of writers.values()) w.close();
+      store.putRun(key, header());
+      state.extra = extra as unknown as Record<string, unknown>;
+      return { state, diagnostics, reread, points };
+    },
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * The one data model every reader produces and every consumer (index, CLI, extension) reads.
+ * Times are milliseconds since the Unix epoch; status names are shared across formats.
+ */
+
+export type Format = 'mlflow' | 'mlflow-db' | 'tensorboard';
+
+export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED' | 'UNKNOWN';
+
+export type Lifecycle = 'active' | 'deleted';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/** A located problem with user data. Readers return these instead of throwing. */
+export interface Diagnostic {
+  file: string;
+  /** 1-based line for text files. */
+  line?: number;
+  /** Byte offset for binary files. */
+  offset?: number;
+  severity: Severity;
+  message: string;
+}
+
+/** A folder holding runs of one format, e.g. an `mlruns/` store or a TensorBoard log root. */
+export interface Source {
+  /** Absolute path of the store root (or the database file). */
+  path: string;
+  format: Format;
+}
+
+export interface Experiment {
+  /** Stable across re-indexing: derived from the source and the format's own id. */
+  id: string;
+  sourcePath: string;
+  format: Format;
+  /** The format's own id (MLflow experiment id, TensorBoard log root). */
+  nativeId: string;
+  name: string;
+  lifecycle: Lifecycle;
+  createdAt?: number;
+}
+
+export interface MetricPoint {
+  step: number;
+  /** Wall time in ms since epoch. */
+  time: number;
+  value: number;
+}
+
+export interface Artifact {
+  /** Path relative to the run's artifact root. */
+  path: string;
+  size: number;
+  kind: ArtifactKind;
+}
+
+export type ArtifactKind = 'model' | 'checkpoint' | 'image' | 'table' | 'text' | 'pickle' | 'other';
+
+export interface Run {
+  /** Stable id: `<format>:<native id>` scoped to its source, unique in the index. */
+  id: string;
+  experimentId: string;
+  format: Format;
+  /** The format's own run id (MLflow run uuid, log directory relative path). */
+  nativeId: string;
+  name: string;
+  status: RunStatus;
+  lifecycle: Lifecycle;
+  startTime?: number;
+  endTime?: number;
+  user?: string;
+  sourceScript?: string;
+  gitCommit?: string;
+  parentRunId?: string;
+  /** Folder (or database file) the run lives in. */
+  path: string;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  artifacts: Artifact[];
+}
+
+/** Summary of one metric series as kept in the index. */
+export interface SeriesSummary {
+  key: string;
+  count: number;
+  last: number;
+  lastStep: number;
+  min: number;
+  max: number;
+}
+
+/** Classify an artifact by its name; never opens the file. */
+export function artifactKind(relPath: string): ArtifactKind {
+  const name = relPath.toLowerCase();
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  if (base === 'mlmodel' || /\.(onnx|safetensors|keras|h5|pb|tflite|pt|pth|bin)$/.test(base)) {
+    return /\.(ckpt|pt|pth)$/.test(base) && base.includes('epoch') ? 'checkpoint' : 'model';
+  }
+  if (base.endsWith('.ckpt')) return 'checkpoint';
+  if (/\.(pkl|pickle|joblib)$/.test(base)) return 'pickle';
+  if (/\.(png|jpe?g|gif|svg|webp|bmp)$/.test(base)) return 'image';
+  if (/\.(csv|tsv|parquet|jsonl)$/.test(base)) return 'table';
+  if (/\.(txt|md|json|ya?ml|log|html)$/.test(base)) return 'text';
+  return 'other';
+}

@@ -1,0 +1,29 @@
+/** The one place that reads `runlens.*` settings, into a typed object. */
+import * as vscode from 'vscode';
+import type { Format } from '../core/model';
+
+export interface SourceSetting {
+  path: string;
+  format: Format;
+}
+
+export interface RunlensConfig {
+  sources: SourceSetting[];
+  exclude: string[];
+  indexOnStartup: boolean;
+  pageSize: number;
+  keyMetric: string;
+  python: string;
+}
+
+export function readConfig(): RunlensConfig {
+  const c = vscode.workspace.getConfiguration('runlens');
+  return {
+    sources: c.get<SourceSetting[]>('sources', []).filter((s) => s && typeof s.path === 'string' && typeof s.format === 'string'),
+    exclude: c.get<string[]>('exclude', []),
+    indexOnStartup: c.get<boolean>('indexOnStartup', true),
+    pageSize: Math.max(10, c.get<number>('pageSize', 100)),
+    keyMetric: c.get<string>('keyMetric', ''),
+    python: c.get<string>('python', 'python3'),
+  };
+}

@@ -1,0 +1,14 @@
+/** The extension's state for one activation: everything disposable hangs off it. */
+import * as vscode from 'vscode';
+import type { RunlensConfig } from './config';
+import type { IndexService } from './indexing';
+import type { RunsTreeProvider } from './trees/runs';
+
+export interface Ctx {
+  readonly extension: vscode.ExtensionContext;
+  readonly subscriptions: vscode.Disposable[];
+  readonly log: vscode.LogOutputChannel;
+  readonly index: IndexService;
+  readonly runsTree: RunsTreeProvider;
+  config(): RunlensConfig;
+}

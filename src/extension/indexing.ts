@@ -1,0 +1,105 @@
+/**
+ * Keeps the index current for the open workspace: runs the indexer in a worker thread (never on the
+ * extension host's thread), reports progress in the status bar and a notification, and hands a read-only
+ * store to the views.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { startIndexJob } from '../core/index/client';
+import type { IndexJob } from '../core/index/client';
+import type { IndexSummary } from '../core/index/indexer';
+import { Store } from '../core/index/store';
+import { NativeModuleError } from '../core/index/sqlite';
+import type { RunlensConfig } from './config';
+
+export class IndexService implements vscode.Disposable {
+  private job: IndexJob | undefined;
+  private store: Store | undefined;
+  private readonly changed = new vscode.EventEmitter<IndexSummary>();
+  /** Fires after every completed indexing pass. */
+  readonly onDidChange = this.changed.event;
+  private readonly status: vscode.StatusBarItem;
+  lastSummary: IndexSummary | undefined;
+  lastError: Error | undefined;
+
+  constructor(
+    readonly indexFile: string,
+    private readonly roots: () => string[],
+    private readonly config: () => RunlensConfig,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly workerScript: string,
+  ) {
+    this.status = vscode.window.createStatusBarItem('runlens.status', vscode.StatusBarAlignment.Left, 10);
+    this.status.name = 'Runlens';
+    this.status.command = 'runlens.showLog';
+    this.status.text = '$(graph-line) Runlens';
+    this.status.show();
+  }
+
+  /** Opens the read side lazily; throws NativeModuleError with a full explanation when SQLite cannot load. */
+  reader(): Store {
+    if (!this.store) this.store = Store.open(this.indexFile);
+    return this.store;
+  }
+
+  async refresh(options: { rebuild?: boolean; progress?: boolean } = {}): Promise<IndexSummary | undefined> {
+    this.job?.cancel();
+    this.job = undefined;
+    if (options.rebuild) {
+      this.store?.close();
+      this.store = undefined;
+      for (const suffix of ['', '-wal', '-shm']) await vscode.workspace.fs.delete(vscode.Uri.file(this.indexFile + suffix), { useTrash: false }).then(undefined, () => undefined);
+    }
+    // The writer (worker) creates and migrates the schema; open our reader only after.
+    const cfg = this.config();
+    const job = startIndexJob(
+      {
+        indexFile: this.indexFile,
+        roots: this.roots(),
+        sources: cfg.sources.map((s) => ({ format: s.format, path: path.resolve(this.roots()[0] ?? '', s.path), root: this.roots()[0] ?? path.dirname(s.path) })),
+        exclude: cfg.exclude,
+      },
+      (p) => {
+        if (p.phase === 'index') this.status.text = `$(sync~spin) Runlens: indexing ${p.done}/${p.total}`;
+        else if (p.phase === 'discover') this.status.text = '$(sync~spin) Runlens: finding runs…';
+      },
+      this.workerScript,
+    );
+    this.job = job;
+    const work = job.done.then(
+      (summary) => {
+        this.lastSummary = summary;
+        this.lastError = undefined;
+        const counts = this.reader().counts();
+        this.status.text = `$(graph-line) ${counts.runs} runs${summary.diagnostics ? ` $(warning) ${summary.diagnostics}` : ''}`;
+        this.status.tooltip = `Runlens: ${counts.runs} runs in ${counts.experiments} experiments, ${counts.points} metric points. ${summary.diagnostics} problems. Click for the log.`;
+        this.log.info(`indexed ${summary.units} units (${summary.read} read, ${summary.appended} appended, ${summary.removed} removed) in ${summary.ms.toFixed(0)} ms${summary.cancelled ? ' (cancelled)' : ''}`);
+        this.changed.fire(summary);
+        return summary;
+      },
+      (err: Error) => {
+        if (this.job !== job) return undefined; // superseded by a newer pass
+        this.lastError = err;
+        this.status.text = '$(error) Runlens';
+        this.log.error(err.message);
+        const native = err instanceof NativeModuleError || (err as { native?: boolean }).native;
+        void vscode.window.showErrorMessage(native ? err.message.split('\n')[0] + ' See the Runlens log for what to do.' : `Runlens could not index the workspace: ${err.message}`, 'Show Log').then((a) => a && this.log.show());
+        return undefined;
+      },
+    );
+    if (options.progress) {
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Runlens: indexing runs', cancellable: true }, (_p, token) => {
+        token.onCancellationRequested(() => job.cancel());
+        return work;
+      });
+    }
+    return work;
+  }
+
+  dispose(): void {
+    this.job?.cancel();
+    this.store?.close();
+    this.status.dispose();
+    this.changed.dispose();
+  }
+}

@@ -1,0 +1,36 @@
+/** Activation: wires settings, the index service, views and commands. Reads like a table of contents. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunlensApi } from './api';
+import { registerCommands } from './commands';
+import { readConfig } from './config';
+import type { Ctx } from './ctx';
+import { IndexService } from './indexing';
+import { RunsTreeProvider } from './trees/runs';
+
+export function activate(extension: vscode.ExtensionContext): RunlensApi {
+  const log = vscode.window.createOutputChannel('Runlens', { log: true });
+  const storage = extension.storageUri ?? extension.globalStorageUri;
+  const indexFile = path.join(storage.fsPath, 'index.sqlite');
+  const roots = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const index = new IndexService(indexFile, roots, readConfig, log, path.join(extension.extensionPath, 'dist', 'worker.js'));
+  const runsTree = new RunsTreeProvider(index, () => readConfig().pageSize);
+  const ctx: Ctx = { extension, subscriptions: extension.subscriptions, log, index, runsTree, config: readConfig };
+  extension.subscriptions.push(log, index, runsTree);
+  extension.subscriptions.push(vscode.window.createTreeView('runlens.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
+  registerCommands(ctx);
+  extension.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('runlens') && void index.refresh()),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: tasks enabled')),
+  );
+  log.info(`Runlens activated (index: ${indexFile}, trusted: ${vscode.workspace.isTrusted})`);
+  const ready = readConfig().indexOnStartup && roots().length > 0 ? index.refresh() : Promise.resolve(undefined);
+  return {
+    ready,
+    indexFile,
+    runsChildren: (node) => runsTree.getChildren(node),
+    counts: () => index.reader().counts(),
+  };
+}
+
+export function deactivate(): void {}

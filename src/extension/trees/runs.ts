@@ -1,0 +1,118 @@
+/**
+ * The Runs view: experiment → run → Params / Metrics. Children are queried from the index on demand and
+ * paged, so a 10,000-run experiment expands instantly.
+ */
+import * as vscode from 'vscode';
+import type { ExperimentRow, RunRow } from '../../core/index/store';
+import type { IndexService } from '../indexing';
+
+export type RunsNode =
+  | { kind: 'experiment'; experiment: ExperimentRow }
+  | { kind: 'run'; run: RunRow }
+  | { kind: 'more'; experimentId: string; offset: number }
+  | { kind: 'group'; run: RunRow; group: 'params' | 'metrics' }
+  | { kind: 'entry'; label: string; description: string };
+
+const STATUS_ICONS: Record<string, vscode.ThemeIcon> = {
+  RUNNING: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
+  FINISHED: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  FAILED: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  KILLED: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('testing.iconFailed')),
+  SCHEDULED: new vscode.ThemeIcon('clock'),
+  UNKNOWN: new vscode.ThemeIcon('circle-outline'),
+};
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly index: IndexService,
+    private readonly pageSize: () => number,
+  ) {
+    this.subscription = index.onDidChange(() => this.emitter.fire(undefined));
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'experiment': {
+        const e = node.experiment;
+        const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = `${e.runCount} runs · ${e.format}${e.lifecycle === 'deleted' ? ' · deleted' : ''}`;
+        item.iconPath = new vscode.ThemeIcon('beaker');
+        item.contextValue = 'runlens.experiment';
+        item.tooltip = e.source;
+        item.id = `experiment:${e.id}`;
+        return item;
+      }
+      case 'run': {
+        const r = node.run;
+        const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `run:${r.id}`;
+        item.description = `${r.status.toLowerCase()}${r.lifecycle === 'deleted' ? ' · deleted' : ''}`;
+        item.iconPath = STATUS_ICONS[r.status] ?? STATUS_ICONS.UNKNOWN;
+        item.contextValue = 'runlens.run';
+        const tip = new vscode.MarkdownString(undefined, false);
+        tip.appendMarkdown('**');
+        tip.appendText(r.name);
+        tip.appendMarkdown('**\n\n');
+        tip.appendText(`${r.format} · ${r.status} · ${r.id}${r.gitCommit ? ` · commit ${r.gitCommit.slice(0, 10)}` : ''}`);
+        item.tooltip = tip;
+        return item;
+      }
+      case 'more': {
+        const item = new vscode.TreeItem(`Show ${this.pageSize()} more…`, vscode.TreeItemCollapsibleState.None);
+        item.command = { command: 'runlens.showMore', title: 'Show more', arguments: [node] };
+        return item;
+      }
+      case 'group':
+        return new vscode.TreeItem(node.group === 'params' ? 'Params' : 'Metrics', vscode.TreeItemCollapsibleState.Collapsed);
+      case 'entry': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.description = node.description;
+        return item;
+      }
+    }
+  }
+
+  private readonly shown = new Map<string, number>();
+
+  getChildren(node?: RunsNode): RunsNode[] {
+    let store;
+    try {
+      store = this.index.reader();
+    } catch {
+      return [];
+    }
+    if (!node) return store.listExperiments().filter((e) => e.runCount > 0).map((experiment) => ({ kind: 'experiment', experiment }));
+    if (node.kind === 'experiment') {
+      const limit = this.shown.get(node.experiment.id) ?? this.pageSize();
+      const where = { sql: 'r.experiment_id = ?', params: [node.experiment.id] };
+      const runs = store.queryRuns(where, { sql: '', params: [] }, limit, 0);
+      const out: RunsNode[] = runs.map((run) => ({ kind: 'run', run }));
+      if (node.experiment.runCount > runs.length) out.push({ kind: 'more', experimentId: node.experiment.id, offset: runs.length });
+      return out;
+    }
+    if (node.kind === 'run') return [{ kind: 'group', run: node.run, group: 'params' }, { kind: 'group', run: node.run, group: 'metrics' }];
+    if (node.kind === 'group') {
+      if (node.group === 'params') return Object.entries(store.params(node.run.rid)).map(([k, v]) => ({ kind: 'entry', label: k, description: v }));
+      return store.seriesSummaries(node.run.rid).map((s) => ({ kind: 'entry', label: s.key, description: `${formatValue(s.last)} (${s.count} points)` }));
+    }
+    return [];
+  }
+
+  showMore(node: { experimentId: string; offset: number }): void {
+    this.shown.set(node.experimentId, node.offset + this.pageSize());
+    this.emitter.fire(undefined);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}
+
+function formatValue(v: number): string {
+  return Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v);
+}

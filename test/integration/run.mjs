@@ -1,0 +1,158 @@
+// Runs the integration suites inside a real VS Code extension host (code-server, see
+// scripts/vscode-host.mjs): installs the built extension and a small test-runner extension into a fresh
+// extensions dir, opens each scenario's workspace in headless chromium, and waits for the suite's results,
+// which the runner writes to a file. Fails when any test fails or when a host never reports.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CHROMIUM, CODE_SERVER_ENTRY, NODE24_BIN, ROOT, prepare } from '../../scripts/vscode-host.mjs';
+
+const TIMEOUT_MS = Number(process.env.RUNLENS_IT_TIMEOUT_MS ?? 120_000);
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+
+/** Scenario → workspace contents and whether Workspace Trust is on (a fresh workspace is then untrusted). */
+const ALL_SCENARIOS = [
+  { name: 'data', workspace: 'demo', trust: false },
+  { name: 'empty', workspace: 'empty', trust: false },
+  { name: 'untrusted', workspace: 'demo', trust: true },
+];
+const only = process.env.RUNLENS_IT_ONLY;
+const SCENARIOS = only ? ALL_SCENARIOS.filter((s) => s.name === only) : ALL_SCENARIOS;
+
+function log(msg) {
+  process.stdout.write(`${msg}\n`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+function installExtension(extensionsDir) {
+  const dir = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'media'), path.join(dir, 'media'), { recursive: true });
+  // What a linux-x64 package ships: the N-API build of better-sqlite3 with this platform's binary only.
+  const napi = path.join(ROOT, 'node_modules', 'better-sqlite3-napi');
+  const target = path.join(dir, 'node_modules', 'better-sqlite3-napi');
+  for (const entry of ['package.json', 'lib', 'prebuilds/linux-x64.node']) fs.cpSync(path.join(napi, entry), path.join(target, entry), { recursive: true });
+
+  const runnerDir = path.join(extensionsDir, 'runlens.runlens-tests-0.0.1');
+  fs.mkdirSync(runnerDir, { recursive: true });
+  fs.writeFileSync(
+    path.join(runnerDir, 'package.json'),
+    JSON.stringify({
+      name: 'runlens-tests',
+      publisher: 'runlens',
+      version: '0.0.1',
+      engines: { vscode: '^1.90.0' },
+      main: './main.js',
+      activationEvents: ['onStartupFinished'],
+      capabilities: { untrustedWorkspaces: { supported: true } },
+    }),
+  );
+  fs.writeFileSync(path.join(runnerDir, 'main.js'), `module.exports = require(${JSON.stringify(path.join(ROOT, 'out', 'test', 'integration', 'runner.js'))});\n`);
+}
+
+async function runScenario(scenario) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `runlens-it-${scenario.name}-`));
+  const extensionsDir = path.join(tmp, 'extensions');
+  const userData = path.join(tmp, 'user-data');
+  const workspace = path.join(tmp, 'workspace');
+  const results = path.join(tmp, 'results.json');
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  fs.writeFileSync(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify({ 'security.workspace.trust.enabled': scenario.trust, 'workbench.startupEditor': 'none', 'extensions.autoCheckUpdates': false, 'telemetry.telemetryLevel': 'off' }),
+  );
+  if (scenario.workspace === 'demo') fs.cpSync(path.join(ROOT, 'demo', 'workspace'), workspace, { recursive: true });
+  else fs.mkdirSync(workspace);
+  installExtension(extensionsDir);
+  const port = await freePort();
+  const env = { ...process.env, RUNLENS_IT_SCENARIO: scenario.name, RUNLENS_IT_RESULTS: results, RUNLENS_IT_WORKSPACE: workspace };
+  const server = spawn(
+    NODE24_BIN,
+    [CODE_SERVER_ENTRY, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--user-data-dir', userData, '--extensions-dir', extensionsDir, workspace],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let serverLog = '';
+  server.stdout.on('data', (d) => (serverLog += d));
+  server.stderr.on('data', (d) => (serverLog += d));
+  await waitFor(() => serverLog.includes('HTTP server listening'), 60_000, 'code-server did not start');
+  const browser = spawn(
+    CHROMIUM,
+    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', `--user-data-dir=${path.join(tmp, 'chromium')}`, '--window-size=1400,900', '--remote-debugging-port=0', `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let report;
+  try {
+    await waitFor(() => fs.existsSync(results), TIMEOUT_MS, `no results from the extension host within ${TIMEOUT_MS / 1000}s`);
+    report = JSON.parse(fs.readFileSync(results, 'utf8'));
+  } catch (err) {
+    log(`  ${scenario.name}: ${err.message}`);
+    log(serverLog.split('\n').slice(-30).join('\n'));
+    report = { tests: [], error: err.message };
+  } finally {
+    await Promise.all([stop(browser), stop(server)]);
+  }
+  if (report.error) log(`  logs kept in ${tmp}`);
+  else fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+  return report;
+}
+
+function stop(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
+}
+
+function waitFor(cond, ms, message) {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (cond()) return resolve();
+      if (Date.now() - start > ms) return reject(new Error(message));
+      setTimeout(tick, 250);
+    };
+    tick();
+  });
+}
+
+prepare();
+let passed = 0;
+let failed = 0;
+for (const scenario of SCENARIOS) {
+  log(`\nintegration: ${scenario.name} (workspace: ${scenario.workspace}, trust ${scenario.trust ? 'on: untrusted' : 'off'})`);
+  const report = await runScenario(scenario);
+  if (report.error) {
+    failed++;
+    log(`  ✗ host did not run the suite: ${report.error}`);
+  }
+  if (report.tests.length === 0 && !report.error) {
+    failed++;
+    log('  ✗ the suite ran no test');
+  }
+  for (const t of report.tests) {
+    if (t.state === 'passed') {
+      passed++;
+      log(`  ✓ ${t.title}`);
+    } else {
+      failed++;
+      log(`  ✗ ${t.title}\n      ${String(t.error).split('\n').join('\n      ')}`);
+    }
+  }
+}
+log(`\nintegration: ${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;

@@ -1,0 +1,51 @@
+// Scenario "data": a trusted workspace holding the demo runs (real corpus files).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { runlens, waitFor } from './helpers';
+
+describe('Runlens in a workspace with run data', () => {
+  it('activates on its own because the workspace contains runs', async () => {
+    await waitFor(() => runlens().isActive, 30_000, 'Runlens to activate');
+  });
+
+  it('registers every command it contributes', async () => {
+    const all = new Set(await vscode.commands.getCommands(true));
+    const contributed = (runlens().packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    assert.ok(contributed.length >= 6);
+    for (const id of contributed) assert.ok(all.has(id), `${id} is not registered`);
+  });
+
+  it('indexes the workspace in its worker and keeps the index outside the workspace', async () => {
+    const api = runlens().exports;
+    const summary = await api.ready;
+    assert.ok(summary, 'first indexing pass returned no summary');
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    assert.ok(!api.indexFile.startsWith(folder), `index ${api.indexFile} is inside the workspace`);
+    const counts = api.counts();
+    // demo/workspace: 21 MLflow file-store runs, 3 in mlflow.db, 3 TensorBoard log directories.
+    assert.deepEqual(counts.byFormat, { mlflow: 21, 'mlflow-db': 3, tensorboard: 3 });
+    assert.equal(counts.runs, 27);
+  });
+
+  it('shows experiments and runs in the Runs tree, read back through the API', async () => {
+    const api = runlens().exports;
+    await api.ready;
+    const top = api.runsChildren();
+    const names = top.map((n) => (n.kind === 'experiment' ? n.experiment.name : '?')).sort();
+    assert.ok(names.includes('mushrooms-yolov5/runs/train'), `experiments: ${names.join(', ')}`);
+    const yolo = top.find((n) => n.kind === 'experiment' && n.experiment.name === 'mushrooms-yolov5/runs/train')!;
+    const runs = api.runsChildren(yolo).map((n) => (n.kind === 'run' ? n.run.name : '?')).sort();
+    assert.deepEqual(runs, ['exp', 'exp2']);
+    const exp2 = api.runsChildren(yolo).find((n) => n.kind === 'run' && n.run.name === 'exp2')!;
+    const [, metricsGroup] = api.runsChildren(exp2);
+    const metrics = api.runsChildren(metricsGroup).map((n) => (n.kind === 'entry' ? n.label : '?'));
+    assert.ok(metrics.includes('metrics/mAP_0.5'), `metrics: ${metrics.join(', ')}`);
+  });
+
+  it('refreshes through its command without re-reading unchanged files', async () => {
+    const summary = await vscode.commands.executeCommand<{ read: number; units: number }>('runlens.refresh');
+    assert.ok(summary);
+    assert.equal(summary.read, 0);
+    assert.ok(summary.units > 0);
+  });
+});

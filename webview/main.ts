@@ -1,0 +1,2 @@
+// Webview entry (panels arrive with the compare/evaluate issue).
+export {};
