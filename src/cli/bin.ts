@@ -2,4 +2,9 @@
 // Entry of the bundled `runlens` executable.
 import { main } from './main';
 
+// `runlens runs | head` closes our stdout early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 process.exitCode = main(process.argv.slice(2));

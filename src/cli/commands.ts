@@ -65,7 +65,7 @@ export function runRuns(rest: string[], args: Args): number {
 
 function sortMetric(sort: string | undefined): string | undefined {
   const m = /^\s*metrics?\.(\S+)/.exec(sort ?? '');
-  return m ? m[1] : undefined;
+  return m ? m[1].replace(/`/g, '') : undefined;
 }
 
 function resolveOne(store: Store, ref: string): RunRow {

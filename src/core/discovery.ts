@@ -99,7 +99,8 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
       if (hasEvents) sources.push({ format: 'tensorboard', path: dir, root });
       for (const sub of subdirs.sort()) visit(sub, depth + 1);
     };
-    visit(root, 0);
+    if (path.basename(root) === 'mlruns') sources.push({ format: 'mlflow', path: root, root: path.dirname(root) });
+    else visit(root, 0);
   }
   return { sources, diagnostics };
 }

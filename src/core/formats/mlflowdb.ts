@@ -58,7 +58,8 @@ export function readMlflowDatabase(
     return { experiments: [], runs: [], diagnostics: [{ file, severity: 'error', message: `cannot open MLflow database: ${(err as Error).message}` }] };
   }
   try {
-    const experiments = (db.prepare('SELECT experiment_id, name, lifecycle_stage, creation_time FROM experiments').all() as Record<string, unknown>[]).map(
+    // SELECT *: the schema grew over MLflow versions (creation_time, name, deleted_time…); read what is there.
+    const experiments = (db.prepare('SELECT * FROM experiments').all() as Record<string, unknown>[]).map(
       (r): MlflowDbExperiment => ({
         nativeId: String(r.experiment_id),
         name: String(r.name ?? r.experiment_id),
@@ -69,7 +70,7 @@ export function readMlflowDatabase(
     const expLifecycle = new Map(experiments.map((e) => [e.nativeId, e.lifecycle]));
     const params = groupByRun(db.prepare('SELECT run_uuid, key, value FROM params').all() as KeyValueRow[]);
     const tags = groupByRun(db.prepare('SELECT run_uuid, key, value FROM tags').all() as KeyValueRow[]);
-    const rows = db.prepare('SELECT run_uuid, name, source_name, user_id, status, start_time, end_time, source_version, lifecycle_stage, artifact_uri, experiment_id FROM runs').all() as Record<string, unknown>[];
+    const rows = db.prepare('SELECT * FROM runs').all() as Record<string, unknown>[];
     const runs: MlflowDbRun[] = rows.map((r) => {
       const id = String(r.run_uuid);
       const t = tags.get(id) ?? {};

@@ -1,0 +1,31 @@
+/** Paths into ../shared/corpus (real files from public projects) and temp-dir helpers for tests. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Store } from '../../src/core/index/store';
+import { indexWorkspace } from '../../src/core/index/indexer';
+
+export const CORPUS = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'corpus');
+
+export function corpus(...parts: string[]): string {
+  return path.join(CORPUS, ...parts);
+}
+
+export function tempDir(prefix = 'runlens-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Indexes `roots` into a fresh index in a temp dir; the caller closes the store. */
+export function indexInto(roots: string[], dir = tempDir()): { store: Store; dir: string; summary: ReturnType<typeof indexWorkspace> } {
+  const store = Store.open(path.join(dir, 'index.sqlite'));
+  const summary = indexWorkspace(store, { roots });
+  return { store, dir, summary };
+}
+
+/** Copies a corpus folder to a temp dir so a test can append to, cut or corrupt it. */
+export function copyOf(src: string): string {
+  const dir = tempDir('runlens-copy-');
+  const dest = path.join(dir, path.basename(src));
+  fs.cpSync(src, dest, { recursive: true });
+  return dest;
+}

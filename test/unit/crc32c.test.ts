@@ -1,0 +1,28 @@
+import * as assert from 'node:assert/strict';
+import { crc32c, maskedCrc32c } from '../../src/core/formats/crc32c';
+
+describe('crc32c', () => {
+  it('matches the published CRC-32C check value', () => {
+    assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283);
+  });
+
+  it('matches RFC 3720 test vectors (32 zero bytes, 32 0xff bytes, 0..31)', () => {
+    assert.equal(crc32c(Buffer.alloc(32, 0)), 0x8a9136aa);
+    assert.equal(crc32c(Buffer.alloc(32, 0xff)), 0x62a8ab43);
+    assert.equal(crc32c(Buffer.from(Array.from({ length: 32 }, (_, i) => i))), 0x46dd794e);
+  });
+
+  it('gives the same result for any alignment and length of a sub-range', () => {
+    const data = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 0xff));
+    for (let start = 0; start < 9; start++) {
+      for (const end of [start, start + 1, start + 7, start + 8, start + 63, 300]) {
+        assert.equal(crc32c(data, start, end), crc32c(Buffer.from(data.subarray(start, end))), `range ${start}..${end}`);
+      }
+    }
+  });
+
+  it('masks as TFRecord does (rotate right 15, add 0xa282ead8)', () => {
+    const crc = crc32c(Buffer.from('123456789'));
+    assert.equal(maskedCrc32c(Buffer.from('123456789')), ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0);
+  });
+});

@@ -1,0 +1,131 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { corpus, indexInto } from './corpus';
+import { openDatabase } from '../../src/core/index/sqlite';
+
+const MLFLOW = corpus('mlflow');
+const RUN_DIR = /^[0-9a-f]{32}$/;
+
+/** Expected contents computed straight from the files, independently of the reader. */
+function expectedRuns(storeRoot: string) {
+  const out = new Map<string, { params: number; points: Map<string, number>; deleted: boolean }>();
+  const visitExperiments = (dir: string, trash: boolean) => {
+    for (const exp of fs.readdirSync(dir)) {
+      const expDir = path.join(dir, exp);
+      if (exp === '.trash') {
+        visitExperiments(expDir, true);
+        continue;
+      }
+      if (!fs.statSync(expDir).isDirectory() || !fs.existsSync(path.join(expDir, 'meta.yaml'))) continue;
+      for (const run of fs.readdirSync(expDir)) {
+        if (!RUN_DIR.test(run)) continue;
+        const runDir = path.join(expDir, run);
+        const list = (sub: string): string[] => {
+          const root = path.join(runDir, sub);
+          if (!fs.existsSync(root)) return [];
+          return fs.readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+        };
+        const points = new Map<string, number>();
+        for (const key of list('metrics')) {
+          const text = fs.readFileSync(path.join(runDir, 'metrics', key), 'utf8');
+          points.set(key, text.split('\n').filter((l) => l.trim() !== '').length);
+        }
+        const meta = fs.existsSync(path.join(runDir, 'meta.yaml')) ? fs.readFileSync(path.join(runDir, 'meta.yaml'), 'utf8') : '';
+        out.set(run, { params: list('params').length, points, deleted: trash || /lifecycle_stage: deleted/.test(meta) });
+      }
+    }
+  };
+  visitExperiments(storeRoot, false);
+  return out;
+}
+
+describe('MLflow file store', () => {
+  const stores = fs
+    .readdirSync(MLFLOW, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name === 'mlruns')
+    .map((e) => path.join(e.parentPath, e.name));
+
+  it('finds every mlruns store of the corpus', () => {
+    assert.ok(stores.length >= 7, `${stores.length} stores`);
+  });
+
+  for (const store of stores) {
+    it(`indexes ${path.relative(MLFLOW, store)} with the params and metric points its files hold`, () => {
+      const { store: index, dir } = indexInto([path.dirname(store)]);
+      try {
+        const expected = expectedRuns(store);
+        const runs = index.queryRuns({ sql: "r.format = 'mlflow'", params: [] }, { sql: '', params: [] });
+        assert.equal(runs.length, expected.size);
+        for (const r of runs) {
+          const e = expected.get(r.nativeId);
+          assert.ok(e, `unexpected run ${r.nativeId}`);
+          assert.equal(Object.keys(index.params(r.rid)).length, e.params, `params of ${r.nativeId}`);
+          const got = new Map(index.seriesSummaries(r.rid).map((s) => [s.key, s.count]));
+          assert.deepEqual(got, e.points, `metric points of ${r.nativeId}`);
+          assert.equal(r.lifecycle === 'deleted', e.deleted, `lifecycle of ${r.nativeId}`);
+        }
+      } finally {
+        index.close();
+        fs.rmSync(dir, { recursive: true });
+      }
+    });
+  }
+
+  it('keeps metric values, steps and timestamps exactly as written', () => {
+    const runDir = path.join(MLFLOW, 'PacktPublishing__Hyperparameter-Tuning-with-Python', 'mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3');
+    const { store, dir } = indexInto([path.join(MLFLOW, 'PacktPublishing__Hyperparameter-Tuning-with-Python')]);
+    try {
+      const [run] = store.resolveRun('a3112407148b4966b929bc9f8784a3d3');
+      const lines = fs.readFileSync(path.join(runDir, 'metrics', 'foo'), 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number));
+      assert.deepEqual(store.seriesPoints(run.rid, 'foo'), lines.map(([time, value, step]) => ({ time, value, step })));
+      assert.equal(run.name, fs.readFileSync(path.join(runDir, 'tags', 'mlflow.runName'), 'utf8'));
+      assert.equal(run.status, 'FINISHED');
+      assert.equal(run.startTime, 1656994881395);
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('reads MLflow 3 logged models with their source run and metrics', () => {
+    const { store, dir } = indexInto([path.join(MLFLOW, '2024ab05143__heart-disease-mlops', 'mlruns')]);
+    try {
+      const models = store.models();
+      assert.equal(models.length, 2);
+      const m = models.find((x) => x.nativeId === 'm-aec10e0ba169444dbe2ea2085f379149')!;
+      assert.equal(m.sourceRunNativeId, 'd5ba8efe051c4d25a70eb6a5b7c8dd55');
+      assert.equal(m.metrics.recall, 0.875);
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+});
+
+describe('MLflow SQLite backend (mlflow.db)', () => {
+  for (const rel of ['Peco602__mlops-zoomcamp/02-experiment-tracking/mlflow.db', '2024ab05143__heart-disease-mlops/mlflow.db']) {
+    it(`indexes ${rel}: runs, params and metric points per key equal the database's own counts`, () => {
+      const file = path.join(MLFLOW, rel);
+      const db = openDatabase(file, { readonly: true, fileMustExist: true });
+      const runIds = (db.prepare('SELECT run_uuid FROM runs').pluck().all() as string[]).sort();
+      const points = db.prepare('SELECT run_uuid, key, COUNT(*) AS n FROM metrics GROUP BY run_uuid, key').all() as { run_uuid: string; key: string; n: number }[];
+      const params = db.prepare('SELECT run_uuid, COUNT(*) AS n FROM params GROUP BY run_uuid').all() as { run_uuid: string; n: number }[];
+      db.close();
+      const { store, dir } = indexInto([path.dirname(file)]);
+      try {
+        const runs = store.queryRuns({ sql: "r.format = 'mlflow-db'", params: [] }, { sql: '', params: [] });
+        assert.deepEqual(runs.map((r) => r.nativeId).sort(), runIds);
+        const byId = new Map(runs.map((r) => [r.nativeId, r.rid]));
+        for (const p of points) {
+          const s = store.seriesSummaries(byId.get(p.run_uuid)!).find((x) => x.key === p.key);
+          assert.equal(s?.count, p.n, `${p.run_uuid} ${p.key}`);
+        }
+        for (const p of params) assert.equal(Object.keys(store.params(byId.get(p.run_uuid)!)).length, p.n);
+      } finally {
+        store.close();
+        fs.rmSync(dir, { recursive: true });
+      }
+    });
+  }
+});

@@ -1,0 +1,127 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readEventFile } from '../../src/core/formats/tensorboard';
+import { readTfRecords } from '../../src/core/formats/tfrecord';
+import { copyOf, corpus, tempDir } from './corpus';
+
+const YOLO = corpus('tensorboard', 'AmelNozieres__Mushrooms_YOLOv5', 'runs', 'train', 'exp2');
+
+function eventFile(dir: string): string {
+  return path.join(dir, fs.readdirSync(dir).find((f) => f.startsWith('events.out.tfevents.'))!);
+}
+
+function scalars(file: string, offset = 0) {
+  const series = new Map<string, { step: number; value: number; time: number }[]>();
+  const res = readEventFile(file, offset, {}, {
+    scalar(tag, step, time, value) {
+      if (!series.has(tag)) series.set(tag, []);
+      series.get(tag)!.push({ step, value, time });
+    },
+  });
+  return { series, res };
+}
+
+describe('TensorBoard event files', () => {
+  it('reads YOLOv5 scalars equal, epoch for epoch, to the results.txt YOLOv5 wrote beside them', () => {
+    // results.txt: epoch/total mem box obj cls total targets img P R mAP.5 mAP.5:.95 val_box val_obj val_cls (%10.4g)
+    const rows = fs.readFileSync(path.join(YOLO, 'results.txt'), 'utf8').trim().split('\n').map((l) => l.trim().split(/\s+/));
+    const columns: Record<string, number> = {
+      'train/box_loss': 2, 'train/obj_loss': 3, 'train/cls_loss': 4, 'metrics/precision': 8, 'metrics/recall': 9,
+      'metrics/mAP_0.5': 10, 'metrics/mAP_0.5:0.95': 11, 'val/box_loss': 12, 'val/obj_loss': 13, 'val/cls_loss': 14,
+    };
+    const { series, res } = scalars(eventFile(YOLO));
+    assert.equal(res.diagnostics.filter((d) => d.severity !== 'info').length, 0);
+    for (const [tag, col] of Object.entries(columns)) {
+      const points = series.get(tag);
+      assert.ok(points, `missing ${tag}`);
+      assert.equal(points.length, rows.length, tag);
+      points.forEach((p, i) => {
+        assert.equal(p.step, i);
+        const expected = Number(rows[i][col]);
+        assert.ok(Math.abs(p.value - expected) <= 5e-4 * Math.max(Math.abs(expected), 1e-3), `${tag}[${i}]: ${p.value} vs ${expected}`);
+      });
+    }
+  });
+
+  it('reads TF2 .v2 scalar tensors', () => {
+    const dir = corpus('tensorboard', 'Nivesara__project_fashion_mnist', 'logs', 'cnn_1layer', 'validation');
+    const { series, res } = scalars(eventFile(dir));
+    assert.deepEqual(res.diagnostics, []);
+    assert.ok(series.size > 0, 'no scalars decoded');
+    for (const [tag, points] of series) {
+      for (const p of points) assert.ok(Number.isFinite(p.value), `${tag} has a non-finite value`);
+    }
+  });
+
+  it('keeps every complete record of a file cut mid-record and resumes exactly where it stopped', () => {
+    const src = eventFile(YOLO);
+    const bytes = fs.readFileSync(src);
+    const offsets: number[] = [];
+    readTfRecords(src, 0, (_b, _s, _e, off) => offsets.push(off));
+    const cutRecord = Math.floor(offsets.length / 2);
+    const cutAt = offsets[cutRecord] + 7; // inside the header of that record
+    const dir = tempDir();
+    const file = path.join(dir, path.basename(src));
+    fs.writeFileSync(file, bytes.subarray(0, cutAt));
+    const partial = scalars(file);
+    assert.equal(partial.res.records, cutRecord);
+    assert.equal(partial.res.endOffset, offsets[cutRecord]);
+    const info = partial.res.diagnostics.find((d) => d.severity === 'info');
+    assert.ok(info && info.offset === offsets[cutRecord], 'truncation is reported at the cut record');
+    fs.appendFileSync(file, bytes.subarray(cutAt));
+    const rest = scalars(file, partial.res.endOffset);
+    assert.equal(partial.res.records + rest.res.records, offsets.length);
+    const whole = scalars(src);
+    for (const [tag, points] of whole.series) {
+      const joined = [...(partial.series.get(tag) ?? []), ...(rest.series.get(tag) ?? [])];
+      assert.deepEqual(joined, points, tag);
+    }
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('reports a payload CRC mismatch at its offset and still reads the other records', () => {
+    const src = eventFile(YOLO);
+    const offsets: number[] = [];
+    readTfRecords(src, 0, (_b, _s, _e, off) => offsets.push(off));
+    const copy = copyOf(YOLO);
+    const file = eventFile(copy);
+    const bytes = fs.readFileSync(file);
+    bytes[offsets[5] + 12] ^= 0x40; // first payload byte of record 5
+    fs.writeFileSync(file, bytes);
+    const { res } = scalars(file);
+    const errors = res.diagnostics.filter((d) => d.severity === 'error');
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].offset, offsets[5]);
+    assert.match(errors[0].message, /CRC/);
+    assert.equal(res.records, offsets.length - 1);
+  });
+
+  it('stops framing at a corrupted length and says where', () => {
+    const copy = copyOf(YOLO);
+    const file = eventFile(copy);
+    const offsets: number[] = [];
+    readTfRecords(file, 0, (_b, _s, _e, off) => offsets.push(off));
+    const bytes = fs.readFileSync(file);
+    bytes[offsets[3]] ^= 0x01;
+    fs.writeFileSync(file, bytes);
+    const { res } = scalars(file);
+    assert.equal(res.records, 3);
+    assert.equal(res.diagnostics[0].offset, offsets[3]);
+    assert.match(res.diagnostics[0].message, /length fails its CRC/);
+  });
+
+  it('survives zero-byte files and binary garbage named like an event file', () => {
+    const dir = tempDir();
+    const empty = path.join(dir, 'events.out.tfevents.1.empty');
+    fs.writeFileSync(empty, '');
+    assert.deepEqual(scalars(empty).res, { endOffset: 0, records: 0, diagnostics: [] });
+    const garbage = path.join(dir, 'events.out.tfevents.2.garbage');
+    fs.writeFileSync(garbage, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) & 0xff)));
+    const { res } = scalars(garbage);
+    assert.equal(res.records, 0);
+    assert.equal(res.diagnostics.length, 1);
+    assert.equal(res.diagnostics[0].offset, 0);
+    fs.rmSync(dir, { recursive: true });
+  });
+});
