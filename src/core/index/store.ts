@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, RunStatus, SeriesSummary } from '../model';
+import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStatus, SeriesSummary } from '../model';
 import { CHUNK_POINTS, MIGRATIONS, SCHEMA_VERSION } from './schema';
 import type { Database } from './sqlite';
 import { openDatabase } from './sqlite';
@@ -41,25 +41,8 @@ export interface ExperimentRow {
   runCount: number;
 }
 
-export interface RunInput {
-  id: string;
-  experimentId: string;
-  format: Format;
-  nativeId: string;
-  name: string;
-  status: RunStatus;
-  lifecycle: Lifecycle;
-  startTime?: number;
-  endTime?: number;
-  user?: string;
-  sourceScript?: string;
-  gitCommit?: string;
-  parentRunId?: string;
-  path: string;
-  params: Record<string, string>;
-  tags: Record<string, string>;
-  artifacts: Artifact[];
-}
+/** What a reader hands the store for one run: the shared model's Run. */
+export type RunInput = Run;
 
 export interface ModelInput {
   id: string;
