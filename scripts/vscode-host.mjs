@@ -31,10 +31,13 @@ function run(cmd, args, options = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed with ${r.status ?? r.signal}`);
 }
 
-function npmInstall(dir, spec, env = process.env) {
+const NPM_CLI = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
+
+/** npm run by `node` (Node 24 for code-server, whose install scripts check the running Node). */
+function npmInstall(dir, spec, env = process.env, node = process.execPath) {
   fs.mkdirSync(dir, { recursive: true });
   if (!fs.existsSync(path.join(dir, 'package.json'))) fs.writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n');
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', spec], { cwd: dir, env });
+  run(node, [NPM_CLI, 'install', '--no-audit', '--no-fund', '--loglevel=error', spec], { cwd: dir, env });
 }
 
 function ensureApt() {
@@ -56,7 +59,7 @@ function node24Env() {
 
 function ensureCodeServer() {
   if (fs.existsSync(CODE_SERVER_ENTRY)) return;
-  npmInstall(CODE_SERVER_DIR, `code-server@${CODE_SERVER_VERSION}`, node24Env());
+  npmInstall(CODE_SERVER_DIR, `code-server@${CODE_SERVER_VERSION}`, node24Env(), NODE24_BIN);
 }
 
 export function prepare() {
