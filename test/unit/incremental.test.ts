@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Store } from '../../src/core/index/store';
-import { indexWorkspace } from '../../src/core/index/indexer';
+import { indexChanged, indexWorkspace } from '../../src/core/index/indexer';
 import { readTfRecords } from '../../src/core/formats/tfrecord';
 import { copyOf, corpus, indexInto, tempDir } from './corpus';
 
@@ -61,6 +61,27 @@ describe('incremental indexing', () => {
     store.close();
     scratch.store.close();
     for (const d of [dir, scratch.dir, ws]) fs.rmSync(d, { recursive: true });
+  });
+
+  it('re-reads only the units that own changed paths (the live path) and names the paths it cannot place', () => {
+    const ws = copyOf(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python'));
+    const runDir = path.join(ws, 'mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3');
+    const { store, dir } = indexInto([ws]);
+    fs.appendFileSync(path.join(runDir, 'metrics', 'foo'), '1656994882000 7 4\n');
+    fs.writeFileSync(path.join(runDir, 'metrics', 'bar'), '1656994882000 1 0\n');
+    const newRun = path.join(ws, 'mlruns', '6', 'ffffffffffffffffffffffffffffffff', 'meta.yaml');
+    const changed = indexChanged(store, [path.join(runDir, 'metrics', 'foo'), path.join(runDir, 'metrics', 'bar'), newRun]);
+    assert.equal(changed.read, 1);
+    assert.equal(changed.points, 2);
+    assert.deepEqual(changed.unmatched, [newRun]);
+    const scratch = indexInto([ws]);
+    assert.deepEqual(snapshot(store), snapshot(scratch.store));
+    fs.rmSync(runDir, { recursive: true });
+    assert.equal(indexChanged(store, [path.join(runDir, 'metrics', 'foo')]).read, 1);
+    assert.deepEqual(store.resolveRun('a3112407148b4966b929bc9f8784a3d3'), []);
+    store.close();
+    scratch.store.close();
+    for (const d of [dir, scratch.dir]) fs.rmSync(d, { recursive: true });
   });
 
   it('drops runs whose folders were deleted', () => {

@@ -68,24 +68,30 @@ export function listMlflowExperiments(storeRoot: string): MlflowExperimentDir[] 
         continue;
       }
       if (entry.name.startsWith('.') || entry.name === 'models') continue;
-      const expDir = path.join(dir, entry.name);
-      const metaFile = path.join(expDir, 'meta.yaml');
-      if (!fs.existsSync(metaFile)) continue;
-      const diagnostics: Diagnostic[] = [];
-      const meta = readMeta(metaFile, diagnostics);
-      out.push({
-        nativeId: str(meta.experiment_id) ?? entry.name,
-        dir: expDir,
-        name: str(meta.name) ?? entry.name,
-        lifecycle: inTrash || meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
-        createdAt: num(meta.creation_time),
-        inTrash,
-        diagnostics,
-      });
+      const exp = readMlflowExperiment(path.join(dir, entry.name), inTrash);
+      if (exp) out.push(exp);
     }
   };
   scan(storeRoot, false);
   return out;
+}
+
+/** One experiment folder, or undefined when it has no meta.yaml (not an experiment). */
+export function readMlflowExperiment(expDir: string, inTrash: boolean): MlflowExperimentDir | undefined {
+  const metaFile = path.join(expDir, 'meta.yaml');
+  if (!fs.existsSync(metaFile)) return undefined;
+  const diagnostics: Diagnostic[] = [];
+  const meta = readMeta(metaFile, diagnostics);
+  const name = path.basename(expDir);
+  return {
+    nativeId: str(meta.experiment_id) ?? name,
+    dir: expDir,
+    name: str(meta.name) ?? name,
+    lifecycle: inTrash || meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+    createdAt: num(meta.creation_time),
+    inTrash,
+    diagnostics,
+  };
 }
 
 /** Run folders of an experiment. A folder without meta.yaml is still a run (reported, not dropped). */

@@ -5,12 +5,14 @@
  * that fails leaves the index as it was.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { discoverSources } from '../discovery';
 import type { DiscoveredSource } from '../discovery';
 import type { Diagnostic, Format } from '../model';
 import type { Store } from './store';
-import { unitsOfSource } from './units';
+import { unitFromOrigin, unitsOfSource } from './units';
 import type { FileChange, FileState, Unit, UnitState } from './units';
+
 
 export interface IndexOptions {
   roots: string[];
@@ -163,7 +165,7 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): 
       diagnostics = [...kept, ...diagnostics];
     }
     store.putDiagnostics(unit.key, diagnostics);
-    store.putUnit(unit.key, unit.kind, res.state);
+    store.putUnit(unit.key, unit.kind, { ...res.state, origin: unit.origin });
     db.exec('RELEASE unit');
     return { incremental: appendOnly, points: res.points };
   } catch (err) {
@@ -172,4 +174,69 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): 
     store.putDiagnostics(unit.key, [{ file: unit.key.slice(unit.key.indexOf(':') + 1), severity: 'error', message: `could not be indexed: ${(err as Error).message}` }]);
     return undefined;
   }
+}
+
+export interface ChangedSummary {
+  /** Units re-read because one of the paths belongs to them. */
+  read: number;
+  points: number;
+  /** Paths that belong to no indexed unit (a new run, say): the caller runs a full pass for those. */
+  unmatched: string[];
+  ms: number;
+}
+
+const UNIT_KINDS: Unit['kind'][] = ['mlflow-run', 'tensorboard-run', 'mlflow-experiment', 'mlflow-db'];
+
+/**
+ * The live path: re-reads only the units that own `paths` (file watcher events), each from its resume
+ * offsets, in one transaction. Costs a few stats and the appended bytes, not a workspace scan.
+ */
+export function indexChanged(store: Store, paths: string[]): ChangedSummary {
+  const t0 = performance.now();
+  const units = new Map<string, Unit>();
+  const unmatched: string[] = [];
+  const known = store.db.prepare('SELECT kind, state FROM units WHERE key = ?');
+  for (const p of paths) {
+    let found = false;
+    let dir = path.resolve(p);
+    for (let depth = 0; depth < 10 && !found; depth++) {
+      for (const kind of UNIT_KINDS) {
+        const key = `${kind}:${kind === 'mlflow-db' ? p.replace(/-(wal|shm|journal)$/, '') : dir}`;
+        if (units.get(key)?.owns(path.resolve(p))) {
+          found = true;
+          break;
+        }
+        const row = known.get(key) as { kind: Unit['kind']; state: string } | undefined;
+        if (!row) continue;
+        const origin = (JSON.parse(row.state) as UnitState).origin;
+        const unit = origin && unitFromOrigin(row.kind, origin);
+        if (unit && unit.owns(path.resolve(p))) {
+          units.set(key, unit);
+          found = true;
+          break;
+        }
+      }
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+    if (!found) unmatched.push(p);
+  }
+  let read = 0;
+  let points = 0;
+  store.transaction(() => {
+    for (const unit of units.values()) {
+      if (!fs.existsSync(unit.origin.dir ?? unit.origin.source.path)) {
+        store.dropUnit(unit.key);
+        read++;
+        continue;
+      }
+      const outcome = indexUnit(store, unit);
+      if (outcome) {
+        read++;
+        points += outcome.points;
+      }
+    }
+  });
+  return { read, points, unmatched, ms: performance.now() - t0 };
 }

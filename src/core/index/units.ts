@@ -13,6 +13,7 @@ import {
   listMlflowLoggedModels,
   listMlflowMetricFiles,
   listMlflowRunDirs,
+  readMlflowExperiment,
   readMlflowMetricFile,
   readMlflowRunHeader,
   walkFiles,
@@ -36,6 +37,15 @@ export interface FileState {
 export interface UnitState {
   files: Record<string, FileState>;
   extra?: Record<string, unknown>;
+  /** How to build the unit again without discovery (live updates of one unit). */
+  origin?: UnitOrigin;
+}
+
+export interface UnitOrigin {
+  source: DiscoveredSource;
+  /** The unit's own folder (MLflow run or experiment folder); absent for database and log-dir units. */
+  dir?: string;
+  inTrash?: boolean;
 }
 
 export type FileChange = 'same' | 'append' | 'new' | 'changed';
@@ -61,9 +71,12 @@ export interface UnitReadResult {
 
 export interface Unit {
   key: string;
+  origin: UnitOrigin;
   kind: 'mlflow-run' | 'mlflow-experiment' | 'mlflow-db' | 'tensorboard-run';
   /** Whether appended files can be read from their last offset instead of re-reading the unit. */
   appendable: boolean;
+  /** Whether a change at `file` is this unit's to read (watcher events are routed with it). */
+  owns(file: string): boolean;
   listFiles(): string[];
   read(ctx: UnitReadContext): UnitReadResult;
 }
@@ -79,22 +92,52 @@ export function unitsOfSource(source: DiscoveredSource): Unit[] {
   }
 }
 
+function isUnder(file: string, dir: string): boolean {
+  return file.startsWith(dir + path.sep);
+}
+
 // ---- MLflow file store ----
 
 function mlflowStoreUnits(source: DiscoveredSource): Unit[] {
   const units: Unit[] = [];
   for (const exp of listMlflowExperiments(source.path)) {
-    const experimentId = stableId('mlflow', source.path, exp.nativeId, exp.inTrash ? 'trash' : '');
+    const experimentId = mlflowExperimentId(source, exp);
     units.push(mlflowExperimentUnit(source, exp, experimentId));
     for (const rd of listMlflowRunDirs(exp)) units.push(mlflowRunUnit(source, rd, experimentId));
   }
   return units;
 }
 
+function mlflowExperimentId(source: DiscoveredSource, exp: MlflowExperimentDir): string {
+  return stableId('mlflow', source.path, exp.nativeId, exp.inTrash ? 'trash' : '');
+}
+
+/** Rebuilds a unit from the origin stored with it, or undefined when its folder is gone. */
+export function unitFromOrigin(kind: Unit['kind'], origin: UnitOrigin): Unit | undefined {
+  const { source } = origin;
+  switch (kind) {
+    case 'mlflow-db':
+      return mlflowDbUnit(source);
+    case 'tensorboard-run':
+      return tensorboardUnit(source);
+    case 'mlflow-experiment': {
+      const exp = origin.dir ? readMlflowExperiment(origin.dir, origin.inTrash ?? false) : undefined;
+      return exp && mlflowExperimentUnit(source, exp, mlflowExperimentId(source, exp));
+    }
+    case 'mlflow-run': {
+      if (!origin.dir) return undefined;
+      const exp = readMlflowExperiment(path.dirname(origin.dir), origin.inTrash ?? false);
+      return exp && mlflowRunUnit(source, { experiment: exp, runId: path.basename(origin.dir), dir: origin.dir }, mlflowExperimentId(source, exp));
+    }
+  }
+}
+
 function mlflowExperimentUnit(source: DiscoveredSource, exp: MlflowExperimentDir, experimentId: string): Unit {
   const key = `mlflow-experiment:${exp.dir}`;
   return {
     key,
+    origin: { source, dir: exp.dir, inTrash: exp.inTrash },
+    owns: (f) => f === path.join(exp.dir, 'meta.yaml') || isUnder(f, path.join(exp.dir, 'models')),
     kind: 'mlflow-experiment',
     appendable: false,
     listFiles() {
@@ -129,6 +172,8 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
   const key = `mlflow-run:${rd.dir}`;
   return {
     key,
+    origin: { source, dir: rd.dir, inTrash: rd.experiment.inTrash },
+    owns: (f) => isUnder(f, rd.dir),
     kind: 'mlflow-run',
     appendable: true,
     listFiles() {
@@ -184,6 +229,8 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
   const key = `mlflow-db:${source.path}`;
   return {
     key,
+    origin: { source },
+    owns: (f) => f === source.path || f.startsWith(source.path + '-'),
     kind: 'mlflow-db',
     appendable: false,
     listFiles() {
@@ -251,6 +298,8 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
       .sort();
   return {
     key,
+    origin: { source },
+    owns: (f) => path.dirname(f) === dir && EVENT_FILE_RE.test(path.basename(f)),
     kind: 'tensorboard-run',
     appendable: true,
     listFiles() {
