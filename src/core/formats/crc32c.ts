@@ -4,7 +4,7 @@
  */
 
 const POLY = 0x82f63b78;
-const TABLES: Uint32Array[] = buildTables();
+const [T0, T1, T2, T3, T4, T5, T6, T7] = buildTables();
 
 function buildTables(): Uint32Array[] {
   const tables: Uint32Array[] = [];
@@ -25,7 +25,7 @@ function buildTables(): Uint32Array[] {
 }
 
 export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES;
+  const t0 = T0, t1 = T1, t2 = T2, t3 = T3, t4 = T4, t5 = T5, t6 = T6, t7 = T7;
   let crc = 0xffffffff;
   let i = start;
   while (i < end && (i & 3) !== 0) crc = t0[(crc ^ buf[i++]) & 0xff] ^ (crc >>> 8);

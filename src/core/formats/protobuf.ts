@@ -17,13 +17,27 @@ export const WIRE_I32 = 5;
 
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
+// Little-endian float decoding through one shared scratch buffer: cheaper than a DataView per message.
+const scratch = new ArrayBuffer(8);
+const scratchBytes = new Uint8Array(scratch);
+const scratchF32 = new Float32Array(scratch);
+const scratchF64 = new Float64Array(scratch);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 export class ProtoReader {
   pos: number;
-  private readonly view: DataView;
 
   constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length) {
     this.pos = start;
-    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  private load(n: number): void {
+    this.need(n);
+    const b = this.buf;
+    const p = this.pos;
+    if (LITTLE_ENDIAN) for (let i = 0; i < n; i++) scratchBytes[i] = b[p + i];
+    else for (let i = 0; i < n; i++) scratchBytes[n - 1 - i] = b[p + i];
+    this.pos += n;
   }
 
   get done(): boolean {
@@ -51,17 +65,13 @@ export class ProtoReader {
   }
 
   double(): number {
-    this.need(8);
-    const v = this.view.getFloat64(this.pos, true);
-    this.pos += 8;
-    return v;
+    this.load(8);
+    return scratchF64[0];
   }
 
   float(): number {
-    this.need(4);
-    const v = this.view.getFloat32(this.pos, true);
-    this.pos += 4;
-    return v;
+    this.load(4);
+    return scratchF32[0];
   }
 
   /** Signed 64-bit varint (int64 encoding: two's complement, not zigzag). */

@@ -71,7 +71,39 @@ export function readEventFile(
   return { endOffset: result.endOffset, records: result.records, diagnostics: [...result.diagnostics, ...diagnostics] };
 }
 
+/**
+ * Tags repeat on every event of a file: decode each distinct tag once, finding it again by a hash of its
+ * bytes (verified byte for byte, so a collision only costs a decode).
+ */
+class TagCache {
+  private readonly entries = new Map<number, { bytes: Uint8Array; text: string }>();
+  private readonly decoder = new TextDecoder('utf-8');
+
+  get(buf: Uint8Array, start: number, end: number): string {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    h = (h ^ (end - start)) >>> 0;
+    const hit = this.entries.get(h);
+    if (hit && hit.bytes.length === end - start) {
+      let same = true;
+      for (let i = 0; i < hit.bytes.length; i++) {
+        if (hit.bytes[i] !== buf[start + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return hit.text;
+    }
+    const bytes = buf.slice(start, end);
+    const text = this.decoder.decode(bytes);
+    if (this.entries.size < 4096) this.entries.set(h, { bytes, text });
+    return text;
+  }
+}
+
 class EventDecoder {
+  private readonly tags = new TagCache();
+
   constructor(
     private readonly kinds: TagKinds,
     private readonly sink: EventSink,
@@ -115,8 +147,10 @@ class EventDecoder {
     let dataClass = 0;
     while (!r.done) {
       const [field, wire] = r.key();
-      if (field === 1 && wire === WIRE_LEN) tag = r.string();
-      else if (field === 2 && wire === WIRE_I32) simple = r.float();
+      if (field === 1 && wire === WIRE_LEN) {
+        const [ts, te] = r.bytes();
+        tag = this.tags.get(buf, ts, te);
+      } else if (field === 2 && wire === WIRE_I32) simple = r.float();
       else if (field === 8 && wire === WIRE_LEN) tensor = r.bytes();
       else if (field === 9 && wire === WIRE_LEN) {
         const [s, e] = r.bytes();

@@ -1,0 +1,104 @@
+/**
+ * `npm run bench`: builds synthetic workspaces (sizes are flags), runs each phase in its own process, and
+ * prints figures and ratios against the targets. Defaults fit a 2-core machine in a few minutes; the issue's
+ * full sizes are `--runs 10000 --steps 1000 --tb-files 1000 --tb-scalars 100000`.
+ *
+ *   --runs N --params N --metrics N --steps N    MLflow runs (default 2000 × 20 params × 10 metrics × 500 steps)
+ *   --tb-files N --tb-scalars N                  TensorBoard event files (default 20 × 100,000 scalars)
+ *   --big-mb N                                   one large event file (default 150)
+ *   --query-runs N --query-metrics N             query benchmark index (default 30,000 × 100)
+ *   --keep DIR                                   generate into DIR and keep it
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { encodeScalarEvent, frameRecord, writeEventFile, writeEventFileOfSize, writeMlflowStore } from './generate';
+
+function flag(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+
+const spec = {
+  runs: flag('runs', 2000),
+  params: flag('params', 20),
+  metrics: flag('metrics', 10),
+  steps: flag('steps', 500),
+  tbFiles: flag('tb-files', 20),
+  tbScalars: flag('tb-scalars', 100_000),
+  bigMb: flag('big-mb', 150),
+  queryRuns: flag('query-runs', 30_000),
+  queryMetrics: flag('query-metrics', 100),
+};
+const keep = process.argv.includes('--keep') ? process.argv[process.argv.indexOf('--keep') + 1] : undefined;
+const root = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-bench-'));
+const ws = path.join(root, 'workspace');
+const dbDir = path.join(root, 'index');
+fs.mkdirSync(dbDir, { recursive: true });
+
+function phase(name: string, ...args: string[]): Record<string, any> {
+  const out = execFileSync(process.execPath, [path.join(__dirname, 'phase.js'), name, ...args], { maxBuffer: 1 << 24 }).toString();
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+const rows: [string, string, string, string][] = [];
+const row = (what: string, figure: string, ratio = '', target = '') => {
+  rows.push([what, figure, ratio, target]);
+  process.stderr.write(`  ${what}: ${figure} ${ratio}\n`);
+};
+
+console.error(`runlens bench — ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.cpus()[0]?.model ?? ''}`);
+console.error(`generating in ${root} …`);
+let t = performance.now();
+let metricFiles: string[] = [];
+let eventFiles: string[] = [];
+if (!fs.existsSync(ws)) {
+  metricFiles = writeMlflowStore(ws, { runs: spec.runs, params: spec.params, metrics: spec.metrics, steps: spec.steps, runsPerExperiment: 1000 });
+  for (let i = 0; i < spec.tbFiles; i++) eventFiles.push(writeEventFile(path.join(ws, 'tb', `run_${i}`), spec.tbScalars, 4, i + 1));
+} else {
+  metricFiles = [path.join(ws, 'mlruns', '1', fs.readdirSync(path.join(ws, 'mlruns', '1')).find((d) => d.length === 32)!, 'metrics', 'm0')];
+  eventFiles = [fs.readdirSync(path.join(ws, 'tb', 'run_0')).map((f) => path.join(ws, 'tb', 'run_0', f))[0]];
+}
+console.error(`  generated in ${fmt(performance.now() - t)}`);
+
+const points = spec.runs * spec.metrics * spec.steps + spec.tbFiles * spec.tbScalars;
+const rawRes = phase('raw', ws);
+row('raw baseline (read + split lines/records)', fmt(rawRes.ms), `${(rawRes.bytes / 2 ** 20).toFixed(0)} MiB`);
+const db = path.join(dbDir, 'index.sqlite');
+for (const s of ['', '-wal', '-shm']) fs.rmSync(db + s, { force: true });
+const cold = phase('index', ws, db);
+row(`cold index (${cold.counts.runs} runs, ${cold.counts.points.toLocaleString('en')} points)`, fmt(cold.ms), `${(cold.ms / rawRes.ms).toFixed(2)}× raw`, '≤ 2× raw');
+row('  peak RSS, cold', `${cold.rssMb.toFixed(0)} MB`, '', '< 300 MB');
+const warm = phase('index', ws, db);
+row('warm re-index (nothing changed)', fmt(warm.ms), `${((100 * warm.ms) / cold.ms).toFixed(1)} % of cold`, '≤ 5 % of cold');
+fs.appendFileSync(metricFiles[0], `${Date.now()} 0.5 ${spec.steps}\n`);
+fs.appendFileSync(eventFiles[0], frameRecord(encodeScalarEvent('loss/0', spec.tbScalars, Date.now() / 1000, 0.25)));
+const inc = phase('changed', db, metricFiles[0], eventFiles[0]);
+row('incremental (1 metric line + 1 event record, live path)', fmt(inc.ms), `${inc.read} units, ${inc.points} points`, '< 50 ms');
+fs.appendFileSync(metricFiles[0], `${Date.now()} 0.5 ${spec.steps + 1}\n`);
+const incScan = phase('index', ws, db);
+row('incremental (1 metric line, full rescan)', fmt(incScan.ms), `${incScan.summary.read} units read`);
+
+const bigDir = path.join(root, 'big');
+const big = fs.existsSync(bigDir) ? path.join(bigDir, fs.readdirSync(bigDir)[0]) : writeEventFileOfSize(bigDir, spec.bigMb);
+const b = phase('bigfile', big);
+row(`one ${(b.bytes / 2 ** 20).toFixed(0)} MB event file: framing only`, fmt(b.framingMs));
+row('  framing + CRC-32C of every length and payload', fmt(b.crcMs), `${((b.bytes / 2 ** 20) / (b.crcMs / 1000)).toFixed(0)} MiB/s`);
+row(`  full decode (${b.scalars.toLocaleString('en')} scalars, CRC checked)`, fmt(b.decodeMs), '', '< 1 s');
+row('  peak RSS', `${b.rssMb.toFixed(0)} MB`);
+
+const q = phase('query', path.join(dbDir, 'query.sqlite'), String(spec.queryRuns), String(spec.queryMetrics));
+row(`query ${spec.queryRuns.toLocaleString('en')} runs × ${spec.queryMetrics} metrics: filter + sort by metric + count`, fmt(q.ms), `${q.total} match`, '< 200 ms');
+
+const corpus = path.resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
+if (fs.existsSync(corpus)) {
+  const c = phase('index', corpus, path.join(dbDir, 'corpus.sqlite'));
+  row('whole ../shared/corpus, cold', fmt(c.ms), Object.entries(c.counts.byFormat).map(([f, n]) => `${f} ${n}`).join(', '));
+}
+
+console.log(`\n| what | figure | ratio / detail | target |\n|---|---|---|---|`);
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+console.log(`\nworkspace: ${spec.runs} MLflow runs × ${spec.params} params × ${spec.metrics} metrics × ${spec.steps} steps + ${spec.tbFiles} event files × ${spec.tbScalars} scalars = ${points.toLocaleString('en')} points`);
+if (!keep) fs.rmSync(root, { recursive: true, force: true });

@@ -1,0 +1,148 @@
+/**
+ * One benchmark phase, run in a child process of its own so its peak RSS is its own:
+ *   node out/bench/phase.js <phase> <args…>   → one JSON line on stdout
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readEventFile } from '../src/core/formats/tensorboard';
+import { readTfRecords } from '../src/core/formats/tfrecord';
+import { indexChanged, indexWorkspace } from '../src/core/index/indexer';
+import { compileFilter, compileSort } from '../src/core/index/query';
+import { Store, stableId } from '../src/core/index/store';
+import { rng } from './generate';
+
+type Result = Record<string, unknown>;
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) walk(full, out);
+    else if (e.isFile()) out.push(full);
+  }
+  return out;
+}
+
+/** The floor: read every byte and split it into lines / records, with no parsing and no SQLite. */
+function raw(ws: string): Result {
+  const t0 = performance.now();
+  let bytes = 0;
+  let units = 0;
+  const buf = Buffer.allocUnsafe(4 << 20);
+  for (const file of walk(ws)) {
+    const isEvents = path.basename(file).startsWith('events.out.tfevents.');
+    const fd = fs.openSync(file, 'r');
+    let offset = 0;
+    let carry = 0; // bytes of the current record still to skip
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, offset);
+      if (n === 0) break;
+      bytes += n;
+      if (isEvents) {
+        let i = carry;
+        while (i + 12 <= n) {
+          const len = buf.readUInt32LE(i);
+          i += 16 + len;
+          units++;
+        }
+        carry = Math.max(0, i - n);
+        offset += n;
+        if (i < n) offset -= n - i;
+      } else {
+        let i = buf.indexOf(10);
+        while (i >= 0 && i < n) {
+          units++;
+          i = buf.indexOf(10, i + 1);
+        }
+        offset += n;
+      }
+    }
+    fs.closeSync(fd);
+  }
+  return { ms: performance.now() - t0, bytes, units };
+}
+
+function index(ws: string, db: string): Result {
+  const store = Store.open(db);
+  const summary = indexWorkspace(store, { roots: [ws] });
+  const counts = store.counts();
+  store.close();
+  return { ms: summary.ms, summary, counts };
+}
+
+function changed(db: string, files: string[]): Result {
+  const store = Store.open(db);
+  const r = indexChanged(store, files);
+  store.close();
+  return { ms: r.ms, read: r.read, points: r.points, unmatched: r.unmatched.length };
+}
+
+function bigfile(file: string): Result {
+  const bytes = fs.statSync(file).size;
+  const t0 = performance.now();
+  const framing = readTfRecords(file, 0, () => undefined, { checkCrc: false });
+  const t1 = performance.now();
+  const checked = readTfRecords(file, 0, () => undefined, { checkCrc: true });
+  const t2 = performance.now();
+  let scalars = 0;
+  readEventFile(file, 0, {}, { scalar: () => void scalars++ });
+  const t3 = performance.now();
+  return { bytes, records: framing.records, framingMs: t1 - t0, crcMs: t2 - t1, decodeMs: t3 - t2, scalars, crcErrors: checked.diagnostics.length, ms: t3 - t2 };
+}
+
+/** An index of `runs` runs × `metrics` metric summaries built directly, then a filtered, sorted query. */
+function query(db: string, runs: number, metrics: number): Result {
+  const store = Store.open(db);
+  const rand = rng(3);
+  const tBuild = performance.now();
+  store.transaction(() => {
+    store.upsertExperiment('bench', { id: 'bench-exp', source: 'bench', format: 'mlflow', nativeId: '1', name: 'bench', lifecycle: 'active' });
+    for (let r = 0; r < runs; r++) {
+      const rid = store.putRun('bench', {
+        id: stableId('bench', String(r)), experimentId: 'bench-exp', format: 'mlflow', nativeId: String(r), name: `run-${r}`,
+        status: 'FINISHED', lifecycle: 'active', startTime: r, path: '/bench', params: { lr: String(10 ** -(1 + (r % 4))), layers: String(r % 7) }, tags: {}, artifacts: [],
+      });
+      for (let m = 0; m < metrics; m++) {
+        const w = store.seriesWriter(rid, `m${m}`, true);
+        w.push(0, 0, rand());
+        w.close();
+      }
+    }
+  });
+  const buildMs = performance.now() - tBuild;
+  const where = compileFilter('metrics.m7 > 0.5 and params.lr < 0.01');
+  const order = compileSort('metrics.m3 desc');
+  const times: number[] = [];
+  let rows = 0;
+  let total = 0;
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    rows = store.queryRuns(where, order, 100, 0).length;
+    total = store.countRuns(where);
+    times.push(performance.now() - t);
+  }
+  store.close();
+  return { buildMs, ms: Math.min(...times), rows, total };
+}
+
+const [phase, ...args] = process.argv.slice(2);
+let result: Result;
+switch (phase) {
+  case 'raw':
+    result = raw(args[0]);
+    break;
+  case 'index':
+    result = index(args[0], args[1]);
+    break;
+  case 'changed':
+    result = changed(args[0], args.slice(1));
+    break;
+  case 'bigfile':
+    result = bigfile(args[0]);
+    break;
+  case 'query':
+    result = query(args[0], Number(args[1]), Number(args[2]));
+    break;
+  default:
+    throw new Error(`unknown phase ${phase}`);
+}
+process.stdout.write(JSON.stringify({ ...result, rssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
