@@ -83,7 +83,8 @@ async function runScenario(scenario) {
   const server = spawn(
     NODE24_BIN,
     [CODE_SERVER_ENTRY, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--user-data-dir', userData, '--extensions-dir', extensionsDir, workspace],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Own process group: stopping it must also stop the extension hosts it started.
+    { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let serverLog = '';
   server.stdout.on('data', (d) => (serverLog += d));
@@ -92,7 +93,7 @@ async function runScenario(scenario) {
   const browser = spawn(
     CHROMIUM,
     ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', `--user-data-dir=${path.join(tmp, 'chromium')}`, '--window-size=1400,900', '--remote-debugging-port=0', `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   let report;
   try {
@@ -106,16 +107,35 @@ async function runScenario(scenario) {
     await Promise.all([stop(browser), stop(server)]);
   }
   if (report.error) log(`  logs kept in ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
+  else {
+    try {
+      fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    } catch (err) {
+      log(`  (could not remove ${tmp}: ${err.message})`);
+    }
+  }
   return report;
 }
 
+/** Kills a process and everything in its process group (chromium's renderers, code-server's hosts). */
 function stop(child) {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
+    const done = () => setTimeout(resolve, 200);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      killGroup(child);
+      return done();
+    }
+    child.once('exit', done);
+    killGroup(child);
   });
+}
+
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
 }
 
 function waitFor(cond, ms, message) {
