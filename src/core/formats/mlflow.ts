@@ -236,14 +236,47 @@ export function listMlflowLoggedModels(exp: MlflowExperimentDir, diagnostics: Di
   return out;
 }
 
-function readMeta(file: string, diagnostics: Diagnostic[]): Record<string, unknown> {
-  let text: string;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** UTF-8, or — for files some tool wrote in a legacy encoding — Latin-1 with a located warning. */
+function decodeText(bytes: Buffer, file: string, diagnostics: Diagnostic[]): string {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return strictUtf8.decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    diagnostics.push({ file, offset: bad, line: lineAt(bytes, bad), severity: 'warning', message: `not valid UTF-8 (byte 0x${bytes[bad]?.toString(16).padStart(2, '0')} at offset ${bad}); read as Latin-1` });
+    return bytes.toString('latin1');
+  }
+}
+
+/** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence. */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n === 0 || i + n > bytes.length) return i;
+    for (let k = 1; k < n; k++) if ((bytes[i + k] & 0xc0) !== 0x80) return i;
+    i += n;
+  }
+  return i;
+}
+
+function lineAt(bytes: Buffer, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < bytes.length; i++) if (bytes[i] === 10) line++;
+  return line;
+}
+
+function readMeta(file: string, diagnostics: Diagnostic[]): Record<string, unknown> {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
   } catch (err) {
     diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
     return {};
   }
+  const text = decodeText(bytes, file, diagnostics);
   const parsed = parseYaml(text, file);
   diagnostics.push(...parsed.diagnostics);
   if (parsed.value === undefined || parsed.value === null) {

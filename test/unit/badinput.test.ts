@@ -1,0 +1,114 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { discoverSources } from '../../src/core/discovery';
+import { indexWorkspace } from '../../src/core/index/indexer';
+import type { Store } from '../../src/core/index/store';
+import { copyOf, corpus, indexInto, tempDir } from './corpus';
+
+const PACKT = corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python');
+const RUN = path.join('mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3');
+
+function cleanup(store: Store, ...dirs: string[]) {
+  store.close();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+}
+
+describe('bad input', () => {
+  it('reads non-UTF-8 YAML as Latin-1 and says where the first bad byte is', () => {
+    const ws = copyOf(PACKT);
+    const meta = path.join(ws, 'mlruns', '6', 'meta.yaml');
+    const text = fs.readFileSync(meta, 'latin1').replace('name: example1', 'name: expérience');
+    fs.writeFileSync(meta, Buffer.from(text, 'latin1'));
+    const { store, dir } = indexInto([ws]);
+    const d = store.diagnostics().find((x) => x.file === meta);
+    assert.ok(d, 'no diagnostic for the Latin-1 file');
+    assert.equal(d.offset, Buffer.from(text, 'latin1').indexOf(0xe9));
+    assert.match(d.message, /not valid UTF-8 \(byte 0xe9/);
+    assert.ok(store.listExperiments().some((e) => e.name === 'expérience'));
+    cleanup(store, dir, path.dirname(ws));
+  });
+
+  it('indexes a run folder without meta.yaml from its other files, with a warning', () => {
+    const ws = copyOf(PACKT);
+    fs.rmSync(path.join(ws, RUN, 'meta.yaml'));
+    const { store, dir } = indexInto([ws]);
+    const [run] = store.resolveRun('a3112407148b4966b929bc9f8784a3d3');
+    assert.equal(run.status, 'UNKNOWN');
+    assert.ok(store.seriesSummaries(run.rid).length > 0);
+    assert.ok(store.diagnostics().some((d) => d.file === path.join(ws, RUN, 'meta.yaml') && d.severity === 'warning'));
+    cleanup(store, dir, path.dirname(ws));
+  });
+
+  it('keeps NaN and ±inf metric values and reads two-field lines (no step) as step 0', () => {
+    const ws = copyOf(PACKT);
+    fs.writeFileSync(path.join(ws, RUN, 'metrics', 'odd'), '1 nan 0\n2 inf 1\n3 -inf 2\n4 0.25\n');
+    const { store, dir } = indexInto([ws]);
+    const [run] = store.resolveRun('a3112407148b4966b929bc9f8784a3d3');
+    const pts = store.seriesPoints(run.rid, 'odd');
+    assert.ok(Number.isNaN(pts[0].value));
+    assert.deepEqual(pts.slice(1).map((p) => [p.value, p.step]), [[Infinity, 1], [-Infinity, 2], [0.25, 0]]);
+    const s = store.seriesSummaries(run.rid).find((x) => x.key === 'odd')!;
+    assert.equal(s.min, -Infinity);
+    assert.equal(s.max, Infinity);
+    cleanup(store, dir, path.dirname(ws));
+  });
+
+  it('walks a tree with a symlink loop once and finishes', () => {
+    const ws = copyOf(PACKT);
+    fs.symlinkSync(ws, path.join(ws, 'loop'));
+    fs.symlinkSync(path.join(ws, 'missing-target'), path.join(ws, 'dangling'));
+    const found = discoverSources([ws]);
+    assert.equal(found.sources.length, 1);
+    assert.ok(found.diagnostics.some((d) => d.file.endsWith('dangling') && /broken symbolic link/.test(d.message)));
+    fs.rmSync(path.dirname(ws), { recursive: true });
+  });
+
+  it('ends equal to a from-scratch index after a writer appended while the indexer ran', async function () {
+    this.timeout(60_000);
+    const ws = copyOf(PACKT);
+    const metric = path.join(ws, RUN, 'metrics', 'foo');
+    const { store, dir } = indexInto([ws]);
+    // A separate process appends 400 lines, a few bytes at a time, while we index over and over.
+    const writer = spawn(process.execPath, ['-e', `
+      const fs = require('fs');
+      let i = 0;
+      const tick = () => {
+        if (i >= 400) return;
+        const line = (1656994890000 + i) + ' ' + (i / 7) + ' ' + (100 + i) + '\\n';
+        const cut = i % 3;
+        fs.appendFileSync(${JSON.stringify(metric)}, line.slice(0, cut));
+        fs.appendFileSync(${JSON.stringify(metric)}, line.slice(cut));
+        i++;
+        setImmediate(tick);
+      };
+      tick();
+    `]);
+    const exited = new Promise((r) => writer.on('exit', r));
+    let passes = 0;
+    let running = true;
+    void exited.then(() => (running = false));
+    while (running) {
+      indexWorkspace(store, { roots: [ws] });
+      passes++;
+      await new Promise((r) => setImmediate(r));
+    }
+    indexWorkspace(store, { roots: [ws] });
+    assert.ok(passes > 1, 'the indexer ran while the writer wrote');
+    const scratch = indexInto([ws]);
+    const [a] = store.resolveRun('a3112407148b4966b929bc9f8784a3d3');
+    const [b] = scratch.store.resolveRun('a3112407148b4966b929bc9f8784a3d3');
+    const pa = store.seriesPoints(a.rid, 'foo');
+    assert.equal(pa.length, fs.readFileSync(metric, 'utf8').trim().split('\n').length);
+    assert.deepEqual(pa, scratch.store.seriesPoints(b.rid, 'foo'));
+    scratch.store.close();
+    cleanup(store, dir, scratch.dir, path.dirname(ws));
+  });
+
+  it('gives a clear message when the index location is not writable', () => {
+    const file = path.join(tempDir(), 'not-a-dir');
+    fs.writeFileSync(file, '');
+    assert.throws(() => indexInto([PACKT], path.join(file, 'sub')), /ENOTDIR|not a directory/i);
+  });
+});
