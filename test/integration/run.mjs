@@ -7,10 +7,9 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CHROMIUM, CODE_SERVER_ENTRY, NODE24_BIN, ROOT, prepare } from '../../scripts/vscode-host.mjs';
+import { CHROMIUM, CODE_SERVER_ENTRY, NODE24_BIN, ROOT, installExtension, prepare } from '../../scripts/vscode-host.mjs';
 
 const TIMEOUT_MS = Number(process.env.RUNLENS_IT_TIMEOUT_MS ?? 120_000);
-const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 
 /** Scenario → workspace contents and whether Workspace Trust is on (a fresh workspace is then untrusted). */
 const ALL_SCENARIOS = [
@@ -34,34 +33,6 @@ function freePort() {
     });
     srv.on('error', reject);
   });
-}
-
-function installExtension(extensionsDir) {
-  const dir = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
-  fs.cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
-  fs.cpSync(path.join(ROOT, 'media'), path.join(dir, 'media'), { recursive: true });
-  // What a linux-x64 package ships: the N-API build of better-sqlite3 with this platform's binary only.
-  const napi = path.join(ROOT, 'node_modules', 'better-sqlite3-napi');
-  const target = path.join(dir, 'node_modules', 'better-sqlite3-napi');
-  for (const entry of ['package.json', 'lib', 'prebuilds/linux-x64.node']) fs.cpSync(path.join(napi, entry), path.join(target, entry), { recursive: true });
-
-  const runnerDir = path.join(extensionsDir, 'runlens.runlens-tests-0.0.1');
-  fs.mkdirSync(runnerDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(runnerDir, 'package.json'),
-    JSON.stringify({
-      name: 'runlens-tests',
-      publisher: 'runlens',
-      version: '0.0.1',
-      engines: { vscode: '^1.90.0' },
-      main: './main.js',
-      activationEvents: ['onStartupFinished'],
-      capabilities: { untrustedWorkspaces: { supported: true } },
-    }),
-  );
-  fs.writeFileSync(path.join(runnerDir, 'main.js'), `module.exports = require(${JSON.stringify(path.join(ROOT, 'out', 'test', 'integration', 'runner.js'))});\n`);
 }
 
 async function runScenario(scenario) {

@@ -13,6 +13,8 @@ export type RunsNode =
   | { kind: 'group'; run: RunRow; group: 'params' | 'metrics' }
   | { kind: 'entry'; label: string; description: string };
 
+const FORMAT_NAMES: Record<string, string> = { mlflow: 'MLflow file store', 'mlflow-db': 'MLflow database', tensorboard: 'TensorBoard logs' };
+
 const STATUS_ICONS: Record<string, vscode.ThemeIcon> = {
   RUNNING: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
   FINISHED: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
@@ -39,10 +41,12 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       case 'experiment': {
         const e = node.experiment;
         const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = `${e.runCount} runs · ${e.format}${e.lifecycle === 'deleted' ? ' · deleted' : ''}`;
-        item.iconPath = new vscode.ThemeIcon('beaker');
+        // Several stores each have a "Default" experiment: the source folder tells them apart.
+        const where = e.format === 'tensorboard' ? '' : ` · ${vscode.workspace.asRelativePath(e.source)}`;
+        item.description = `${e.runCount} ${e.runCount === 1 ? 'run' : 'runs'}${where}${e.lifecycle === 'deleted' ? ' · deleted' : ''}`;
+        item.iconPath = new vscode.ThemeIcon(e.lifecycle === 'deleted' ? 'trash' : 'beaker');
         item.contextValue = 'runlens.experiment';
-        item.tooltip = e.source;
+        item.tooltip = `${e.name} — ${FORMAT_NAMES[e.format] ?? e.format}\n${e.source}`;
         item.id = `experiment:${e.id}`;
         return item;
       }

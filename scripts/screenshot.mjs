@@ -1,0 +1,79 @@
+// Opens the demo workspace in a real VS Code (code-server + headless chromium), shows the Runlens view,
+// expands an experiment and a run, and saves a PNG — to look at the UI as a user would.
+//
+//   node scripts/screenshot.mjs [out.png] [--theme "Default Light Modern"]
+//
+// Needs what `npm test` installs (.cache/) and a build (`npm run build`). Drives chromium over the DevTools
+// protocol with Node 24's built-in WebSocket.
+import { spawn, execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CHROMIUM, CODE_SERVER_ENTRY, NODE24_BIN, ROOT, installExtension, prepare } from './vscode-host.mjs';
+
+if (typeof WebSocket === 'undefined') {
+  // Re-run under Node 24, which has a global WebSocket.
+  prepare();
+  execFileSync(NODE24_BIN, [process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(0);
+}
+
+const out = path.resolve(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'runlens.png');
+const themeArg = process.argv.indexOf('--theme');
+const theme = themeArg > 0 ? process.argv[themeArg + 1] : 'Default Dark Modern';
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-shot-'));
+const workspace = path.join(tmp, 'demo');
+fs.cpSync(path.join(ROOT, 'demo', 'workspace'), workspace, { recursive: true });
+fs.mkdirSync(path.join(tmp, 'user', 'User'), { recursive: true });
+fs.writeFileSync(path.join(tmp, 'user', 'User', 'settings.json'), JSON.stringify({ 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'workbench.colorTheme': theme, 'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true }));
+installExtension(path.join(tmp, 'ext'));
+const port = 20000 + Math.floor(Math.random() * 20000);
+const server = spawn(NODE24_BIN, [CODE_SERVER_ENTRY, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--user-data-dir', path.join(tmp, 'user'), '--extensions-dir', path.join(tmp, 'ext'), workspace], { stdio: 'ignore', detached: true });
+const debugPort = port + 1;
+const browser = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${path.join(tmp, 'chromium')}`, '--window-size=1280,800', `--remote-debugging-port=${debugPort}`, 'about:blank'], { stdio: 'ignore', detached: true });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+try {
+  let target;
+  for (let i = 0; i < 50 && !target; i++) {
+    await sleep(200);
+    target = await fetch(`http://127.0.0.1:${debugPort}/json`).then((r) => r.json()).then((l) => l.find((t) => t.type === 'page')).catch(() => undefined);
+  }
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r) => ws.addEventListener('open', r, { once: true }));
+  let id = 0;
+  const pending = new Map();
+  ws.addEventListener('message', (e) => {
+    const m = JSON.parse(e.data);
+    if (pending.has(m.id)) pending.get(m.id)(m.result);
+  });
+  const send = (method, params = {}) => new Promise((r) => { pending.set(++id, r); ws.send(JSON.stringify({ id, method, params })); });
+  const evaluate = (expression) => send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }).then((r) => r?.result?.value);
+  await send('Page.navigate', { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}` });
+  for (let i = 0; i < 60; i++) {
+    await sleep(500);
+    if (await evaluate(`!!document.querySelector('.activitybar [aria-label^="Runlens"]')`)) break;
+  }
+  await evaluate(`document.querySelector('.activitybar [aria-label^="Runlens"]')?.click()`);
+  await sleep(3000);
+  // Expand the YOLOv5 experiment, then its best run and its Metrics group.
+  const clickRow = (label) => evaluate(`(() => { const row = [...document.querySelectorAll('.monaco-list-row')].find((r) => (r.getAttribute('aria-label') ?? r.textContent ?? '').includes(${JSON.stringify(label)})); row?.click(); return !!row; })()`);
+  await clickRow('mushrooms-yolov5/runs/train');
+  await sleep(800);
+  await clickRow('exp2');
+  await sleep(800);
+  await clickRow('Metrics');
+  await sleep(1500);
+  const shot = await send('Page.captureScreenshot', { format: 'png' });
+  fs.writeFileSync(out, Buffer.from(shot.data, 'base64'));
+  console.log(`saved ${out}`);
+  ws.close();
+} finally {
+  for (const p of [browser, server]) {
+    try {
+      process.kill(-p.pid, 'SIGKILL');
+    } catch {}
+  }
+  await sleep(300);
+  fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+}
