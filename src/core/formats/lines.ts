@@ -5,6 +5,8 @@
 import * as fs from 'node:fs';
 
 const CHUNK = 1024 * 1024;
+const MAX_SHARED = 16 * CHUNK;
+let shared: Buffer = Buffer.allocUnsafe(CHUNK);
 
 export interface LineReadResult {
   /** Offset just past the last complete line. */
@@ -36,7 +38,8 @@ export function readLineRanges(
   onLine: (buf: Buffer, start: number, end: number, lineNo: number) => void,
 ): LineReadResult {
   const fd = fs.openSync(file, 'r');
-  let buf = Buffer.allocUnsafe(CHUNK);
+  // One buffer for every call (lines are handed out synchronously and never kept), grown for long lines.
+  let buf = shared;
   let filled = 0;
   let fileOffset = offset; // file offset of buf[0]
   let lineNo = firstLine;
@@ -60,6 +63,7 @@ export function readLineRanges(
         const bigger = Buffer.allocUnsafe(buf.length * 2);
         buf.copy(bigger, 0, 0, filled);
         buf = bigger;
+        if (bigger.length <= MAX_SHARED) shared = bigger;
       } else if (start > 0) {
         buf.copy(buf, 0, start, filled);
         filled -= start;

@@ -122,21 +122,18 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
 
 /** Re-reads one unit if its files changed; returns undefined when it was unchanged. */
 export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): { incremental: boolean; points: number } | undefined {
-  const now: Record<string, FileState> = {};
-  for (const f of unit.listFiles()) {
-    try {
-      const st = fs.statSync(f);
-      now[f] = { size: st.size, mtime: st.mtimeMs, ino: st.ino };
-    } catch {
-      // Vanished between listing and stat: treated as absent.
-    }
-  }
   const prev = store.unitState<UnitState>(unit.key);
+  const listing = unit.fingerprint(prev);
+  const now: Record<string, FileState> = listing.files;
   const changes: Record<string, FileChange> = {};
   let changed = prev === undefined;
   let appendOnly = prev !== undefined && unit.appendable;
   for (const [f, st] of Object.entries(now)) {
     const p = prev?.files[f];
+    if (p && p.size === st.size && p.mtime === st.mtime && p.ino === st.ino) {
+      changes[f] = 'same';
+      continue;
+    }
     let c: FileChange;
     if (!p) c = 'new';
     else if (p.size === st.size && p.mtime === st.mtime && p.ino === st.ino) c = 'same';
@@ -154,7 +151,11 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): 
       }
     }
   }
-  if (!changed) return undefined;
+  if (!changed) {
+    // Same files; remember folder mtimes the stored state lacks so the next pass can skip their listing.
+    if (prev && !sameDirs(prev.dirs, listing.dirs)) store.putUnit(unit.key, unit.kind, { ...prev, dirs: listing.dirs });
+    return undefined;
+  }
   const db = store.db;
   db.exec('SAVEPOINT unit');
   try {
@@ -165,7 +166,7 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): 
       diagnostics = [...kept, ...diagnostics];
     }
     store.putDiagnostics(unit.key, diagnostics);
-    store.putUnit(unit.key, unit.kind, { ...res.state, origin: unit.origin });
+    store.putUnit(unit.key, unit.kind, { ...res.state, dirs: listing.dirs, origin: unit.origin });
     db.exec('RELEASE unit');
     return { incremental: appendOnly, points: res.points };
   } catch (err) {
@@ -239,4 +240,12 @@ export function indexChanged(store: Store, paths: string[]): ChangedSummary {
     }
   });
   return { read, points, unmatched, ms: performance.now() - t0 };
+}
+
+function sameDirs(a: Record<string, number> | undefined, b: Record<string, number>): boolean {
+  if (!a) return Object.keys(b).length === 0;
+  const keys = Object.keys(b);
+  if (keys.length !== Object.keys(a).length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
 }

@@ -84,28 +84,38 @@ export class Store {
    */
   static open(file: string, options: { readonly?: boolean } = {}): Store {
     if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
+    const fresh = !options.readonly && !fs.existsSync(file);
     let db = openDatabase(file, { readonly: options.readonly, fileMustExist: options.readonly });
+    // Metric chunks are ~24 KB blobs: larger pages mean fewer overflow pages per chunk.
+    if (fresh) db.pragma('page_size = 16384');
     if (!options.readonly) {
-      const ok = Store.healthy(db);
+      // A marker beside the index lives while a writer has it open: finding one means the last writer
+      // died (or another is running), and only then is the costly integrity check worth running.
+      const marker = file + '.open';
+      const ok = Store.healthy(db, fs.existsSync(marker));
+      fs.writeFileSync(marker, String(process.pid));
       if (!ok) {
         db.close();
         for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+        // (the .open marker is rewritten just below)
         db = openDatabase(file);
+        db.pragma('page_size = 16384');
       }
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      // The index is a cache: after a crash it is checked and, if damaged, rebuilt, so commits need not
+      // wait for the disk.
+      db.pragma('synchronous = OFF');
       Store.migrate(db);
     }
     db.pragma('cache_size = -32000');
     return new Store(db, file);
   }
 
-  private static healthy(db: Database): boolean {
+  private static healthy(db: Database, check: boolean): boolean {
     try {
       const version = db.pragma('user_version', { simple: true }) as number;
       if (version > SCHEMA_VERSION) return false;
-      const check = db.pragma('quick_check', { simple: true });
-      return check === 'ok';
+      return !check || db.pragma('quick_check', { simple: true }) === 'ok';
     } catch {
       return false;
     }
@@ -122,7 +132,9 @@ export class Store {
   }
 
   close(): void {
+    const writer = !this.db.readonly;
     this.db.close();
+    if (writer) fs.rmSync(this.file + '.open', { force: true });
   }
 
   private prepare() {
@@ -424,13 +436,20 @@ export function decodeChunk(data: Buffer, n: number): Float64Array {
 }
 
 /** Buffers points into fixed-size chunks and keeps the series summary current. */
+const flushScratch = new Float64Array(3 * CHUNK_POINTS);
+
+/** Column buffers of closed writers, reused: a cold index opens a writer per series. */
+const bufferPool: Float64Array[] = [];
+
 export class SeriesWriter {
   private seq: number;
   private n: number;
-  private readonly steps = new Float64Array(CHUNK_POINTS);
-  private readonly times = new Float64Array(CHUNK_POINTS);
-  private readonly values = new Float64Array(CHUNK_POINTS);
+  private readonly columns = bufferPool.pop() ?? new Float64Array(3 * CHUNK_POINTS);
+  private readonly steps = this.columns.subarray(0, CHUNK_POINTS);
+  private readonly times = this.columns.subarray(CHUNK_POINTS, 2 * CHUNK_POINTS);
+  private readonly values = this.columns.subarray(2 * CHUNK_POINTS);
   private dirty = false;
+  private closed = false;
 
   constructor(
     private readonly stmts: ReturnType<Store['prepare']>,
@@ -471,12 +490,12 @@ export class SeriesWriter {
   private flushChunk(full: boolean): void {
     if (!this.dirty) return;
     const n = this.n;
-    const f = new Float64Array(n * 3);
-    const data = Buffer.from(f.buffer);
+    // SQLite copies a bound blob, so one scratch buffer serves every flush.
+    const f = flushScratch;
     f.set(this.steps.subarray(0, n), 0);
     f.set(this.times.subarray(0, n), n);
     f.set(this.values.subarray(0, n), 2 * n);
-    this.stmts.putChunk.run(this.state.sid, this.seq, n, data);
+    this.stmts.putChunk.run(this.state.sid, this.seq, n, Buffer.from(f.buffer, 0, n * 24));
     this.dirty = false;
     if (full) {
       this.seq++;
@@ -485,7 +504,10 @@ export class SeriesWriter {
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.flushChunk(false);
+    if (bufferPool.length < 64) bufferPool.push(this.columns);
     const s = this.state;
     const nn = (v: number | null) => (v === null || Number.isNaN(v) ? null : v);
     this.stmts.updateSeries.run(s.count, nn(s.last), nn(s.lastStep), nn(s.lastTime), nn(s.min), nn(s.max), s.sid);

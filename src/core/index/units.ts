@@ -11,7 +11,6 @@ import { artifactKind } from '../model';
 import {
   listMlflowExperiments,
   listMlflowLoggedModels,
-  listMlflowMetricFiles,
   listMlflowRunDirs,
   readMlflowExperiment,
   readMlflowMetricFile,
@@ -23,6 +22,8 @@ import { readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { TagKinds } from '../formats/tensorboard';
 import type { SeriesWriter, Store } from './store';
+import { listTree, statFiles } from './listing';
+import type { Listing } from './listing';
 import { stableId } from './store';
 
 export interface FileState {
@@ -36,6 +37,8 @@ export interface FileState {
 
 export interface UnitState {
   files: Record<string, FileState>;
+  /** Folder mtimes from the last listing (see listing.ts). */
+  dirs?: Record<string, number>;
   extra?: Record<string, unknown>;
   /** How to build the unit again without discovery (live updates of one unit). */
   origin?: UnitOrigin;
@@ -77,7 +80,8 @@ export interface Unit {
   appendable: boolean;
   /** Whether a change at `file` is this unit's to read (watcher events are routed with it). */
   owns(file: string): boolean;
-  listFiles(): string[];
+  /** The unit's files with their fingerprints; `prev` lets unchanged folders skip readdir and stat. */
+  fingerprint(prev: UnitState | undefined): Listing;
   read(ctx: UnitReadContext): UnitReadResult;
 }
 
@@ -140,10 +144,10 @@ function mlflowExperimentUnit(source: DiscoveredSource, exp: MlflowExperimentDir
     owns: (f) => f === path.join(exp.dir, 'meta.yaml') || isUnder(f, path.join(exp.dir, 'models')),
     kind: 'mlflow-experiment',
     appendable: false,
-    listFiles() {
-      const files = [path.join(exp.dir, 'meta.yaml')];
-      walkFiles(path.join(exp.dir, 'models'), 8, (f) => files.push(f));
-      return files;
+    fingerprint(prev) {
+      const out = statFiles([path.join(exp.dir, 'meta.yaml')]);
+      listTree(path.join(exp.dir, 'models'), 8, out, prev, 'names');
+      return out;
     },
     read(ctx) {
       const diagnostics: Diagnostic[] = [...exp.diagnostics];
@@ -176,12 +180,15 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
     owns: (f) => isUnder(f, rd.dir),
     kind: 'mlflow-run',
     appendable: true,
-    listFiles() {
-      const files: string[] = [];
-      for (const sub of ['params', 'tags', 'metrics', 'artifacts']) walkFiles(path.join(rd.dir, sub), 12, (f) => files.push(f));
-      const meta = path.join(rd.dir, 'meta.yaml');
-      if (fs.existsSync(meta)) files.push(meta);
-      return files;
+    fingerprint(prev) {
+      const out = statFiles([path.join(rd.dir, 'meta.yaml')]);
+      // MLflow never rewrites a param (logging one twice is an error), nor an artifact in place in
+      // practice; tags and metric files do change in place, so those are re-stated.
+      listTree(path.join(rd.dir, 'params'), 12, out, prev, 'fingerprints');
+      listTree(path.join(rd.dir, 'artifacts'), 12, out, prev, 'fingerprints');
+      listTree(path.join(rd.dir, 'tags'), 12, out, prev, 'names');
+      listTree(path.join(rd.dir, 'metrics'), 12, out, prev, 'names');
+      return out;
     },
     read(ctx) {
       const { store } = ctx;
@@ -192,7 +199,10 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
       const rid = store.putRun(key, { ...header.run, id: stableId('mlflow', source.path, header.run.nativeId), experimentId });
       const state: UnitState = { files: { ...ctx.now } };
       let points = 0;
-      for (const [metricKey, file] of listMlflowMetricFiles(rd.dir)) {
+      const metricsDir = path.join(rd.dir, 'metrics') + path.sep;
+      const metricFiles = Object.keys(ctx.now).filter((f) => f.startsWith(metricsDir)).sort();
+      for (const file of metricFiles) {
+        const metricKey = file.slice(metricsDir.length).split(path.sep).join('/');
         const change = ctx.changes[file] ?? 'new';
         const prevFile = ctx.prev?.files[file];
         let offset = 0;
@@ -233,8 +243,8 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
     owns: (f) => f === source.path || f.startsWith(source.path + '-'),
     kind: 'mlflow-db',
     appendable: false,
-    listFiles() {
-      return [source.path, source.path + '-wal'].filter((f) => fs.existsSync(f));
+    fingerprint() {
+      return statFiles([source.path, source.path + '-wal']);
     },
     read(ctx) {
       const { store } = ctx;
@@ -302,11 +312,11 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
     owns: (f) => path.dirname(f) === dir && EVENT_FILE_RE.test(path.basename(f)),
     kind: 'tensorboard-run',
     appendable: true,
-    listFiles() {
+    fingerprint() {
       try {
-        return eventFiles();
+        return statFiles(eventFiles());
       } catch {
-        return [];
+        return { files: {}, dirs: {} };
       }
     },
     read(ctx) {
