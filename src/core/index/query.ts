@@ -61,6 +61,8 @@ const ATTRIBUTES: Record<string, { sql: string; numeric: boolean }> = {
   duration: { sql: '(r.end_time - r.start_time)', numeric: true },
 };
 
+const NUMERIC_PARAM = "CASE WHEN trim(p.value) GLOB '[-+0-9.]*' THEN CAST(p.value AS REAL) END";
+
 const OPS = new Set(['=', '==', '!=', '<>', '<', '<=', '>', '>=']);
 const WORD_OPS = new Set(['like', 'ilike', 'in', 'is']);
 const STATUS_ALIASES: Record<string, string> = { running: 'RUNNING', finished: 'FINISHED', failed: 'FAILED', killed: 'KILLED', scheduled: 'SCHEDULED', unknown: 'UNKNOWN' };
@@ -154,6 +156,12 @@ export function compileSort(spec: string | undefined): CompiledSql {
 }
 
 interface Operand {
+  /**
+   * For params, tags and metrics: the table holding them, so a comparison compiles to
+   * `r.rid IN (SELECT rid FROM <table> WHERE key = ? AND <cond>)` — one indexed scan instead of a
+   * correlated lookup per run.
+   */
+  set?: { from: string; value: string; text?: string };
   sql: string;
   params: unknown[];
   numeric: boolean;
@@ -241,7 +249,7 @@ class Parser {
       if (this.peek().kind !== 'rparen') this.fail(`expected ')'`);
       this.next();
       const key = inner.text.slice(inner.text.indexOf('.') + 1);
-      return { sql: `(SELECT s.${lower} FROM series s WHERE s.rid = r.rid AND s.key = ?)`, params: [key], numeric: true, kind: 'metric' };
+      return { sql: `(SELECT s.${lower} FROM series s WHERE s.rid = r.rid AND s.key = ?)`, set: { from: 'series s', value: `s.${lower}` }, params: [key], numeric: true, kind: 'metric' };
     }
     const dot = t.text.indexOf('.');
     const prefix = (dot < 0 ? t.text : t.text.slice(0, dot)).toLowerCase();
@@ -250,19 +258,20 @@ class Parser {
     switch (prefix) {
       case 'metric':
       case 'metrics':
-        return { sql: `(SELECT s.last FROM series s WHERE s.rid = r.rid AND s.key = ?)`, params: [key], numeric: true, kind: 'metric' };
+        return { sql: `(SELECT s.last FROM series s WHERE s.rid = r.rid AND s.key = ?)`, set: { from: 'series s', value: 's.last' }, params: [key], numeric: true, kind: 'metric' };
       case 'param':
       case 'params':
         return {
-          sql: `(SELECT CASE WHEN trim(p.value) GLOB '[-+0-9.]*' THEN CAST(p.value AS REAL) END FROM params p WHERE p.rid = r.rid AND p.key = ?)`,
+          sql: `(SELECT ${NUMERIC_PARAM} FROM params p WHERE p.rid = r.rid AND p.key = ?)`,
           textSql: `(SELECT p.value FROM params p WHERE p.rid = r.rid AND p.key = ?)`,
+          set: { from: 'params p', value: NUMERIC_PARAM, text: 'p.value' },
           params: [key],
           numeric: false,
           kind: 'param',
         };
       case 'tag':
       case 'tags':
-        return { sql: `(SELECT g.value FROM tags g WHERE g.rid = r.rid AND g.key = ?)`, params: [key], numeric: false, kind: 'tag' };
+        return { sql: `(SELECT g.value FROM tags g WHERE g.rid = r.rid AND g.key = ?)`, set: { from: 'tags g', value: 'g.value' }, params: [key], numeric: false, kind: 'tag' };
       case 'attribute':
       case 'attributes':
       case 'attr':
@@ -312,7 +321,7 @@ class Parser {
       }
       const n = this.next();
       if (!this.isWord(n, 'null')) this.fail(`expected 'null' after 'is'`, n);
-      return { sql: `${operand.textSql ?? operand.sql} IS ${negate ? 'NOT ' : ''}NULL`, params: operand.params };
+      return this.isNull(operand, negate);
     }
     if (op === 'in') {
       if (this.peek().kind !== 'lparen') this.fail(`expected '(' after 'in'`);
@@ -325,32 +334,47 @@ class Parser {
         if (t.kind !== 'comma') this.fail(`expected ',' or ')' in the list`, t);
       }
       const numeric = values.every((v) => typeof v === 'number');
-      const col = numeric ? operand.sql : (operand.textSql ?? operand.sql);
-      return { sql: `${col} IN (${values.map(() => '?').join(', ')})`, params: [...operand.params, ...values] };
+      return this.condition(operand, numeric, `IN (${values.map(() => '?').join(', ')})`, values);
     }
     if (op === '==') op = '=';
     if (op === '<>') op = '!=';
     const value = this.parseValue(operand);
     if (value === null) {
       if (op !== '=' && op !== '!=') this.fail(`null can only be compared with = or !=`, opTok);
-      return { sql: `${operand.textSql ?? operand.sql} IS ${op === '!=' ? 'NOT ' : ''}NULL`, params: operand.params };
+      return this.isNull(operand, op === '!=');
     }
     if (op === 'like' || op === 'ilike') {
       if (typeof value !== 'string') this.fail(`'${op}' needs a quoted pattern`, opTok);
-      const col = operand.textSql ?? operand.sql;
-      return op === 'like'
-        ? { sql: `${col} GLOB ?`, params: [...operand.params, likeToGlob(value)] }
-        : { sql: `lower(${col}) LIKE lower(?)`, params: [...operand.params, value] };
+      return op === 'like' ? this.condition(operand, false, 'GLOB ?', [likeToGlob(value)]) : this.condition(operand, false, 'LIKE ?', [value], true);
     }
     if (typeof value === 'number') {
-      if (operand.kind === 'tag' || (operand.kind === 'attribute' && !operand.numeric)) {
-        return { sql: `${operand.sql} ${op} ?`, params: [...operand.params, String(value)] };
-      }
-      return { sql: `${operand.sql} ${op} ?`, params: [...operand.params, value] };
+      if (operand.kind === 'tag' || (operand.kind === 'attribute' && !operand.numeric)) return this.condition(operand, false, `${op} ?`, [String(value)]);
+      return this.condition(operand, true, `${op} ?`, [value]);
     }
     if (operand.kind === 'metric') this.fail(`metrics compare with numbers, not '${value}'`, this.tokens[this.i - 1]);
-    return { sql: `${operand.textSql ?? operand.sql} ${op} ?`, params: [...operand.params, value] };
+    return this.condition(operand, false, `${op} ?`, [value]);
   }
+
+  /** `<operand> <rest>`, as a set membership for params/tags/metrics, a plain condition for attributes. */
+  private condition(operand: Operand, numeric: boolean, rest: string, values: unknown[], caseInsensitive = false): CompiledSql {
+    const wrap = (col: string) => (caseInsensitive ? `lower(${col}) ${rest.replace('?', 'lower(?)')}` : `${col} ${rest}`);
+    if (operand.set) {
+      const col = numeric ? operand.set.value : (operand.set.text ?? operand.set.value);
+      const alias = operand.set.from.split(' ')[1];
+      return { sql: `r.rid IN (SELECT ${alias}.rid FROM ${operand.set.from} WHERE ${alias}.key = ? AND ${wrap(col)})`, params: [...operand.params, ...values] };
+    }
+    const col = numeric ? operand.sql : (operand.textSql ?? operand.sql);
+    return { sql: wrap(col), params: [...operand.params, ...values] };
+  }
+
+  private isNull(operand: Operand, negate: boolean): CompiledSql {
+    if (operand.set) {
+      const alias = operand.set.from.split(' ')[1];
+      return { sql: `r.rid ${negate ? '' : 'NOT '}IN (SELECT ${alias}.rid FROM ${operand.set.from} WHERE ${alias}.key = ?)`, params: operand.params };
+    }
+    return { sql: `${operand.textSql ?? operand.sql} IS ${negate ? 'NOT ' : ''}NULL`, params: operand.params };
+  }
+
 }
 
 /** SQL LIKE pattern (case-sensitive, as MLflow's) → GLOB. */

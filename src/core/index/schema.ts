@@ -52,6 +52,17 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX diagnostics_unit ON diagnostics(unit);
   `,
+  // 2: covering indexes for filters — `key = ? AND value/last op ?` answered from the index alone.
+  `
+  DROP INDEX params_key;
+  CREATE INDEX params_key ON params(key, value, rid);
+  DROP INDEX tags_key;
+  CREATE INDEX tags_key ON tags(key, value, rid);
+  DROP INDEX series_key;
+  CREATE INDEX series_key ON series(key, last, rid);
+  CREATE INDEX series_key_min ON series(key, min, rid);
+  CREATE INDEX series_key_max ON series(key, max, rid);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
