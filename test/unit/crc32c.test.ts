@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { crc32c, maskedCrc32c } from '../../src/core/formats/crc32c';
+import { crc32c, maskedCrc32c, maskedCrc32c8 } from '../../src/core/formats/crc32c';
 
 describe('crc32c', () => {
   it('matches the published CRC-32C check value', () => {
@@ -19,6 +19,11 @@ describe('crc32c', () => {
         assert.equal(crc32c(data, start, end), crc32c(Buffer.from(data.subarray(start, end))), `range ${start}..${end}`);
       }
     }
+  });
+
+  it('has an 8-byte form equal to the general one at any offset', () => {
+    const data = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 131 + 7) & 0xff));
+    for (let i = 0; i + 8 <= data.length; i++) assert.equal(maskedCrc32c8(data, i), maskedCrc32c(data, i, i + 8), `offset ${i}`);
   });
 
   it('masks as TFRecord does (rotate right 15, add 0xa282ead8)', () => {

@@ -58,6 +58,39 @@ export class ProtoReader {
     throw new ProtobufError('varint longer than 10 bytes', this.pos);
   }
 
+  /** End of the payload found by the last `lenStart()`. */
+  lenEnd = 0;
+
+  /** Points the reader at another message (reuse without allocation on hot paths). */
+  reset(buf: Uint8Array, start: number, end: number): this {
+    (this as { buf: Uint8Array }).buf = buf;
+    (this as { end: number }).end = end;
+    this.pos = start;
+    return this;
+  }
+
+  /** Reads a field key as one number: `fieldNumber << 3 | wireType` (no array allocated). */
+  rawKey(): number {
+    if (this.pos < this.end) {
+      const b = this.buf[this.pos];
+      if (b < 0x80) {
+        this.pos++;
+        return b;
+      }
+    }
+    return this.varint();
+  }
+
+  /** Skips a length-delimited payload, returning its start; its end is left in `lenEnd`. */
+  lenStart(): number {
+    const len = this.varint();
+    this.need(len);
+    const start = this.pos;
+    this.pos += len;
+    this.lenEnd = this.pos;
+    return start;
+  }
+
   /** Reads a field key; returns [fieldNumber, wireType]. */
   key(): [number, number] {
     const k = this.varint();

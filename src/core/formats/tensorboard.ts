@@ -29,6 +29,16 @@ export interface EventFileResult {
   diagnostics: Diagnostic[];
 }
 
+// Field keys (field number << 3 | wire type) of the hot path.
+const KEY_WALL_TIME = (1 << 3) | WIRE_I64; // Event.wall_time
+const KEY_STEP = (2 << 3) | WIRE_VARINT; // Event.step
+const KEY_SUMMARY = (5 << 3) | WIRE_LEN; // Event.summary
+const KEY_SUMMARY_VALUE = (1 << 3) | WIRE_LEN; // Summary.value
+const KEY_TAG = (1 << 3) | WIRE_LEN; // Summary.Value.tag
+const KEY_SIMPLE_VALUE = (2 << 3) | WIRE_I32; // Summary.Value.simple_value
+const KEY_TENSOR = (8 << 3) | WIRE_LEN; // Summary.Value.tensor
+const KEY_METADATA = (9 << 3) | WIRE_LEN; // Summary.Value.metadata
+
 const DT_FLOAT = 1;
 const DT_DOUBLE = 2;
 const DT_INT32 = 3;
@@ -109,56 +119,67 @@ class EventDecoder {
     private readonly sink: EventSink,
   ) {}
 
+  // One reader per message level, reused for every record (the hot path allocates nothing per event).
+  private readonly event = new ProtoReader(new Uint8Array(0));
+  private readonly summary = new ProtoReader(new Uint8Array(0));
+  private readonly value = new ProtoReader(new Uint8Array(0));
+
   decode(buf: Uint8Array, start: number, end: number): void {
-    const r = new ProtoReader(buf, start, end);
+    const r = this.event.reset(buf, start, end);
     let wallTime = 0;
     let step = 0;
-    let summary: [number, number] | undefined;
-    while (!r.done) {
-      const [field, wire] = r.key();
-      if (field === 1 && wire === WIRE_I64) wallTime = r.double();
-      else if (field === 2 && wire === WIRE_VARINT) step = r.int64();
-      else if (field === 5 && wire === WIRE_LEN) summary = r.bytes();
-      else r.skip(wire);
+    let summaryStart = -1;
+    let summaryEnd = -1;
+    while (r.pos < r.end) {
+      const key = r.rawKey();
+      if (key === KEY_WALL_TIME) wallTime = r.double();
+      else if (key === KEY_STEP) step = r.int64();
+      else if (key === KEY_SUMMARY) {
+        summaryStart = r.lenStart();
+        summaryEnd = r.lenEnd;
+      } else r.skip(key & 7);
     }
     const timeMs = wallTime * 1000;
     this.sink.wallTime?.(timeMs);
-    if (summary) this.decodeSummary(buf, summary[0], summary[1], step, timeMs);
+    if (summaryStart >= 0) this.decodeSummary(buf, summaryStart, summaryEnd, step, timeMs);
   }
 
   private decodeSummary(buf: Uint8Array, start: number, end: number, step: number, timeMs: number): void {
-    const r = new ProtoReader(buf, start, end);
-    while (!r.done) {
-      const [field, wire] = r.key();
-      if (field === 1 && wire === WIRE_LEN) {
-        const [s, e] = r.bytes();
-        this.decodeValue(buf, s, e, step, timeMs);
-      } else r.skip(wire);
+    const r = this.summary.reset(buf, start, end);
+    while (r.pos < r.end) {
+      const key = r.rawKey();
+      if (key === KEY_SUMMARY_VALUE) {
+        const s = r.lenStart();
+        this.decodeValue(buf, s, r.lenEnd, step, timeMs);
+      } else r.skip(key & 7);
     }
   }
 
   private decodeValue(buf: Uint8Array, start: number, end: number, step: number, timeMs: number): void {
-    const r = new ProtoReader(buf, start, end);
+    const r = this.value.reset(buf, start, end);
     let tag = '';
     let simple: number | undefined;
-    let tensor: [number, number] | undefined;
+    let tensorStart = -1;
+    let tensorEnd = -1;
     let plugin: string | undefined;
     let pluginContent: [number, number] | undefined;
     let dataClass = 0;
-    while (!r.done) {
-      const [field, wire] = r.key();
-      if (field === 1 && wire === WIRE_LEN) {
-        const [ts, te] = r.bytes();
-        tag = this.tags.get(buf, ts, te);
-      } else if (field === 2 && wire === WIRE_I32) simple = r.float();
-      else if (field === 8 && wire === WIRE_LEN) tensor = r.bytes();
-      else if (field === 9 && wire === WIRE_LEN) {
-        const [s, e] = r.bytes();
-        const meta = decodeMetadata(buf, s, e);
+    while (r.pos < r.end) {
+      const key = r.rawKey();
+      if (key === KEY_TAG) {
+        const ts = r.lenStart();
+        tag = this.tags.get(buf, ts, r.lenEnd);
+      } else if (key === KEY_SIMPLE_VALUE) simple = r.float();
+      else if (key === KEY_TENSOR) {
+        tensorStart = r.lenStart();
+        tensorEnd = r.lenEnd;
+      } else if (key === KEY_METADATA) {
+        const s = r.lenStart();
+        const meta = decodeMetadata(buf, s, r.lenEnd);
         plugin = meta.plugin;
         pluginContent = meta.content;
         dataClass = meta.dataClass;
-      } else r.skip(wire);
+      } else r.skip(key & 7);
     }
     if (plugin !== undefined || dataClass !== 0) {
       this.kinds[tag] = plugin === 'scalars' || dataClass === 1 ? 'scalar' : 'other';
@@ -171,10 +192,10 @@ class EventDecoder {
       this.sink.scalar(tag, step, timeMs, simple);
       return;
     }
-    if (tensor) {
+    if (tensorStart >= 0) {
       const kind = this.kinds[tag];
       if (kind === 'other') return;
-      const value = scalarFromTensor(buf, tensor[0], tensor[1]);
+      const value = scalarFromTensor(buf, tensorStart, tensorEnd);
       if (value !== undefined) this.sink.scalar(tag, step, timeMs, value);
     }
   }

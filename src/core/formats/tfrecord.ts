@@ -4,7 +4,7 @@
  * the offset just past the last complete record so a growing file can be resumed there.
  */
 import * as fs from 'node:fs';
-import { maskedCrc32c } from './crc32c';
+import { maskedCrc32c, maskedCrc32c8 } from './crc32c';
 import type { Diagnostic } from '../model';
 
 const HEADER = 12;
@@ -66,9 +66,9 @@ export function readTfRecords(
         diagnostics.push(truncated(file, offset, 'header'));
         break;
       }
-      const lenLo = buf.readUInt32LE(pos);
-      const lenHi = buf.readUInt32LE(pos + 4);
-      if (checkCrc && maskedCrc32c(buf, pos, pos + 8) !== buf.readUInt32LE(pos + 8)) {
+      const lenLo = u32(buf, pos);
+      const lenHi = u32(buf, pos + 4);
+      if (checkCrc && maskedCrc32c8(buf, pos) !== u32(buf, pos + 8)) {
         diagnostics.push({
           file,
           offset,
@@ -94,7 +94,7 @@ export function readTfRecords(
       }
       const dataStart = pos + HEADER;
       const dataEnd = dataStart + len;
-      if (checkCrc && maskedCrc32c(buf, dataStart, dataEnd) !== buf.readUInt32LE(dataEnd)) {
+      if (checkCrc && maskedCrc32c(buf, dataStart, dataEnd) !== u32(buf, dataEnd)) {
         diagnostics.push({ file, offset, severity: 'error', message: 'record payload fails its CRC-32C check; record skipped' });
       } else {
         onRecord(buf, dataStart, dataEnd, offset);
@@ -107,6 +107,10 @@ export function readTfRecords(
     fs.closeSync(fd);
   }
   return { endOffset: bufStart + pos, records, diagnostics };
+}
+
+function u32(buf: Uint8Array, i: number): number {
+  return (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)) >>> 0;
 }
 
 function truncated(file: string, offset: number, part: string): Diagnostic {
