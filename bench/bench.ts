@@ -87,6 +87,7 @@ const b = phase('bigfile', big);
 row(`one ${(b.bytes / 2 ** 20).toFixed(0)} MB event file: framing only`, fmt(b.framingMs));
 row('  framing + CRC-32C of every length and payload', fmt(b.crcMs), `${((b.bytes / 2 ** 20) / (b.crcMs / 1000)).toFixed(0)} MiB/s`);
 row(`  full decode (${b.scalars.toLocaleString('en')} scalars, CRC checked)`, fmt(b.decodeMs), '', '< 1 s');
+row('  same file decoded with protobufjs (CRC checked)', fmt(b.protobufjsMs), `${(b.protobufjsMs / b.decodeMs).toFixed(2)}× ours`);
 row('  peak RSS', `${b.rssMb.toFixed(0)} MB`);
 
 const q = phase('query', path.join(dbDir, 'query.sqlite'), String(spec.queryRuns), String(spec.queryMetrics));

@@ -125,3 +125,56 @@ describe('TensorBoard event files', () => {
     fs.rmSync(dir, { recursive: true });
   });
 });
+
+describe('TensorBoard decoding against an independent decoder (protobufjs + the upstream field numbers)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const protobuf = require('protobufjs') as typeof import('protobufjs');
+  const root = protobuf.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'event.proto'), 'utf8'), { keepCase: true }).root;
+  const Event = root.lookupType('Event');
+
+  function oracle(file: string): Map<string, { step: number; value: number }[]> {
+    const out = new Map<string, { step: number; value: number }[]>();
+    const scalarTags = new Set<string>();
+    readTfRecords(file, 0, (buf, s, e) => {
+      const ev = Event.toObject(Event.decode(buf.subarray(s, e)), { longs: Number, defaults: false }) as any;
+      for (const v of ev.summary?.value ?? []) {
+        const plugin = v.metadata?.plugin_data?.plugin_name;
+        if (plugin !== undefined) (plugin === 'scalars' || v.metadata?.data_class === 1 ? scalarTags.add(v.tag) : scalarTags.delete(v.tag));
+        let value: number | undefined;
+        if (v.simple_value !== undefined) value = v.simple_value;
+        else if (v.tensor && scalarTags.has(v.tag) && !(v.tensor.tensor_shape?.dim?.length)) {
+          const t = v.tensor;
+          if (t.tensor_content) {
+            const b = Buffer.from(t.tensor_content);
+            value = t.dtype === 1 ? b.readFloatLE(0) : t.dtype === 2 ? b.readDoubleLE(0) : t.dtype === 3 ? b.readInt32LE(0) : undefined;
+          } else value = t.float_val?.[0] ?? t.double_val?.[0] ?? t.int_val?.[0];
+        }
+        if (value === undefined) continue;
+        if (!out.has(v.tag)) out.set(v.tag, []);
+        out.get(v.tag)!.push({ step: ev.step ?? 0, value });
+      }
+    });
+    return out;
+  }
+
+  const files = fs
+    .readdirSync(corpus(), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.startsWith('events.out.tfevents.'))
+    .map((e) => path.join(e.parentPath, e.name));
+
+  it('covers every event file of the corpus', () => {
+    assert.ok(files.length >= 100, `${files.length} event files`);
+  });
+
+  it('yields, for every event file of the corpus, exactly the scalars protobufjs decodes', () => {
+    let compared = 0;
+    for (const file of files) {
+      const expected = oracle(file);
+      const { series } = scalars(file);
+      const got = new Map([...series].map(([tag, pts]) => [tag, pts.map((p) => ({ step: p.step, value: p.value }))]));
+      assert.deepEqual(got, expected, path.relative(corpus(), file));
+      compared += [...expected.values()].reduce((n, v) => n + v.length, 0);
+    }
+    assert.ok(compared > 10_000, `only ${compared} scalars compared`);
+  });
+});
