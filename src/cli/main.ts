@@ -28,7 +28,7 @@ commands:
 options:
   --dir DIR        workspace to index for show/compare/metrics (default: demo workspace)
   --index FILE     index database (default: ~/.cache/runlens/<workspace hash>.sqlite)
-  --source FORMAT=PATH  add a folder with a forced format (mlflow, mlflow-db, tensorboard); repeatable
+  --source FORMAT=PATH  add a folder with a forced format (mlflow, mlflow-db, tensorboard, lightning, huggingface, keras); repeatable
   --exclude GLOB   skip matching paths; repeatable
   --no-index       query the existing index without re-indexing
   -h, --help       this help

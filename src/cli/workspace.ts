@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { DiscoveredSource } from '../core/discovery';
 import type { Format } from '../core/model';
+import { FORMATS } from '../core/model';
 import { indexWorkspace } from '../core/index/indexer';
 import type { IndexSummary } from '../core/index/indexer';
 import { Store } from '../core/index/store';
@@ -34,7 +35,6 @@ export interface OpenedWorkspace {
   summary?: IndexSummary;
 }
 
-const FORMATS: Format[] = ['mlflow', 'mlflow-db', 'tensorboard'];
 
 /** Opens the index for a workspace and, unless --no-index, brings it up to date first. */
 export function openWorkspace(dirArg: string | undefined, args: Args, onProgress?: (done: number, total: number) => void): OpenedWorkspace {

@@ -1,6 +1,6 @@
 /**
- * Finds experiment data in a workspace: MLflow stores (`mlruns/`), MLflow databases, and TensorBoard log
- * directories. Never follows a symlink twice (loops), skips dependency and VCS folders, and reads nothing
+ * Finds experiment data in a workspace: MLflow stores (`mlruns/`), MLflow databases, TensorBoard log
+ * directories, Lightning version folders, Hugging Face Trainer output folders and Keras CSV logs. Never follows a symlink twice (loops), skips dependency and VCS folders, and reads nothing
  * but directory listings and, for `*.db` files, the SQLite header.
  */
 import * as fs from 'node:fs';
@@ -8,6 +8,9 @@ import * as path from 'node:path';
 import type { Diagnostic, Format } from './model';
 import { EVENT_FILE_RE } from './formats/tensorboard';
 import { isMlflowDatabase } from './formats/mlflowdb';
+import { isLightningVersionDir } from './formats/lightning';
+import { CHECKPOINT_RE } from './formats/huggingface';
+import { looksLikeKerasCsv } from './formats/keras';
 
 export interface DiscoveredSource {
   format: Format;
@@ -70,6 +73,16 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
       }
       let hasEvents = false;
       const subdirs: string[] = [];
+      const names = new Set(entries.map((e) => e.name));
+      const lightning = isLightningVersionDir(dir, names);
+      if (lightning) {
+        // A Lightning version folder is one run: its event files and checkpoints belong to it.
+        sources.push({ format: 'lightning', path: dir, root });
+        return;
+      }
+      const checkpoints = entries.filter((e) => CHECKPOINT_RE.test(e.name) && fs.existsSync(path.join(dir, e.name, 'trainer_state.json')));
+      if (names.has('trainer_state.json') || checkpoints.length > 0) sources.push({ format: 'huggingface', path: dir, root });
+      const skip = new Set(checkpoints.map((e) => e.name));
       for (const e of entries) {
         const full = path.join(dir, e.name);
         if (excluded(full)) continue;
@@ -86,11 +99,12 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
           }
         }
         if (isDir) {
-          if (SKIP_DIRS.has(e.name)) continue;
+          if (SKIP_DIRS.has(e.name) || skip.has(e.name)) continue;
           if (e.name === 'mlruns') sources.push({ format: 'mlflow', path: full, root });
           else subdirs.push(full);
         } else if (isFile) {
           if (EVENT_FILE_RE.test(e.name)) hasEvents = true;
+          else if (/\.csv$/i.test(e.name) && looksLikeKerasCsv(full)) sources.push({ format: 'keras', path: full, root });
           else if (/\.(db|sqlite|sqlite3)$/i.test(e.name) && hasSqliteMagic(full) && isMlflowDatabase(full)) {
             sources.push({ format: 'mlflow-db', path: full, root });
           }

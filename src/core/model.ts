@@ -3,7 +3,9 @@
  * Times are milliseconds since the Unix epoch; status names are shared across formats.
  */
 
-export type Format = 'mlflow' | 'mlflow-db' | 'tensorboard';
+export type Format = 'mlflow' | 'mlflow-db' | 'tensorboard' | 'lightning' | 'huggingface' | 'keras';
+
+export const FORMATS: Format[] = ['mlflow', 'mlflow-db', 'tensorboard', 'lightning', 'huggingface', 'keras'];
 
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED' | 'UNKNOWN';
 
@@ -94,6 +96,8 @@ export interface SeriesSummary {
 export function artifactKind(relPath: string): ArtifactKind {
   const name = relPath.toLowerCase();
   const base = name.slice(name.lastIndexOf('/') + 1);
+  // Hugging Face pickles its TrainingArguments under a .bin name.
+  if (base === 'training_args.bin') return 'pickle';
   if (base === 'mlmodel' || /\.(onnx|safetensors|keras|h5|pb|tflite|pt|pth|bin)$/.test(base)) {
     return /\.(ckpt|pt|pth)$/.test(base) && base.includes('epoch') ? 'checkpoint' : 'model';
   }

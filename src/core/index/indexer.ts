@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { discoverSources } from '../discovery';
 import type { DiscoveredSource } from '../discovery';
 import type { Diagnostic, Format } from '../model';
+import { FORMATS } from '../model';
 import type { Store } from './store';
 import { unitFromOrigin, unitsOfSource } from './units';
 import type { FileChange, FileState, Unit, UnitState } from './units';
@@ -64,7 +65,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
     diagnostics: 0,
     cancelled: false,
     ms: 0,
-    bySource: { mlflow: 0, 'mlflow-db': 0, tensorboard: 0 },
+    bySource: Object.fromEntries(FORMATS.map((f) => [f, 0])) as Record<Format, number>,
   };
   for (const s of sources) summary.bySource[s.format]++;
 
@@ -107,7 +108,8 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
           summary.removed++;
         }
       }
-      db.exec("DELETE FROM experiments WHERE format = 'tensorboard' AND id NOT IN (SELECT DISTINCT experiment_id FROM runs)");
+      // Experiments of log-folder formats belong to no unit: drop the ones no run refers to any more.
+      db.exec("DELETE FROM experiments WHERE format IN ('tensorboard', 'lightning', 'huggingface', 'keras') AND id NOT IN (SELECT DISTINCT experiment_id FROM runs)");
     }
     db.exec('COMMIT');
   } catch (err) {
@@ -186,7 +188,7 @@ export interface ChangedSummary {
   ms: number;
 }
 
-const UNIT_KINDS: Unit['kind'][] = ['mlflow-run', 'tensorboard-run', 'mlflow-experiment', 'mlflow-db'];
+const UNIT_KINDS: Unit['kind'][] = ['mlflow-run', 'tensorboard-run', 'lightning-run', 'huggingface-output', 'keras-log', 'mlflow-experiment', 'mlflow-db'];
 
 /**
  * The live path: re-reads only the units that own `paths` (file watcher events), each from its resume

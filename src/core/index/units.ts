@@ -23,6 +23,7 @@ import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { TagKinds } from '../formats/tensorboard';
 import type { SeriesWriter, Store } from './store';
 import { listTree, statFiles } from './listing';
+import { huggingfaceUnit, kerasUnit, lightningUnit } from './frameworkUnits';
 import type { Listing } from './listing';
 import { stableId } from './store';
 
@@ -75,7 +76,7 @@ export interface UnitReadResult {
 export interface Unit {
   key: string;
   origin: UnitOrigin;
-  kind: 'mlflow-run' | 'mlflow-experiment' | 'mlflow-db' | 'tensorboard-run';
+  kind: 'mlflow-run' | 'mlflow-experiment' | 'mlflow-db' | 'tensorboard-run' | 'lightning-run' | 'huggingface-output' | 'keras-log';
   /** Whether appended files can be read from their last offset instead of re-reading the unit. */
   appendable: boolean;
   /** Whether a change at `file` is this unit's to read (watcher events are routed with it). */
@@ -93,6 +94,12 @@ export function unitsOfSource(source: DiscoveredSource): Unit[] {
       return [mlflowDbUnit(source)];
     case 'tensorboard':
       return [tensorboardUnit(source)];
+    case 'lightning':
+      return [lightningUnit(source)];
+    case 'huggingface':
+      return [huggingfaceUnit(source)];
+    case 'keras':
+      return [kerasUnit(source)];
   }
 }
 
@@ -124,6 +131,12 @@ export function unitFromOrigin(kind: Unit['kind'], origin: UnitOrigin): Unit | u
       return mlflowDbUnit(source);
     case 'tensorboard-run':
       return tensorboardUnit(source);
+    case 'lightning-run':
+      return lightningUnit(source);
+    case 'huggingface-output':
+      return huggingfaceUnit(source);
+    case 'keras-log':
+      return kerasUnit(source);
     case 'mlflow-experiment': {
       const exp = origin.dir ? readMlflowExperiment(origin.dir, origin.inTrash ?? false) : undefined;
       return exp && mlflowExperimentUnit(source, exp, mlflowExperimentId(source, exp));

@@ -22,9 +22,10 @@ describe('Runlens in a workspace with run data', () => {
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
     assert.ok(!api.indexFile.startsWith(folder), `index ${api.indexFile} is inside the workspace`);
     const counts = api.counts();
-    // demo/workspace: 21 MLflow file-store runs, 3 in mlflow.db, 3 TensorBoard log directories.
-    assert.deepEqual(counts.byFormat, { mlflow: 21, 'mlflow-db': 3, tensorboard: 3 });
-    assert.equal(counts.runs, 27);
+    // demo/workspace: 21 MLflow file-store runs, 3 in mlflow.db, 3 TensorBoard log directories, one each
+    // of Lightning, Hugging Face and Keras.
+    assert.deepEqual(counts.byFormat, { mlflow: 21, 'mlflow-db': 3, tensorboard: 3, lightning: 1, huggingface: 1, keras: 1 });
+    assert.equal(counts.runs, 30);
   });
 
   it('shows experiments and runs in the Runs tree, read back through the API', async () => {

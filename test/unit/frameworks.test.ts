@@ -1,0 +1,144 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Store } from '../../src/core/index/store';
+import { copyOf, corpus, indexInto, tempDir } from './corpus';
+
+function runsOf(store: Store, format: string) {
+  return store.queryRuns({ sql: 'r.format = ?', params: [format] }, { sql: 'r.name', params: [] });
+}
+
+/** Non-empty cells per column of a plain (unquoted) CSV, computed without the reader. */
+function columnCounts(file: string, stepCol: string): Map<string, number> {
+  const [head, ...rows] = fs.readFileSync(file, 'utf8').trim().split(/\r*\n/);
+  const cols = head.split(',');
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    row.split(',').forEach((cell, i) => {
+      if (cols[i] !== stepCol && cell !== '') counts.set(cols[i], (counts.get(cols[i]) ?? 0) + 1);
+    });
+  }
+  return counts;
+}
+
+describe('PyTorch Lightning logs', () => {
+  it('reads CSVLogger metrics.csv: every non-empty cell is one point at its row step', () => {
+    const dir = corpus('lightning', 'DanyaSH759__MLOps_homework');
+    const { store, dir: idx } = indexInto([dir]);
+    const [run] = runsOf(store, 'lightning');
+    const csv = path.join(dir, 'lightning_logs', 'version_0', 'metrics.csv');
+    const got = new Map(store.seriesSummaries(run.rid).map((s) => [s.key, s.count]));
+    assert.deepEqual(got, columnCounts(csv, 'step'));
+    const [, firstRow] = fs.readFileSync(csv, 'utf8').split('\n');
+    const cells = firstRow.split(',');
+    assert.deepEqual(store.seriesPoints(run.rid, 'train_loss')[0].value, Number(cells[2]));
+    assert.ok(Object.keys(store.params(run.rid)).length > 0, 'hparams.yaml read');
+    store.close();
+    fs.rmSync(idx, { recursive: true });
+  });
+
+  it('merges the event files of a version folder into its run instead of showing them twice', () => {
+    const dir = corpus('lightning', 'Dodsaren__weather-predder');
+    const versions = fs.readdirSync(path.join(dir, 'lightning_logs'));
+    const { store, dir: idx } = indexInto([dir]);
+    assert.equal(runsOf(store, 'lightning').length, versions.length);
+    assert.equal(runsOf(store, 'tensorboard').length, 0);
+    const withEvents = versions.filter((v) => fs.readdirSync(path.join(dir, 'lightning_logs', v)).some((f) => f.startsWith('events.out')));
+    const runs = runsOf(store, 'lightning').filter((r) => withEvents.includes(r.name));
+    assert.ok(runs.some((r) => store.seriesSummaries(r.rid).length > 0), 'scalars from the event files are in the runs');
+    store.close();
+    fs.rmSync(idx, { recursive: true });
+  });
+});
+
+describe('Hugging Face Trainer output', () => {
+  it('makes one run of the checkpoints of one training, with the latest log_history', () => {
+    const dir = corpus('huggingface', 'AguLeon__LoRA_RoBERTa_AGNews');
+    const { store, dir: idx } = indexInto([path.join(dir, 'results')]);
+    const runs = runsOf(store, 'huggingface');
+    assert.equal(runs.length, 1);
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'results', 'checkpoint-1200', 'trainer_state.json'), 'utf8'));
+    const expected = new Map<string, number>();
+    for (const e of state.log_history) for (const [k, v] of Object.entries(e)) if (k !== 'step' && typeof v === 'number') expected.set(k, (expected.get(k) ?? 0) + 1);
+    assert.deepEqual(new Map(store.seriesSummaries(runs[0].rid).map((s) => [s.key, s.count])), expected);
+    assert.equal(runs[0].status, 'FINISHED');
+    assert.equal(store.params(runs[0].rid).max_steps, '1200');
+    assert.ok(store.artifacts(runs[0].rid).some((a) => a.path === 'checkpoint-500/training_args.bin' && a.kind === 'pickle'));
+    store.close();
+    fs.rmSync(idx, { recursive: true });
+  });
+
+  it('tells apart trainings that reused one output folder', () => {
+    const dir = corpus('huggingface', 'LaziestCactus__GPTLoRA', 'results');
+    const { store, dir: idx } = indexInto([dir]);
+    const runs = runsOf(store, 'huggingface');
+    const byMax = new Map(runs.map((r) => [store.params(r.rid).max_steps, r]));
+    assert.deepEqual([...byMax.keys()].sort(), ['1743', '7843', '872']);
+    for (const [max, latest] of [['872', 'checkpoint-872'], ['1743', 'checkpoint-1500'], ['7843', 'checkpoint-7500']]) {
+      const state = JSON.parse(fs.readFileSync(path.join(dir, latest, 'trainer_state.json'), 'utf8'));
+      const losses = state.log_history.filter((e: Record<string, unknown>) => typeof e.loss === 'number').length;
+      assert.equal(store.seriesSummaries(byMax.get(max)!.rid).find((s) => s.key === 'loss')?.count, losses, `loss points of the ${max}-step training`);
+    }
+    store.close();
+    fs.rmSync(idx, { recursive: true });
+  });
+
+  it('reads Python JSON (NaN, Infinity) and reports trailing garbage with a line', () => {
+    const src = corpus('huggingface', 'AguLeon__LoRA_RoBERTa_AGNews', 'results');
+    const ws = copyOf(src);
+    const f = path.join(ws, 'checkpoint-1200', 'trainer_state.json');
+    fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('"loss": 0.2362', '"loss": NaN').replace('"grad_norm": 6.602963447570801', '"grad_norm": Infinity'));
+    const g = path.join(ws, 'checkpoint-500', 'trainer_state.json');
+    fs.appendFileSync(g, '\n}} garbage');
+    const { store, dir: idx } = indexInto([ws]);
+    const [run] = runsOf(store, 'huggingface');
+    const loss = store.seriesPoints(run.rid, 'loss');
+    assert.ok(Number.isNaN(loss.at(-1)!.value));
+    assert.equal(store.seriesPoints(run.rid, 'grad_norm').at(-1)!.value, Infinity);
+    const d = store.diagnostics().find((x) => x.file === g);
+    assert.ok(d && d.severity === 'error' && typeof d.line === 'number' && /invalid JSON/.test(d.message), JSON.stringify(d));
+    store.close();
+    fs.rmSync(idx, { recursive: true });
+  });
+});
+
+describe('Keras CSVLogger', () => {
+  it('reads every column of training_log.csv as one point per epoch', () => {
+    const dir = corpus('keras', 'Deepender25__Handwritten-Digit-Recognition---CNN-with-99.65-Accuracy');
+    const file = path.join(dir, 'training_log.csv');
+    const { store, dir: idx } = indexInto([dir]);
+    const [run] = runsOf(store, 'keras');
+    assert.deepEqual(new Map(store.seriesSummaries(run.rid).map((s) => [s.key, s.count])), columnCounts(file, 'epoch'));
+    const rows = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    assert.deepEqual(store.seriesPoints(run.rid, 'val_loss').map((p) => [p.step, p.value]), rows.map((r) => [r[0], r[5]]));
+    store.close();
+    fs.rmSync(idx, { recursive: true });
+  });
+
+  it('handles BOM, CRLF, quoted commas, a short row, a bad cell and a last line still being written', () => {
+    const ws = tempDir();
+    const file = path.join(ws, 'history.csv');
+    fs.writeFileSync(file, '\ufeffepoch,loss,"val,loss"\r\n0,0.5,"0.75"\r\n1,oops,0.5\r\n2,0.25\r\n3,0.125,0.2');
+    const { store, dir: idx } = indexInto([ws]);
+    const [run] = runsOf(store, 'keras');
+    assert.deepEqual(store.seriesPoints(run.rid, 'loss').map((p) => [p.step, p.value]), [[0, 0.5], [2, 0.25]]);
+    assert.deepEqual(store.seriesPoints(run.rid, 'val,loss').map((p) => [p.step, p.value]), [[0, 0.75], [1, 0.5]]);
+    const diags = store.diagnostics();
+    assert.ok(diags.some((d) => d.line === 3 && /loss = "oops" is not a number/.test(d.message)));
+    assert.ok(diags.some((d) => d.line === 5 && d.severity === 'info'));
+    store.close();
+    fs.rmSync(idx, { recursive: true });
+    fs.rmSync(ws, { recursive: true });
+  });
+});
+
+describe('the whole corpus', () => {
+  it('indexes every format without one problem and lists runs of each', () => {
+    const { store, dir } = indexInto([corpus()]);
+    const counts = store.counts();
+    for (const f of ['mlflow', 'mlflow-db', 'tensorboard', 'lightning', 'huggingface', 'keras']) assert.ok((counts.byFormat[f] ?? 0) > 0, `no ${f} runs`);
+    assert.deepEqual(store.diagnostics().filter((d) => d.severity === 'error'), []);
+    store.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+});
