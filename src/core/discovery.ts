@@ -1,6 +1,7 @@
 /**
  * Finds experiment data in a workspace: MLflow stores (`mlruns/`), MLflow databases, TensorBoard log
- * directories, Lightning version folders, Hugging Face Trainer output folders and Keras CSV logs. Never follows a symlink twice (loops), skips dependency and VCS folders, and reads nothing
+ * directories, Lightning version folders, Hugging Face Trainer output folders, Keras CSV logs and W&B
+ * offline runs. Never follows a symlink twice (loops), skips dependency and VCS folders, and reads nothing
  * but directory listings and, for `*.db` files, the SQLite header.
  */
 import * as fs from 'node:fs';
@@ -11,6 +12,7 @@ import { isMlflowDatabase } from './formats/mlflowdb';
 import { isLightningVersionDir } from './formats/lightning';
 import { CHECKPOINT_RE } from './formats/huggingface';
 import { looksLikeKerasCsv } from './formats/keras';
+import { WANDB_RUN_DIR_RE } from './formats/wandb';
 
 export interface DiscoveredSource {
   format: Format;
@@ -74,6 +76,11 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
       let hasEvents = false;
       const subdirs: string[] = [];
       const names = new Set(entries.map((e) => e.name));
+      if (WANDB_RUN_DIR_RE.test(path.basename(dir))) {
+        // A W&B run folder is one run; its media and files are its artifacts.
+        sources.push({ format: 'wandb', path: dir, root });
+        return;
+      }
       const lightning = isLightningVersionDir(dir, names);
       if (lightning) {
         // A Lightning version folder is one run: its event files and checkpoints belong to it.

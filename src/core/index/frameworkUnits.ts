@@ -13,6 +13,7 @@ import { readLightningVersion } from '../formats/lightning';
 import { groupHfTrainings, hfStateFiles } from '../formats/huggingface';
 import { readHfTraining } from '../formats/huggingface';
 import { readKerasCsv } from '../formats/keras';
+import { readWandbRun, wandbFile, wandbLogFile } from '../formats/wandb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { RunInput, Store } from './store';
 import { stableId } from './store';
@@ -206,6 +207,50 @@ export function kerasUnit(source: DiscoveredSource): Unit {
         artifacts: [],
       };
       return { state: { files: ctx.now }, diagnostics, points: writeRun(store, key, run, series) };
+    },
+  };
+}
+
+// ---- Weights & Biases ----
+
+export function wandbUnit(source: DiscoveredSource): Unit {
+  const dir = source.path;
+  const key = `wandb-run:${dir}`;
+  const files = () =>
+    ['config.yaml', 'wandb-summary.json', 'wandb-metadata.json', 'wandb-history.jsonl']
+      .map((n) => wandbFile(dir, n))
+      .concat(wandbLogFile(dir))
+      .filter((f): f is string => f !== undefined);
+  return {
+    key,
+    kind: 'wandb-run',
+    origin: { source },
+    appendable: false,
+    owns: (f) => f.startsWith(dir + path.sep),
+    fingerprint: () => statFiles(files()),
+    read(ctx: UnitReadContext): UnitReadResult {
+      const { store } = ctx;
+      store.clearUnitRuns(key);
+      const w = readWandbRun(dir);
+      const run: RunInput = {
+        id: stableId('wandb', dir),
+        experimentId: experimentFor(store, source, 'wandb', path.dirname(dir)),
+        format: 'wandb',
+        nativeId: w.runId,
+        name: w.name,
+        status: w.status,
+        lifecycle: 'active',
+        startTime: w.startTime,
+        endTime: w.endTime,
+        user: w.user,
+        sourceScript: w.sourceScript,
+        gitCommit: w.gitCommit,
+        path: dir,
+        params: w.params,
+        tags: w.tags,
+        artifacts: w.artifacts,
+      };
+      return { state: { files: ctx.now }, diagnostics: w.diagnostics, points: writeRun(store, key, run, w.series) };
     },
   };
 }

@@ -1,0 +1,157 @@
+/**
+ * Weights & Biases offline runs (`wandb/run-*`, `wandb/offline-run-*`), in both layouts W&B has written:
+ * files under `files/` (current) or beside the run (before 0.9). `config.yaml` (values under `value:`),
+ * `wandb-summary.json`, `wandb-metadata.json` (git, program, python, host, state), history from
+ * `wandb-history.jsonl`, or from the binary `run-<id>.wandb` transaction log when there is no JSONL.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Artifact, Diagnostic, MetricPoint, RunStatus } from '../model';
+import { artifactKind } from '../model';
+import { parsePythonJson } from './json';
+import { readLines } from './lines';
+import { walkFiles } from './mlflow';
+import { readWandbLog } from './wandbLog';
+import { flattenParams, parseYaml, scalarText } from './yaml';
+
+export const WANDB_RUN_DIR_RE = /^(offline-)?run-(\d{8}_\d{6})-([a-z0-9]+)$/;
+
+export interface WandbRun {
+  runId: string;
+  name: string;
+  status: RunStatus;
+  startTime?: number;
+  endTime?: number;
+  user?: string;
+  sourceScript?: string;
+  gitCommit?: string;
+  params: Record<string, string>;
+  tags: Record<string, string>;
+  series: Map<string, MetricPoint[]>;
+  artifacts: Artifact[];
+  diagnostics: Diagnostic[];
+}
+
+const STATES: Record<string, RunStatus> = { finished: 'FINISHED', running: 'RUNNING', failed: 'FAILED', crashed: 'FAILED', killed: 'KILLED' };
+
+/** The file of a run, in `files/` (current layout) or in the run folder itself (old layout). */
+export function wandbFile(dir: string, name: string): string | undefined {
+  for (const f of [path.join(dir, 'files', name), path.join(dir, name)]) if (fs.existsSync(f)) return f;
+  return undefined;
+}
+
+export function wandbLogFile(dir: string): string | undefined {
+  const m = WANDB_RUN_DIR_RE.exec(path.basename(dir));
+  const f = m ? path.join(dir, `run-${m[3]}.wandb`) : undefined;
+  return f && fs.existsSync(f) ? f : undefined;
+}
+
+export function readWandbRun(dir: string): WandbRun {
+  const diagnostics: Diagnostic[] = [];
+  const m = WANDB_RUN_DIR_RE.exec(path.basename(dir));
+  const runId = m?.[3] ?? path.basename(dir);
+  const run: WandbRun = { runId, name: runId, status: 'UNKNOWN', params: {}, tags: {}, series: new Map(), artifacts: [], diagnostics };
+  if (m) run.startTime = Date.parse(`${m[2].slice(0, 4)}-${m[2].slice(4, 6)}-${m[2].slice(6, 8)}T${m[2].slice(9, 11)}:${m[2].slice(11, 13)}:${m[2].slice(13, 15)}Z`);
+
+  const configFile = wandbFile(dir, 'config.yaml');
+  if (configFile) {
+    const parsed = parseYaml(fs.readFileSync(configFile, 'utf8'), configFile);
+    diagnostics.push(...parsed.diagnostics);
+    const config = (parsed.value ?? {}) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(config)) {
+      if (k === 'wandb_version' || k === '_wandb') continue;
+      const value = v && typeof v === 'object' && 'value' in (v as object) ? (v as { value: unknown }).value : v;
+      Object.assign(run.params, flattenParams(value, k));
+      if (value === null || typeof value !== 'object') run.params[k] = scalarText(value);
+    }
+  }
+
+  const metaFile = wandbFile(dir, 'wandb-metadata.json');
+  if (metaFile) {
+    const meta = parsePythonJson(fs.readFileSync(metaFile, 'utf8'), metaFile);
+    diagnostics.push(...meta.diagnostics);
+    const md = (meta.value ?? {}) as Record<string, any>;
+    if (typeof md.startedAt === 'string' && !Number.isNaN(Date.parse(md.startedAt + (/[zZ+]/.test(md.startedAt.slice(-6)) ? '' : 'Z')))) {
+      run.startTime = Date.parse(md.startedAt + (/[zZ+]/.test(md.startedAt.slice(-6)) ? '' : 'Z'));
+    }
+    if (typeof md.heartbeatAt === 'string') run.endTime = Date.parse(md.heartbeatAt + (/[zZ+]/.test(md.heartbeatAt.slice(-6)) ? '' : 'Z'));
+    if (typeof md.state === 'string') run.status = STATES[md.state] ?? 'UNKNOWN';
+    if (typeof md.exitcode === 'number' && run.status === 'UNKNOWN') run.status = md.exitcode === 0 ? 'FINISHED' : 'FAILED';
+    run.gitCommit = md.git?.commit ?? undefined;
+    run.sourceScript = md.program ?? md.codePath ?? undefined;
+    run.user = md.username ?? md.email ?? undefined;
+    for (const k of ['host', 'python', 'os', 'executable', 'codePath', 'root']) if (typeof md[k] === 'string') run.tags[`wandb.${k}`] = md[k];
+    if (typeof md.git?.remote === 'string') run.tags['wandb.git.remote'] = md.git.remote;
+    if (Array.isArray(md.args)) run.tags['wandb.args'] = md.args.map(String).join(' ');
+  }
+
+  const historyFile = wandbFile(dir, 'wandb-history.jsonl');
+  const logFile = wandbLogFile(dir);
+  let lastStep = 0;
+  if (historyFile) {
+    let index = 0;
+    const res = readLines(historyFile, 0, 1, (line, lineNo) => {
+      if (line.trim() === '') return;
+      const parsed = parsePythonJson(line, historyFile);
+      if (!parsed.value || typeof parsed.value !== 'object') {
+        diagnostics.push({ file: historyFile, line: lineNo, severity: 'error', message: parsed.diagnostics[0]?.message ?? 'history line is not a JSON object' });
+        return;
+      }
+      const row = parsed.value as Record<string, unknown>;
+      const step = typeof row._step === 'number' ? row._step : index;
+      const time = typeof row._timestamp === 'number' ? row._timestamp * 1000 : NaN;
+      index++;
+      lastStep = step;
+      addNumbers(run.series, row, '', step, time);
+    });
+    if (res.pendingBytes > 0) diagnostics.push({ file: historyFile, line: res.nextLine, severity: 'info', message: 'last line has no newline yet (still being written?); it is read once complete' });
+  } else if (logFile) {
+    const log = readWandbLog(logFile);
+    diagnostics.push(...log.diagnostics);
+    for (const h of log.history) {
+      const step = h.step ?? lastStep;
+      lastStep = step;
+      addNumbers(run.series, h.values, '', step, typeof h.values._timestamp === 'number' ? h.values._timestamp * 1000 : NaN);
+    }
+    Object.assign(run.params, log.config);
+    if (log.run.displayName) run.name = log.run.displayName;
+    if (log.run.gitCommit) run.gitCommit ??= log.run.gitCommit;
+    if (log.run.startTime !== undefined) run.startTime ??= log.run.startTime;
+    if (log.exitCode !== undefined && run.status === 'UNKNOWN') run.status = log.exitCode === 0 ? 'FINISHED' : 'FAILED';
+    if (Object.keys(log.summary).length) summaryOnly(run, log.summary, lastStep);
+  }
+
+  const summaryFile = wandbFile(dir, 'wandb-summary.json');
+  if (summaryFile) {
+    const parsed = parsePythonJson(fs.readFileSync(summaryFile, 'utf8'), summaryFile);
+    diagnostics.push(...parsed.diagnostics);
+    if (parsed.value && typeof parsed.value === 'object') summaryOnly(run, parsed.value as Record<string, unknown>, lastStep);
+  }
+
+  walkFiles(dir, 4, (_f, rel, size) => {
+    if (run.artifacts.length < 2000 && !/^(files\/)?(config\.yaml|wandb-(summary|metadata)\.json|wandb-history\.jsonl|wandb-events\.jsonl)$/.test(rel)) {
+      run.artifacts.push({ path: rel, size, kind: artifactKind(rel) });
+    }
+  });
+  return run;
+}
+
+/** Summary values of keys with no history become one-point series (test metrics, say). */
+function summaryOnly(run: WandbRun, summary: Record<string, unknown>, step: number): void {
+  const extra = new Map<string, MetricPoint[]>();
+  addNumbers(extra, summary, '', step, NaN);
+  for (const [k, pts] of extra) if (!run.series.has(k)) run.series.set(k, pts.slice(-1));
+}
+
+/** Numbers of a logged row, nested dicts flattened with '.'; media (dicts with `_type`) and `_…` keys skipped. */
+function addNumbers(series: Map<string, MetricPoint[]>, row: Record<string, unknown>, prefix: string, step: number, time: number): void {
+  for (const [k, v] of Object.entries(row)) {
+    if (k.startsWith('_')) continue;
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === 'number') {
+      let pts = series.get(key);
+      if (!pts) series.set(key, (pts = []));
+      pts.push({ step, time, value: v });
+    } else if (v && typeof v === 'object' && !Array.isArray(v) && !('_type' in v)) addNumbers(series, v as Record<string, unknown>, key, step, time);
+  }
+}

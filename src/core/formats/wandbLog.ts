@@ -1,0 +1,245 @@
+/**
+ * The binary W&B transaction log (`run-<id>.wandb`): a 7-byte file header (`:W&B`, magic 0xBEE1, version 0)
+ * and LevelDB-style blocks of 32 KiB holding records with a 7-byte header (CRC-32 of type byte + data,
+ * uint16 length, uint8 type FULL/FIRST/MIDDLE/LAST). Each record is a protobuf `wandb.Record`; history,
+ * summary, config, run and exit records are decoded (field numbers of wandb_internal.proto), everything else
+ * skipped. A cut or damaged record is reported at its offset; the ones before it are kept.
+ */
+import * as fs from 'node:fs';
+import type { Diagnostic } from '../model';
+import { crc32 } from './crc32';
+import { parsePythonJson } from './json';
+import { ProtoReader, ProtobufError, WIRE_LEN, WIRE_VARINT } from './protobuf';
+
+const BLOCK = 32768;
+const HEADER = 7;
+const FULL = 1;
+const FIRST = 2;
+const MIDDLE = 3;
+const LAST = 4;
+const IDENT = ':W&B';
+const MAGIC = 0xbee1;
+
+export interface WandbLog {
+  history: { step?: number; values: Record<string, unknown> }[];
+  summary: Record<string, unknown>;
+  config: Record<string, string>;
+  run: { runId?: string; displayName?: string; project?: string; gitCommit?: string; startTime?: number };
+  exitCode?: number;
+  diagnostics: Diagnostic[];
+}
+
+export function readWandbLog(file: string): WandbLog {
+  const out: WandbLog = { history: [], summary: {}, config: {}, run: {}, diagnostics: [] };
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (err) {
+    out.diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
+    return out;
+  }
+  if (buf.length < HEADER || buf.toString('latin1', 0, 4) !== IDENT || buf.readUInt16LE(4) !== MAGIC) {
+    out.diagnostics.push({ file, offset: 0, severity: 'error', message: 'not a W&B transaction log (bad header)' });
+    return out;
+  }
+  const typeSeeds = [0, 1, 2, 3, 4].map((t) => crc32(Uint8Array.of(t)));
+  let pos = HEADER;
+  let pending: Buffer[] = [];
+  let pendingOffset = 0;
+  while (pos < buf.length) {
+    const left = BLOCK - (pos % BLOCK);
+    if (left < HEADER) {
+      pos += left; // zero padding at the end of a block
+      continue;
+    }
+    if (pos + HEADER > buf.length) {
+      out.diagnostics.push({ file, offset: pos, severity: 'info', message: 'last record is incomplete (header cut short): still being written or truncated' });
+      break;
+    }
+    const checksum = buf.readUInt32LE(pos);
+    const length = buf.readUInt16LE(pos + 4);
+    const type = buf[pos + 6];
+    if (type === 0 && length === 0 && checksum === 0) {
+      pos += left; // preallocated / padded tail of a block
+      continue;
+    }
+    const start = pos + HEADER;
+    if (type < FULL || type > LAST || length > left - HEADER) {
+      out.diagnostics.push({ file, offset: pos, severity: 'error', message: `bad record header (type ${type}, length ${length}); rest of the block skipped` });
+      pos += left;
+      pending = [];
+      continue;
+    }
+    if (start + length > buf.length) {
+      out.diagnostics.push({ file, offset: pos, severity: 'info', message: 'last record is incomplete (payload cut short): still being written or truncated' });
+      break;
+    }
+    if (crc32(buf, typeSeeds[type], start, start + length) !== checksum) {
+      out.diagnostics.push({ file, offset: pos, severity: 'error', message: 'record fails its CRC-32 check; record skipped' });
+      pos = start + length;
+      pending = [];
+      continue;
+    }
+    const data = buf.subarray(start, start + length);
+    if (type === FULL) decodeRecord(data, pos, file, out);
+    else if (type === FIRST) {
+      pending = [data];
+      pendingOffset = pos;
+    } else if ((type === MIDDLE || type === LAST) && pending.length > 0) {
+      pending.push(data);
+      if (type === LAST) {
+        decodeRecord(Buffer.concat(pending), pendingOffset, file, out);
+        pending = [];
+      }
+    }
+    pos = start + length;
+  }
+  return out;
+}
+
+// wandb.Record fields
+const R_HISTORY = 2;
+const R_SUMMARY = 3;
+const R_CONFIG = 5;
+const R_RUN = 17;
+const R_EXIT = 18;
+
+function decodeRecord(data: Buffer, offset: number, file: string, out: WandbLog): void {
+  try {
+    const r = new ProtoReader(data);
+    while (!r.done) {
+      const [field, wire] = r.key();
+      if (wire !== WIRE_LEN) {
+        r.skip(wire);
+        continue;
+      }
+      const [s, e] = r.bytes();
+      if (field === R_HISTORY) out.history.push(decodeHistory(data, s, e));
+      else if (field === R_SUMMARY) applyItems(data, s, e, out.summary);
+      else if (field === R_CONFIG) applyConfig(data, s, e, out.config);
+      else if (field === R_RUN) decodeRun(data, s, e, out);
+      else if (field === R_EXIT) {
+        const x = new ProtoReader(data, s, e);
+        while (!x.done) {
+          const [f, w] = x.key();
+          if (f === 1 && w === WIRE_VARINT) out.exitCode = x.int64();
+          else x.skip(w);
+        }
+      }
+    }
+  } catch (err) {
+    if (!(err instanceof ProtobufError)) throw err;
+    out.diagnostics.push({ file, offset, severity: 'error', message: `malformed record: ${err.message}` });
+  }
+}
+
+/** HistoryRecord { repeated HistoryItem item = 1; HistoryStep step = 2 } */
+function decodeHistory(data: Buffer, start: number, end: number): { step?: number; values: Record<string, unknown> } {
+  const values: Record<string, unknown> = {};
+  let step: number | undefined;
+  const r = new ProtoReader(data, start, end);
+  while (!r.done) {
+    const [field, wire] = r.key();
+    if (field === 1 && wire === WIRE_LEN) {
+      const [s, e] = r.bytes();
+      const item = decodeItem(data, s, e);
+      if (item) setNested(values, item.path, item.value);
+    } else if (field === 2 && wire === WIRE_LEN) {
+      const [s, e] = r.bytes();
+      const st = new ProtoReader(data, s, e);
+      while (!st.done) {
+        const [f, w] = st.key();
+        if (f === 1 && w === WIRE_VARINT) step = st.int64();
+        else st.skip(w);
+      }
+    } else r.skip(wire);
+  }
+  if (step === undefined && typeof values._step === 'number') step = values._step;
+  return { step, values };
+}
+
+/** HistoryItem / SummaryItem / ConfigItem { string key = 1; repeated string nested_key = 2; string value_json = 16 } */
+function decodeItem(data: Buffer, start: number, end: number): { path: string[]; value: unknown } | undefined {
+  const r = new ProtoReader(data, start, end);
+  let key = '';
+  const nested: string[] = [];
+  let json: string | undefined;
+  while (!r.done) {
+    const [field, wire] = r.key();
+    if (field === 1 && wire === WIRE_LEN) key = r.string();
+    else if (field === 2 && wire === WIRE_LEN) nested.push(r.string());
+    else if (field === 16 && wire === WIRE_LEN) json = r.string();
+    else r.skip(wire);
+  }
+  if (json === undefined) return undefined;
+  const parsed = parsePythonJson(json, '');
+  return { path: nested.length ? nested : [key], value: parsed.value };
+}
+
+function applyItems(data: Buffer, start: number, end: number, target: Record<string, unknown>): void {
+  const r = new ProtoReader(data, start, end);
+  while (!r.done) {
+    const [field, wire] = r.key();
+    if (field === 1 && wire === WIRE_LEN) {
+      const [s, e] = r.bytes();
+      const item = decodeItem(data, s, e);
+      if (item) setNested(target, item.path, item.value);
+    } else r.skip(wire);
+  }
+}
+
+function applyConfig(data: Buffer, start: number, end: number, target: Record<string, string>): void {
+  const values: Record<string, unknown> = {};
+  applyItems(data, start, end, values);
+  for (const [k, v] of Object.entries(values)) {
+    if (k === '_wandb' || k === 'wandb_version') continue;
+    const value = v && typeof v === 'object' && 'value' in (v as object) ? (v as { value: unknown }).value : v;
+    target[k] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+}
+
+/** RunRecord: run_id 1, project 3, config 4, display_name 8, start_time 17 (Timestamp), git 21 (commit 2). */
+function decodeRun(data: Buffer, start: number, end: number, out: WandbLog): void {
+  const r = new ProtoReader(data, start, end);
+  while (!r.done) {
+    const [field, wire] = r.key();
+    if (wire !== WIRE_LEN) {
+      r.skip(wire);
+      continue;
+    }
+    const [s, e] = r.bytes();
+    const text = () => data.toString('utf8', s, e);
+    if (field === 1) out.run.runId = text();
+    else if (field === 3) out.run.project = text();
+    else if (field === 8) out.run.displayName = text();
+    else if (field === 4) applyConfig(data, s, e, out.config);
+    else if (field === 17) {
+      const t = new ProtoReader(data, s, e);
+      let secs = 0;
+      let nanos = 0;
+      while (!t.done) {
+        const [f, w] = t.key();
+        if (f === 1 && w === WIRE_VARINT) secs = t.int64();
+        else if (f === 2 && w === WIRE_VARINT) nanos = t.int64();
+        else t.skip(w);
+      }
+      out.run.startTime = secs * 1000 + Math.floor(nanos / 1e6);
+    } else if (field === 21) {
+      const g = new ProtoReader(data, s, e);
+      while (!g.done) {
+        const [f, w] = g.key();
+        if (f === 2 && w === WIRE_LEN) out.run.gitCommit = g.string();
+        else g.skip(w);
+      }
+    }
+  }
+}
+
+function setNested(target: Record<string, unknown>, keys: string[], value: unknown): void {
+  let obj = target;
+  for (const k of keys.slice(0, -1)) {
+    if (!obj[k] || typeof obj[k] !== 'object') obj[k] = {};
+    obj = obj[k] as Record<string, unknown>;
+  }
+  obj[keys[keys.length - 1]] = value;
+}
