@@ -1,7 +1,7 @@
 /**
  * Finds experiment data in a workspace: MLflow stores (`mlruns/`), MLflow databases, TensorBoard log
- * directories, Lightning version folders, Hugging Face Trainer output folders, Keras CSV logs and W&B
- * offline runs. Never follows a symlink twice (loops), skips dependency and VCS folders, and reads nothing
+ * directories, Lightning version folders, Hugging Face Trainer output folders, Keras CSV logs, W&B
+ * offline runs and DVC projects. Never follows a symlink twice (loops), skips dependency and VCS folders, and reads nothing
  * but directory listings and, for `*.db` files, the SQLite header.
  */
 import * as fs from 'node:fs';
@@ -13,6 +13,7 @@ import { isLightningVersionDir } from './formats/lightning';
 import { CHECKPOINT_RE } from './formats/huggingface';
 import { looksLikeKerasCsv } from './formats/keras';
 import { WANDB_RUN_DIR_RE } from './formats/wandb';
+import { isDvcProjectDir } from './formats/dvc';
 
 export interface DiscoveredSource {
   format: Format;
@@ -81,6 +82,7 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
         sources.push({ format: 'wandb', path: dir, root });
         return;
       }
+      if (isDvcProjectDir(dir, names)) sources.push({ format: 'dvc', path: dir, root });
       const lightning = isLightningVersionDir(dir, names);
       if (lightning) {
         // A Lightning version folder is one run: its event files and checkpoints belong to it.

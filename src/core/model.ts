@@ -3,9 +3,9 @@
  * Times are milliseconds since the Unix epoch; status names are shared across formats.
  */
 
-export type Format = 'mlflow' | 'mlflow-db' | 'tensorboard' | 'lightning' | 'huggingface' | 'keras' | 'wandb';
+export type Format = 'mlflow' | 'mlflow-db' | 'tensorboard' | 'lightning' | 'huggingface' | 'keras' | 'wandb' | 'dvc';
 
-export const FORMATS: Format[] = ['mlflow', 'mlflow-db', 'tensorboard', 'lightning', 'huggingface', 'keras', 'wandb'];
+export const FORMATS: Format[] = ['mlflow', 'mlflow-db', 'tensorboard', 'lightning', 'huggingface', 'keras', 'wandb', 'dvc'];
 
 export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED' | 'UNKNOWN';
 

@@ -136,7 +136,7 @@ describe('the whole corpus', () => {
   it('indexes every format without one problem and lists runs of each', () => {
     const { store, dir } = indexInto([corpus()]);
     const counts = store.counts();
-    for (const f of ['mlflow', 'mlflow-db', 'tensorboard', 'lightning', 'huggingface', 'keras', 'wandb']) assert.ok((counts.byFormat[f] ?? 0) > 0, `no ${f} runs`);
+    for (const f of ['mlflow', 'mlflow-db', 'tensorboard', 'lightning', 'huggingface', 'keras', 'wandb', 'dvc']) assert.ok((counts.byFormat[f] ?? 0) > 0, `no ${f} runs`);
     assert.deepEqual(store.diagnostics().filter((d) => d.severity === 'error'), []);
     store.close();
     fs.rmSync(dir, { recursive: true });

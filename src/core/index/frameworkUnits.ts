@@ -14,10 +14,11 @@ import { groupHfTrainings, hfStateFiles } from '../formats/huggingface';
 import { readHfTraining } from '../formats/huggingface';
 import { readKerasCsv } from '../formats/keras';
 import { readWandbRun, wandbFile, wandbLogFile } from '../formats/wandb';
+import { findDvcliveDirs, readDvcProject } from '../formats/dvc';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { RunInput, Store } from './store';
 import { stableId } from './store';
-import { statFiles } from './listing';
+import { listTree, statFiles } from './listing';
 import type { Unit, UnitReadContext, UnitReadResult } from './units';
 
 const MAX_ARTIFACTS = 2000;
@@ -251,6 +252,48 @@ export function wandbUnit(source: DiscoveredSource): Unit {
         artifacts: w.artifacts,
       };
       return { state: { files: ctx.now }, diagnostics: w.diagnostics, points: writeRun(store, key, run, w.series) };
+    },
+  };
+}
+
+// ---- DVC ----
+
+export function dvcUnit(source: DiscoveredSource): Unit {
+  const dir = source.path;
+  const key = `dvc-project:${dir}`;
+  return {
+    key,
+    kind: 'dvc-project',
+    origin: { source },
+    appendable: false,
+    owns: (f) => f.startsWith(dir + path.sep),
+    fingerprint(prev) {
+      const core = ['dvc.yaml', 'dvc.lock', 'params.yaml', ...safeNames(dir).filter((n) => n.endsWith('.dvc') && n !== '.dvc')].map((n) => path.join(dir, n));
+      const out = statFiles([...core, ...Object.keys(prev?.files ?? {})]);
+      for (const live of findDvcliveDirs(dir, 3)) listTree(path.join(live, 'plots', 'metrics'), 6, out, prev, 'names');
+      return out;
+    },
+    read(ctx: UnitReadContext): UnitReadResult {
+      const { store } = ctx;
+      store.clearUnitRuns(key);
+      const project = readDvcProject(dir);
+      const run: RunInput = {
+        id: stableId('dvc', dir),
+        experimentId: experimentFor(store, source, 'dvc', dir),
+        format: 'dvc',
+        nativeId: 'workspace',
+        name: 'workspace',
+        status: fs.existsSync(path.join(dir, 'dvc.lock')) ? 'FINISHED' : 'UNKNOWN',
+        lifecycle: 'active',
+        endTime: mtime(path.join(dir, 'dvc.lock')),
+        gitCommit: project.gitCommit,
+        path: dir,
+        params: project.params,
+        tags: project.tags,
+        artifacts: [],
+      };
+      const files = statFiles(project.files, { files: { ...ctx.now }, dirs: {} }).files;
+      return { state: { files }, diagnostics: project.diagnostics, points: writeRun(store, key, run, project.series) };
     },
   };
 }

@@ -109,7 +109,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
         }
       }
       // Experiments of log-folder formats belong to no unit: drop the ones no run refers to any more.
-      db.exec("DELETE FROM experiments WHERE format IN ('tensorboard', 'lightning', 'huggingface', 'keras', 'wandb') AND id NOT IN (SELECT DISTINCT experiment_id FROM runs)");
+      db.exec("DELETE FROM experiments WHERE format IN ('tensorboard', 'lightning', 'huggingface', 'keras', 'wandb', 'dvc') AND id NOT IN (SELECT DISTINCT experiment_id FROM runs)");
     }
     db.exec('COMMIT');
   } catch (err) {
@@ -188,7 +188,7 @@ export interface ChangedSummary {
   ms: number;
 }
 
-const UNIT_KINDS: Unit['kind'][] = ['mlflow-run', 'tensorboard-run', 'lightning-run', 'huggingface-output', 'keras-log', 'wandb-run', 'mlflow-experiment', 'mlflow-db'];
+const UNIT_KINDS: Unit['kind'][] = ['mlflow-run', 'tensorboard-run', 'lightning-run', 'huggingface-output', 'keras-log', 'wandb-run', 'dvc-project', 'mlflow-experiment', 'mlflow-db'];
 
 /**
  * The live path: re-reads only the units that own `paths` (file watcher events), each from its resume

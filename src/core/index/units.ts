@@ -23,7 +23,7 @@ import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { TagKinds } from '../formats/tensorboard';
 import type { SeriesWriter, Store } from './store';
 import { listTree, statFiles } from './listing';
-import { huggingfaceUnit, kerasUnit, lightningUnit, wandbUnit } from './frameworkUnits';
+import { dvcUnit, huggingfaceUnit, kerasUnit, lightningUnit, wandbUnit } from './frameworkUnits';
 import type { Listing } from './listing';
 import { stableId } from './store';
 
@@ -76,7 +76,7 @@ export interface UnitReadResult {
 export interface Unit {
   key: string;
   origin: UnitOrigin;
-  kind: 'mlflow-run' | 'mlflow-experiment' | 'mlflow-db' | 'tensorboard-run' | 'lightning-run' | 'huggingface-output' | 'keras-log' | 'wandb-run';
+  kind: 'mlflow-run' | 'mlflow-experiment' | 'mlflow-db' | 'tensorboard-run' | 'lightning-run' | 'huggingface-output' | 'keras-log' | 'wandb-run' | 'dvc-project';
   /** Whether appended files can be read from their last offset instead of re-reading the unit. */
   appendable: boolean;
   /** Whether a change at `file` is this unit's to read (watcher events are routed with it). */
@@ -102,6 +102,8 @@ export function unitsOfSource(source: DiscoveredSource): Unit[] {
       return [kerasUnit(source)];
     case 'wandb':
       return [wandbUnit(source)];
+    case 'dvc':
+      return [dvcUnit(source)];
   }
 }
 
@@ -141,6 +143,8 @@ export function unitFromOrigin(kind: Unit['kind'], origin: UnitOrigin): Unit | u
       return kerasUnit(source);
     case 'wandb-run':
       return wandbUnit(source);
+    case 'dvc-project':
+      return dvcUnit(source);
     case 'mlflow-experiment': {
       const exp = origin.dir ? readMlflowExperiment(origin.dir, origin.inTrash ?? false) : undefined;
       return exp && mlflowExperimentUnit(source, exp, mlflowExperimentId(source, exp));
