@@ -112,3 +112,56 @@ describe('bad input', () => {
     assert.throws(() => indexInto([PACKT], path.join(file, 'sub')), /ENOTDIR|not a directory/i);
   });
 });
+
+describe('bad input in framework logs', () => {
+  it('refuses a YAML alias bomb in hparams.yaml with a diagnostic instead of expanding it', () => {
+    const ws = tempDir();
+    const v = path.join(ws, 'lightning_logs', 'version_0');
+    fs.mkdirSync(v, { recursive: true });
+    const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    for (let i = 1; i < 9; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill('*' + String.fromCharCode(96 + i)).join(',')}]`);
+    fs.writeFileSync(path.join(v, 'hparams.yaml'), levels.join('\n') + '\n');
+    fs.writeFileSync(path.join(v, 'metrics.csv'), 'epoch,step,loss\n0,0,1.5\n');
+    const t0 = Date.now();
+    const { store, dir } = indexInto([ws]);
+    assert.ok(Date.now() - t0 < 5000, 'no blow-up');
+    const [run] = store.queryRuns({ sql: "r.format = 'lightning'", params: [] }, { sql: '', params: [] });
+    assert.equal(store.seriesPoints(run.rid, 'loss')[0].value, 1.5, 'the rest of the run still indexes');
+    assert.ok(store.diagnostics().some((d) => d.file.endsWith('hparams.yaml') && /alias|YAML/i.test(d.message)), JSON.stringify(store.diagnostics()));
+    cleanup(store, dir, ws);
+  });
+
+  it('reads a metrics.csv whose columns were added mid-training (Lightning rewrites the header)', () => {
+    const ws = tempDir();
+    const v = path.join(ws, 'lightning_logs', 'version_3');
+    fs.mkdirSync(v, { recursive: true });
+    const csv = path.join(v, 'metrics.csv');
+    fs.writeFileSync(csv, 'epoch,step,train_loss\n0,9,0.9\n');
+    const { store, dir } = indexInto([ws]);
+    fs.writeFileSync(csv, 'epoch,step,train_loss,val_acc\n0,9,0.9,\n0,9,,0.7\n1,19,0.5,\n');
+    indexWorkspace(store, { roots: [ws] });
+    const [run] = store.queryRuns({ sql: "r.format = 'lightning'", params: [] }, { sql: '', params: [] });
+    assert.deepEqual(store.seriesPoints(run.rid, 'train_loss').map((p) => [p.step, p.value]), [[9, 0.9], [19, 0.5]]);
+    assert.deepEqual(store.seriesPoints(run.rid, 'val_acc').map((p) => [p.step, p.value]), [[9, 0.7]]);
+    cleanup(store, dir, ws);
+  });
+
+  it('survives empty files of every format', () => {
+    const ws = tempDir();
+    fs.mkdirSync(path.join(ws, 'lightning_logs', 'version_0'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'lightning_logs', 'version_0', 'metrics.csv'), '');
+    fs.writeFileSync(path.join(ws, 'lightning_logs', 'version_0', 'hparams.yaml'), '');
+    fs.mkdirSync(path.join(ws, 'out', 'checkpoint-5'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'out', 'checkpoint-5', 'trainer_state.json'), '');
+    fs.mkdirSync(path.join(ws, 'wandb', 'run-20240101_000000-zzz'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'wandb', 'run-20240101_000000-zzz', 'wandb-history.jsonl'), '');
+    fs.writeFileSync(path.join(ws, 'dvc.yaml'), '');
+    fs.mkdirSync(path.join(ws, 'tb'));
+    fs.writeFileSync(path.join(ws, 'tb', 'events.out.tfevents.1.x'), '');
+    const { store, dir } = indexInto([ws]);
+    const formats = store.queryRuns({ sql: '', params: [] }, { sql: '', params: [] }).map((r) => r.format).sort();
+    assert.deepEqual(formats, ['dvc', 'lightning', 'tensorboard', 'wandb']);
+    assert.ok(store.diagnostics().some((d) => d.file.endsWith('trainer_state.json') && d.severity === 'error'));
+    cleanup(store, dir, ws);
+  });
+});
