@@ -11,7 +11,7 @@ import { EVENT_FILE_RE } from './formats/tensorboard';
 import { isMlflowDatabase } from './formats/mlflowdb';
 import { isLightningVersionDir } from './formats/lightning';
 import { CHECKPOINT_RE } from './formats/huggingface';
-import { looksLikeKerasCsv } from './formats/keras';
+import { looksLikeKerasCsv, looksLikeKerasHistoryJson } from './formats/keras';
 import { WANDB_RUN_DIR_RE } from './formats/wandb';
 import { isDvcProjectDir } from './formats/dvc';
 
@@ -114,6 +114,7 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
         } else if (isFile) {
           if (EVENT_FILE_RE.test(e.name)) hasEvents = true;
           else if (/\.csv$/i.test(e.name) && looksLikeKerasCsv(full)) sources.push({ format: 'keras', path: full, root });
+          else if (/\.json$/i.test(e.name) && looksLikeKerasHistoryJson(full)) sources.push({ format: 'keras', path: full, root });
           else if (/\.(db|sqlite|sqlite3)$/i.test(e.name) && hasSqliteMagic(full) && isMlflowDatabase(full)) {
             sources.push({ format: 'mlflow-db', path: full, root });
           }

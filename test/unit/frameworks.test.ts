@@ -132,6 +132,22 @@ describe('Keras CSVLogger', () => {
   });
 });
 
+describe('Keras history JSON', () => {
+  it('reads json.dump(history.history) as one point per epoch, NaN included', () => {
+    const ws = tempDir();
+    fs.writeFileSync(path.join(ws, 'training_history.json'), '{"loss": [0.9, 0.5, NaN], "val_accuracy": [0.6, 0.7, 0.71]}');
+    fs.writeFileSync(path.join(ws, 'history_notes.json'), '{"note": "not a history"}');
+    const { store, dir } = indexInto([ws]);
+    const runs = runsOf(store, 'keras');
+    assert.equal(runs.length, 1);
+    assert.deepEqual(store.seriesPoints(runs[0].rid, 'val_accuracy').map((p) => [p.step, p.value]), [[0, 0.6], [1, 0.7], [2, 0.71]]);
+    assert.ok(Number.isNaN(store.seriesPoints(runs[0].rid, 'loss')[2].value));
+    store.close();
+    fs.rmSync(dir, { recursive: true });
+    fs.rmSync(ws, { recursive: true });
+  });
+});
+
 describe('the whole corpus', () => {
   it('indexes every format without one problem and lists runs of each', () => {
     const { store, dir } = indexInto([corpus()]);

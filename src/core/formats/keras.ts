@@ -1,10 +1,11 @@
 /**
- * Keras `CSVLogger` histories (`epoch,loss,accuracy,val_loss,…`): one run per file, one point per epoch for
- * every other column.
+ * Keras histories: `CSVLogger` files (`epoch,loss,accuracy,val_loss,…`) and `history` dumps as JSON; one run
+ * per file, one point per epoch for every metric.
  */
 import * as fs from 'node:fs';
 import type { Diagnostic, MetricPoint } from '../model';
 import { readMetricsCsv } from './lightning';
+import { parsePythonJson } from './json';
 
 /** A CSV whose header starts with `epoch` and has no `step` column (that would be a Lightning log). */
 export function looksLikeKerasCsv(file: string): boolean {
@@ -36,4 +37,36 @@ export function readKerasCsv(file: string): { series: Map<string, MetricPoint[]>
   }
   readMetricsCsv(text, file, 'epoch', series, diagnostics);
   return { series, diagnostics };
+}
+
+/** `json.dump(model.fit(...).history)`: an object of equal-length number lists, in a file named *history*.json. */
+export function looksLikeKerasHistoryJson(file: string): boolean {
+  if (!/history[^/\\]*\.json$/i.test(file)) return false;
+  try {
+    if (fs.statSync(file).size > 64 * 1024 * 1024) return false;
+    const parsed = parsePythonJson(fs.readFileSync(file, 'utf8'), file);
+    return isHistory(parsed.value);
+  } catch {
+    return false;
+  }
+}
+
+function isHistory(v: unknown): v is Record<string, number[]> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return false;
+  const lists = Object.values(v);
+  return lists.length > 0 && lists.every((l) => Array.isArray(l) && l.every((x) => typeof x === 'number')) && Object.keys(v).some((k) => /loss|acc/i.test(k));
+}
+
+export function readKerasHistoryJson(file: string): { series: Map<string, MetricPoint[]>; diagnostics: Diagnostic[] } {
+  const series = new Map<string, MetricPoint[]>();
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return { series, diagnostics: [{ file, severity: 'error', message: `cannot read: ${(err as Error).message}` }] };
+  }
+  const parsed = parsePythonJson(text, file);
+  if (!isHistory(parsed.value)) return { series, diagnostics: parsed.diagnostics.length ? parsed.diagnostics : [{ file, severity: 'error', message: 'not a Keras history (an object of number lists)' }] };
+  for (const [k, values] of Object.entries(parsed.value)) series.set(k, values.map((value, step) => ({ step, time: NaN, value })));
+  return { series, diagnostics: parsed.diagnostics };
 }

@@ -12,7 +12,7 @@ import { walkFiles } from '../formats/mlflow';
 import { readLightningVersion } from '../formats/lightning';
 import { groupHfTrainings, hfStateFiles } from '../formats/huggingface';
 import { readHfTraining } from '../formats/huggingface';
-import { readKerasCsv } from '../formats/keras';
+import { readKerasCsv, readKerasHistoryJson } from '../formats/keras';
 import { readWandbRun, wandbFile, wandbLogFile } from '../formats/wandb';
 import { findDvcliveDirs, readDvcProject } from '../formats/dvc';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
@@ -191,7 +191,7 @@ export function kerasUnit(source: DiscoveredSource): Unit {
     read(ctx: UnitReadContext): UnitReadResult {
       const { store } = ctx;
       store.clearUnitRuns(key);
-      const { series, diagnostics } = readKerasCsv(file);
+      const { series, diagnostics } = /\.json$/i.test(file) ? readKerasHistoryJson(file) : readKerasCsv(file);
       const dir = path.dirname(file);
       const run: RunInput = {
         id: stableId('keras', file),
