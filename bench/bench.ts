@@ -7,13 +7,14 @@
  *   --tb-files N --tb-scalars N                  TensorBoard event files (default 20 × 100,000 scalars)
  *   --big-mb N                                   one large event file (default 150)
  *   --query-runs N --query-metrics N             query benchmark index (default 30,000 × 100)
+ *   --format-runs N --format-steps N             per-format workspaces (default 1,000 runs × 10 metrics × 100 steps)
  *   --keep DIR                                   generate into DIR and keep it
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeScalarEvent, frameRecord, writeEventFile, writeEventFileOfSize, writeMlflowStore } from './generate';
+import { encodeScalarEvent, frameRecord, writeEventFile, writeEventFileOfSize, writeFrameworkRuns, writeMlflowStore } from './generate';
 
 function flag(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -30,6 +31,8 @@ const spec = {
   bigMb: flag('big-mb', 150),
   queryRuns: flag('query-runs', 30_000),
   queryMetrics: flag('query-metrics', 100),
+  formatRuns: flag('format-runs', 1000),
+  formatSteps: flag('format-steps', 100),
 };
 const keep = process.argv.includes('--keep') ? process.argv[process.argv.indexOf('--keep') + 1] : undefined;
 const root = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-bench-'));
@@ -92,6 +95,24 @@ row('  peak RSS', `${b.rssMb.toFixed(0)} MB`);
 
 const q = phase('query', path.join(dbDir, 'query.sqlite'), String(spec.queryRuns), String(spec.queryMetrics));
 row(`query ${spec.queryRuns.toLocaleString('en')} runs × ${spec.queryMetrics} metrics: filter + sort by metric + count`, fmt(q.ms), `${q.total} match`, '< 200 ms');
+
+// One synthetic workspace per framework format: cold, warm, and the live path after one file changed.
+for (const format of ['lightning', 'huggingface', 'keras', 'wandb', 'dvc']) {
+  const fws = path.join(root, `format-${format}`);
+  const touched = fs.existsSync(fws) ? [] : writeFrameworkRuns(fws, format, spec.formatRuns, spec.formatSteps, 10);
+  const fdb = path.join(dbDir, `${format}.sqlite`);
+  const fraw = phase('raw', fws);
+  const fcold = phase('index', fws, fdb);
+  const fwarm = phase('index', fws, fdb);
+  let live = '';
+  if (touched[0]) {
+    fs.appendFileSync(touched[0], format === 'huggingface' ? ' ' : format === 'dvc' ? `${spec.formatSteps}\t0.5\n` : format === 'wandb' ? `{"_step": ${spec.formatSteps}, "m0": 0.5}\n` : `${spec.formatSteps},${Array(format === 'lightning' ? 11 : 10).fill('0.5').join(',')}\n`);
+    const c = phase('changed', fdb, touched[0]);
+    live = `, one file changed: ${fmt(c.ms)}`;
+  }
+  row(`${format}: ${fcold.counts.runs} runs, ${fcold.counts.points.toLocaleString('en')} points — cold`, fmt(fcold.ms), `${(fcold.ms / fraw.ms).toFixed(2)}× raw (${fmt(fraw.ms)})`);
+  row(`${format}: warm`, fmt(fwarm.ms), `${((100 * fwarm.ms) / fcold.ms).toFixed(1)} % of cold${live}`);
+}
 
 const corpus = path.resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
 if (fs.existsSync(corpus)) {

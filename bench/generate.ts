@@ -139,3 +139,56 @@ export function writeEventFileOfSize(dir: string, mb: number): string {
   const perRecord = frameRecord(encodeScalarEvent('loss/0', 1, 1_700_000_000, 0.5)).length;
   return writeEventFile(dir, Math.ceil((mb * 1024 * 1024) / perRecord), 8, 99);
 }
+
+/** Per-format synthetic runs (same metric shape as the MLflow ones): Lightning, HF, Keras, W&B, DVCLive. */
+export function writeFrameworkRuns(root: string, format: string, runs: number, steps: number, metrics: number): string[] {
+  const rand = rng(11);
+  const touched: string[] = [];
+  const keys = Array.from({ length: metrics }, (_, m) => `m${m}`);
+  const rows = (withStep: boolean) => {
+    const out: string[] = [];
+    for (let s = 0; s < steps; s++) out.push([...(withStep ? [String(Math.floor(s / 10)), String(s)] : [String(s)]), ...keys.map(() => String(rand()))].join(','));
+    return out.join('\n') + '\n';
+  };
+  for (let r = 0; r < runs; r++) {
+    if (format === 'lightning') {
+      const dir = path.join(root, 'lightning_logs', `version_${r}`);
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'hparams.yaml'), `lr: ${10 ** -(1 + (r % 4))}\nmodel:\n  layers: ${r % 7}\n  width: 128\n`);
+      fs.writeFileSync(path.join(dir, 'metrics.csv'), `epoch,step,${keys.join(',')}\n` + rows(true));
+      touched.push(path.join(dir, 'metrics.csv'));
+    } else if (format === 'huggingface') {
+      const dir = path.join(root, `out_${r}`, `checkpoint-${steps}`);
+      fs.mkdirSync(dir, { recursive: true });
+      const log_history = Array.from({ length: steps }, (_, s) => ({ epoch: s / steps, step: s + 1, ...Object.fromEntries(keys.map((k) => [k, rand()])) }));
+      fs.writeFileSync(path.join(dir, 'trainer_state.json'), JSON.stringify({ global_step: steps, max_steps: steps, train_batch_size: 8, log_history }, null, 2));
+      touched.push(path.join(dir, 'trainer_state.json'));
+    } else if (format === 'keras') {
+      const dir = path.join(root, `keras_${Math.floor(r / 100)}`);
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, `training_log_${r}.csv`);
+      fs.writeFileSync(file, `epoch,${keys.map((k) => `${k}_loss`).join(',')}\n` + rows(false));
+      touched.push(file);
+    } else if (format === 'wandb') {
+      const dir = path.join(root, 'wandb', `offline-run-20240101_000000-r${r.toString(36)}`, 'files');
+      fs.mkdirSync(dir, { recursive: true });
+      const lines = Array.from({ length: steps }, (_, s) => JSON.stringify({ _step: s, _timestamp: 1_700_000_000 + s, ...Object.fromEntries(keys.map((k) => [k, rand()])) }));
+      fs.writeFileSync(path.join(dir, 'wandb-history.jsonl'), lines.join('\n') + '\n');
+      fs.writeFileSync(path.join(dir, 'config.yaml'), `wandb_version: 1\nlr:\n  desc: null\n  value: ${10 ** -(1 + (r % 4))}\n`);
+      fs.writeFileSync(path.join(dir, 'wandb-metadata.json'), JSON.stringify({ program: 'train.py', state: 'finished', git: { commit: 'abc' } }));
+      touched.push(path.join(dir, 'wandb-history.jsonl'));
+    } else if (format === 'dvc') {
+      const dir = path.join(root, `project_${r}`);
+      fs.mkdirSync(path.join(dir, 'dvclive', 'plots', 'metrics'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'dvc.yaml'), 'stages:\n  train:\n    cmd: python train.py\n    metrics:\n    - dvclive/metrics.json\n');
+      fs.writeFileSync(path.join(dir, 'params.yaml'), `train:\n  lr: ${10 ** -(1 + (r % 4))}\n`);
+      fs.writeFileSync(path.join(dir, 'dvclive', 'metrics.json'), JSON.stringify(Object.fromEntries(keys.map((k) => [k, rand()]))));
+      for (const k of keys) {
+        const lines = Array.from({ length: steps }, (_, s) => `${s}\t${rand()}`);
+        fs.writeFileSync(path.join(dir, 'dvclive', 'plots', 'metrics', `${k}.tsv`), `step\t${k}\n${lines.join('\n')}\n`);
+      }
+      touched.push(path.join(dir, 'dvclive', 'plots', 'metrics', `${keys[0]}.tsv`));
+    }
+  }
+  return touched;
+}
