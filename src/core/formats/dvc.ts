@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { Diagnostic, MetricPoint } from '../model';
 import { parseCsv } from './csv';
 import { parsePythonJson } from './json';
+import { readTextFile } from './files';
 import { parseNumberBytes } from './lines';
 import { flattenParams, parseYaml, scalarText } from './yaml';
 
@@ -42,7 +43,7 @@ export function readDvcProject(dir: string): DvcProject {
   const yamlOf = (file: string): Record<string, any> | undefined => {
     if (!fs.existsSync(file)) return undefined;
     p.files.push(file);
-    const parsed = parseYaml(fs.readFileSync(file, 'utf8'), file);
+    const parsed = parseYaml(readTextFile(file, p.diagnostics) ?? '', file);
     p.diagnostics.push(...parsed.diagnostics);
     return parsed.value && typeof parsed.value === 'object' ? (parsed.value as Record<string, any>) : undefined;
   };
@@ -119,7 +120,7 @@ export function readDvcProject(dir: string): DvcProject {
 function readJson(file: string, p: DvcProject): Record<string, unknown> | undefined {
   if (!fs.existsSync(file)) return undefined;
   p.files.push(file);
-  const parsed = parsePythonJson(fs.readFileSync(file, 'utf8'), file);
+  const parsed = parsePythonJson(readTextFile(file, p.diagnostics) ?? '', file);
   p.diagnostics.push(...parsed.diagnostics);
   return parsed.value && typeof parsed.value === 'object' ? (parsed.value as Record<string, unknown>) : undefined;
 }
@@ -128,7 +129,7 @@ function readJson(file: string, p: DvcProject): Record<string, unknown> | undefi
 function readMetricsFile(file: string, p: DvcProject): Map<string, number> {
   p.files.push(file);
   const out = new Map<string, number>();
-  const text = fs.readFileSync(file, 'utf8').trim();
+  const text = (readTextFile(file, p.diagnostics) ?? '').trim();
   const single = parseNumberBytes(Buffer.from(text, 'latin1'), 0, text.length);
   if (single !== undefined) {
     out.set(path.basename(file).replace(/\.[^.]+$/, ''), single);
@@ -146,7 +147,7 @@ function readMetricsFile(file: string, p: DvcProject): Map<string, number> {
 
 /** `step<TAB>[timestamp<TAB>]<name>` rows, as DVCLive writes them. */
 function readDvcliveTsv(file: string, key: string, p: DvcProject): void {
-  const table = parseCsv(fs.readFileSync(file, 'utf8'), file, '\t');
+  const table = parseCsv(readTextFile(file, p.diagnostics) ?? '', file, '\t');
   p.diagnostics.push(...table.diagnostics);
   const stepIdx = table.header.indexOf('step');
   const timeIdx = table.header.indexOf('timestamp');
@@ -197,6 +198,14 @@ function walkTsv(root: string): string[] {
 
 /** The commit checked out in the git repository holding `dir`, read from `.git` without running git. */
 export function gitHead(dir: string): string | undefined {
+  try {
+    return findGitHead(dir);
+  } catch {
+    return undefined; // an unreadable .git is no reason to fail the run
+  }
+}
+
+function findGitHead(dir: string): string | undefined {
   for (let d = path.resolve(dir), i = 0; i < 30; i++) {
     const gitDir = path.join(d, '.git');
     if (fs.existsSync(path.join(gitDir, 'HEAD'))) {

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic, MetricPoint, RunStatus } from '../model';
 import { parsePythonJson } from './json';
+import { readTextFile } from './files';
 import { flattenParams, scalarText } from './yaml';
 
 export const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
@@ -114,13 +115,8 @@ export function readHfTraining(training: HfTraining, state: Record<string, unkno
 }
 
 function readState(file: string, diagnostics: Diagnostic[]): Record<string, unknown> | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
-    return undefined;
-  }
+  const text = readTextFile(file, diagnostics);
+  if (text === undefined) return undefined;
   const parsed = parsePythonJson(text, file);
   diagnostics.push(...parsed.diagnostics);
   if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {

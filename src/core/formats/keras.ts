@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import type { Diagnostic, MetricPoint } from '../model';
 import { readMetricsCsv } from './lightning';
 import { parsePythonJson } from './json';
+import { readTextFile } from './files';
 
 /** A CSV whose header starts with `epoch` and has no `step` column (that would be a Lightning log). */
 export function looksLikeKerasCsv(file: string): boolean {
@@ -29,13 +30,8 @@ export function looksLikeKerasCsv(file: string): boolean {
 export function readKerasCsv(file: string): { series: Map<string, MetricPoint[]>; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const series = new Map<string, MetricPoint[]>();
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    return { series, diagnostics: [{ file, severity: 'error', message: `cannot read: ${(err as Error).message}` }] };
-  }
-  readMetricsCsv(text, file, 'epoch', series, diagnostics);
+  const text = readTextFile(file, diagnostics);
+  if (text !== undefined) readMetricsCsv(text, file, 'epoch', series, diagnostics);
   return { series, diagnostics };
 }
 
@@ -59,12 +55,9 @@ function isHistory(v: unknown): v is Record<string, number[]> {
 
 export function readKerasHistoryJson(file: string): { series: Map<string, MetricPoint[]>; diagnostics: Diagnostic[] } {
   const series = new Map<string, MetricPoint[]>();
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    return { series, diagnostics: [{ file, severity: 'error', message: `cannot read: ${(err as Error).message}` }] };
-  }
+  const diagnostics: Diagnostic[] = [];
+  const text = readTextFile(file, diagnostics);
+  if (text === undefined) return { series, diagnostics };
   const parsed = parsePythonJson(text, file);
   if (!isHistory(parsed.value)) return { series, diagnostics: parsed.diagnostics.length ? parsed.diagnostics : [{ file, severity: 'error', message: 'not a Keras history (an object of number lists)' }] };
   for (const [k, values] of Object.entries(parsed.value)) series.set(k, values.map((value, step) => ({ step, time: NaN, value })));

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic, MetricPoint } from '../model';
 import { parseCsv } from './csv';
+import { readTextFile } from './files';
 import { parseNumberBytes } from './lines';
 import { flattenParams, parseYaml } from './yaml';
 
@@ -30,7 +31,7 @@ export function readLightningVersion(dir: string): LightningVersion {
   const params: Record<string, string> = {};
   const hparamsFile = path.join(dir, 'hparams.yaml');
   if (fs.existsSync(hparamsFile)) {
-    const text = readText(hparamsFile, diagnostics);
+    const text = readTextFile(hparamsFile, diagnostics);
     if (text !== undefined) {
       const parsed = parseYaml(text, hparamsFile);
       diagnostics.push(...parsed.diagnostics);
@@ -43,7 +44,7 @@ export function readLightningVersion(dir: string): LightningVersion {
   const series = new Map<string, MetricPoint[]>();
   const csvFile = path.join(dir, 'metrics.csv');
   if (fs.existsSync(csvFile)) {
-    const text = readText(csvFile, diagnostics);
+    const text = readTextFile(csvFile, diagnostics);
     if (text !== undefined) readMetricsCsv(text, csvFile, 'step', series, diagnostics);
   }
   return { params, series, diagnostics };
@@ -88,13 +89,4 @@ function num(text: string): number | undefined {
   const t = text.trim();
   const b = Buffer.from(t, 'latin1');
   return parseNumberBytes(b, 0, b.length);
-}
-
-function readText(file: string, diagnostics: Diagnostic[]): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
-    return undefined;
-  }
 }

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { Artifact, Diagnostic, MetricPoint, RunStatus } from '../model';
 import { artifactKind } from '../model';
 import { parsePythonJson } from './json';
+import { readTextFile } from './files';
 import { readLines } from './lines';
 import { walkFiles } from './mlflow';
 import { readWandbLog } from './wandbLog';
@@ -55,7 +56,7 @@ export function readWandbRun(dir: string): WandbRun {
 
   const configFile = wandbFile(dir, 'config.yaml');
   if (configFile) {
-    const parsed = parseYaml(fs.readFileSync(configFile, 'utf8'), configFile);
+    const parsed = parseYaml(readTextFile(configFile, diagnostics) ?? '', configFile);
     diagnostics.push(...parsed.diagnostics);
     const config = (parsed.value ?? {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries(config)) {
@@ -68,7 +69,7 @@ export function readWandbRun(dir: string): WandbRun {
 
   const metaFile = wandbFile(dir, 'wandb-metadata.json');
   if (metaFile) {
-    const meta = parsePythonJson(fs.readFileSync(metaFile, 'utf8'), metaFile);
+    const meta = parsePythonJson(readTextFile(metaFile, diagnostics) ?? '', metaFile);
     diagnostics.push(...meta.diagnostics);
     const md = (meta.value ?? {}) as Record<string, any>;
     if (typeof md.startedAt === 'string' && !Number.isNaN(Date.parse(md.startedAt + (/[zZ+]/.test(md.startedAt.slice(-6)) ? '' : 'Z')))) {
@@ -123,7 +124,7 @@ export function readWandbRun(dir: string): WandbRun {
 
   const summaryFile = wandbFile(dir, 'wandb-summary.json');
   if (summaryFile) {
-    const parsed = parsePythonJson(fs.readFileSync(summaryFile, 'utf8'), summaryFile);
+    const parsed = parsePythonJson(readTextFile(summaryFile, diagnostics) ?? '', summaryFile);
     diagnostics.push(...parsed.diagnostics);
     if (parsed.value && typeof parsed.value === 'object') summaryOnly(run, parsed.value as Record<string, unknown>, lastStep);
   }
