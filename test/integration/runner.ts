@@ -28,3 +28,13 @@ export function activate(): void {
 }
 
 export function deactivate(): void {}
+
+/**
+ * Entry for @vscode/test-electron (`extensionTestsPath`): runs the suite named by RUNLENS_IT_SCENARIO
+ * (default "data", with the demo workspace opened) and rejects when a test fails.
+ */
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', timeout: 60_000, color: true });
+  mocha.addFile(path.join(__dirname, 'suite', `${process.env.RUNLENS_IT_SCENARIO ?? 'data'}.test.js`));
+  return new Promise((resolve, reject) => mocha.run((failures) => (failures ? reject(new Error(`${failures} tests failed`)) : resolve())));
+}
