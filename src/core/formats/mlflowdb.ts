@@ -7,6 +7,8 @@ import { openDatabase } from '../index/sqlite';
 import type { Diagnostic, Lifecycle, MetricPoint, Run } from '../model';
 import { MLFLOW_STATUS } from './mlflow';
 
+const METRIC_PAGE = 20_000;
+
 export interface MlflowDbExperiment {
   nativeId: string;
   name: string;
@@ -100,10 +102,24 @@ export function readMlflowDatabase(
     });
     onRuns(experiments, runs);
     const hasIsNan = (db.prepare('PRAGMA table_info(metrics)').all() as { name: string }[]).some((c) => c.name === 'is_nan');
-    const metricSql = `SELECT run_uuid, key, value, timestamp, step${hasIsNan ? ', is_nan' : ''} FROM metrics ORDER BY run_uuid, key, step, timestamp`;
-    for (const r of db.prepare(metricSql).iterate() as Iterable<Record<string, unknown>>) {
-      const value = hasIsNan && r.is_nan ? NaN : r.value === null ? NaN : Number(r.value);
-      onMetric(String(r.run_uuid), String(r.key), { step: Number(r.step ?? 0), time: Number(r.timestamp), value });
+    // Pages of rows per run, each statement run to completion: between pages no read lock is held, so a
+    // tracking server writing to a rollback-journal database (MLflow's default) is never locked out for
+    // longer than one page. Rows come in rowid order, which is the order MLflow logged them.
+    const page = db.prepare(
+      `SELECT rowid AS _row, key, value, timestamp, step${hasIsNan ? ', is_nan' : ''} FROM metrics WHERE run_uuid = ? AND rowid > ? ORDER BY rowid LIMIT ${METRIC_PAGE}`,
+    );
+    for (const r of runs) {
+      const uuid = r.run.nativeId;
+      let last = -1;
+      for (;;) {
+        const rows = page.all(uuid, last) as Record<string, unknown>[];
+        for (const row of rows) {
+          const value = hasIsNan && row.is_nan ? NaN : row.value === null ? NaN : Number(row.value);
+          onMetric(uuid, String(row.key), { step: Number(row.step ?? 0), time: Number(row.timestamp), value });
+        }
+        if (rows.length < METRIC_PAGE) break;
+        last = rows[rows.length - 1]._row as number;
+      }
     }
     return { experiments, runs, diagnostics };
   } catch (err) {

@@ -271,9 +271,14 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
       const { store } = ctx;
       store.clearUnitRuns(key);
       const rids = new Map<string, number>();
-      let writer: SeriesWriter | undefined;
-      let current = '';
+      // Rows of one run arrive together, keys interleaved in logging order: one writer per key of the run.
+      let writers = new Map<string, SeriesWriter>();
+      let currentRun = '';
       let points = 0;
+      const closeAll = () => {
+        for (const w of writers.values()) w.close();
+        writers = new Map();
+      };
       const content = readMlflowDatabase(
         source.path,
         (experiments, runs) => {
@@ -288,18 +293,17 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
         (uuid, metricKey, p) => {
           const rid = rids.get(uuid);
           if (rid === undefined) return;
-          // Rows arrive ordered by run and key: one writer at a time.
-          const seriesKey = `${uuid}\0${metricKey}`;
-          if (seriesKey !== current) {
-            writer?.close();
-            writer = store.seriesWriter(rid, metricKey, true);
-            current = seriesKey;
+          if (uuid !== currentRun) {
+            closeAll();
+            currentRun = uuid;
           }
-          writer!.push(p.step, p.time, p.value);
+          let w = writers.get(metricKey);
+          if (!w) writers.set(metricKey, (w = store.seriesWriter(rid, metricKey, true)));
+          w.push(p.step, p.time, p.value);
           points++;
         },
       );
-      writer?.close();
+      closeAll();
       return { state: { files: ctx.now }, diagnostics: content.diagnostics, points };
     },
   };
