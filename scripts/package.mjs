@@ -37,13 +37,17 @@ for (const target of wanted) {
   for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore', 'media', 'dist']) {
     if (fs.existsSync(path.join(ROOT, f))) fs.cpSync(path.join(ROOT, f), path.join(stage, f), { recursive: true });
   }
-  const dest = path.join(stage, 'node_modules', 'better-sqlite3-napi');
+  // Beside the bundle, where src/core/index/sqlite.ts looks first (vsce leaves node_modules out).
+  const dest = path.join(stage, 'dist', 'native', 'better-sqlite3-napi');
   fs.cpSync(path.join(napi, 'package.json'), path.join(dest, 'package.json'));
   fs.cpSync(path.join(napi, 'lib'), path.join(dest, 'lib'), { recursive: true });
   fs.mkdirSync(path.join(dest, 'prebuilds'), { recursive: true });
   fs.copyFileSync(binary, path.join(dest, 'prebuilds', `${prebuild}.node`));
   for (const map of fs.readdirSync(path.join(stage, 'dist')).filter((f) => f.endsWith('.map'))) fs.rmSync(path.join(stage, 'dist', map));
   const out = path.join(ROOT, 'out', 'vsix', `runlens-${target}.vsix`);
-  execFileSync('npx', ['--yes', '@vscode/vsce@3', 'package', '--no-dependencies', '--allow-missing-repository', '--target', target, '--out', out], { cwd: stage, stdio: 'inherit' });
+  // Relative links in the README (the screenshot) need a base URL on the Marketplace: RUNLENS_BASE_URL.
+  const base = process.env.RUNLENS_BASE_URL;
+  const links = base ? ['--baseContentUrl', base, '--baseImagesUrl', base] : ['--no-rewrite-relative-links'];
+  execFileSync('npx', ['--yes', '@vscode/vsce@3', 'package', '--no-dependencies', '--allow-missing-repository', ...links, '--target', target, '--out', out], { cwd: stage, stdio: 'inherit' });
   console.log(`packaged ${out}`);
 }

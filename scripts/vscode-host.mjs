@@ -77,7 +77,7 @@ export function installExtension(extensionsDir) {
   fs.cpSync(path.join(ROOT, 'media'), path.join(dir, 'media'), { recursive: true });
   // What a linux-x64 package ships: the N-API build of better-sqlite3 with this platform's binary only.
   const napi = path.join(ROOT, 'node_modules', 'better-sqlite3-napi');
-  const target = path.join(dir, 'node_modules', 'better-sqlite3-napi');
+  const target = path.join(dir, 'dist', 'native', 'better-sqlite3-napi');
   for (const entry of ['package.json', 'lib', 'prebuilds/linux-x64.node']) fs.cpSync(path.join(napi, entry), path.join(target, entry), { recursive: true });
 
   const runnerDir = path.join(extensionsDir, 'runlens.runlens-tests-0.0.1');

@@ -52,10 +52,17 @@ export function nativeBindingPath(bundleDir: string = __dirname): string | undef
  */
 export const SQLITE_MODULES = Number(process.versions.modules) >= 127 ? ['better-sqlite3-napi', 'better-sqlite3'] : ['better-sqlite3', 'better-sqlite3-napi'];
 
+/** Where a release package keeps its one-platform copy of the N-API build, next to the bundle. */
+export function bundledSqliteDir(bundleDir: string = __dirname): string {
+  return path.join(bundleDir, 'native', 'better-sqlite3-napi');
+}
+
 function loadCtor(): DatabaseCtor {
   if (ctor) return ctor;
   let first: Error | undefined;
-  for (const name of SQLITE_MODULES) {
+  const bundled = bundledSqliteDir();
+  const candidates = fs.existsSync(path.join(bundled, 'package.json')) && Number(process.versions.modules) >= 127 ? [bundled, ...SQLITE_MODULES] : SQLITE_MODULES;
+  for (const name of candidates) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       ctor = require(name) as DatabaseCtor;
