@@ -1,7 +1,8 @@
 /**
- * Keeps the index current for the open workspace: runs the indexer in a worker thread (never on the
- * extension host's thread), reports progress in the status bar and a notification, and hands a read-only
- * store to the views.
+ * Keeps the index current for the open workspace: runs the indexer in a child process (never on the
+ * extension host's thread), re-reads just the changed units when files change (debounced, so a training
+ * loop writing 100 times a second costs a few passes a second at most), reports progress in the status bar
+ * and a notification, and hands a read-only store to the views.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -38,13 +39,35 @@ export class IndexService implements vscode.Disposable {
 
   /** Opens the read side lazily; throws NativeModuleError with a full explanation when SQLite cannot load. */
   reader(): Store {
-    if (!this.store) this.store = Store.open(this.indexFile);
+    if (!this.store) this.store = Store.open(this.indexFile, { readonly: true });
     return this.store;
+  }
+
+  private readonly pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> = Promise.resolve();
+
+  /** Files changed on disk: re-read the units that own them, after a short quiet period. */
+  changedPaths(paths: string[], delayMs = 300): void {
+    for (const p of paths) this.pending.add(p);
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      const batch = [...this.pending];
+      this.pending.clear();
+      this.running = this.running.then(() => this.runJob({ changed: batch }));
+    }, delayMs);
   }
 
   async refresh(options: { rebuild?: boolean; progress?: boolean } = {}): Promise<IndexSummary | undefined> {
     this.job?.cancel();
     this.job = undefined;
+    const run = this.runJob(options);
+    this.running = run;
+    return run;
+  }
+
+  private async runJob(options: { rebuild?: boolean; progress?: boolean; changed?: string[] }): Promise<IndexSummary | undefined> {
     if (options.rebuild) {
       this.store?.close();
       this.store = undefined;
@@ -58,6 +81,7 @@ export class IndexService implements vscode.Disposable {
         roots: this.roots(),
         sources: cfg.sources.map((s) => ({ format: s.format, path: path.resolve(this.roots()[0] ?? '', s.path), root: this.roots()[0] ?? path.dirname(s.path) })),
         exclude: cfg.exclude,
+        changed: options.changed,
       },
       (p) => {
         if (p.phase === 'index') this.status.text = `$(sync~spin) Runlens: indexing ${p.done}/${p.total}`;
@@ -73,7 +97,8 @@ export class IndexService implements vscode.Disposable {
         const counts = this.reader().counts();
         this.status.text = `$(graph-line) ${counts.runs} runs${summary.diagnostics ? ` $(warning) ${summary.diagnostics}` : ''}`;
         this.status.tooltip = `Runlens: ${counts.runs} runs in ${counts.experiments} experiments, ${counts.points} metric points. ${summary.diagnostics} problems. Click for the log.`;
-        this.log.info(`indexed ${summary.units} units (${summary.read} read, ${summary.appended} appended, ${summary.removed} removed) in ${summary.ms.toFixed(0)} ms${summary.cancelled ? ' (cancelled)' : ''}`);
+        if (options.changed) this.log.debug(`live update: ${summary.read} units re-read for ${options.changed.length} changed files in ${summary.ms.toFixed(0)} ms`);
+        else this.log.info(`indexed ${summary.units} units (${summary.read} read, ${summary.appended} appended, ${summary.removed} removed) in ${summary.ms.toFixed(0)} ms${summary.cancelled ? ' (cancelled)' : ''}`);
         this.changed.fire(summary);
         return summary;
       },
@@ -97,6 +122,7 @@ export class IndexService implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
     this.job?.cancel();
     this.store?.close();
     this.status.dispose();

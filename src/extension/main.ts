@@ -19,6 +19,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
   extension.subscriptions.push(log, index, runsTree);
   extension.subscriptions.push(vscode.window.createTreeView('runlens.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
   registerCommands(ctx);
+  extension.subscriptions.push(watchRunFiles(index));
   extension.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('runlens') && void index.refresh()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: tasks enabled')),
@@ -34,3 +35,12 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
 }
 
 export function deactivate(): void {}
+
+/** Files the formats write while a run trains; their changes go to the index's live path. */
+const RUN_FILES = '**/{meta.yaml,metrics/**,params/**,tags/**,events.out.tfevents.*,metrics.csv,hparams.yaml,trainer_state.json,wandb-*.json,wandb-history.jsonl,*.wandb,dvc.yaml,dvc.lock,params.yaml,*.tsv,*.db,*.db-wal,*history*.json,*.csv}';
+
+function watchRunFiles(index: IndexService): vscode.Disposable {
+  const watcher = vscode.workspace.createFileSystemWatcher(RUN_FILES);
+  const changed = (uri: vscode.Uri) => uri.scheme === 'file' && index.changedPaths([uri.fsPath]);
+  return vscode.Disposable.from(watcher, watcher.onDidChange(changed), watcher.onDidCreate(changed), watcher.onDidDelete(changed));
+}

@@ -13,6 +13,8 @@ export interface WorkerRequest {
   roots: string[];
   sources?: DiscoveredSource[];
   exclude?: string[];
+  /** Live update: re-read only the units owning these paths (a full pass if some belong to none). */
+  changed?: string[];
 }
 
 export type WorkerMessage =

@@ -1,5 +1,7 @@
 // Scenario "data": a trusted workspace holding the demo runs (real corpus files).
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { runlens, waitFor } from './helpers';
 
@@ -41,6 +43,24 @@ describe('Runlens in a workspace with run data', () => {
     const [, metricsGroup] = api.runsChildren(exp2);
     const metrics = api.runsChildren(metricsGroup).map((n) => (n.kind === 'entry' ? n.label : '?'));
     assert.ok(metrics.includes('metrics/mAP_0.5'), `metrics: ${metrics.join(', ')}`);
+  });
+
+  it('updates a run live when its metric file grows, through the file watcher', async () => {
+    const api = runlens().exports;
+    await api.ready;
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const metric = path.join(folder, 'hyperparameter-tuning', 'mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3', 'metrics', 'foo');
+    const before = fs.readFileSync(metric, 'utf8').trim().split('\n').length;
+    const pointsShown = () => {
+      const exp = api.runsChildren().find((n) => n.kind === 'experiment' && n.experiment.name === 'example1');
+      const run = exp && api.runsChildren(exp).find((n) => n.kind === 'run' && n.run.nativeId === 'a3112407148b4966b929bc9f8784a3d3');
+      const metrics = run && api.runsChildren(run)[1];
+      const foo = metrics && api.runsChildren(metrics).find((n) => n.kind === 'entry' && n.label === 'foo');
+      return foo && foo.kind === 'entry' ? foo.description : '';
+    };
+    assert.match(pointsShown(), new RegExp(`\\(${before} points\\)`));
+    fs.appendFileSync(metric, `${Date.now()} 42.5 ${before + 1}\n`);
+    await waitFor(() => pointsShown().startsWith('42.5 ') && pointsShown().includes(`(${before + 1} points)`), 15_000, `the tree to show ${before + 1} points (shows "${pointsShown()}")`);
   });
 
   it('refreshes through its command without re-reading unchanged files', async () => {
