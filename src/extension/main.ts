@@ -6,6 +6,7 @@ import { registerCommands } from './commands';
 import { readConfig } from './config';
 import type { Ctx } from './ctx';
 import { IndexService } from './indexing';
+import { publishProblems } from './problems';
 import { RunsTreeProvider } from './trees/runs';
 
 export function activate(extension: vscode.ExtensionContext): RunlensApi {
@@ -19,7 +20,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
   extension.subscriptions.push(log, index, runsTree);
   extension.subscriptions.push(vscode.window.createTreeView('runlens.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
   registerCommands(ctx);
-  extension.subscriptions.push(watchRunFiles(index));
+  extension.subscriptions.push(watchRunFiles(index), publishProblems(index));
   extension.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('runlens') && void index.refresh()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: tasks enabled')),

@@ -63,6 +63,18 @@ describe('Runlens in a workspace with run data', () => {
     await waitFor(() => pointsShown().startsWith('42.5 ') && pointsShown().includes(`(${before + 1} points)`), 15_000, `the tree to show ${before + 1} points (shows "${pointsShown()}")`);
   });
 
+  it('puts a damaged line in the Problems panel at its file and line', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const metric = path.join(folder, 'hyperparameter-tuning', 'mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3', 'metrics', 'foo');
+    const lines = fs.readFileSync(metric, 'utf8').trim().split('\n').length;
+    fs.appendFileSync(metric, 'this is not a metric line\n');
+    const problem = () => vscode.languages.getDiagnostics(vscode.Uri.file(metric)).find((d) => d.source === 'Runlens');
+    await waitFor(() => problem() !== undefined, 15_000, 'a Runlens problem on the metric file');
+    assert.equal(problem()!.range.start.line, lines); // 0-based: the line after the last good one
+    assert.match(problem()!.message, /malformed metric line/);
+    assert.equal(problem()!.severity, vscode.DiagnosticSeverity.Error);
+  });
+
   it('refreshes through its command without re-reading unchanged files', async () => {
     const summary = await vscode.commands.executeCommand<{ read: number; units: number }>('runlens.refresh');
     assert.ok(summary);
