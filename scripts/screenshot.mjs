@@ -25,7 +25,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-shot-'));
 const workspace = path.join(tmp, 'demo');
 fs.cpSync(path.join(ROOT, 'demo', 'workspace'), workspace, { recursive: true });
 fs.mkdirSync(path.join(tmp, 'user', 'User'), { recursive: true });
-fs.writeFileSync(path.join(tmp, 'user', 'User', 'settings.json'), JSON.stringify({ 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'workbench.colorTheme': theme, 'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true }));
+fs.writeFileSync(path.join(tmp, 'user', 'User', 'settings.json'), JSON.stringify({ 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'workbench.colorTheme': theme, 'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true, 'runlens.keyMetric': 'metrics/mAP_0.5' }));
 installExtension(path.join(tmp, 'ext'));
 const port = 20000 + Math.floor(Math.random() * 20000);
 const server = spawn(NODE24_BIN, [CODE_SERVER_ENTRY, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--user-data-dir', path.join(tmp, 'user'), '--extensions-dir', path.join(tmp, 'ext'), workspace], { stdio: 'ignore', detached: true });

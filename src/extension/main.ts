@@ -15,7 +15,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
   const indexFile = path.join(storage.fsPath, 'index.sqlite');
   const roots = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
   const index = new IndexService(indexFile, roots, readConfig, log, path.join(extension.extensionPath, 'dist', 'worker.js'));
-  const runsTree = new RunsTreeProvider(index, () => readConfig().pageSize);
+  const runsTree = new RunsTreeProvider(index, () => readConfig().pageSize, () => readConfig().keyMetric);
   const ctx: Ctx = { extension, subscriptions: extension.subscriptions, log, index, runsTree, config: readConfig };
   extension.subscriptions.push(log, index, runsTree);
   extension.subscriptions.push(vscode.window.createTreeView('runlens.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { ExperimentRow, RunRow } from '../../core/index/store';
+import type { SeriesSummary } from '../../core/model';
 import type { IndexService } from '../indexing';
 
 export type RunsNode =
@@ -32,6 +33,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   constructor(
     private readonly index: IndexService,
     private readonly pageSize: () => number,
+    private readonly keyMetric: () => string = () => '',
   ) {
     this.subscription = index.onDidChange(() => this.emitter.fire(undefined));
   }
@@ -42,7 +44,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const e = node.experiment;
         const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
         // Several stores each have a "Default" experiment: the source folder tells them apart.
-        const where = e.format === 'tensorboard' ? '' : ` · ${vscode.workspace.asRelativePath(e.source)}`;
+        const where = e.format === 'mlflow' || e.format === 'mlflow-db' ? ` · ${vscode.workspace.asRelativePath(e.source)}` : '';
         item.description = `${e.runCount} ${e.runCount === 1 ? 'run' : 'runs'}${where}${e.lifecycle === 'deleted' ? ' · deleted' : ''}`;
         item.iconPath = new vscode.ThemeIcon(e.lifecycle === 'deleted' ? 'trash' : 'beaker');
         item.contextValue = 'runlens.experiment';
@@ -54,15 +56,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         const r = node.run;
         const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `run:${r.id}`;
-        item.description = `${r.status.toLowerCase()}${r.lifecycle === 'deleted' ? ' · deleted' : ''}`;
         item.iconPath = STATUS_ICONS[r.status] ?? STATUS_ICONS.UNKNOWN;
         item.contextValue = 'runlens.run';
-        const tip = new vscode.MarkdownString(undefined, false);
-        tip.appendMarkdown('**');
-        tip.appendText(r.name);
-        tip.appendMarkdown('**\n\n');
-        tip.appendText(`${r.format} · ${r.status} · ${r.id}${r.gitCommit ? ` · commit ${r.gitCommit.slice(0, 10)}` : ''}`);
-        item.tooltip = tip;
+        const store = this.index.reader();
+        const series = store.seriesSummaries(r.rid);
+        const key = this.keyMetric();
+        const shown = (key && series.find((s) => s.key === key)) || undefined;
+        const when = r.startTime ? relativeTime(r.startTime) : '';
+        item.description = [shown ? `${shown.key} ${formatValue(shown.last)}` : '', when, r.lifecycle === 'deleted' ? 'deleted' : ''].filter(Boolean).join(' · ');
+        item.tooltip = runTooltip(r, store.params(r.rid), series);
         return item;
       }
       case 'more': {
@@ -115,6 +117,57 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     this.subscription.dispose();
     this.emitter.dispose();
   }
+}
+
+/** Params, latest metrics, commit and timing; every user-supplied string goes in as text, never markup. */
+function runTooltip(r: RunRow, params: Record<string, string>, series: SeriesSummary[]): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, false);
+  md.supportHtml = false;
+  md.appendMarkdown('**');
+  md.appendText(r.name);
+  md.appendMarkdown('**  \n');
+  md.appendText(`${FORMAT_NAMES[r.format] ?? r.format} · ${r.status.toLowerCase()} · ${r.experimentName}`);
+  const facts: [string, string | null][] = [
+    ['started', r.startTime ? new Date(r.startTime).toLocaleString() : null],
+    ['duration', r.startTime && r.endTime ? duration(r.endTime - r.startTime) : null],
+    ['commit', r.gitCommit ? r.gitCommit.slice(0, 12) : null],
+    ['script', r.sourceScript],
+    ['id', r.nativeId],
+  ];
+  for (const [k, v] of facts) {
+    if (!v) continue;
+    md.appendMarkdown(`  \n*${k}:* `);
+    md.appendText(v);
+  }
+  const table = (title: string, rows: [string, string][]) => {
+    if (rows.length === 0) return;
+    md.appendMarkdown(`\n\n**${title}**`);
+    for (const [k, v] of rows.slice(0, 12)) {
+      md.appendMarkdown('  \n`');
+      md.appendText(k.replace(/`/g, "'"));
+      md.appendMarkdown('` ');
+      md.appendText(v.length > 60 ? v.slice(0, 59) + '…' : v);
+    }
+    if (rows.length > 12) md.appendMarkdown(`  \n*… ${rows.length - 12} more*`);
+  };
+  table('Metrics (latest)', series.map((s) => [s.key, formatValue(s.last)]));
+  table('Params', Object.entries(params));
+  return md;
+}
+
+function relativeTime(ms: number): string {
+  const s = Math.round((Date.now() - ms) / 1000);
+  if (s < 60) return 'just now';
+  const units: [number, string][] = [[31_536_000, 'y'], [2_592_000, 'mo'], [86_400, 'd'], [3600, 'h'], [60, 'min']];
+  for (const [n, u] of units) if (s >= n) return `${Math.floor(s / n)}${u} ago`;
+  return '';
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
 }
 
 function formatValue(v: number): string {
