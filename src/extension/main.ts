@@ -31,14 +31,20 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     ready,
     indexFile,
     runsChildren: (node) => runsTree.getChildren(node),
+    runsTreeItem: (node) => runsTree.getTreeItem(node),
     counts: () => index.reader().counts(),
   };
 }
 
 export function deactivate(): void {}
 
-/** Files the formats write while a run trains; their changes go to the index's live path. */
-const RUN_FILES = '**/{meta.yaml,metrics/**,params/**,tags/**,events.out.tfevents.*,metrics.csv,hparams.yaml,trainer_state.json,wandb-*.json,wandb-history.jsonl,*.wandb,dvc.yaml,dvc.lock,params.yaml,*.tsv,*.db,*.db-wal,*history*.json,*.csv}';
+/**
+ * Files the formats write while a run trains, and the folders new runs appear in; their changes go to the
+ * index's live path. Folders count because file events inside a folder created a moment earlier can be
+ * missed by the OS watcher: the folder's own event still leads to a pass that reads what it holds.
+ */
+const RUN_FILES =
+  '**/{mlruns/**,lightning_logs/**,wandb/**,checkpoint-*/**,meta.yaml,metrics/**,params/**,tags/**,events.out.tfevents.*,metrics.csv,hparams.yaml,trainer_state.json,wandb-*.json,wandb-history.jsonl,*.wandb,dvc.yaml,dvc.lock,params.yaml,*.tsv,*.db,*.db-wal,*history*.json,*.csv}';
 
 function watchRunFiles(index: IndexService): vscode.Disposable {
   const watcher = vscode.workspace.createFileSystemWatcher(RUN_FILES);

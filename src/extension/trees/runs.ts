@@ -119,14 +119,22 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   }
 }
 
+/**
+ * Text from users' files as literal text: markdown escaped by appendText, and `<` as an entity so no HTML
+ * tag survives even where a renderer would allow some.
+ */
+function appendUserText(md: vscode.MarkdownString, text: string): void {
+  md.appendText(text.replace(/&/g, '&amp;').replace(/</g, '&lt;'));
+}
+
 /** Params, latest metrics, commit and timing; every user-supplied string goes in as text, never markup. */
 function runTooltip(r: RunRow, params: Record<string, string>, series: SeriesSummary[]): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, false);
   md.supportHtml = false;
   md.appendMarkdown('**');
-  md.appendText(r.name);
+  appendUserText(md, r.name);
   md.appendMarkdown('**  \n');
-  md.appendText(`${FORMAT_NAMES[r.format] ?? r.format} · ${r.status.toLowerCase()} · ${r.experimentName}`);
+  appendUserText(md, `${FORMAT_NAMES[r.format] ?? r.format} · ${r.status.toLowerCase()} · ${r.experimentName}`);
   const facts: [string, string | null][] = [
     ['started', r.startTime ? new Date(r.startTime).toLocaleString() : null],
     ['duration', r.startTime && r.endTime ? duration(r.endTime - r.startTime) : null],
@@ -137,16 +145,16 @@ function runTooltip(r: RunRow, params: Record<string, string>, series: SeriesSum
   for (const [k, v] of facts) {
     if (!v) continue;
     md.appendMarkdown(`  \n*${k}:* `);
-    md.appendText(v);
+    appendUserText(md, v);
   }
   const table = (title: string, rows: [string, string][]) => {
     if (rows.length === 0) return;
     md.appendMarkdown(`\n\n**${title}**`);
     for (const [k, v] of rows.slice(0, 12)) {
       md.appendMarkdown('  \n`');
-      md.appendText(k.replace(/`/g, "'"));
+      appendUserText(md, k.replace(/`/g, "'"));
       md.appendMarkdown('` ');
-      md.appendText(v.length > 60 ? v.slice(0, 59) + '…' : v);
+      appendUserText(md, v.length > 60 ? v.slice(0, 59) + '…' : v);
     }
     if (rows.length > 12) md.appendMarkdown(`  \n*… ${rows.length - 12} more*`);
   };

@@ -75,6 +75,31 @@ describe('Runlens in a workspace with run data', () => {
     assert.equal(problem()!.severity, vscode.DiagnosticSeverity.Error);
   });
 
+  it('shows a run created while VS Code is open, with markup in its name rendered as text', async () => {
+    const api = runlens().exports;
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const runDir = path.join(folder, 'hyperparameter-tuning', 'mlruns', '6', 'c0ffee00c0ffee00c0ffee00c0ffee00');
+    const name = '<img src=x onerror=alert(1)> **bold** [link](command:runlens.refresh)';
+    fs.mkdirSync(path.join(runDir, 'tags'), { recursive: true });
+    fs.mkdirSync(path.join(runDir, 'metrics'), { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'tags', 'mlflow.runName'), name);
+    fs.writeFileSync(path.join(runDir, 'meta.yaml'), `run_id: c0ffee00c0ffee00c0ffee00c0ffee00\nexperiment_id: '6'\nstatus: 1\nstart_time: ${Date.now()}\nlifecycle_stage: active\n`);
+    fs.writeFileSync(path.join(runDir, 'metrics', 'loss'), `${Date.now()} 0.5 0\n`);
+    const find = () => {
+      const exp = api.runsChildren().find((n) => n.kind === 'experiment' && n.experiment.name === 'example1');
+      return exp && api.runsChildren(exp).find((n) => n.kind === 'run' && n.run.nativeId === 'c0ffee00c0ffee00c0ffee00c0ffee00');
+    };
+    await waitFor(() => find() !== undefined, 20_000, 'the new run in the tree');
+    const item = api.runsTreeItem(find()!);
+    assert.equal(item.label, name);
+    const tip = item.tooltip as vscode.MarkdownString;
+    assert.equal(tip.supportHtml, false);
+    assert.ok(!tip.isTrusted, 'command links stay disabled');
+    assert.ok(!tip.value.includes('<img'), tip.value);
+    assert.ok(!tip.value.includes('**bold**'), 'markdown in the name is escaped');
+    assert.ok(!tip.value.includes('](command:'), 'no command link can be smuggled in');
+  });
+
   it('refreshes through its command without re-reading unchanged files', async () => {
     const summary = await vscode.commands.executeCommand<{ read: number; units: number }>('runlens.refresh');
     assert.ok(summary);
