@@ -1,0 +1,76 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempDir } from './corpus';
+
+const BIN = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
+
+describe('runlens CLI on the demo workspace', () => {
+  let dir: string;
+  let index: string;
+  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--index', index], { encoding: 'utf8' });
+  before(() => {
+    dir = tempDir();
+    index = path.join(dir, 'index.sqlite');
+  });
+  after(() => fs.rmSync(dir, { recursive: true }));
+
+  it('indexes the bundled demo workspace when given no folder', () => {
+    const r = cli('index', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.match(out.workspace, /demo[/\\]workspace$/);
+    assert.deepEqual(out.counts.byFormat, { huggingface: 1, keras: 1, lightning: 1, mlflow: 21, 'mlflow-db': 3, tensorboard: 3 });
+    assert.equal(out.problems, 0);
+  });
+
+  it('lists runs as stable JSON, filtered and sorted', () => {
+    const r = cli('runs', '--json', '--no-index', '--query', 'format = "tensorboard"', '--sort', 'metrics.`metrics/mAP_0.5` desc');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.total, 3);
+    assert.deepEqual(out.runs.map((x: { name: string }) => x.name), ['exp2', 'exp', 'validation']);
+  });
+
+  it('compares runs of different formats side by side', () => {
+    const r = cli('compare', 'exp2', 'training_log', '--json', '--no-index');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.runs.map((x: { format: string }) => x.format), ['tensorboard', 'keras']);
+    assert.ok(out.metrics['metrics/mAP_0.5'][0].last > 0.5);
+    assert.equal(out.metrics['metrics/mAP_0.5'][1], null);
+    assert.equal(out.metrics.val_loss[0], null);
+    assert.equal(out.metrics.val_loss[1].count, 30);
+  });
+
+  it('prints every point of a series, exactly as stored', () => {
+    const r = cli('metrics', 'training_log', 'val_loss', '--json', '--no-index');
+    const file = path.join(__dirname, '..', '..', '..', 'demo', 'workspace', 'digits-cnn', 'training_log.csv');
+    const expected = fs.readFileSync(file, 'utf8').trim().split(/\r*\n/).slice(1).map((l) => Number(l.split(',')[5]));
+    assert.deepEqual(JSON.parse(r.stdout).points.map((p: { value: number }) => p.value), expected);
+  });
+
+  it('answers a bad query with the column of the wrong token and exit code 2', () => {
+    const r = cli('runs', '--no-index', '--query', 'metrics.acc >> 1');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /column 14/);
+    assert.match(r.stderr, /\n\s+\^/);
+  });
+
+  it('says which runs an ambiguous or unknown reference matches', () => {
+    assert.match(cli('show', 'no-such-run', '--no-index').stderr, /no run matches 'no-such-run'/);
+    const r = cli('show', 'CHILD_RUN', '--no-index');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /matches \d+ runs/);
+  });
+
+  it('refuses an index inside the workspace', () => {
+    const ws = tempDir();
+    const r = spawnSync(process.execPath, [BIN, 'index', ws, '--index', path.join(ws, 'index.sqlite')], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /outside the workspace/);
+    assert.deepEqual(fs.readdirSync(ws), []);
+    fs.rmSync(ws, { recursive: true });
+  });
+});
