@@ -38,7 +38,10 @@ export function runIndex(rest: string[], args: Args, problemsOnly = false): numb
 export function runRuns(rest: string[], args: Args): number {
   const { store } = openWorkspace(rest[0], args);
   try {
-    const where = compileFilter(value(args, 'query') ?? '');
+    const query = value(args, 'query') ?? '';
+    const filter = compileFilter(query);
+    // Deleted runs (MLflow's trash) stay findable but, as in MLflow's UI, are listed only when asked for.
+    const where = args.flags.deleted || /\blifecycle\b/.test(query) ? filter : { sql: filter.sql ? `(${filter.sql}) AND r.lifecycle = 'active'` : "r.lifecycle = 'active'", params: filter.params };
     const order = compileSort(value(args, 'sort'));
     const limit = args.flags.all ? -1 : Number(value(args, 'limit') ?? 50);
     const offset = Number(value(args, 'offset') ?? 0);

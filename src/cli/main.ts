@@ -19,7 +19,7 @@ const USAGE = `usage: runlens <command> [options]
 
 commands:
   index [dir]                 index a workspace (default: the bundled demo workspace)
-  runs [dir]                  list runs   --query Q  --sort "KEY [asc|desc]"  --limit N  --offset N  --all  --json
+  runs [dir]                  list runs   --query Q  --sort "KEY [asc|desc]"  --limit N  --offset N  --all  --deleted  --json
   show <run>                  one run: attributes, params, tags, metrics, artifacts   --json
   compare <run> <run>...      params and metrics side by side   --json
   metrics <run> <key>         every point of one metric series   --json

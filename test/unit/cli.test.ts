@@ -33,6 +33,15 @@ describe('runlens CLI on the demo workspace', () => {
     assert.deepEqual(out.runs.map((x: { name: string }) => x.name), ['exp2', 'exp', 'validation']);
   });
 
+  it('lists deleted runs only when asked', () => {
+    const active = JSON.parse(cli('runs', '--json', '--no-index', '--all').stdout).total;
+    const all = JSON.parse(cli('runs', '--json', '--no-index', '--all', '--deleted').stdout).total;
+    const deleted = JSON.parse(cli('runs', '--json', '--no-index', '--query', 'lifecycle = "deleted"').stdout).total;
+    assert.equal(all, 30);
+    assert.equal(active + deleted, all);
+    assert.ok(deleted > 0);
+  });
+
   it('compares runs of different formats side by side', () => {
     const r = cli('compare', 'exp2', 'training_log', '--json', '--no-index');
     assert.equal(r.status, 0, r.stderr);
