@@ -11,7 +11,7 @@ import type { Diagnostic, MetricPoint } from '../model';
 import { parseCsv } from './csv';
 import { parsePythonJson } from './json';
 import { readTextFile } from './files';
-import { parseNumberBytes } from './lines';
+import { parseNumberText } from './lines';
 import { flattenParams, parseYaml, scalarText } from './yaml';
 
 export interface DvcProject {
@@ -130,7 +130,7 @@ function readMetricsFile(file: string, p: DvcProject): Map<string, number> {
   p.files.push(file);
   const out = new Map<string, number>();
   const text = (readTextFile(file, p.diagnostics) ?? '').trim();
-  const single = parseNumberBytes(Buffer.from(text, 'latin1'), 0, text.length);
+  const single = parseNumberText(text);
   if (single !== undefined) {
     out.set(path.basename(file).replace(/\.[^.]+$/, ''), single);
     return out;
@@ -160,7 +160,7 @@ function readDvcliveTsv(file: string, key: string, p: DvcProject): void {
   }
   const pts: MetricPoint[] = [];
   table.rows.forEach((row, i) => {
-    const cell = (j: number) => (j >= 0 ? parseNumberBytes(Buffer.from(row.cells[j] ?? '', 'latin1'), 0, (row.cells[j] ?? '').length) : undefined);
+    const cell = (j: number) => (j >= 0 ? parseNumberText(row.cells[j] ?? '') : undefined);
     const value = cell(valueIdx);
     if (value === undefined) {
       p.diagnostics.push({ file, line: row.line, severity: 'error', message: `${JSON.stringify(row.cells[valueIdx] ?? '')} is not a number` });

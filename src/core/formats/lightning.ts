@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Diagnostic, MetricPoint } from '../model';
 import { parseCsv } from './csv';
 import { readTextFile } from './files';
-import { parseNumberBytes } from './lines';
+import { parseNumberText } from './lines';
 import { flattenParams, parseYaml } from './yaml';
 
 export const LIGHTNING_VERSION_RE = /^version_\d+$/;
@@ -86,7 +86,5 @@ export function readMetricsCsv(text: string, file: string, stepColumn: string, s
 }
 
 function num(text: string): number | undefined {
-  const t = text.trim();
-  const b = Buffer.from(t, 'latin1');
-  return parseNumberBytes(b, 0, b.length);
+  return parseNumberText(text.trim());
 }

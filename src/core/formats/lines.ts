@@ -164,6 +164,15 @@ export function parseNumberBytes(buf: Uint8Array, start: number, end: number): n
   return Number(latin1(buf, start, end));
 }
 
+let textScratch = Buffer.allocUnsafe(64);
+
+/** parseNumberBytes for a string (a CSV/TSV cell, a file's whole text), without a Buffer per call. */
+export function parseNumberText(text: string): number | undefined {
+  if (text.length > textScratch.length) textScratch = Buffer.allocUnsafe(text.length * 2);
+  const n = textScratch.write(text, 0, 'latin1');
+  return parseNumberBytes(textScratch, 0, n);
+}
+
 function latin1(buf: Uint8Array, start: number, end: number): string {
   return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
 }
