@@ -84,10 +84,7 @@ export class Store {
    */
   static open(file: string, options: { readonly?: boolean } = {}): Store {
     if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
-    const fresh = !options.readonly && !fs.existsSync(file);
     let db = openDatabase(file, { readonly: options.readonly, fileMustExist: options.readonly });
-    // Metric chunks are ~24 KB blobs: larger pages mean fewer overflow pages per chunk.
-    if (fresh) db.pragma('page_size = 16384');
     if (!options.readonly) {
       // A marker beside the index lives while a writer has it open: finding one means the last writer
       // died (or another is running), and only then is the costly integrity check worth running.
@@ -97,10 +94,11 @@ export class Store {
       if (!ok) {
         db.close();
         for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
-        // (the .open marker is rewritten just below)
         db = openDatabase(file);
-        db.pragma('page_size = 16384');
       }
+      // A new index: metric chunks are ~24 KB blobs, and larger pages mean fewer overflow pages per chunk.
+      // The page size must be set before WAL mode and the first table.
+      if (db.pragma('user_version', { simple: true }) === 0) db.pragma('page_size = 16384');
       db.pragma('journal_mode = WAL');
       // The index is a cache: after a crash it is checked and, if damaged, rebuilt, so commits need not
       // wait for the disk.
