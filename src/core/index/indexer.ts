@@ -11,8 +11,8 @@ import type { DiscoveredSource } from '../discovery';
 import type { Diagnostic, Format } from '../model';
 import { FORMATS } from '../model';
 import type { Store } from './store';
-import { unitFromOrigin, unitsOfSource } from './units';
-import type { FileChange, FileState, Unit, UnitState } from './units';
+import { UNIT_KINDS, unitFromOrigin, unitsOfSource } from './units';
+import type { FileChange, FileState, Unit, UnitKind, UnitState } from './units';
 
 
 export interface IndexOptions {
@@ -108,8 +108,9 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
           summary.removed++;
         }
       }
-      // Experiments of log-folder formats belong to no unit: drop the ones no run refers to any more.
-      db.exec("DELETE FROM experiments WHERE format IN ('tensorboard', 'lightning', 'huggingface', 'keras', 'wandb', 'dvc') AND id NOT IN (SELECT DISTINCT experiment_id FROM runs)");
+      // Only MLflow's experiments belong to a unit; the others are folders runs share: drop the ones no run
+      // refers to any more.
+      db.exec("DELETE FROM experiments WHERE format NOT IN ('mlflow', 'mlflow-db') AND id NOT IN (SELECT DISTINCT experiment_id FROM runs)");
     }
     db.exec('COMMIT');
   } catch (err) {
@@ -188,7 +189,6 @@ export interface ChangedSummary {
   ms: number;
 }
 
-const UNIT_KINDS: Unit['kind'][] = ['mlflow-run', 'tensorboard-run', 'lightning-run', 'huggingface-output', 'keras-log', 'wandb-run', 'dvc-project', 'mlflow-experiment', 'mlflow-db'];
 
 /**
  * The live path: re-reads only the units that own `paths` (file watcher events), each from its resume
@@ -209,7 +209,7 @@ export function indexChanged(store: Store, paths: string[]): ChangedSummary {
           found = true;
           break;
         }
-        const row = known.get(key) as { kind: Unit['kind']; state: string } | undefined;
+        const row = known.get(key) as { kind: UnitKind; state: string } | undefined;
         if (!row) continue;
         const origin = (JSON.parse(row.state) as UnitState).origin;
         const unit = origin && unitFromOrigin(row.kind, origin);

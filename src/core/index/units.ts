@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DiscoveredSource } from '../discovery';
-import type { Diagnostic, RunStatus } from '../model';
+import type { Diagnostic, Format, RunStatus } from '../model';
 import { artifactKind } from '../model';
 import {
   listMlflowExperiments,
@@ -73,10 +73,15 @@ export interface UnitReadResult {
   points: number;
 }
 
+/** Every kind of unit; a unit's key is `<kind>:<path>`. */
+export const UNIT_KINDS = ['mlflow-run', 'tensorboard-run', 'lightning-run', 'huggingface-output', 'keras-log', 'wandb-run', 'dvc-project', 'mlflow-experiment', 'mlflow-db'] as const;
+
+export type UnitKind = (typeof UNIT_KINDS)[number];
+
 export interface Unit {
   key: string;
   origin: UnitOrigin;
-  kind: 'mlflow-run' | 'mlflow-experiment' | 'mlflow-db' | 'tensorboard-run' | 'lightning-run' | 'huggingface-output' | 'keras-log' | 'wandb-run' | 'dvc-project';
+  kind: UnitKind;
   /** Whether appended files can be read from their last offset instead of re-reading the unit. */
   appendable: boolean;
   /** Whether a change at `file` is this unit's to read (watcher events are routed with it). */
@@ -86,25 +91,19 @@ export interface Unit {
   read(ctx: UnitReadContext): UnitReadResult;
 }
 
+/** Formats whose every source is one unit (an MLflow store is many: see mlflowStoreUnits). */
+const ONE_UNIT: Record<Exclude<Format, 'mlflow'>, { kind: UnitKind; make: (source: DiscoveredSource) => Unit }> = {
+  'mlflow-db': { kind: 'mlflow-db', make: mlflowDbUnit },
+  tensorboard: { kind: 'tensorboard-run', make: tensorboardUnit },
+  lightning: { kind: 'lightning-run', make: lightningUnit },
+  huggingface: { kind: 'huggingface-output', make: huggingfaceUnit },
+  keras: { kind: 'keras-log', make: kerasUnit },
+  wandb: { kind: 'wandb-run', make: wandbUnit },
+  dvc: { kind: 'dvc-project', make: dvcUnit },
+};
+
 export function unitsOfSource(source: DiscoveredSource): Unit[] {
-  switch (source.format) {
-    case 'mlflow':
-      return mlflowStoreUnits(source);
-    case 'mlflow-db':
-      return [mlflowDbUnit(source)];
-    case 'tensorboard':
-      return [tensorboardUnit(source)];
-    case 'lightning':
-      return [lightningUnit(source)];
-    case 'huggingface':
-      return [huggingfaceUnit(source)];
-    case 'keras':
-      return [kerasUnit(source)];
-    case 'wandb':
-      return [wandbUnit(source)];
-    case 'dvc':
-      return [dvcUnit(source)];
-  }
+  return source.format === 'mlflow' ? mlflowStoreUnits(source) : [ONE_UNIT[source.format].make(source)];
 }
 
 function isUnder(file: string, dir: string): boolean {
@@ -128,33 +127,19 @@ function mlflowExperimentId(source: DiscoveredSource, exp: MlflowExperimentDir):
 }
 
 /** Rebuilds a unit from the origin stored with it, or undefined when its folder is gone. */
-export function unitFromOrigin(kind: Unit['kind'], origin: UnitOrigin): Unit | undefined {
+export function unitFromOrigin(kind: UnitKind, origin: UnitOrigin): Unit | undefined {
   const { source } = origin;
-  switch (kind) {
-    case 'mlflow-db':
-      return mlflowDbUnit(source);
-    case 'tensorboard-run':
-      return tensorboardUnit(source);
-    case 'lightning-run':
-      return lightningUnit(source);
-    case 'huggingface-output':
-      return huggingfaceUnit(source);
-    case 'keras-log':
-      return kerasUnit(source);
-    case 'wandb-run':
-      return wandbUnit(source);
-    case 'dvc-project':
-      return dvcUnit(source);
-    case 'mlflow-experiment': {
-      const exp = origin.dir ? readMlflowExperiment(origin.dir, origin.inTrash ?? false) : undefined;
-      return exp && mlflowExperimentUnit(source, exp, mlflowExperimentId(source, exp));
-    }
-    case 'mlflow-run': {
-      if (!origin.dir) return undefined;
-      const exp = readMlflowExperiment(path.dirname(origin.dir), origin.inTrash ?? false);
-      return exp && mlflowRunUnit(source, { experiment: exp, runId: path.basename(origin.dir), dir: origin.dir }, mlflowExperimentId(source, exp));
-    }
+  if (kind === 'mlflow-experiment') {
+    const exp = origin.dir ? readMlflowExperiment(origin.dir, origin.inTrash ?? false) : undefined;
+    return exp && mlflowExperimentUnit(source, exp, mlflowExperimentId(source, exp));
   }
+  if (kind === 'mlflow-run') {
+    if (!origin.dir) return undefined;
+    const exp = readMlflowExperiment(path.dirname(origin.dir), origin.inTrash ?? false);
+    return exp && mlflowRunUnit(source, { experiment: exp, runId: path.basename(origin.dir), dir: origin.dir }, mlflowExperimentId(source, exp));
+  }
+  const one = source.format === 'mlflow' ? undefined : ONE_UNIT[source.format];
+  return one?.kind === kind ? one.make(source) : undefined;
 }
 
 function mlflowExperimentUnit(source: DiscoveredSource, exp: MlflowExperimentDir, experimentId: string): Unit {
