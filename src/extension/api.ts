@@ -8,7 +8,7 @@ export interface RunlensApi {
   readonly indexFile: string;
   /** The Runs view's children, as the view sees them. */
   runsChildren(node?: RunsNode): RunsNode[];
-  /** The tree item the Runs view renders for a node. */
+  /** The tree item the Runs view renders for a node, resolved as when its tooltip is shown. */
   runsTreeItem(node: RunsNode): import('vscode').TreeItem;
   /** Index counts (runs, experiments, series, points, per format). */
   counts(): { runs: number; experiments: number; series: number; points: number; byFormat: Record<string, number> };

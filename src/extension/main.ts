@@ -31,7 +31,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     ready,
     indexFile,
     runsChildren: (node) => runsTree.getChildren(node),
-    runsTreeItem: (node) => runsTree.getTreeItem(node),
+    runsTreeItem: (node) => runsTree.resolveTreeItem(runsTree.getTreeItem(node), node),
     counts: () => index.reader().counts(),
   };
 }

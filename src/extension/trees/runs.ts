@@ -58,13 +58,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.id = `run:${r.id}`;
         item.iconPath = STATUS_ICONS[r.status] ?? STATUS_ICONS.UNKNOWN;
         item.contextValue = 'runlens.run';
-        const store = this.index.reader();
-        const series = store.seriesSummaries(r.rid);
         const key = this.keyMetric();
-        const shown = (key && series.find((s) => s.key === key)) || undefined;
+        const shown = key ? this.index.reader().seriesSummaries(r.rid).find((s) => s.key === key) : undefined;
         const when = r.startTime ? relativeTime(r.startTime) : '';
         item.description = [shown ? `${shown.key} ${formatValue(shown.last)}` : '', when, r.lifecycle === 'deleted' ? 'deleted' : ''].filter(Boolean).join(' · ');
-        item.tooltip = runTooltip(r, store.params(r.rid), series);
         return item;
       }
       case 'more': {
@@ -80,6 +77,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         return item;
       }
     }
+  }
+
+  /** The run tooltip (params and every metric) is built only when VS Code is about to show it. */
+  resolveTreeItem(item: vscode.TreeItem, node: RunsNode): vscode.TreeItem {
+    if (node.kind === 'run' && item.tooltip === undefined) {
+      const store = this.index.reader();
+      item.tooltip = runTooltip(node.run, store.params(node.run.rid), store.seriesSummaries(node.run.rid));
+    }
+    return item;
   }
 
   private readonly shown = new Map<string, number>();
