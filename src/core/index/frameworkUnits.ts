@@ -88,7 +88,8 @@ export function lightningUnit(source: DiscoveredSource): Unit {
             if (!pts) fromEvents.set(tag, (pts = []));
             pts.push({ step, time, value });
           },
-          param: (k, val) => void (params[k] ??= val),
+          // Lightning writes hparams.yaml's nested keys to the hparams plugin again, '/'-joined: keep one.
+          param: (k, val) => void (k in params || k.replace(/\//g, '.') in params || (params[k] = val)),
           status: (s) => void (status = s),
           wallTime(t) {
             if (t > 0) {

@@ -11,6 +11,7 @@ import type { DiscoveredSource } from '../discovery';
 import type { Diagnostic, Format } from '../model';
 import { FORMATS } from '../model';
 import type { Store } from './store';
+import { linkRuns } from './links';
 import { UNIT_KINDS, unitFromOrigin, unitsOfSource } from './units';
 import type { FileChange, FileState, Unit, UnitKind, UnitState } from './units';
 
@@ -112,6 +113,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
       // refers to any more.
       db.exec("DELETE FROM experiments WHERE format NOT IN ('mlflow', 'mlflow-db') AND id NOT IN (SELECT DISTINCT experiment_id FROM runs)");
     }
+    linkRuns(store);
     db.exec('COMMIT');
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
@@ -240,6 +242,7 @@ export function indexChanged(store: Store, paths: string[]): ChangedSummary {
         points += outcome.points;
       }
     }
+    if (read > 0) linkRuns(store);
   });
   return { read, points, unmatched, ms: performance.now() - t0 };
 }

@@ -63,7 +63,17 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX series_key_min ON series(key, min, rid);
   CREATE INDEX series_key_max ON series(key, max, rid);
   `,
+  // 3: what wrote the index, so that a Runlens whose readers changed re-reads everything.
+  `
+  CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  `,
 ];
+
+/**
+ * Bumped whenever a reader changes what it produces from the same files: an index written by other readers
+ * is emptied and rebuilt, since unchanged files would otherwise never be read again.
+ */
+export const READERS_VERSION = 2;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

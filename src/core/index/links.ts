@@ -1,0 +1,49 @@
+/**
+ * Links between runs that different formats wrote for one training, made after every indexing pass (they
+ * span units, so no single reader can make them):
+ *
+ * - A Hugging Face Trainer writes `trainer_state.json` into `output_dir/checkpoint-N/` and, with the
+ *   TensorBoard integration, event files into `output_dir/runs/<date>_<host>/`. The TensorBoard run becomes
+ *   a child of the Trainer run (its `parentRunId`), and the Trainer run, whose state file records no start,
+ *   takes its start time from the event files.
+ */
+import * as path from 'node:path';
+import type { Store } from './store';
+
+export function linkRuns(store: Store): number {
+  const db = store.db;
+  const trainers = db.prepare("SELECT rid, native_id AS nativeId, path, start_time AS startTime, end_time AS endTime FROM runs WHERE format = 'huggingface'").all() as {
+    rid: number;
+    nativeId: string;
+    path: string;
+    startTime: number | null;
+    endTime: number | null;
+  }[];
+  if (trainers.length === 0) return 0;
+  const children = db.prepare("SELECT rid, start_time AS startTime, end_time AS endTime FROM runs WHERE format = 'tensorboard' AND path > ? AND path < ?");
+  const setParent = db.prepare('UPDATE runs SET parent_run_id = ? WHERE rid = ?');
+  const setStart = db.prepare('UPDATE runs SET start_time = ? WHERE rid = ? AND start_time IS NULL');
+  const byDir = new Map<string, typeof trainers>();
+  for (const t of trainers) {
+    let list = byDir.get(t.path);
+    if (!list) byDir.set(t.path, (list = []));
+    list.push(t);
+  }
+  let linked = 0;
+  for (const [dir, runs] of byDir) {
+    const prefix = path.join(dir, 'runs') + path.sep;
+    // Path range: every folder under output_dir/runs/ (the separator's successor bounds the range).
+    const tbRuns = children.all(prefix, prefix.slice(0, -1) + String.fromCharCode(path.sep.charCodeAt(0) + 1)) as { rid: number; startTime: number | null; endTime: number | null }[];
+    for (const tb of tbRuns) {
+      // Several trainings in one output folder: the one whose state was last written nearest the log's end.
+      const owner = runs.reduce((best, r) => (Math.abs((r.endTime ?? 0) - (tb.endTime ?? 0)) < Math.abs((best.endTime ?? 0) - (tb.endTime ?? 0)) ? r : best));
+      setParent.run(owner.nativeId, tb.rid);
+      if (tb.startTime !== null && (owner.startTime === null || tb.startTime < owner.startTime)) {
+        setStart.run(tb.startTime, owner.rid);
+        owner.startTime = tb.startTime;
+      }
+      linked++;
+    }
+  }
+  return linked;
+}
