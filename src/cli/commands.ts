@@ -1,5 +1,6 @@
 /** The CLI subcommands. Human output is a table; `--json` output is stable for scripts. */
 import { compileFilter, compileSort } from '../core/index/query';
+import { compareRuns } from '../core/analysis/compare';
 import type { RunRow, Store } from '../core/index/store';
 import type { Args } from './args';
 import { UsageError, value } from './args';
@@ -146,28 +147,25 @@ export function runCompare(rest: string[], args: Args): number {
   const { store } = openWorkspace(undefined, args);
   try {
     const runs = rest.map((ref) => resolveOne(store, ref));
-    const params = runs.map((r) => store.params(r.rid));
-    const metrics = runs.map((r) => new Map(store.seriesSummaries(r.rid).map((s) => [s.key, s])));
-    const paramKeys = [...new Set(params.flatMap((p) => Object.keys(p)))].sort();
-    const metricKeys = [...new Set(metrics.flatMap((m) => [...m.keys()]))].sort();
-    const differs = (vals: (string | undefined)[]) => new Set(vals).size > 1;
+    const cmp = compareRuns(runs.map((r) => ({ id: r.id, name: r.name, params: store.params(r.rid), metrics: store.seriesSummaries(r.rid) })));
     if (args.flags.json) {
       json({
         runs: runs.map((r) => ({ id: r.id, name: r.name, format: r.format, experiment: r.experimentName })),
-        params: Object.fromEntries(paramKeys.map((k) => [k, { values: params.map((p) => p[k] ?? null), differs: differs(params.map((p) => p[k])) }])),
-        metrics: Object.fromEntries(metricKeys.map((k) => [k, metrics.map((m) => { const s = m.get(k); return s ? { last: s.last, min: s.min, max: s.max, count: s.count } : null; })])),
+        params: Object.fromEntries(cmp.params.map((p) => [p.key, { values: p.values, differs: p.differs }])),
+        metrics: Object.fromEntries(cmp.metrics.map((m) => [m.key, m.values])),
+        best: Object.fromEntries(cmp.metrics.filter((m) => m.best >= 0).map((m) => [m.key, runs[m.best].id])),
       });
       return 0;
     }
     const head = ['', ...runs.map((r) => `${r.name} [${r.format}]`)];
     out(formatTable(head, [['id', ...runs.map((r) => r.id.slice(0, 10))], ['experiment', ...runs.map((r) => r.experimentName)], ['status', ...runs.map((r) => r.status)]]));
-    if (paramKeys.length) {
+    if (cmp.params.length) {
       out('\nParams (* differs)');
-      out(formatTable(['KEY', ...runs.map((r) => r.name)], paramKeys.map((k) => [`${differs(params.map((p) => p[k])) ? '* ' : '  '}${k}`, ...params.map((p) => p[k] ?? '—')])));
+      out(formatTable(['KEY', ...runs.map((r) => r.name)], cmp.params.map((p) => [`${p.differs ? '* ' : '  '}${p.key}`, ...p.values.map((v) => v ?? '—')])));
     }
-    if (metricKeys.length) {
-      out('\nMetrics (last value)');
-      out(formatTable(['KEY', ...runs.map((r) => r.name)], metricKeys.map((k) => [k, ...metrics.map((m) => (m.has(k) ? formatNumber(m.get(k)!.last) : '—'))])));
+    if (cmp.metrics.length) {
+      out('\nMetrics (last value; * best, by ↑ higher or ↓ lower is better)');
+      out(formatTable(['KEY', ...runs.map((r) => r.name)], cmp.metrics.map((m) => [`${m.key} ${m.direction === 'max' ? '↑' : '↓'}`, ...m.values.map((v, i) => (v ? `${i === m.best ? '* ' : ''}${formatNumber(v.last)}` : '—'))])));
     }
     return 0;
   } finally {

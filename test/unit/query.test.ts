@@ -26,14 +26,15 @@ describe('run query language', () => {
   });
 
   it('supports or, not, in, is null and min()/max() of a series', () => {
-    assert.deepEqual(names('format in ("tensorboard") and not name = "exp"'), ['exp2', 'validation']);
+    assert.deepEqual(names('format in ("tensorboard") and not name = "exp" and parent is null'), ['exp2', 'validation']);
+    assert.deepEqual(names('format in ("tensorboard", "huggingface") and parent is not null'), ['Nov23_07-05-29_vm']);
     assert.equal(names('metrics.accuracy is null').length, store.countRuns() - names('metrics.accuracy is not null').length);
     assert.deepEqual(names('max(metrics.`metrics/mAP_0.5`) > 0.6 or min(metrics.`train/box_loss`) < 0'), ['exp2']);
   });
 
   it('sorts by a metric, missing values last', () => {
-    const sorted = store.queryRuns(compileFilter('format = "tensorboard"'), compileSort('metrics.`metrics/mAP_0.5` desc'));
-    assert.deepEqual(sorted.map((r) => r.name), ['exp2', 'exp', 'validation']);
+    const sorted = store.queryRuns(compileFilter('format = "tensorboard"'), compileSort('metrics.`metrics/mAP_0.5` desc, name'));
+    assert.deepEqual(sorted.map((r) => r.name), ['exp2', 'exp', 'Nov23_07-05-29_vm', 'validation']);
   });
 
   it('points at the offending token of a bad query', () => {

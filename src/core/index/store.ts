@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStatus, SeriesSummary } from '../model';
-import { CHUNK_POINTS, MIGRATIONS, SCHEMA_VERSION } from './schema';
+import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION } from './schema';
 import type { Database } from './sqlite';
 import { openDatabase } from './sqlite';
 
@@ -104,6 +104,7 @@ export class Store {
       // wait for the disk.
       db.pragma('synchronous = OFF');
       Store.migrate(db);
+      Store.checkReaders(db);
     }
     db.pragma('cache_size = -32000');
     return new Store(db, file);
@@ -117,6 +118,15 @@ export class Store {
     } catch {
       return false;
     }
+  }
+
+  private static checkReaders(db: Database): void {
+    const written = db.prepare("SELECT value FROM meta WHERE key = 'readers'").pluck().get() as string | undefined;
+    if (written === String(READERS_VERSION)) return;
+    db.transaction(() => {
+      for (const t of ['runs', 'params', 'tags', 'artifacts', 'series', 'chunks', 'models', 'units', 'diagnostics', 'experiments']) db.exec(`DELETE FROM ${t}`);
+      db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('readers', ?)").run(String(READERS_VERSION));
+    })();
   }
 
   private static migrate(db: Database): void {
@@ -312,6 +322,49 @@ export class Store {
   countRuns(where: { sql: string; params: unknown[] } = { sql: '', params: [] }): number {
     const sql = `SELECT COUNT(*) FROM runs r WHERE ${where.sql || '1'}`;
     return this.db.prepare(sql).pluck().get(...where.params) as number;
+  }
+
+  /**
+   * Runs matching a filter, counted per value of a SQL expression over `r` (a column, or a tag's value by a
+   * correlated subquery); for the tree's group-by. NULL groups come last.
+   */
+  groupRuns(where: { sql: string; params: unknown[] }, expr: { sql: string; params: unknown[] }): { value: string | null; count: number }[] {
+    const sql = `SELECT g AS value, COUNT(*) AS count FROM (SELECT ${expr.sql} AS g FROM runs r WHERE ${where.sql || '1'})
+      GROUP BY g ORDER BY g IS NULL, g`;
+    return this.db.prepare(sql).all(...expr.params, ...where.params) as { value: string | null; count: number }[];
+  }
+
+  /**
+   * Data files the index knows versions of: DVC-tracked deps and outs (their md5 in `dvc.lock` or a `.dvc`
+   * file), each version with the runs that consumed (dep) or produced (out) it.
+   */
+  datasets(): { path: string; version: string; role: 'dep' | 'out'; runIds: string[] }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT t.key, t.value, r.id FROM tags t JOIN runs r ON r.rid = t.rid
+         WHERE t.key >= 'dvc.dep.' AND t.key < 'dvc.out/' ORDER BY t.key, t.value, r.id`,
+      )
+      .all() as { key: string; value: string; id: string }[];
+    const out = new Map<string, { path: string; version: string; role: 'dep' | 'out'; runIds: string[] }>();
+    for (const r of rows) {
+      const m = /^dvc\.(dep|out)\.(.+)$/.exec(r.key);
+      if (!m) continue;
+      const k = `${m[2]}\0${r.value}\0${m[1]}`;
+      let e = out.get(k);
+      if (!e) out.set(k, (e = { path: m[2], version: r.value, role: m[1] as 'dep' | 'out', runIds: [] }));
+      e.runIds.push(r.id);
+    }
+    return [...out.values()];
+  }
+
+  /** Model and checkpoint files among runs' artifacts, largest first per run. */
+  modelFiles(limit = 5000): { runId: string; runName: string; runPath: string; path: string; size: number; kind: string }[] {
+    return this.db
+      .prepare(
+        `SELECT r.id AS runId, r.name AS runName, r.path AS runPath, a.path, a.size, a.kind FROM artifacts a JOIN runs r ON r.rid = a.rid
+         WHERE a.kind IN ('model', 'checkpoint') ORDER BY r.start_time DESC, r.rid, a.path LIMIT ?`,
+      )
+      .all(limit) as { runId: string; runName: string; runPath: string; path: string; size: number; kind: string }[];
   }
 
   getRun(id: string): RunRow | undefined {

@@ -1,0 +1,63 @@
+/**
+ * Downsampling of long series for charts: Largest-Triangle-Three-Buckets (Steinarsson, 2013) keeps the
+ * shape a reader sees — peaks, dips, the first and last point — with a fixed number of points, in one pass.
+ */
+
+/**
+ * Picks at most `threshold` of the points (xs[i], ys[i]) and returns their indices, ascending. Non-finite
+ * values (NaN, ±inf: real in training logs) are kept as points of their own bucket's choice only when the
+ * bucket has nothing else; the first and last points are always kept.
+ */
+export function lttb(xs: ArrayLike<number>, ys: ArrayLike<number>, threshold: number): number[] {
+  const n = xs.length;
+  if (threshold >= n || threshold < 3) return Array.from({ length: n }, (_, i) => i);
+  const out: number[] = [0];
+  const every = (n - 2) / (threshold - 2);
+  let a = 0;
+  for (let i = 0; i < threshold - 2; i++) {
+    // The next bucket's average is the third corner of the triangle.
+    const nextStart = Math.floor((i + 1) * every) + 1;
+    const nextEnd = Math.min(Math.floor((i + 2) * every) + 1, n);
+    let avgX = 0;
+    let avgY = 0;
+    let m = 0;
+    for (let j = nextStart; j < nextEnd; j++) {
+      if (!Number.isFinite(ys[j])) continue;
+      avgX += xs[j];
+      avgY += ys[j];
+      m++;
+    }
+    if (m > 0) {
+      avgX /= m;
+      avgY /= m;
+    } else {
+      avgX = xs[Math.min(nextStart, n - 1)];
+      avgY = ys[a];
+    }
+    const start = Math.floor(i * every) + 1;
+    const end = Math.floor((i + 1) * every) + 1;
+    let best = start;
+    let bestArea = -1;
+    for (let j = start; j < end; j++) {
+      const y = ys[j];
+      const area = Number.isFinite(y) ? Math.abs((xs[a] - avgX) * (y - ys[a]) - (xs[a] - xs[j]) * (avgY - ys[a])) : -0.5;
+      if (area > bestArea) {
+        bestArea = area;
+        best = j;
+      }
+    }
+    out.push(best);
+    a = best;
+  }
+  out.push(n - 1);
+  return out;
+}
+
+/** Tableau 10: distinct on light and dark themes alike. A run keeps its colour in every panel. */
+const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+
+export function runColor(runId: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < runId.length; i++) h = Math.imul(h ^ runId.charCodeAt(i), 16777619);
+  return PALETTE[(h >>> 0) % PALETTE.length];
+}

@@ -1,0 +1,124 @@
+import * as assert from 'node:assert/strict';
+import { parse } from 'yaml';
+import { compareRuns, metricDirection, pickKeyMetric } from '../../src/core/analysis/compare';
+import { lttb, runColor } from '../../src/core/analysis/downsample';
+import { runDocument, scalar } from '../../src/core/analysis/runDocument';
+import { emaSmooth } from '../../src/core/analysis/smoothing';
+import { effectiveStatus, LIVE_WINDOW_MS } from '../../src/core/analysis/status';
+import { corpus, indexInto } from './corpus';
+
+const summary = (key: string, last: number) => ({ key, count: 3, last, lastStep: 2, min: Math.min(last, 0), max: Math.max(last, 1) });
+
+describe('comparing runs', () => {
+  it('marks params that differ and the best run per metric by its direction', () => {
+    const cmp = compareRuns([
+      { id: 'a', name: 'a', params: { lr: '0.1', bs: '32' }, metrics: [summary('val_acc', 0.8), summary('val_loss', 0.5), summary('epoch', 5)] },
+      { id: 'b', name: 'b', params: { lr: '0.01', bs: '32', extra: 'x' }, metrics: [summary('val_acc', 0.9), summary('val_loss', 0.7), summary('epoch', 5)] },
+    ]);
+    assert.deepEqual(cmp.params.map((p) => [p.key, p.differs, p.values]), [['bs', false, ['32', '32']], ['extra', true, [null, 'x']], ['lr', true, ['0.1', '0.01']]]);
+    const best = Object.fromEntries(cmp.metrics.map((m) => [m.key, m.best]));
+    assert.deepEqual(best, { epoch: -1, val_acc: 1, val_loss: 0 });
+  });
+
+  it('names no best run where all values tie or only one run has the metric', () => {
+    const cmp = compareRuns([
+      { id: 'a', name: 'a', params: {}, metrics: [summary('acc', 0.5), summary('f1', 0.3)] },
+      { id: 'b', name: 'b', params: {}, metrics: [summary('acc', 0.5)] },
+    ]);
+    assert.deepEqual(cmp.metrics.map((m) => m.best), [-1, -1]);
+  });
+
+  it('knows which way metrics point from their names', () => {
+    for (const k of ['loss', 'val_loss', 'eval/loss', 'train/mae', 'test_error', 'perplexity', 'eval_runtime']) assert.equal(metricDirection(k), 'min', k);
+    for (const k of ['accuracy', 'val_acc', 'metrics/mAP_0.5', 'f1', 'glossary_score']) assert.equal(metricDirection(k), 'max', k);
+  });
+
+  it('picks a held-out score as the key metric before training scores and losses', () => {
+    assert.equal(pickKeyMetric(['loss', 'train_acc', 'val_acc', 'val_loss']), 'val_acc');
+    assert.equal(pickKeyMetric(['loss', 'eval_loss', 'epoch']), 'eval_loss');
+    assert.equal(pickKeyMetric(['train_loss_step', 'epoch']), 'train_loss_step');
+    assert.equal(pickKeyMetric(['epoch', 'lr']), undefined);
+  });
+});
+
+describe('run documents (the params diff view)', () => {
+  it('renders a corpus run as YAML that parses back to its params, sorted', () => {
+    const { store } = indexInto([corpus('mlflow')]);
+    try {
+      const [run] = store.queryRuns({ sql: "r.format = 'mlflow' AND r.rid IN (SELECT rid FROM params GROUP BY rid HAVING COUNT(*) > 3)", params: [] }, { sql: '', params: [] }, 1, 0);
+      const params = store.params(run.rid);
+      const text = runDocument({ run, params, tags: store.tags(run.rid), metrics: store.seriesSummaries(run.rid) });
+      const doc = parse(text) as Record<string, Record<string, unknown>>;
+      assert.equal(doc.run.name, isNaN(Number(run.name)) ? run.name : Number(run.name));
+      // Values come back as the same text, or the number that text spells.
+      for (const [k, v] of Object.entries(params)) assert.equal(String(doc.params[k]), String(parse(scalar(v))), k);
+      const keys = Object.keys(doc.params);
+      assert.deepEqual(keys, [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      assert.deepEqual(new Set(keys), new Set(Object.keys(params)));
+    } finally {
+      store.close();
+    }
+  });
+
+  it('quotes every value YAML would otherwise read differently', () => {
+    for (const v of ['', 'yes', 'No', 'null', '~', 'a: b', '#x', 'x #y', '- item', '[1, 2]', '{a: 1}', ' pad', 'pad ', 'line\nbreak', '"q"', "'q'", '*ref', '&anchor', '!tag', '|', '>', '@x', '`x`', '%x', 'tab\there']) {
+      assert.equal(parse(`k: ${scalar(v)}`).k, v, JSON.stringify(v));
+    }
+    assert.equal(scalar('0.01'), '0.01');
+    assert.equal(scalar('resnet50'), 'resnet50');
+  });
+});
+
+describe('downsampling (LTTB)', () => {
+  it('keeps the first and last points, the count asked for, and the extremes of a spiky series', () => {
+    const n = 100_000;
+    const xs = Float64Array.from({ length: n }, (_, i) => i);
+    const ys = Float64Array.from({ length: n }, (_, i) => Math.sin(i / 500) + (i === 31_337 ? 50 : 0) - (i === 77_777 ? 40 : 0));
+    const keep = lttb(xs, ys, 1000);
+    assert.equal(keep.length, 1000);
+    assert.equal(keep[0], 0);
+    assert.equal(keep[keep.length - 1], n - 1);
+    assert.ok(keep.includes(31_337) && keep.includes(77_777), 'the spike and the dip survive');
+    for (let i = 1; i < keep.length; i++) assert.ok(keep[i] > keep[i - 1]);
+  });
+
+  it('returns short series whole and survives NaN and infinities', () => {
+    assert.deepEqual(lttb([0, 1, 2], [1, 2, 3], 10), [0, 1, 2]);
+    const ys = Array.from({ length: 500 }, (_, i) => (i % 7 === 0 ? NaN : i % 11 === 0 ? Infinity : i));
+    const keep = lttb(Array.from({ length: 500 }, (_, i) => i), ys, 50);
+    assert.equal(keep.length, 50);
+  });
+
+  it('gives a run the same colour every time', () => {
+    assert.equal(runColor('abc'), runColor('abc'));
+    assert.match(runColor('abc'), /^#[0-9a-f]{6}$/);
+  });
+});
+
+describe('smoothing (TensorBoard EMA)', () => {
+  it('matches the debiased EMA TensorBoard draws, and leaves the first value as it is', () => {
+    const v = [1, 2, 3, 10, 0];
+    const w = 0.6;
+    const out = emaSmooth(v, w);
+    let last = 0;
+    v.forEach((x, i) => {
+      last = last * w + (1 - w) * x;
+      assert.ok(Math.abs(out[i] - last / (1 - w ** (i + 1))) < 1e-12);
+    });
+    assert.equal(out[0], 1);
+    assert.deepEqual(emaSmooth(v, 0), v);
+    assert.ok(Number.isNaN(emaSmooth([1, NaN, 3], 0.5)[1]));
+    assert.ok(Number.isFinite(emaSmooth([1, NaN, 3], 0.5)[2]));
+  });
+});
+
+describe('run status', () => {
+  it('shows a run without a recorded status as running while its files are being written', () => {
+    const now = 1_800_000_000_000;
+    assert.equal(effectiveStatus({ status: 'UNKNOWN', endTime: now - 1000 }, now), 'RUNNING');
+    assert.equal(effectiveStatus({ status: 'UNKNOWN', endTime: now - LIVE_WINDOW_MS - 1 }, now), 'UNKNOWN');
+    assert.equal(effectiveStatus({ status: 'FINISHED', endTime: now }, now), 'FINISHED');
+    assert.equal(effectiveStatus({ status: 'UNKNOWN', endTime: null }, now), 'UNKNOWN');
+  });
+});
+
