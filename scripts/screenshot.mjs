@@ -1,7 +1,10 @@
 // Opens the demo workspace in a real VS Code (code-server + headless chromium), shows the Runlens view,
 // expands an experiment and a run, and saves a PNG — to look at the UI as a user would.
 //
-//   node scripts/screenshot.mjs [out.png] [--theme "Default Light Modern"]
+//   node scripts/screenshot.mjs [out.png] [--theme "Default Light Modern"] [--click "label,label,…"]
+//
+// --click: rows of the Runs view to click in order (default: the YOLOv5 experiment, its run exp2, Metrics);
+// clicking a metric opens its chart.
 //
 // Needs what `npm test` installs (.cache/) and a build (`npm run build`). Drives chromium over the DevTools
 // protocol with Node 24's built-in WebSocket.
@@ -21,6 +24,8 @@ if (typeof WebSocket === 'undefined') {
 const out = path.resolve(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'runlens.png');
 const themeArg = process.argv.indexOf('--theme');
 const theme = themeArg > 0 ? process.argv[themeArg + 1] : 'Default Dark Modern';
+const clickArg = process.argv.indexOf('--click');
+const clicks = clickArg > 0 ? process.argv[clickArg + 1].split(',') : ['mushrooms-yolov5/runs/train', 'exp2', 'Metrics'];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-shot-'));
 const workspace = path.join(tmp, 'demo');
 fs.cpSync(path.join(ROOT, 'demo', 'workspace'), workspace, { recursive: true });
@@ -56,14 +61,18 @@ try {
   }
   await evaluate(`document.querySelector('.activitybar [aria-label^="Runlens"]')?.click()`);
   await sleep(3000);
-  // Expand the YOLOv5 experiment, then its best run and its Metrics group.
-  const clickRow = (label) => evaluate(`(() => { const row = [...document.querySelectorAll('.monaco-list-row')].find((r) => (r.getAttribute('aria-label') ?? r.textContent ?? '').includes(${JSON.stringify(label)})); row?.click(); return !!row; })()`);
-  await clickRow('mushrooms-yolov5/runs/train');
-  await sleep(800);
-  await clickRow('exp2');
-  await sleep(800);
-  await clickRow('Metrics');
-  await sleep(1500);
+    const clickRow = (label) => evaluate(`(() => { const rows = [...document.querySelectorAll('.monaco-list-row')]; const row = rows.find((r) => r.querySelector('.label-name')?.textContent === ${JSON.stringify(label)}) ?? rows.find((r) => (r.getAttribute('aria-label') ?? r.textContent ?? '').includes(${JSON.stringify(label)})); row?.click(); return !!row; })()`);
+  await sleep(5000);
+  for (const label of clicks) {
+    let found = false;
+    for (let i = 0; i < 40 && !found; i++) {
+      found = await clickRow(label);
+      if (!found) await sleep(500);
+    }
+    if (!found) console.log(`no row labelled ${label}`);
+    await sleep(1200);
+  }
+  await sleep(2500);
   const shot = await send('Page.captureScreenshot', { format: 'png' });
   fs.writeFileSync(out, Buffer.from(shot.data, 'base64'));
   console.log(`saved ${out}`);

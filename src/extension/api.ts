@@ -1,15 +1,27 @@
 /** What `activate` returns: a small API for other extensions and for the integration tests. */
 import type { IndexSummary } from '../core/index/indexer';
-import type { RunsNode } from './trees/runs';
+import type { HostMessage } from '../protocol';
+import type { RunsNode, RunsViewState } from './trees/runs';
+import type { ProblemsNode } from './trees/problems';
+import type { DatasetsNode } from './trees/datasets';
+import type { ModelsNode } from './trees/models';
 
 export interface RunlensApi {
   /** Resolves after the first indexing pass of this activation. */
   readonly ready: Promise<IndexSummary | undefined>;
   readonly indexFile: string;
+  /** How long `activate` took, in ms (the first index pass runs after, in another process). */
+  readonly activationMs: number;
   /** The Runs view's children, as the view sees them. */
   runsChildren(node?: RunsNode): RunsNode[];
   /** The tree item the Runs view renders for a node, resolved as when its tooltip is shown. */
   runsTreeItem(node: RunsNode): import('vscode').TreeItem;
+  runsViewState(): RunsViewState;
+  problemsChildren(node?: ProblemsNode): ProblemsNode[];
+  datasetsChildren(node?: DatasetsNode): DatasetsNode[];
+  modelsChildren(node?: ModelsNode): ModelsNode[];
+  /** The last message each open chart panel sent its webview. */
+  chartMessages(): (HostMessage | undefined)[];
   /** Index counts (runs, experiments, series, points, per format). */
   counts(): { runs: number; experiments: number; series: number; points: number; byFormat: Record<string, number> };
 }

@@ -4,7 +4,8 @@ import type { Format } from '../core/model';
 
 export interface SourceSetting {
   path: string;
-  format: Format;
+  /** A forced reader, or 'auto' to find runs of every format in the folder. */
+  format: Format | 'auto';
 }
 
 export interface RunlensConfig {
@@ -19,7 +20,10 @@ export interface RunlensConfig {
 export function readConfig(): RunlensConfig {
   const c = vscode.workspace.getConfiguration('runlens');
   return {
-    sources: c.get<SourceSetting[]>('sources', []).filter((s) => s && typeof s.path === 'string' && typeof s.format === 'string'),
+    sources: c
+      .get<Partial<SourceSetting>[]>('sources', [])
+      .filter((s) => s && typeof s.path === 'string')
+      .map((s) => ({ path: s.path!, format: typeof s.format === 'string' ? s.format : 'auto' })),
     exclude: c.get<string[]>('exclude', []),
     indexOnStartup: c.get<boolean>('indexOnStartup', true),
     pageSize: Math.max(10, c.get<number>('pageSize', 100)),

@@ -1,8 +1,8 @@
 /** The extension's state for one activation: everything disposable hangs off it. */
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import type { RunlensConfig } from './config';
 import type { IndexService } from './indexing';
-import type { RunsTreeProvider } from './trees/runs';
+import type { RunsNode, RunsTreeProvider } from './trees/runs';
 
 export interface Ctx {
   readonly extension: vscode.ExtensionContext;
@@ -10,5 +10,6 @@ export interface Ctx {
   readonly log: vscode.LogOutputChannel;
   readonly index: IndexService;
   readonly runsTree: RunsTreeProvider;
+  readonly runsView: vscode.TreeView<RunsNode>;
   config(): RunlensConfig;
 }

@@ -75,11 +75,13 @@ export class IndexService implements vscode.Disposable {
     }
     // The writer (worker) creates and migrates the schema; open our reader only after.
     const cfg = this.config();
+    const base = this.roots()[0] ?? '';
+    const resolve = (p: string) => path.resolve(base, p);
     const job = startIndexJob(
       {
         indexFile: this.indexFile,
-        roots: this.roots(),
-        sources: cfg.sources.map((s) => ({ format: s.format, path: path.resolve(this.roots()[0] ?? '', s.path), root: this.roots()[0] ?? path.dirname(s.path) })),
+        roots: [...this.roots(), ...cfg.sources.filter((s) => s.format === 'auto').map((s) => resolve(s.path))],
+        sources: cfg.sources.flatMap((s) => (s.format === 'auto' ? [] : [{ format: s.format, path: resolve(s.path), root: base || path.dirname(resolve(s.path)) }])),
         exclude: cfg.exclude,
         changed: options.changed,
       },

@@ -7,31 +7,79 @@ import { readConfig } from './config';
 import type { Ctx } from './ctx';
 import { IndexService } from './indexing';
 import { publishProblems } from './problems';
-import { RunsTreeProvider } from './trees/runs';
+import type { RunsNode } from './trees/runs';
+import { artifactRoot, RunsTreeProvider } from './trees/runs';
+import { ProblemsTreeProvider } from './trees/problems';
+import { DatasetsTreeProvider } from './trees/datasets';
+import { ModelsTreeProvider } from './trees/models';
+import { RunDocuments, SCHEME } from './documents';
+import { chartPanels, registerChartSerializer } from './panels/chart';
 
 export function activate(extension: vscode.ExtensionContext): RunlensApi {
+  const started = performance.now();
   const log = vscode.window.createOutputChannel('Runlens', { log: true });
   const storage = extension.storageUri ?? extension.globalStorageUri;
   const indexFile = path.join(storage.fsPath, 'index.sqlite');
   const roots = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
   const index = new IndexService(indexFile, roots, readConfig, log, path.join(extension.extensionPath, 'dist', 'worker.js'));
-  const runsTree = new RunsTreeProvider(index, () => readConfig().pageSize, () => readConfig().keyMetric);
-  const ctx: Ctx = { extension, subscriptions: extension.subscriptions, log, index, runsTree, config: readConfig };
-  extension.subscriptions.push(log, index, runsTree);
-  extension.subscriptions.push(vscode.window.createTreeView('runlens.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true }));
-  registerCommands(ctx);
-  extension.subscriptions.push(watchRunFiles(index), publishProblems(index));
+  const runsTree = new RunsTreeProvider(index, extension.workspaceState, () => readConfig().pageSize, () => readConfig().keyMetric);
+  const runsView = vscode.window.createTreeView<RunsNode>('runlens.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true });
+  const ctx: Ctx = { extension, subscriptions: extension.subscriptions, log, index, runsTree, runsView, config: readConfig };
+  const artifactPath = (runId: string, rel: string) => {
+    const run = index.reader().getRun(runId);
+    return run ? path.join(artifactRoot(run), rel) : rel;
+  };
+  const problemsTree = new ProblemsTreeProvider(index);
+  const datasetsTree = new DatasetsTreeProvider(index);
+  const modelsTree = new ModelsTreeProvider(index, artifactPath);
+  const documents = new RunDocuments(index);
   extension.subscriptions.push(
+    log,
+    index,
+    runsTree,
+    runsView,
+    problemsTree,
+    datasetsTree,
+    modelsTree,
+    documents,
+    vscode.window.createTreeView('runlens.problems', { treeDataProvider: problemsTree, showCollapseAll: true }),
+    vscode.window.createTreeView('runlens.datasets', { treeDataProvider: datasetsTree, showCollapseAll: true }),
+    vscode.window.createTreeView('runlens.models', { treeDataProvider: modelsTree, showCollapseAll: true }),
+    vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents),
+    registerChartSerializer(ctx),
+  );
+  registerCommands(ctx);
+  const syncViewState = () => {
+    const { filter, groupBy } = runsTree.state;
+    runsView.description = [filter ? `filter: ${filter}` : '', groupBy !== 'experiment' ? `by ${groupBy.replace(/^(tag|param):/, '$1 ')}` : ''].filter(Boolean).join(' · ') || undefined;
+    void vscode.commands.executeCommand('setContext', 'runlens.filtered', !!filter);
+  };
+  syncViewState();
+  extension.subscriptions.push(
+    runsTree.onDidChangeTreeData(syncViewState),
+    watchRunFiles(index),
+    publishProblems(index),
+    index.onDidChange(() => {
+      const counts = index.reader().counts();
+      void vscode.commands.executeCommand('setContext', 'runlens.hasRuns', counts.runs > 0);
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('runlens') && void index.refresh()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: tasks enabled')),
   );
-  log.info(`Runlens activated (index: ${indexFile}, trusted: ${vscode.workspace.isTrusted})`);
   const ready = readConfig().indexOnStartup && roots().length > 0 ? index.refresh() : Promise.resolve(undefined);
+  const activationMs = performance.now() - started;
+  log.info(`Runlens activated in ${activationMs.toFixed(1)} ms (index: ${indexFile}, trusted: ${vscode.workspace.isTrusted})`);
   return {
     ready,
     indexFile,
+    activationMs,
     runsChildren: (node) => runsTree.getChildren(node),
     runsTreeItem: (node) => runsTree.resolveTreeItem(runsTree.getTreeItem(node), node),
+    runsViewState: () => runsTree.state,
+    problemsChildren: (node) => problemsTree.getChildren(node),
+    datasetsChildren: (node) => datasetsTree.getChildren(node),
+    modelsChildren: (node) => modelsTree.getChildren(node),
+    chartMessages: () => [...chartPanels()].map((p) => p.lastMessage),
     counts: () => index.reader().counts(),
   };
 }

@@ -70,6 +70,8 @@ async function runScenario(scenario) {
   try {
     await waitFor(() => fs.existsSync(results), TIMEOUT_MS, `no results from the extension host within ${TIMEOUT_MS / 1000}s`);
     report = JSON.parse(fs.readFileSync(results, 'utf8'));
+    // Figures a suite measured in the real host (activation time), printed with the results.
+    if (fs.existsSync(results + '.measures.json')) report.measures = JSON.parse(fs.readFileSync(results + '.measures.json', 'utf8'));
   } catch (err) {
     log(`  ${scenario.name}: ${err.message}`);
     log(serverLog.split('\n').slice(-30).join('\n'));
@@ -135,6 +137,7 @@ for (const scenario of SCENARIOS) {
     failed++;
     log('  ✗ the suite ran no test');
   }
+  for (const [k, v] of Object.entries(report.measures ?? {})) log(`  measured: ${k} = ${v}`);
   for (const t of report.tests) {
     if (t.state === 'passed') {
       passed++;

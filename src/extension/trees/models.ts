@@ -1,0 +1,94 @@
+/**
+ * The Models view: MLflow logged models (with their metrics) and the model and checkpoint files found in
+ * runs, under the run that made them. Nothing is loaded: names, sizes and the index's metadata only.
+ */
+import * as vscode from 'vscode';
+import type { ModelInput } from '../../core/index/store';
+import type { IndexService } from '../indexing';
+import { formatValue } from '../format';
+
+interface ModelFile {
+  runId: string;
+  runName: string;
+  runPath: string;
+  path: string;
+  size: number;
+  kind: string;
+}
+
+export type ModelsNode =
+  | { kind: 'logged'; model: ModelInput }
+  | { kind: 'run'; runId: string; runName: string; files: ModelFile[] }
+  | { kind: 'file'; file: ModelFile; fsPath: string };
+
+export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly index: IndexService,
+    private readonly artifactPath: (runId: string, rel: string) => string,
+  ) {
+    this.subscription = index.onDidChange(() => this.emitter.fire(undefined));
+  }
+
+  getTreeItem(node: ModelsNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'logged': {
+        const m = node.model;
+        const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.None);
+        const metrics = Object.entries(m.metrics).slice(0, 2).map(([k, v]) => `${k} ${formatValue(v)}`);
+        item.description = ['logged model', ...metrics].join(' · ');
+        item.tooltip = `${m.name} (${m.nativeId})\n${m.path}`;
+        item.iconPath = new vscode.ThemeIcon('package');
+        item.command = { command: 'revealInExplorer', title: 'Reveal', arguments: [vscode.Uri.file(m.path)] };
+        return item;
+      }
+      case 'run': {
+        const item = new vscode.TreeItem(node.runName, vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = `${node.files.length} ${node.files.length === 1 ? 'file' : 'files'}`;
+        item.iconPath = new vscode.ThemeIcon('beaker');
+        item.id = `models-run:${node.runId}`;
+        return item;
+      }
+      case 'file': {
+        const f = node.file;
+        const item = new vscode.TreeItem(f.path, vscode.TreeItemCollapsibleState.None);
+        item.description = `${f.kind} · ${(f.size / 1048576).toFixed(f.size < 10485760 ? 2 : 0)} MB`;
+        item.resourceUri = vscode.Uri.file(node.fsPath);
+        item.iconPath = new vscode.ThemeIcon(f.kind === 'checkpoint' ? 'save' : 'package');
+        item.tooltip = node.fsPath;
+        item.command = { command: 'revealInExplorer', title: 'Reveal', arguments: [vscode.Uri.file(node.fsPath)] };
+        return item;
+      }
+    }
+  }
+
+  getChildren(node?: ModelsNode): ModelsNode[] {
+    let store;
+    try {
+      store = this.index.reader();
+    } catch {
+      return [];
+    }
+    if (!node) {
+      const out: ModelsNode[] = store.models().map((model) => ({ kind: 'logged', model }));
+      const byRun = new Map<string, ModelFile[]>();
+      for (const f of store.modelFiles()) {
+        let list = byRun.get(f.runId);
+        if (!list) byRun.set(f.runId, (list = []));
+        list.push(f);
+      }
+      for (const [runId, files] of byRun) out.push({ kind: 'run', runId, runName: files[0].runName, files });
+      return out;
+    }
+    if (node.kind === 'run') return node.files.map((file) => ({ kind: 'file', file, fsPath: this.artifactPath(file.runId, file.path) }));
+    return [];
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,125 @@
+// The sidebar in the "data" scenario: views, filter/group/pin, params diff documents, comparison, chart.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { runlens, waitFor } from './helpers';
+import type { RunsNode } from '../../../src/extension/trees/runs';
+
+type Run = Extract<RunsNode, { kind: 'run' }>;
+
+describe('the Runlens sidebar', () => {
+  const api = () => runlens().exports;
+  before(async () => {
+    await waitFor(() => runlens().isActive, 30_000, 'Runlens to activate');
+    await api().ready;
+    if (process.env.RUNLENS_IT_RESULTS) fs.writeFileSync(process.env.RUNLENS_IT_RESULTS + '.measures.json', JSON.stringify({ 'activation (ms, in the extension host)': api().activationMs.toFixed(1) }));
+  });
+  afterEach(async () => {
+    await vscode.commands.executeCommand('runlens.clearFilter');
+    await vscode.commands.executeCommand('runlens.groupBy', 'experiment');
+  });
+
+  const experiment = (name: string) => api().runsChildren().find((n) => n.kind === 'experiment' && n.experiment.name === name);
+  const runsOf = (name: string) => api().runsChildren(experiment(name)!).filter((n): n is Run => n.kind === 'run');
+
+  it('filters the Runs view with the query language, and refuses a bad query without losing the filter', async () => {
+    await vscode.commands.executeCommand('runlens.filterRuns', 'params.hidden = 128 and metrics.val_acc > 0.9');
+    const top = api().runsChildren();
+    assert.deepEqual(top.map((n) => (n.kind === 'experiment' ? `${n.experiment.name}:${n.count}` : n.kind)), ['digits-lightning/lightning_logs:1']);
+    assert.deepEqual(runsOf('digits-lightning/lightning_logs').map((r) => r.run.name), ['version_1']);
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('runlens.filterRuns', 'params.hidden = ')), /expected a value/);
+    assert.equal(api().runsViewState().filter, 'params.hidden = 128 and metrics.val_acc > 0.9');
+    await vscode.commands.executeCommand('runlens.clearFilter');
+    assert.ok(api().runsChildren().length > 10);
+  });
+
+  it('groups runs by status and by format, every run in exactly one group', async () => {
+    await vscode.commands.executeCommand('runlens.groupBy', 'format');
+    const groups = api().runsChildren().filter((n) => n.kind === 'bucket');
+    const counts = Object.fromEntries(groups.map((g) => [g.kind === 'bucket' ? g.label : '', g.kind === 'bucket' ? g.count : 0]));
+    assert.deepEqual(counts, api().counts().byFormat);
+    await vscode.commands.executeCommand('runlens.groupBy', 'status');
+    const statuses = api().runsChildren().flatMap((n) => (n.kind === 'bucket' ? [n] : []));
+    assert.equal(statuses.reduce((s, g) => s + g.count, 0), api().counts().runs);
+    const finished = statuses.find((g) => g.label === 'Finished')!;
+    const shown = api().runsChildren(finished).filter((n) => n.kind === 'run');
+    assert.equal(shown.length, Math.min(finished.count, 100));
+  });
+
+  it('pins a run above the groups and unpins it', async () => {
+    const [run] = runsOf('digits-lightning/lightning_logs');
+    await vscode.commands.executeCommand('runlens.pinRun', run);
+    const [first] = api().runsChildren();
+    assert.equal(first.kind, 'pinned');
+    assert.deepEqual(api().runsChildren(first).map((n) => (n.kind === 'run' ? n.run.id : '')), [run.run.id]);
+    assert.equal(api().runsTreeItem(api().runsChildren(first)[0]).contextValue, 'runlens.run.pinned');
+    await vscode.commands.executeCommand('runlens.unpinRun', run);
+    assert.notEqual(api().runsChildren()[0].kind, 'pinned');
+  });
+
+  it('diffs two runs’ parameters in VS Code’s diff editor, from read-only runlens: documents', async () => {
+    const [v1, v0] = runsOf('digits-lightning/lightning_logs').sort((a, b) => b.run.name.localeCompare(a.run.name));
+    await vscode.commands.executeCommand('runlens.diffParams', v0, [v0, v1]);
+    await waitFor(() => vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputTextDiff, 10_000, 'a diff editor');
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab!.input as vscode.TabInputTextDiff;
+    assert.equal(input.original.scheme, 'runlens');
+    const left = (await vscode.workspace.openTextDocument(input.original)).getText();
+    const right = (await vscode.workspace.openTextDocument(input.modified)).getText();
+    assert.match(left, /^ {2}hidden: 32$/m);
+    assert.match(right, /^ {2}hidden: 128$/m);
+    assert.match(right, /^ {2}optimizer\.lr: 0\.003$/m);
+    assert.match(right, /^ {2}val_acc: \{last: 0\.94/m);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('diffs a Hugging Face run’s TensorBoard log with the training it belongs to (its parent)', async () => {
+    const [tb] = runsOf('tiny-bert/results/runs');
+    assert.ok(tb.run.parentRunId, 'the log is linked to its training');
+    await vscode.commands.executeCommand('runlens.diffWithParent', tb);
+    await waitFor(() => vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputTextDiff, 10_000, 'a diff editor');
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab!.input as vscode.TabInputTextDiff;
+    const parent = (await vscode.workspace.openTextDocument(input.original)).getText();
+    assert.match(parent, /^ {2}format: huggingface$/m);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('compares selected runs in a table that marks what differs and the best value', async () => {
+    const runs = runsOf('digits-lightning/lightning_logs');
+    await vscode.commands.executeCommand('runlens.compareSelected', runs[0], runs);
+    await waitFor(() => vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'runlens' && d.uri.path.startsWith('/compare/')), 10_000, 'the comparison document');
+    const text = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'runlens' && d.uri.path.startsWith('/compare/'))!.getText();
+    assert.match(text, /## Params that differ \(2 of 6\)/);
+    assert.match(text, /\| val\\_acc ↑ \| (\*\*0\.944444\*\* \| 0\.872222|0\.872222 \| \*\*0\.944444\*\*) \|/);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('charts a metric in a webview panel, point for point with the index', async () => {
+    const [run] = runsOf('digits-lightning/lightning_logs');
+    const metrics = api().runsChildren(api().runsChildren(run)[1]);
+    const valAcc = metrics.find((n) => n.kind === 'entry' && n.label === 'val_acc')!;
+    await vscode.commands.executeCommand('runlens.showMetricChart', valAcc);
+    await waitFor(() => api().chartMessages().some((m) => m !== undefined), 20_000, 'the chart webview to ask for its data');
+    const msg = api().chartMessages().find((m) => m !== undefined)!;
+    assert.equal(msg.state.metric, 'val_acc');
+    assert.equal(msg.runs.length, 1);
+    const csv = fs.readFileSync(`${run.run.path}/metrics.csv`, 'utf8').trim().split(/\r?\n/);
+    const head = csv[0].split(',');
+    const expected = csv.slice(1).map((l) => l.split(',')).filter((c) => c[head.indexOf('val_acc')] !== '').flatMap((c) => [Number(c[head.indexOf('step')]), Number(c[head.indexOf('val_acc')])]);
+    assert.deepEqual(msg.runs[0].points, expected);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('lists dataset versions, models and problems in their views', () => {
+    const lock = fs.readFileSync(`${vscode.workspace.workspaceFolders![0].uri.fsPath}/dvc-get-started/dvc.lock`, 'utf8');
+    const md5 = /- path: data\/data\.xml\n\s+hash: md5\n\s+md5: (\w+)/.exec(lock)![1];
+    const data = api().datasetsChildren().find((n) => n.kind === 'dataset' && n.path === 'data/data.xml')!;
+    assert.ok(data, 'data/data.xml is a dataset');
+    assert.ok(api().datasetsChildren(data).some((v) => v.kind === 'version' && v.version.version === md5));
+    const models = api().modelsChildren();
+    assert.ok(models.some((m) => m.kind === 'logged'), 'MLflow logged models of heart-disease');
+    const bert = models.find((m) => m.kind === 'run' && m.runName === 'results' && m.files.some((f) => f.path.endsWith('model.safetensors')));
+    assert.ok(bert, 'the Trainer checkpoints’ weights');
+    const files = api().problemsChildren();
+    assert.ok(files.some((f) => f.kind === 'file' && f.file.endsWith('metrics.json')), 'the DVC metrics file not produced yet');
+  });
+});
