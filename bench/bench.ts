@@ -95,6 +95,7 @@ row('  peak RSS', `${b.rssMb.toFixed(0)} MB`);
 
 const q = phase('query', path.join(dbDir, 'query.sqlite'), String(spec.queryRuns), String(spec.queryMetrics));
 row(`query ${spec.queryRuns.toLocaleString('en')} runs × ${spec.queryMetrics} metrics: filter + sort by metric + count`, fmt(q.ms), `${q.total} match`, '< 200 ms');
+row(`Runs view: top level + first page of a ${spec.queryRuns.toLocaleString('en')}-run experiment`, fmt(q.treeMs), '100 runs with their metric summaries');
 
 // One synthetic workspace per framework format: cold, warm, and the live path after one file changed.
 for (const format of ['lightning', 'huggingface', 'keras', 'wandb', 'dvc']) {

@@ -26,7 +26,8 @@ export interface RunsViewState {
 
 export type RunsNode =
   | { kind: 'pinned' }
-  | { kind: 'experiment'; experiment: ExperimentRow; count: number }
+  | { kind: 'source'; source: string; format: string; experiments: { experiment: ExperimentRow; count: number }[] }
+  | { kind: 'experiment'; experiment: ExperimentRow; count: number; nested?: boolean }
   | { kind: 'bucket'; label: string; value: string | null; count: number }
   | { kind: 'run'; run: RunRow; pinned?: boolean }
   | { kind: 'more'; parent: string; offset: number }
@@ -132,12 +133,21 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         item.iconPath = new vscode.ThemeIcon('pinned');
         return item;
       }
+      case 'source': {
+        const item = new vscode.TreeItem(vscode.workspace.asRelativePath(node.source), vscode.TreeItemCollapsibleState.Expanded);
+        const runs = node.experiments.reduce((n, e) => n + e.count, 0);
+        item.description = `${FORMAT_NAMES[node.format] ?? node.format} · ${node.experiments.length} experiments · ${runs} ${runs === 1 ? 'run' : 'runs'}`;
+        item.iconPath = new vscode.ThemeIcon('database');
+        item.tooltip = node.source;
+        item.id = `source:${node.source}`;
+        return item;
+      }
       case 'experiment': {
         const e = node.experiment;
         const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.Collapsed);
-        // Several stores each have a "Default" experiment: the source folder tells them apart.
-        const where = e.format === 'mlflow' || e.format === 'mlflow-db' ? ` · ${vscode.workspace.asRelativePath(e.source)}` : '';
         const filtered = node.count !== e.runCount ? `${node.count} of ${e.runCount}` : `${e.runCount}`;
+        // A store's only experiment is shown at the top: its folder tells several stores' "Default" apart.
+        const where = !node.nested && (e.format === 'mlflow' || e.format === 'mlflow-db') ? ` · ${vscode.workspace.asRelativePath(e.source)}` : '';
         item.description = `${filtered} ${e.runCount === 1 ? 'run' : 'runs'}${where}${e.lifecycle === 'deleted' ? ' · deleted' : ''}`;
         item.iconPath = new vscode.ThemeIcon(e.lifecycle === 'deleted' ? 'trash' : 'beaker');
         item.contextValue = 'runlens.experiment';
@@ -225,6 +235,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
           const run = store.getRun(id);
           return run ? [{ kind: 'run', run, pinned: true } as RunsNode] : [];
         });
+      case 'source':
+        return node.experiments.map(({ experiment, count }) => ({ kind: 'experiment', experiment, count, nested: true }));
       case 'experiment':
         return this.page(store, `experiment:${node.experiment.id}`, { sql: 'r.experiment_id = ?', params: [node.experiment.id] }, node.count);
       case 'bucket': {
@@ -267,10 +279,25 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const where = this.where;
     if (groupBy === 'experiment') {
       const counts = new Map(store.groupRuns(where, { sql: 'r.experiment_id', params: [] }).map((g) => [g.value, g.count]));
+      // An MLflow store (mlruns/, mlflow.db) holding several experiments is a level of its own: source →
+      // experiment → run. Other formats' experiments are folders of runs, shown at the top.
+      const stores = new Map<string, { experiment: ExperimentRow; count: number }[]>();
+      const top: { experiment: ExperimentRow; count: number }[] = [];
       for (const experiment of store.listExperiments()) {
         const count = counts.get(experiment.id) ?? 0;
-        if (count > 0) out.push({ kind: 'experiment', experiment, count });
+        if (count === 0) continue;
+        if (experiment.format === 'mlflow' || experiment.format === 'mlflow-db') {
+          let list = stores.get(experiment.source);
+          if (!list) stores.set(experiment.source, (list = []));
+          list.push({ experiment, count });
+        } else top.push({ experiment, count });
       }
+      for (const [source, experiments] of stores) {
+        if (experiments.length > 1) out.push({ kind: 'source', source, format: experiments[0].experiment.format, experiments });
+        else top.push(experiments[0]);
+      }
+      top.sort((a, b) => a.experiment.name.localeCompare(b.experiment.name));
+      for (const e of top) out.push({ kind: 'experiment', ...e });
     } else {
       const groups = store.groupRuns(where, this.groupExpr());
       if (groupBy === 'date') groups.sort((a, b) => (a.value === null ? 1 : b.value === null ? -1 : b.value.localeCompare(a.value)));
@@ -290,14 +317,18 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     return out;
   }
 
-  /** The parent of a run in the default grouping, so other views can reveal runs here. */
+  /** Parents of runs and experiments in the default grouping, so that a run can be revealed in the view. */
   getParent(node: RunsNode): RunsNode | undefined {
-    if (node.kind !== 'run' || node.pinned || this.state.groupBy !== 'experiment') return undefined;
-    const store = this.index.reader();
-    const experiment = store.listExperiments().find((e) => e.id === node.run.experimentId);
-    if (!experiment) return undefined;
-    const count = store.countRuns({ sql: `r.experiment_id = ?${this.where.sql ? ` AND (${this.where.sql})` : ''}`, params: [experiment.id, ...this.where.params] });
-    return { kind: 'experiment', experiment, count };
+    if (this.state.groupBy !== 'experiment' || (node.kind !== 'run' && node.kind !== 'experiment') || (node.kind === 'run' && node.pinned)) return undefined;
+    const roots = this.roots(this.index.reader());
+    const experimentId = node.kind === 'run' ? node.run.experimentId : node.experiment.id;
+    for (const r of roots) {
+      if (r.kind === 'source') {
+        const hit = r.experiments.find((e) => e.experiment.id === experimentId);
+        if (hit) return node.kind === 'run' ? { kind: 'experiment', ...hit, nested: true } : r;
+      } else if (r.kind === 'experiment' && r.experiment.id === experimentId) return node.kind === 'run' ? r : undefined;
+    }
+    return undefined;
   }
 
   showMore(node: { parent: string; offset: number }): void {

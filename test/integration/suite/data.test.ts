@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { runlens, waitFor } from './helpers';
+import { findExperiment, runlens, waitFor } from './helpers';
 
 describe('Runlens in a workspace with run data', () => {
   it('activates on its own because the workspace contains runs', async () => {
@@ -53,7 +53,7 @@ describe('Runlens in a workspace with run data', () => {
     const metric = path.join(folder, 'hyperparameter-tuning', 'mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3', 'metrics', 'foo');
     const before = fs.readFileSync(metric, 'utf8').trim().split('\n').length;
     const pointsShown = () => {
-      const exp = api.runsChildren().find((n) => n.kind === 'experiment' && n.experiment.name === 'example1');
+      const exp = findExperiment(api, 'example1');
       const run = exp && api.runsChildren(exp).find((n) => n.kind === 'run' && n.run.nativeId === 'a3112407148b4966b929bc9f8784a3d3');
       const metrics = run && api.runsChildren(run)[1];
       const foo = metrics && api.runsChildren(metrics).find((n) => n.kind === 'entry' && n.label === 'foo');
@@ -87,7 +87,7 @@ describe('Runlens in a workspace with run data', () => {
     fs.writeFileSync(path.join(runDir, 'meta.yaml'), `run_id: c0ffee00c0ffee00c0ffee00c0ffee00\nexperiment_id: '6'\nstatus: 1\nstart_time: ${Date.now()}\nlifecycle_stage: active\n`);
     fs.writeFileSync(path.join(runDir, 'metrics', 'loss'), `${Date.now()} 0.5 0\n`);
     const find = () => {
-      const exp = api.runsChildren().find((n) => n.kind === 'experiment' && n.experiment.name === 'example1');
+      const exp = findExperiment(api, 'example1');
       return exp && api.runsChildren(exp).find((n) => n.kind === 'run' && n.run.nativeId === 'c0ffee00c0ffee00c0ffee00c0ffee00');
     };
     await waitFor(() => find() !== undefined, 20_000, 'the new run in the tree');

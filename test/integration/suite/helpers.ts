@@ -16,3 +16,15 @@ export async function waitFor(cond: () => boolean, ms: number, what: string): Pr
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** An experiment node of the Runs view, at the top or under its MLflow store. */
+export function findExperiment(api: RunlensApi, name: string): import('../../../src/extension/trees/runs').RunsNode | undefined {
+  for (const n of api.runsChildren()) {
+    if (n.kind === 'experiment' && n.experiment.name === name) return n;
+    if (n.kind === 'source') {
+      const hit = api.runsChildren(n).find((e) => e.kind === 'experiment' && e.experiment.name === name);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { runlens, waitFor } from './helpers';
+import { findExperiment, runlens, waitFor } from './helpers';
 import type { RunsNode } from '../../../src/extension/trees/runs';
 
 type Run = Extract<RunsNode, { kind: 'run' }>;
@@ -19,7 +19,7 @@ describe('the Runlens sidebar', () => {
     await vscode.commands.executeCommand('runlens.groupBy', 'experiment');
   });
 
-  const experiment = (name: string) => api().runsChildren().find((n) => n.kind === 'experiment' && n.experiment.name === name);
+  const experiment = (name: string) => findExperiment(api(), name);
   const runsOf = (name: string) => api().runsChildren(experiment(name)!).filter((n): n is Run => n.kind === 'run');
 
   it('filters the Runs view with the query language, and refuses a bad query without losing the filter', async () => {
@@ -107,6 +107,15 @@ describe('the Runlens sidebar', () => {
     const expected = csv.slice(1).map((l) => l.split(',')).filter((c) => c[head.indexOf('val_acc')] !== '').flatMap((c) => [Number(c[head.indexOf('step')]), Number(c[head.indexOf('val_acc')])]);
     assert.deepEqual(msg.runs[0].points, expected);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('puts an MLflow store with several experiments above them (source → experiment → run)', () => {
+    const store = api().runsChildren().find((n) => n.kind === 'source' && n.source.endsWith('hyperparameter-tuning/mlruns'));
+    assert.ok(store, 'the hyperparameter-tuning store is a source node');
+    const names = api().runsChildren(store).map((n) => (n.kind === 'experiment' ? n.experiment.name : '?')).sort();
+    assert.deepEqual(names, ['Default', 'example', 'example1', 'test1', 'test2', 'test3']);
+    const top = api().runsChildren().filter((n) => n.kind === 'experiment').map((n) => (n.kind === 'experiment' ? n.experiment.name : ''));
+    assert.ok(top.includes('mushrooms-yolov5/runs/train') && !top.includes('example1'));
   });
 
   it('lists dataset versions, models and problems in their views', () => {
