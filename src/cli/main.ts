@@ -10,6 +10,7 @@
  * With no directory the demo workspace shipped with Runlens is used. The index is a cache kept outside the
  * workspace (`--index FILE`, `RUNLENS_INDEX`, or ~/.cache/runlens/).
  */
+import { runEvaluate } from './evaluate';
 import { UsageError, parseArgs } from './args';
 import { runCompare, runIndex, runMetrics, runRuns, runShow } from './commands';
 import { QueryError } from '../core/index/query';
@@ -24,6 +25,8 @@ commands:
   compare <run> <run>...      params and metrics side by side   --json
   metrics <run> <key>         every point of one metric series   --json
   problems [dir]              diagnostics found while indexing   --json
+  evaluate <file>             classification report of a predictions table (as scikit-learn computes it)
+                              --truth COL  --pred COL  --score COL  --segment COL  --errors N  --json
 
 options:
   --dir DIR        workspace to index for show/compare/metrics (default: demo workspace)
@@ -57,6 +60,8 @@ export function main(argv: string[]): number {
         return runMetrics(rest, args);
       case 'problems':
         return runIndex(rest, args, true);
+      case 'evaluate':
+        return runEvaluate(rest, args);
       default:
         process.stderr.write(`runlens: unknown command '${command}'\n\n${USAGE}`);
         return 2;

@@ -1,0 +1,120 @@
+/**
+ * Prediction tables as evaluation scripts write them — CSV, TSV or JSON Lines with a true-label column, a
+ * predicted-label column, optional per-class probabilities or a binary score, and optional id / text /
+ * image-path columns — read with their columns recognised by common names. What cannot be recognised
+ * with confidence is left for the user to map (`mapping`), and every bad row gets a located diagnostic.
+ */
+import * as path from 'node:path';
+import type { Diagnostic } from '../model';
+import { parseCsv } from '../formats/csv';
+import { readTextFile } from '../formats/files';
+
+export interface ColumnMapping {
+  truth?: string;
+  predicted?: string;
+  /** One probability column per class (`prob_<label>`, `p_<label>`, `score_<label>`), keyed by label. */
+  classScores?: Record<string, string>;
+  /** A single score for the positive class of a binary task. */
+  score?: string;
+  id?: string;
+  text?: string;
+  image?: string;
+  /** Columns with few distinct values: candidates for per-segment metrics. */
+  segments?: string[];
+}
+
+export interface PredictionTable {
+  file: string;
+  columns: string[];
+  rows: Record<string, string>[];
+  /** 1-based line of each row in the file, for diagnostics and "show me this row". */
+  lines: number[];
+  mapping: ColumnMapping;
+  diagnostics: Diagnostic[];
+}
+
+const TRUTH = ['label', 'labels', 'y_true', 'true', 'true_label', 'target', 'actual', 'ground_truth', 'gt', 'truth', 'reference', 'y', 'class', 'expected'];
+const PREDICTED = ['prediction', 'predictions', 'pred', 'predicted', 'y_pred', 'predicted_label', 'pred_label', 'output', 'predicted_class'];
+const SCORE = ['score', 'scores', 'prob', 'proba', 'probability', 'y_score', 'confidence', 'prob_positive', 'positive_score'];
+const ID = ['id', 'idx', 'index', 'sample_id', 'row_id', 'uid'];
+const TEXT = ['text', 'sentence', 'input', 'prompt', 'question', 'content', 'review'];
+const IMAGE = ['image', 'image_path', 'img', 'img_path', 'path', 'file', 'filepath', 'filename', 'file_name'];
+const CLASS_SCORE = /^(?:prob|proba|p|score|probability|logit)[_\-:](.+)$/i;
+
+export function readPredictionTable(file: string, override: ColumnMapping = {}): PredictionTable {
+  const diagnostics: Diagnostic[] = [];
+  const text = readTextFile(file, diagnostics) ?? '';
+  let columns: string[] = [];
+  const rows: Record<string, string>[] = [];
+  const lines: number[] = [];
+  if (/\.jsonl?$/i.test(file)) {
+    const seen = new Set<string>();
+    text.split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        diagnostics.push({ file, line: i + 1, severity: 'warning', message: `not a JSON object: ${(e as Error).message}` });
+        return;
+      }
+      if (!value || typeof value !== 'object' || Array.isArray(value)) {
+        diagnostics.push({ file, line: i + 1, severity: 'warning', message: 'a JSON Lines row must be an object' });
+        return;
+      }
+      const row: Record<string, string> = {};
+      for (const [k, v] of Object.entries(value)) {
+        if (!seen.has(k)) columns.push(k), seen.add(k);
+        row[k] = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+      }
+      rows.push(row);
+      lines.push(i + 1);
+    });
+  } else {
+    const delimiter = /\.tsv$/i.test(file) || (!/\.csv$/i.test(file) && text.split('\n', 1)[0].includes('\t')) ? '\t' : ',';
+    const table = parseCsv(text, file, delimiter);
+    diagnostics.push(...table.diagnostics);
+    columns = table.header;
+    for (const r of table.rows) {
+      if (r.cells.length !== columns.length) {
+        diagnostics.push({ file, line: r.line, severity: 'warning', message: `${r.cells.length} cells where the header has ${columns.length}; row skipped` });
+        continue;
+      }
+      rows.push(Object.fromEntries(columns.map((c, i) => [c, r.cells[i]])));
+      lines.push(r.line);
+    }
+  }
+  const mapping = { ...detectColumns(columns, rows), ...override };
+  if (!mapping.truth || !mapping.predicted) {
+    diagnostics.push({
+      file,
+      line: 1,
+      severity: 'info',
+      message: `no ${!mapping.truth ? 'true-label' : 'predicted-label'} column recognised among ${columns.join(', ')}; map the columns to evaluate this table`,
+    });
+  }
+  return { file: path.resolve(file), columns, rows, lines, mapping, diagnostics };
+}
+
+/** Recognises columns by name (case-insensitive), then class-probability columns by their suffix. */
+export function detectColumns(columns: string[], rows: Record<string, string>[]): ColumnMapping {
+  const lower = new Map(columns.map((c) => [c.toLowerCase().trim(), c]));
+  const pick = (names: string[]) => names.map((n) => lower.get(n)).find((c) => c !== undefined);
+  const mapping: ColumnMapping = { truth: pick(TRUTH), predicted: pick(PREDICTED), score: pick(SCORE), id: pick(ID), text: pick(TEXT), image: pick(IMAGE) };
+  const classScores: Record<string, string> = {};
+  for (const c of columns) {
+    const m = CLASS_SCORE.exec(c);
+    if (m && c !== mapping.score) classScores[m[1]] = c;
+  }
+  if (Object.keys(classScores).length >= 2) mapping.classScores = classScores;
+  const used = new Set(Object.values(mapping).filter((v): v is string => typeof v === 'string'));
+  for (const c of Object.values(classScores)) used.add(c);
+  // Segment candidates: few distinct, mostly non-numeric values (a split, a source, a length bucket).
+  const sample = rows.slice(0, 5000);
+  mapping.segments = columns.filter((c) => {
+    if (used.has(c)) return false;
+    const values = new Set(sample.map((r) => r[c]));
+    return values.size >= 2 && values.size <= 30 && values.size < sample.length / 2;
+  });
+  return mapping;
+}

@@ -1,0 +1,173 @@
+/**
+ * Evaluation metrics against scikit-learn: test/fixtures/generated/eval holds a model's real predictions
+ * and oracle.json, the numbers scikit-learn 1.9 computed from them (scripts/device/generate.py made both).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { binaryCurves, classificationReport, segmentReport, sortLabels } from '../../src/core/analysis/classification';
+import { readPredictionTable } from '../../src/core/analysis/predictions';
+import { evaluate, topKConfusion } from '../../src/core/analysis/evaluation';
+import { corpus, tempDir } from './corpus';
+
+const EVAL = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'generated', 'eval');
+
+function close(actual: number, expected: number, what: string): void {
+  assert.ok(Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)), `${what}: ${actual} != ${expected}`);
+}
+
+interface Oracle {
+  labels: (number | string)[];
+  confusion: number[][];
+  per_class: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+  accuracy: number;
+  balanced_accuracy: number;
+  cohen_kappa: number;
+  mcc: number;
+  macro: { precision: number; recall: number; f1: number };
+  micro: { precision: number; recall: number; f1: number };
+  weighted: { precision: number; recall: number; f1: number };
+  segments?: Record<string, { n: number; accuracy: number; macro_f1: number }>;
+  roc_auc?: number;
+  average_precision?: number;
+  roc_curve?: { fpr: number[]; tpr: number[]; thresholds: (number | string)[] };
+  pr_curve?: { precision: number[]; recall: number[]; thresholds: number[] };
+}
+
+const oracle = JSON.parse(fs.readFileSync(path.join(EVAL, 'oracle.json'), 'utf8')) as Record<string, Oracle>;
+
+function checkReport(file: string, o: Oracle) {
+  const table = readPredictionTable(path.join(EVAL, file));
+  const { truth, predicted } = table.mapping;
+  assert.ok(truth && predicted, `columns recognised in ${file}`);
+  const t = table.rows.map((r) => r[truth]);
+  const p = table.rows.map((r) => r[predicted]);
+  const r = classificationReport(t, p);
+  assert.deepEqual(r.labels, o.labels.map(String));
+  assert.deepEqual(r.confusion, o.confusion);
+  for (const [label, m] of Object.entries(o.per_class)) {
+    for (const k of ['precision', 'recall', 'f1'] as const) close(r.perClass[label][k], m[k], `${file} class ${label} ${k}`);
+    assert.equal(r.perClass[label].support, m.support);
+  }
+  close(r.accuracy, o.accuracy, 'accuracy');
+  close(r.balancedAccuracy, o.balanced_accuracy, 'balanced accuracy');
+  close(r.cohenKappa, o.cohen_kappa, 'kappa');
+  close(r.mcc, o.mcc, 'mcc');
+  for (const avg of ['macro', 'micro', 'weighted'] as const) for (const k of ['precision', 'recall', 'f1'] as const) close(r[avg][k], o[avg][k], `${avg} ${k}`);
+  return { table, t, p };
+}
+
+describe('classification metrics equal scikit-learn’s on a real model’s predictions', () => {
+  it('recognises the columns of a prediction table', () => {
+    const table = readPredictionTable(path.join(EVAL, 'digits_predictions.csv'));
+    assert.equal(table.mapping.truth, 'label');
+    assert.equal(table.mapping.predicted, 'prediction');
+    assert.equal(table.mapping.id, 'id');
+    assert.deepEqual(Object.keys(table.mapping.classScores ?? {}), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    assert.deepEqual(table.mapping.segments, ['ink']);
+    assert.equal(table.rows.length, 540);
+    assert.deepEqual(table.diagnostics, []);
+  });
+
+  it('multiclass (10 digits): confusion matrix, per-class, averages, balanced accuracy, kappa, MCC', () => {
+    checkReport('digits_predictions.csv', oracle.multiclass);
+  });
+
+  it('per segment: accuracy and macro F1 of each ink bucket', () => {
+    const { table, t, p } = checkReport('digits_predictions.csv', oracle.multiclass);
+    const seg = segmentReport(t, p, table.rows.map((r) => r.ink));
+    for (const [s, m] of Object.entries(oracle.multiclass.segments!)) {
+      assert.equal(seg[s].n, m.n);
+      close(seg[s].accuracy, m.accuracy, `${s} accuracy`);
+      close(seg[s].macroF1, m.macro_f1, `${s} macro F1`);
+    }
+  });
+
+  it('binary (3 vs 8): the report, ROC curve and AUC, precision-recall curve and average precision', () => {
+    const o = oracle.binary;
+    const { table, t } = checkReport('three_vs_eight.csv', o);
+    assert.equal(table.mapping.score, 'score');
+    const c = binaryCurves(t.map((x) => x === '1'), table.rows.map((r) => Number(r.score)));
+    assert.equal(c.roc.fpr.length, o.roc_curve!.fpr.length);
+    c.roc.fpr.forEach((v, i) => close(v, o.roc_curve!.fpr[i], `fpr[${i}]`));
+    c.roc.tpr.forEach((v, i) => close(v, o.roc_curve!.tpr[i], `tpr[${i}]`));
+    assert.deepEqual(c.roc.thresholds.map((x) => (x === Infinity ? 'inf' : x)), o.roc_curve!.thresholds);
+    close(c.rocAuc, o.roc_auc!, 'roc auc');
+    assert.equal(c.pr.precision.length, o.pr_curve!.precision.length);
+    c.pr.precision.forEach((v, i) => close(v, o.pr_curve!.precision[i], `precision[${i}]`));
+    c.pr.recall.forEach((v, i) => close(v, o.pr_curve!.recall[i], `recall[${i}]`));
+    assert.deepEqual(c.pr.thresholds, o.pr_curve!.thresholds);
+    close(c.averagePrecision, o.average_precision!, 'average precision');
+  });
+});
+
+describe('classification metrics: edge cases scikit-learn defines', () => {
+  it('sorts labels as numpy does: numerically when all are numbers, else by code point', () => {
+    assert.deepEqual(sortLabels(['10', '9', '2']), ['2', '9', '10']);
+    assert.deepEqual(sortLabels(['b', 'B', 'a', '10']), ['10', 'B', 'a', 'b']);
+  });
+
+  it('gives 0 (zero_division=0) for a class never predicted, and counts it in macro averages', () => {
+    const r = classificationReport(['a', 'a', 'b', 'c'], ['a', 'a', 'a', 'c']);
+    assert.deepEqual(r.perClass.b, { precision: 0, recall: 0, f1: 0, support: 1 });
+    close(r.macro.recall, (1 + 0 + 1) / 3, 'macro recall');
+    close(r.perClass.a.precision, 2 / 3, 'precision a');
+  });
+
+  it('ties in scores make one ROC point, and collinear points are dropped', () => {
+    // sklearn: roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) → fpr [0, 0, .5, .5, 1], tpr [0, .5, .5, 1, 1]
+    const c = binaryCurves([false, false, true, true], [0.1, 0.4, 0.35, 0.8]);
+    assert.deepEqual(c.roc.fpr, [0, 0, 0.5, 0.5, 1]);
+    assert.deepEqual(c.roc.tpr, [0, 0.5, 0.5, 1, 1]);
+    assert.deepEqual(c.roc.thresholds, [Infinity, 0.8, 0.4, 0.35, 0.1]);
+    close(c.rocAuc, 0.75, 'auc');
+    // average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]) = 0.8333…
+    close(c.averagePrecision, 5 / 6, 'ap');
+    const tied = binaryCurves([false, true, false, true], [0.5, 0.5, 0.5, 0.5]);
+    assert.deepEqual(tied.roc.fpr, [0, 1]);
+    close(tied.rocAuc, 0.5, 'tied auc');
+  });
+});
+
+describe('evaluating prediction tables found in projects', () => {
+  it('agrees with the accuracy a DVC project logged beside its confusion plot (../shared/corpus)', () => {
+    const dir = corpus('predictions', '2024ac05006__mlops-binary-image-classification');
+    const ev = evaluate(readPredictionTable(path.join(dir, 'confusion_matrix.csv')));
+    const logged = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8'));
+    assert.equal(ev.report.n, logged.total_samples);
+    assert.equal(ev.report.accuracy, logged.accuracy);
+    assert.deepEqual(ev.report.labels, ['cats', 'dogs']);
+    assert.deepEqual(ev.report.confusion, [[0, 1250], [0, 1250]]);
+    assert.equal(ev.binary, undefined, 'no score column: no curves');
+  });
+
+  it('reads JSON Lines and TSV tables, skipping and locating bad rows', () => {
+    const dir = tempDir();
+    const jsonl = path.join(dir, 'preds.jsonl');
+    fs.writeFileSync(jsonl, '{"text": "good film", "label": "pos", "pred": "pos"}\nnot json\n{"text": "<b>bad</b> film", "label": "neg", "pred": "pos", "score": 0.7}\n[1]\n');
+    const t = readPredictionTable(jsonl);
+    assert.deepEqual([t.mapping.truth, t.mapping.predicted, t.mapping.text], ['label', 'pred', 'text']);
+    assert.deepEqual(t.diagnostics.map((d) => [d.line, d.severity]), [[2, 'warning'], [4, 'warning']]);
+    const ev = evaluate(t);
+    assert.equal(ev.report.n, 2);
+    assert.deepEqual(ev.worstErrors.map((e) => [e.line, e.text]), [[3, '<b>bad</b> film']]);
+    const tsv = path.join(dir, 'preds.tsv');
+    fs.writeFileSync(tsv, 'y_true\ty_pred\n1\t1\n0\t1\n1\n');
+    const tt = readPredictionTable(tsv);
+    assert.equal(tt.rows.length, 2);
+    assert.equal(tt.diagnostics[0].line, 4);
+  });
+
+  it('folds hundreds of classes into the top k and "other", keeping every count', () => {
+    const truth: string[] = [];
+    const pred: string[] = [];
+    for (let c = 0; c < 300; c++) for (let i = 0; i < (c % 17) + 1; i++) truth.push(`c${c}`), pred.push(i % 3 === 0 ? `c${(c + 1) % 300}` : `c${c}`);
+    const r = classificationReport(truth, pred);
+    const top = topKConfusion(r, 20);
+    assert.equal(top.labels.length, 21);
+    assert.equal(top.labels[20], 'other');
+    assert.equal(top.matrix.flat().reduce((a, b) => a + b, 0), truth.length);
+    const supports = top.labels.slice(0, 20).map((l) => r.perClass[l].support);
+    assert.ok(Math.min(...supports) >= 17 - 1, 'the most frequent classes were kept');
+  });
+});
