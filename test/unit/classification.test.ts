@@ -101,6 +101,40 @@ describe('classification metrics equal scikit-learn’s on a real model’s pred
   });
 });
 
+describe('classification metrics equal scikit-learn’s on odd tables (ties, string labels, a class never predicted, JSON Lines)', () => {
+  const EVAL2 = path.join(EVAL, '..', 'eval2');
+  for (const [file, score] of [['breast_cancer_lr.csv', 'y_score'], ['iris_stump.csv', undefined], ['wine.jsonl', undefined]] as const) {
+    it(file, () => {
+      const o = JSON.parse(fs.readFileSync(path.join(EVAL2, file.replace(/\.\w+$/, '.oracle.json')), 'utf8')) as Oracle;
+      const table = readPredictionTable(path.join(EVAL2, file));
+      const ev = evaluate(table);
+      const r = ev.report;
+      assert.deepEqual(r.labels, o.labels.map(String));
+      assert.deepEqual(r.confusion, o.confusion);
+      for (const [label, m] of Object.entries(o.per_class)) for (const k of ['precision', 'recall', 'f1'] as const) close(r.perClass[label][k], m[k], `${label} ${k}`);
+      for (const k of ['accuracy', 'mcc'] as const) close(r[k], o[k], k);
+      close(r.balancedAccuracy, o.balanced_accuracy, 'balanced accuracy');
+      close(r.cohenKappa, o.cohen_kappa, 'kappa');
+      for (const avg of ['macro', 'micro', 'weighted'] as const) for (const k of ['precision', 'recall', 'f1'] as const) close(r[avg][k], o[avg][k], `${avg} ${k}`);
+      if (score) {
+        assert.equal(table.mapping.score, score);
+        close(ev.binary!.rocAuc, o.roc_auc!, 'roc auc');
+        close(ev.binary!.averagePrecision, o.average_precision!, 'average precision');
+        assert.deepEqual(ev.binary!.roc.fpr.length, o.roc_curve!.fpr.length);
+        ev.binary!.roc.tpr.forEach((v, i) => close(v, o.roc_curve!.tpr[i], `tpr[${i}]`));
+        ev.binary!.pr.precision.forEach((v, i) => close(v, o.pr_curve!.precision[i], `precision[${i}]`));
+      }
+      if (o.segments) {
+        const [column] = Object.keys(ev.segments);
+        for (const [s, m] of Object.entries(o.segments)) {
+          close(ev.segments[column].values[s].accuracy, m.accuracy, `${s} accuracy`);
+          close(ev.segments[column].values[s].macroF1, m.macro_f1, `${s} macro F1`);
+        }
+      }
+    });
+  }
+});
+
 describe('classification metrics: edge cases scikit-learn defines', () => {
   it('sorts labels as numpy does: numerically when all are numbers, else by code point', () => {
     assert.deepEqual(sortLabels(['10', '9', '2']), ['2', '9', '10']);
