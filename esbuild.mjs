@@ -22,6 +22,7 @@ const builds = [
   { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { worker: 'src/core/index/worker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { evaluator: 'src/core/analysis/evaluator.ts' }, outdir: 'dist' },
   {
     bundle: true,
     platform: 'browser',
@@ -29,14 +30,14 @@ const builds = [
     target: 'es2022',
     sourcemap: true,
     minify: release,
-    entryPoints: { webview: 'webview/main.ts' },
+    entryPoints: { webview: 'webview/main.ts', evaluation: 'webview/evaluation.ts' },
     outdir: 'dist',
     logLevel: 'warning',
   },
 ];
 
 function report() {
-  const files = ['extension.js', 'worker.js', 'cli.js', 'webview.js'];
+  const files = ['extension.js', 'worker.js', 'cli.js', 'evaluator.js', 'webview.js', 'evaluation.js'];
   const rows = files.map((f) => {
     try {
       return `  dist/${f.padEnd(14)} ${(statSync(`dist/${f}`).size / 1024).toFixed(1).padStart(8)} KiB`;

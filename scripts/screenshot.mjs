@@ -4,7 +4,9 @@
 //   node scripts/screenshot.mjs [out.png] [--theme "Default Light Modern"] [--click "label,label,…"]
 //
 // --click: rows of the Runs view to click in order (default: the YOLOv5 experiment, its run exp2, Metrics);
-// clicking a metric opens its chart.
+// clicking a metric opens its chart. --open FILE opens a workspace file (quick open) and --palette TEXT
+// then runs a command-palette entry, e.g. --open digits_predictions.csv --palette "Runlens: Evaluate";
+// --wheel PIXELS scrolls the editor area (a panel) down before the shot.
 //
 // Needs what `npm test` installs (.cache/) and a build (`npm run build`). Drives chromium over the DevTools
 // protocol with Node 24's built-in WebSocket.
@@ -26,6 +28,10 @@ const themeArg = process.argv.indexOf('--theme');
 const theme = themeArg > 0 ? process.argv[themeArg + 1] : 'Default Dark Modern';
 const clickArg = process.argv.indexOf('--click');
 const clicks = clickArg > 0 ? process.argv[clickArg + 1].split(',') : ['mushrooms-yolov5/runs/train', 'exp2', 'Metrics'];
+const argOf = (name) => (process.argv.indexOf(name) > 0 ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const openFile = argOf('--open');
+const palette = argOf('--palette');
+const wheel = Number(argOf('--wheel') ?? 0);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-shot-'));
 const workspace = path.join(tmp, 'demo');
 fs.cpSync(path.join(ROOT, 'demo', 'workspace'), workspace, { recursive: true });
@@ -71,6 +77,31 @@ try {
     }
     if (!found) console.log(`no row labelled ${label}`);
     await sleep(1200);
+  }
+  const key = async (keyName, code, modifiers = 0) => {
+    await send('Input.dispatchKeyEvent', { type: 'keyDown', key: keyName, code, windowsVirtualKeyCode: { Enter: 13, F1: 112, p: 80 }[keyName] ?? 0, modifiers });
+    await send('Input.dispatchKeyEvent', { type: 'keyUp', key: keyName, code, modifiers });
+  };
+  if (openFile) {
+    await key('p', 'KeyP', 2); // Ctrl+P: quick open
+    await sleep(800);
+    await send('Input.insertText', { text: openFile });
+    await sleep(1500);
+    await key('Enter', 'Enter');
+    await sleep(1500);
+  }
+  if (palette) {
+    await key('F1', 'F1');
+    await sleep(800);
+    await send('Input.insertText', { text: palette });
+    await sleep(1200);
+    await key('Enter', 'Enter');
+    await sleep(4000);
+  }
+  if (wheel) {
+    // Scroll the editor area (a webview panel's page) by mouse wheel, as a user would.
+    await send('Input.dispatchMouseEvent', { type: 'mouseWheel', x: 800, y: 400, deltaX: 0, deltaY: wheel });
+    await sleep(1000);
   }
   await sleep(2500);
   const shot = await send('Page.captureScreenshot', { format: 'png' });

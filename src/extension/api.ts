@@ -1,6 +1,6 @@
 /** What `activate` returns: a small API for other extensions and for the integration tests. */
 import type { IndexSummary } from '../core/index/indexer';
-import type { HostMessage } from '../protocol';
+import type { EvaluationView, HostMessage } from '../protocol';
 import type { RunsNode, RunsViewState } from './trees/runs';
 import type { ProblemsNode } from './trees/problems';
 import type { DatasetsNode } from './trees/datasets';
@@ -22,6 +22,8 @@ export interface RunlensApi {
   modelsChildren(node?: ModelsNode): ModelsNode[];
   /** The last message each open chart panel sent its webview. */
   chartMessages(): (HostMessage | undefined)[];
+  /** What each open evaluation panel shows. */
+  evaluationViews(): (EvaluationView | undefined)[];
   /** Index counts (runs, experiments, series, points, per format). */
   counts(): { runs: number; experiments: number; series: number; points: number; byFormat: Record<string, number> };
 }

@@ -9,6 +9,7 @@ import type { GroupBy, RunsNode, SortBy } from './trees/runs';
 import type { Ctx } from './ctx';
 import { comparisonUri, runDocumentUri } from './documents';
 import { showMetricChart } from './panels/chart';
+import { showEvaluation } from './panels/evaluation';
 
 export function registerCommands(ctx: Ctx): void {
   const reg = (id: string, fn: (...args: any[]) => unknown) => ctx.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -33,6 +34,12 @@ export function registerCommands(ctx: Ctx): void {
   reg('runlens.diffWithBest', (node?: RunsNode) => withRun(ctx, node, (r) => diffWithBest(ctx, r)));
   reg('runlens.compareSelected', (node?: RunsNode, nodes?: RunsNode[]) => compareSelected(ctx, node, nodes));
   reg('runlens.openArtifact', (node?: RunsNode) => node?.kind === 'entry' && node.file && openArtifact(node.file));
+  reg('runlens.evaluatePredictions', (arg?: RunsNode | vscode.Uri) => {
+    // From the explorer or an artifact: that file; from the palette: the table open in the editor, if any.
+    const active = vscode.window.activeTextEditor?.document.uri;
+    const activeTable = active?.scheme === 'file' && /\.(csv|tsv|jsonl)$/i.test(active.fsPath) ? active.fsPath : undefined;
+    return showEvaluation(ctx, arg instanceof vscode.Uri ? arg.fsPath : arg?.kind === 'entry' ? arg.file : activeTable);
+  });
   reg('runlens.showMetricChart', (node?: RunsNode, nodes?: RunsNode[]) => showMetricChart(ctx, node, nodes));
   reg('runlens.runScript', (uri?: vscode.Uri) => runScript(ctx, uri));
 }

@@ -14,6 +14,7 @@ import { DatasetsTreeProvider } from './trees/datasets';
 import { ModelsTreeProvider } from './trees/models';
 import { RunDocuments, SCHEME } from './documents';
 import { chartPanels, registerChartSerializer } from './panels/chart';
+import { evaluationPanels, registerEvaluationSerializer } from './panels/evaluation';
 
 export function activate(extension: vscode.ExtensionContext): RunlensApi {
   const started = performance.now();
@@ -47,6 +48,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     vscode.window.createTreeView('runlens.models', { treeDataProvider: modelsTree, showCollapseAll: true }),
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents),
     registerChartSerializer(ctx),
+    registerEvaluationSerializer(ctx),
   );
   registerCommands(ctx);
   const syncViewState = () => {
@@ -80,6 +82,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     datasetsChildren: (node) => datasetsTree.getChildren(node),
     modelsChildren: (node) => modelsTree.getChildren(node),
     chartMessages: () => [...chartPanels()].map((p) => p.lastMessage),
+    evaluationViews: () => [...evaluationPanels()].map((p) => p.lastView),
     counts: () => index.reader().counts(),
   };
 }

@@ -3,7 +3,6 @@
  * million-point series costs the webview a few thousand points. It follows the index live, keeps its state
  * across hide/show, and comes back after a window reload (a webview panel serializer).
  */
-import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { RunRow } from '../../core/index/store';
 import { lttb, runColor } from '../../core/analysis/downsample';
@@ -11,6 +10,7 @@ import { pickKeyMetric } from '../../core/analysis/compare';
 import type { ChartRun, ChartState, HostMessage, WebviewMessage } from '../../protocol';
 import type { Ctx } from '../ctx';
 import type { RunsNode } from '../trees/runs';
+import { panelHtml } from './html';
 
 const VIEW_TYPE = 'runlens.chart';
 /** Points per run sent to the webview: about two per horizontal pixel of a wide panel. */
@@ -83,7 +83,7 @@ export class ChartPanel {
   ) {
     panels.add(this);
     panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media', 'chart.svg');
-    panel.webview.html = html(panel.webview, panel.webview.asWebviewUri(vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'webview.js')));
+    panel.webview.html = panelHtml(panel.webview, vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'webview.js'), 'Runlens chart', CHART_BODY, CHART_CSS);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((m: WebviewMessage) => this.receive(m)),
       ctx.index.onDidChange(() => this.send()),
@@ -133,35 +133,13 @@ export class ChartPanel {
   }
 }
 
-/** The panel's page: no inline script, scripts only by nonce, nothing loaded from outside the extension. */
-function html(webview: vscode.Webview, script: vscode.Uri): string {
-  const nonce = crypto.randomBytes(16).toString('base64');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${webview.cspSource} data:; style-src ${webview.cspSource} 'nonce-${nonce}'; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<style nonce="${nonce}">
-  body { padding: 8px 16px; color: var(--vscode-foreground); font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); }
-  .bar { display: flex; flex-wrap: wrap; gap: 16px; align-items: center; margin-bottom: 8px; }
-  .bar label { display: flex; gap: 6px; align-items: center; }
-  select, input[type=range] { background: var(--vscode-dropdown-background); color: var(--vscode-dropdown-foreground); border: 1px solid var(--vscode-dropdown-border, transparent); padding: 2px 4px; }
-  .note { color: var(--vscode-descriptionForeground); }
-  .wrap { position: relative; height: calc(100vh - 90px); min-height: 240px; }
-</style>
-<title>Runlens chart</title>
-</head>
-<body>
-<div class="bar">
+const CHART_BODY = `<div class="bar">
   <label>Metric <select id="metric"></select></label>
   <label>X axis <select id="xaxis"><option value="step">Step</option><option value="relative">Relative time</option><option value="time">Wall time</option></select></label>
   <label><input type="checkbox" id="logy"> Log scale</label>
   <label>Smoothing <input type="range" id="smoothing" min="0" max="0.99" step="0.01"> <span id="smoothingValue"></span></label>
   <span class="note" id="note"></span>
 </div>
-<div class="wrap"><canvas id="chart" role="img" aria-label="metric chart"></canvas></div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
-}
+<div class="wrap"><canvas id="chart" role="img" aria-label="metric chart"></canvas></div>`;
+
+const CHART_CSS = '.wrap { position: relative; height: calc(100vh - 90px); min-height: 240px; }';

@@ -183,7 +183,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
           item.contextValue = 'runlens.metric';
           item.command = { command: 'runlens.showMetricChart', title: 'Show Metric Chart', arguments: [node] };
         } else if (node.file !== undefined) {
-          item.contextValue = 'runlens.artifact';
+          item.contextValue = /\.(csv|tsv|jsonl)$/i.test(node.file) ? 'runlens.artifact.table' : 'runlens.artifact';
           item.resourceUri = vscode.Uri.file(node.file);
           item.command = { command: 'runlens.openArtifact', title: 'Open', arguments: [node] };
         }

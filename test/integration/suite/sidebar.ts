@@ -118,6 +118,22 @@ describe('the Runlens sidebar', () => {
     assert.ok(top.includes('mushrooms-yolov5/runs/train') && !top.includes('example1'));
   });
 
+  it('evaluates a prediction table in a panel: the numbers of the file, worst errors, segments', async () => {
+    const file = `${vscode.workspace.workspaceFolders![0].uri.fsPath}/digits-lightning/eval/digits_predictions.csv`;
+    await vscode.commands.executeCommand('runlens.evaluatePredictions', vscode.Uri.file(file));
+    await waitFor(() => api().evaluationViews().some((v) => v?.evaluation), 30_000, 'the evaluation panel to be evaluated');
+    const view = api().evaluationViews().find((v) => v?.evaluation)!;
+    const rows = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const right = rows.filter((r) => r[2] === r[3]).length;
+    assert.equal(view.evaluation!.report.n, rows.length);
+    assert.equal(view.evaluation!.report.accuracy, right / rows.length);
+    assert.deepEqual(Object.keys(view.evaluation!.segments), ['ink']);
+    const worst = view.evaluation!.worstErrors[0];
+    assert.notEqual(worst.truth, worst.predicted);
+    assert.equal(rows[worst.line - 2][0], worst.id, 'the error row is located at its line');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('lists dataset versions, models and problems in their views', () => {
     const lock = fs.readFileSync(`${vscode.workspace.workspaceFolders![0].uri.fsPath}/dvc-get-started/dvc.lock`, 'utf8');
     const md5 = /- path: data\/data\.xml\n\s+hash: md5\n\s+md5: (\w+)/.exec(lock)![1];

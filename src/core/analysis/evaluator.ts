@@ -1,0 +1,51 @@
+/**
+ * Evaluation off the caller's thread: a worker thread reads and evaluates a prediction table, so a
+ * million-row file never blocks the extension host. `evaluateInWorker` runs the bundled worker script.
+ */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { Evaluation } from './evaluation';
+import { evaluate } from './evaluation';
+import type { ColumnMapping } from './predictions';
+import { readPredictionTable } from './predictions';
+import type { Diagnostic } from '../model';
+
+export interface EvaluateRequest {
+  file: string;
+  mapping?: ColumnMapping;
+  maxErrors?: number;
+}
+
+export interface EvaluateResult {
+  evaluation?: Evaluation;
+  columns: string[];
+  mapping: ColumnMapping;
+  diagnostics: Diagnostic[];
+  error?: string;
+}
+
+export function evaluateFile(req: EvaluateRequest): EvaluateResult {
+  const table = readPredictionTable(req.file, req.mapping ?? {});
+  const base = { columns: table.columns, mapping: table.mapping, diagnostics: table.diagnostics.slice(0, 200) };
+  try {
+    return { ...base, evaluation: evaluate(table, { maxErrors: req.maxErrors ?? 5000 }) };
+  } catch (e) {
+    return { ...base, error: (e as Error).message };
+  }
+}
+
+/** Evaluates in a worker thread running `script` (this module, bundled); rejects if the worker dies. */
+export function evaluateInWorker(script: string, req: EvaluateRequest): Promise<EvaluateResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(script, { workerData: req });
+    worker.once('message', (m: EvaluateResult) => {
+      resolve(m);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => code !== 0 && reject(new Error(`the evaluation worker exited with code ${code}`)));
+  });
+}
+
+if (!isMainThread && parentPort && (workerData as EvaluateRequest | undefined)?.file) {
+  parentPort.postMessage(evaluateFile(workerData as EvaluateRequest));
+}

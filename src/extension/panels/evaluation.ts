@@ -1,0 +1,175 @@
+/**
+ * The evaluation panel: a prediction table's confusion matrix, per-class metrics, binary curves, segments,
+ * rare classes and worst errors. The table is read and evaluated in a worker thread; the panel follows the
+ * file as it changes (an evaluation script rewriting it), lets the user re-map columns, and comes back
+ * after a window reload.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { evaluateInWorker } from '../../core/analysis/evaluator';
+import type { ColumnMapping } from '../../core/analysis/predictions';
+import type { EvaluationHostMessage, EvaluationView, EvaluationWebviewMessage } from '../../protocol';
+import type { Ctx } from '../ctx';
+import { panelHtml } from './html';
+
+const VIEW_TYPE = 'runlens.evaluation';
+const panels = new Set<EvaluationPanel>();
+
+export function evaluationPanels(): ReadonlySet<EvaluationPanel> {
+  return panels;
+}
+
+/** Opens (or reveals) the evaluation of a prediction table; asks for a file when none is given. */
+export async function showEvaluation(ctx: Ctx, file?: string): Promise<EvaluationPanel | undefined> {
+  if (!file) {
+    const [picked] =
+      (await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        openLabel: 'Evaluate',
+        title: 'Runlens: Evaluate Predictions — a CSV, TSV or JSON Lines file with true and predicted labels',
+        filters: { 'Prediction tables': ['csv', 'tsv', 'jsonl', 'json'] },
+        defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+      })) ?? [];
+    file = picked?.fsPath;
+  }
+  if (!file) return undefined;
+  const existing = [...panels].find((p) => p.file === file);
+  if (existing) {
+    existing.panel.reveal();
+    return existing;
+  }
+  const panel = vscode.window.createWebviewPanel(VIEW_TYPE, `Evaluation: ${path.basename(file)}`, vscode.ViewColumn.Active, options(ctx));
+  return new EvaluationPanel(ctx, panel, file, {});
+}
+
+export function registerEvaluationSerializer(ctx: Ctx): vscode.Disposable {
+  return vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+    async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: { file?: string; mapping?: ColumnMapping } | undefined) {
+      panel.webview.options = options(ctx);
+      if (state?.file && fs.existsSync(state.file)) new EvaluationPanel(ctx, panel, state.file, state.mapping ?? {});
+      else panel.dispose();
+    },
+  });
+}
+
+function options(ctx: Ctx): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  const roots = [vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist'), ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)];
+  return { enableScripts: true, retainContextWhenHidden: false, localResourceRoots: roots };
+}
+
+export class EvaluationPanel {
+  private readonly disposables: vscode.Disposable[] = [];
+  lastView: EvaluationView | undefined;
+  private version = 0;
+
+  constructor(
+    private readonly ctx: Ctx,
+    readonly panel: vscode.WebviewPanel,
+    readonly file: string,
+    private mapping: ColumnMapping,
+  ) {
+    panels.add(this);
+    panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media', 'chart.svg');
+    panel.webview.html = panelHtml(panel.webview, vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'evaluation.js'), 'Runlens evaluation', '<div id="app"><p class="note">Evaluating…</p></div>', EVALUATION_CSS);
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
+    let timer: NodeJS.Timeout | undefined;
+    const changed = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => void this.update(), 500);
+    };
+    this.disposables.push(
+      watcher,
+      watcher.onDidChange(changed),
+      watcher.onDidCreate(changed),
+      panel.webview.onDidReceiveMessage((m: EvaluationWebviewMessage) => this.receive(m)),
+      panel.onDidDispose(() => this.dispose()),
+      { dispose: () => clearTimeout(timer) },
+    );
+  }
+
+  private receive(m: EvaluationWebviewMessage): void {
+    if (m.type === 'ready') {
+      if (m.mapping) this.mapping = m.mapping;
+      void this.update();
+    } else if (m.type === 'remap') {
+      this.mapping = m.mapping;
+      void this.update();
+    } else if (m.type === 'openRow') {
+      const line = Math.max(0, m.line - 1);
+      void vscode.window.showTextDocument(vscode.Uri.file(this.file), { selection: new vscode.Range(line, 0, line, 0), viewColumn: vscode.ViewColumn.Beside, preview: true });
+    } else if (m.type === 'exportCsv') {
+      void this.exportCsv(m.name, m.csv);
+    }
+  }
+
+  async update(): Promise<void> {
+    const version = ++this.version;
+    void this.panel.webview.postMessage({ type: 'busy', file: this.file } satisfies EvaluationHostMessage);
+    const started = performance.now();
+    let result;
+    try {
+      result = await evaluateInWorker(path.join(this.ctx.extension.extensionPath, 'dist', 'evaluator.js'), { file: this.file, mapping: this.mapping });
+    } catch (e) {
+      result = { columns: [], mapping: this.mapping, diagnostics: [], error: (e as Error).message };
+    }
+    if (version !== this.version) return; // a newer evaluation is on its way
+    for (const d of result.diagnostics) this.ctx.log.warn(`${d.file}:${d.line ?? 0}: ${d.message}`);
+    this.ctx.log.info(`evaluated ${this.file} in ${(performance.now() - started).toFixed(0)} ms`);
+    const images: Record<number, string> = {};
+    const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath + path.sep);
+    for (const e of result.evaluation?.worstErrors ?? []) {
+      if (!e.image) continue;
+      const abs = path.resolve(path.dirname(this.file), e.image);
+      // Only files inside the workspace, never a path that climbs out of it.
+      if (roots.some((r) => abs.startsWith(r)) && /\.(png|jpe?g|gif|webp|bmp)$/i.test(abs) && fs.existsSync(abs)) {
+        images[e.row] = this.panel.webview.asWebviewUri(vscode.Uri.file(abs)).toString();
+      }
+    }
+    this.lastView = {
+      file: this.file,
+      label: vscode.workspace.asRelativePath(this.file),
+      columns: result.columns,
+      mapping: result.mapping,
+      skipped: result.diagnostics.filter((d) => d.severity !== 'info').length,
+      evaluation: result.evaluation,
+      error: result.error,
+      images,
+    };
+    void this.panel.webview.postMessage({ type: 'evaluation', view: this.lastView } satisfies EvaluationHostMessage);
+  }
+
+  private async exportCsv(name: string, csv: string): Promise<void> {
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(path.join(path.dirname(this.file), name)),
+      filters: { CSV: ['csv'] },
+      title: 'Runlens: Export Table as CSV',
+    });
+    if (!target) return;
+    // The user chose where to write: never one of their run files unasked.
+    await vscode.workspace.fs.writeFile(target, Buffer.from(csv, 'utf8'));
+  }
+
+  dispose(): void {
+    panels.delete(this);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+const EVALUATION_CSS = `
+  h2 { font-size: 1.15em; margin: 18px 0 6px; font-weight: 600; }
+  .cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0; }
+  .card { border: 1px solid var(--vscode-editorWidget-border, rgba(128,128,128,0.3)); border-radius: 4px; padding: 6px 12px; min-width: 110px; }
+  .card .v { font-size: 1.4em; font-weight: 600; }
+  .card .k { color: var(--vscode-descriptionForeground); font-size: 0.9em; }
+  .cm td { text-align: center; min-width: 34px; cursor: pointer; }
+  .cm td.diag { font-weight: 600; }
+  .cm th.rot { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; max-height: 120px; overflow: hidden; }
+  .cm td.sel { outline: 2px solid var(--vscode-focusBorder); }
+  .best { font-weight: 700; }
+  .low { color: var(--vscode-errorForeground); }
+  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr)); gap: 16px; }
+  .chart { position: relative; height: 280px; }
+  .thumb { max-height: 48px; max-width: 64px; }
+  .muted { color: var(--vscode-descriptionForeground); }
+`;
