@@ -30,14 +30,14 @@ const builds = [
     target: 'es2022',
     sourcemap: true,
     minify: release,
-    entryPoints: { webview: 'webview/main.ts', evaluation: 'webview/evaluation.ts' },
+    entryPoints: { compare: 'webview/compare.ts', evaluation: 'webview/evaluation.ts' },
     outdir: 'dist',
     logLevel: 'warning',
   },
 ];
 
 function report() {
-  const files = ['extension.js', 'worker.js', 'cli.js', 'evaluator.js', 'webview.js', 'evaluation.js'];
+  const files = ['extension.js', 'worker.js', 'cli.js', 'evaluator.js', 'compare.js', 'evaluation.js'];
   const rows = files.map((f) => {
     try {
       return `  dist/${f.padEnd(14)} ${(statSync(`dist/${f}`).size / 1024).toFixed(1).padStart(8)} KiB`;

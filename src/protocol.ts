@@ -4,6 +4,7 @@
  */
 import type { Evaluation } from './core/analysis/evaluation';
 import type { ColumnMapping } from './core/analysis/predictions';
+import type { Comparison } from './core/analysis/compare';
 
 export type XAxis = 'step' | 'time' | 'relative';
 
@@ -17,21 +18,49 @@ export interface ChartRun {
   total: number;
 }
 
-/** State a chart panel keeps across hide/show and restores after a window reload. */
-export interface ChartState {
-  metric: string;
+/** State the compare panel keeps across hide/show and restores after a window reload. */
+export interface CompareState {
   runIds: string[];
+  /** The metrics charted, in order; each gets a chart. */
+  metrics: string[];
   xAxis: XAxis;
   logY: boolean;
   smoothing: number;
+  /** The parameter-vs-metric scatter's axes. */
+  scatter?: { param: string; metric: string };
 }
 
-export type HostMessage =
-  | { type: 'series'; state: ChartState; runs: ChartRun[]; metrics: string[]; missing: string[] };
+export interface CompareRunInfo {
+  id: string;
+  name: string;
+  color: string;
+  experiment: string;
+  format: string;
+  status: string;
+  params: Record<string, string>;
+}
 
-export type WebviewMessage =
-  | { type: 'ready'; state?: ChartState }
-  | { type: 'state'; state: ChartState };
+export type CompareHostMessage =
+  | {
+      type: 'compare';
+      state: CompareState;
+      runs: CompareRunInfo[];
+      /** Every metric any of the runs has, for the metric picker. */
+      allMetrics: string[];
+      table: Comparison;
+      /** Per charted metric, each run's downsampled series. */
+      series: Record<string, ChartRun[]>;
+      missing: string[];
+    }
+  | { type: 'detail'; metric: string; min: number; max: number; runs: ChartRun[] };
+
+export type CompareWebviewMessage =
+  | { type: 'ready'; state?: CompareState }
+  | { type: 'state'; state: CompareState }
+  /** Zoomed to an x range: the host re-sends that metric's points in the range at full detail. */
+  | { type: 'zoom'; metric: string; min: number; max: number }
+  | { type: 'addRuns' }
+  | { type: 'export'; name: string; data: string; encoding: 'utf8' | 'base64' };
 
 // ---- Evaluation panel ----
 

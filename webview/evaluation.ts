@@ -30,7 +30,7 @@ const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 let state: State = { normalise: false, order: 'name', topK: 20, threshold: 0.5, ...vscode.getState() };
 let view: EvaluationView | undefined;
-const charts: Chart[] = [];
+const charts: { destroy(): void; update(mode: 'none'): void }[] = [];
 
 type Child = Node | string | null | undefined | false;
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {

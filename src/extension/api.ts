@@ -1,6 +1,6 @@
 /** What `activate` returns: a small API for other extensions and for the integration tests. */
 import type { IndexSummary } from '../core/index/indexer';
-import type { EvaluationView, HostMessage } from '../protocol';
+import type { CompareHostMessage, EvaluationView } from '../protocol';
 import type { RunsNode, RunsViewState } from './trees/runs';
 import type { ProblemsNode } from './trees/problems';
 import type { DatasetsNode } from './trees/datasets';
@@ -20,8 +20,8 @@ export interface RunlensApi {
   problemsChildren(node?: ProblemsNode): ProblemsNode[];
   datasetsChildren(node?: DatasetsNode): DatasetsNode[];
   modelsChildren(node?: ModelsNode): ModelsNode[];
-  /** The last message each open chart panel sent its webview. */
-  chartMessages(): (HostMessage | undefined)[];
+  /** The last full message each open compare (or metric chart) panel sent its webview. */
+  compareMessages(): (Extract<CompareHostMessage, { type: 'compare' }> | undefined)[];
   /** What each open evaluation panel shows. */
   evaluationViews(): (EvaluationView | undefined)[];
   /** Index counts (runs, experiments, series, points, per format). */

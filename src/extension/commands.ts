@@ -7,8 +7,8 @@ import { compileFilter, compileSort, QueryError } from '../core/index/query';
 import { metricDirection, pickKeyMetric } from '../core/analysis/compare';
 import type { GroupBy, RunsNode, SortBy } from './trees/runs';
 import type { Ctx } from './ctx';
-import { comparisonUri, runDocumentUri } from './documents';
-import { showMetricChart } from './panels/chart';
+import { runDocumentUri } from './documents';
+import { compareSelected, showMetricChart } from './panels/compare';
 import { showEvaluation } from './panels/evaluation';
 
 export function registerCommands(ctx: Ctx): void {
@@ -242,22 +242,6 @@ async function diffWithBest(ctx: Ctx, run: RunRow): Promise<void> {
     return;
   }
   return diff(best, run);
-}
-
-async function compareSelected(ctx: Ctx, node?: RunsNode, nodes?: RunsNode[]): Promise<void> {
-  let runs = selectedRuns(ctx, node, nodes);
-  if (runs.length < 2) {
-    const list = ctx.index.reader().queryRuns({ sql: '', params: [] }, { sql: '', params: [] }, 1000, 0);
-    const picked = await vscode.window.showQuickPick(
-      list.map((r) => ({ label: r.name, description: `${r.experimentName} · ${r.format}`, picked: runs.some((s) => s.id === r.id), run: r })),
-      { title: 'Runlens: Compare Runs — choose two or more', canPickMany: true, matchOnDescription: true },
-    );
-    if (!picked || picked.length < 2) return;
-    runs = picked.map((p) => p.run);
-  }
-  const uri = comparisonUri(runs);
-  await vscode.workspace.openTextDocument(uri);
-  await vscode.commands.executeCommand('markdown.showPreview', uri);
 }
 
 // ---- Files ----

@@ -13,7 +13,7 @@ import { ProblemsTreeProvider } from './trees/problems';
 import { DatasetsTreeProvider } from './trees/datasets';
 import { ModelsTreeProvider } from './trees/models';
 import { RunDocuments, SCHEME } from './documents';
-import { chartPanels, registerChartSerializer } from './panels/chart';
+import { comparePanels, registerCompareSerializer } from './panels/compare';
 import { evaluationPanels, registerEvaluationSerializer } from './panels/evaluation';
 
 export function activate(extension: vscode.ExtensionContext): RunlensApi {
@@ -47,7 +47,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     vscode.window.createTreeView('runlens.datasets', { treeDataProvider: datasetsTree, showCollapseAll: true }),
     vscode.window.createTreeView('runlens.models', { treeDataProvider: modelsTree, showCollapseAll: true }),
     vscode.workspace.registerTextDocumentContentProvider(SCHEME, documents),
-    registerChartSerializer(ctx),
+    registerCompareSerializer(ctx),
     registerEvaluationSerializer(ctx),
   );
   registerCommands(ctx);
@@ -81,7 +81,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     problemsChildren: (node) => problemsTree.getChildren(node),
     datasetsChildren: (node) => datasetsTree.getChildren(node),
     modelsChildren: (node) => modelsTree.getChildren(node),
-    chartMessages: () => [...chartPanels()].map((p) => p.lastMessage),
+    compareMessages: () => [...comparePanels()].map((p) => p.lastMessage),
     evaluationViews: () => [...evaluationPanels()].map((p) => p.lastView),
     counts: () => index.reader().counts(),
   };

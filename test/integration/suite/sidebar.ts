@@ -83,14 +83,19 @@ describe('the Runlens sidebar', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('compares selected runs in a table that marks what differs and the best value', async () => {
+  it('compares selected runs in a panel: charts per metric, differing params, the best run marked', async () => {
     const runs = runsOf('digits-lightning/lightning_logs');
     await vscode.commands.executeCommand('runlens.compareSelected', runs[0], runs);
-    await waitFor(() => vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'runlens' && d.uri.path.startsWith('/compare/')), 10_000, 'the comparison document');
-    const text = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'runlens' && d.uri.path.startsWith('/compare/'))!.getText();
-    assert.match(text, /## Params that differ \(2 of 6\)/);
-    assert.match(text, /\| val\\_acc ↑ \| (\*\*0\.944444\*\* \| 0\.872222|0\.872222 \| \*\*0\.944444\*\*) \|/);
+    await waitFor(() => api().compareMessages().some((m) => m !== undefined), 20_000, 'the compare webview to ask for its data');
+    const msg = api().compareMessages().find((m) => m !== undefined)!;
+    assert.deepEqual(msg.runs.map((r) => r.name).sort(), ['version_0', 'version_1']);
+    assert.deepEqual(msg.table.params.filter((p) => p.differs).map((p) => p.key), ['hidden', 'optimizer.lr']);
+    const valAcc = msg.table.metrics.find((m) => m.key === 'val_acc')!;
+    assert.equal(msg.runs[valAcc.best].name, 'version_1');
+    assert.equal(msg.state.metrics[0], 'val_acc', 'the key metric is charted first');
+    for (const metric of msg.state.metrics) assert.equal(msg.series[metric].length, 2, metric);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await waitFor(() => api().compareMessages().length === 0, 10_000, 'the panel to close');
   });
 
   it('charts a metric in a webview panel, point for point with the index', async () => {
@@ -98,14 +103,14 @@ describe('the Runlens sidebar', () => {
     const metrics = api().runsChildren(api().runsChildren(run)[1]);
     const valAcc = metrics.find((n) => n.kind === 'entry' && n.label === 'val_acc')!;
     await vscode.commands.executeCommand('runlens.showMetricChart', valAcc);
-    await waitFor(() => api().chartMessages().some((m) => m !== undefined), 20_000, 'the chart webview to ask for its data');
-    const msg = api().chartMessages().find((m) => m !== undefined)!;
-    assert.equal(msg.state.metric, 'val_acc');
+    await waitFor(() => api().compareMessages().some((m) => m !== undefined), 20_000, 'the chart webview to ask for its data');
+    const msg = api().compareMessages().find((m) => m !== undefined)!;
+    assert.deepEqual(msg.state.metrics, ['val_acc']);
     assert.equal(msg.runs.length, 1);
     const csv = fs.readFileSync(`${run.run.path}/metrics.csv`, 'utf8').trim().split(/\r?\n/);
     const head = csv[0].split(',');
     const expected = csv.slice(1).map((l) => l.split(',')).filter((c) => c[head.indexOf('val_acc')] !== '').flatMap((c) => [Number(c[head.indexOf('step')]), Number(c[head.indexOf('val_acc')])]);
-    assert.deepEqual(msg.runs[0].points, expected);
+    assert.deepEqual(msg.series.val_acc[0].points, expected);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
