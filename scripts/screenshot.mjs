@@ -3,7 +3,8 @@
 //
 //   node scripts/screenshot.mjs [out.png] [--theme "Default Light Modern"] [--click "label,label,…"]
 //
-// --click: rows of the Runs view to click in order (default: the YOLOv5 experiment, its run exp2, Metrics);
+// --click: rows of the Runs view to click in order (default: the YOLOv5 experiment, its run exp2, Metrics;
+// a leading + ctrl-clicks, adding the row to the selection);
 // clicking a metric opens its chart. --open FILE opens a workspace file (quick open) and --palette TEXT
 // then runs a command-palette entry, e.g. --open digits_predictions.csv --palette "Runlens: Evaluate";
 // --wheel PIXELS scrolls the editor area (a panel) down before the shot.
@@ -67,7 +68,7 @@ try {
   }
   await evaluate(`document.querySelector('.activitybar [aria-label^="Runlens"]')?.click()`);
   await sleep(3000);
-    const clickRow = (label) => evaluate(`(() => { const rows = [...document.querySelectorAll('.monaco-list-row')]; const row = rows.find((r) => r.querySelector('.label-name')?.textContent === ${JSON.stringify(label)}) ?? rows.find((r) => (r.getAttribute('aria-label') ?? r.textContent ?? '').includes(${JSON.stringify(label)})); row?.click(); return !!row; })()`);
+    const clickRow = (label) => evaluate(`(() => { const ctrl = ${JSON.stringify(label)}.startsWith('+'); const want = ctrl ? ${JSON.stringify(label)}.slice(1) : ${JSON.stringify(label)}; const rows = [...document.querySelectorAll('.monaco-list-row')]; const row = rows.find((r) => r.querySelector('.label-name')?.textContent === want) ?? rows.find((r) => (r.getAttribute('aria-label') ?? r.textContent ?? '').includes(want)); if (row && ctrl) { for (const type of ['mousedown', 'mouseup', 'click']) row.dispatchEvent(new MouseEvent(type, { bubbles: true, ctrlKey: true, button: 0 })); } else row?.click(); return !!row; })()`);
   await sleep(5000);
   for (const label of clicks) {
     let found = false;

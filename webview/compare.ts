@@ -8,6 +8,7 @@
 import { CategoryScale, Chart, Interaction, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, ScatterController, Tooltip } from 'chart.js';
 import type { ActiveElement, ChartEvent } from 'chart.js';
 import { emaSmooth } from '../src/core/analysis/smoothing';
+import { isRanked } from '../src/core/analysis/compare';
 import type { ChartRun, CompareHostMessage, CompareState, CompareWebviewMessage } from '../src/protocol';
 
 Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Tooltip, Legend);
@@ -234,7 +235,9 @@ interface Column {
 function tableSection(m: Full): HTMLElement {
   const columns: Column[] = [{ key: 'run', label: 'run', value: (i) => m.runs[i].name }];
   for (const p of m.table.params.filter((p) => p.differs)) columns.push({ key: `p:${p.key}`, label: p.key, value: (i) => p.values[i] });
-  for (const metric of m.table.metrics) {
+  // Counters, schedules and constants (epoch, lr, Lightning's hp_metric placeholder) say nothing here.
+  const informative = m.table.metrics.filter((x) => isRanked(x.key) && x.values.some((v) => v && (v.min !== v.max || v.last !== x.values.find(Boolean)!.last)));
+  for (const metric of informative) {
     const best = (i: number) => {
       const v = metric.values[i];
       return v ? (metric.direction === 'max' ? v.max : v.min) : null;
@@ -294,7 +297,7 @@ function renderTable(): void {
 /** Parameter-vs-metric scatter and parallel coordinates: what a sweep's parameters did to a metric. */
 function sweepSection(m: Full): HTMLElement | null {
   const numericParams = m.table.params.filter((p) => p.differs && p.values.every((v) => v === null || Number.isFinite(Number(v))));
-  const metrics = m.table.metrics.filter((x) => x.values.filter(Boolean).length >= 2);
+  const metrics = m.table.metrics.filter((x) => isRanked(x.key) && x.values.filter(Boolean).length >= 2);
   if (m.runs.length < 3 || !metrics.length || !m.table.params.some((p) => p.differs)) return null;
   const params = m.table.params.filter((p) => p.differs);
   const choice = state!.scatter && params.some((p) => p.key === state!.scatter!.param) && metrics.some((x) => x.key === state!.scatter!.metric) ? state!.scatter : { param: (numericParams[0] ?? params[0]).key, metric: metrics.find((x) => state!.metrics.includes(x.key))?.key ?? metrics[0].key };

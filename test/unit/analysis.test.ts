@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { compareRuns, metricDirection, pickKeyMetric } from '../../src/core/analysis/compare';
-import { lttb, runColor } from '../../src/core/analysis/downsample';
+import { lttb, runColor, runColors } from '../../src/core/analysis/downsample';
 import { runDocument, scalar } from '../../src/core/analysis/runDocument';
 import { emaSmooth } from '../../src/core/analysis/smoothing';
 import { effectiveStatus, LIVE_WINDOW_MS } from '../../src/core/analysis/status';
@@ -122,3 +122,13 @@ describe('run status', () => {
   });
 });
 
+
+describe('run colours', () => {
+  it('gives every run of a set its own colour, the same whichever order the set comes in', () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `run-${i * 7919}`);
+    const a = runColors(ids);
+    assert.equal(new Set(a.values()).size, 10);
+    assert.deepEqual(runColors([...ids].reverse()), a);
+    assert.equal(runColors(['x']).get('x'), runColor('x'), 'a run alone keeps its own colour');
+  });
+});

@@ -21,7 +21,7 @@ describe('runlens CLI on the demo workspace', () => {
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.match(out.workspace, /demo[/\\]workspace$/);
-    assert.deepEqual(out.counts.byFormat, { dvc: 1, huggingface: 2, keras: 1, lightning: 3, mlflow: 21, 'mlflow-db': 3, tensorboard: 4 });
+    assert.deepEqual(out.counts.byFormat, { dvc: 1, huggingface: 2, keras: 1, lightning: 19, mlflow: 21, 'mlflow-db': 3, tensorboard: 4 });
     assert.equal(out.problems, 0);
   });
 
@@ -38,7 +38,7 @@ describe('runlens CLI on the demo workspace', () => {
     const active = JSON.parse(cli('runs', '--json', '--no-index', '--all').stdout).total;
     const all = JSON.parse(cli('runs', '--json', '--no-index', '--all', '--deleted').stdout).total;
     const deleted = JSON.parse(cli('runs', '--json', '--no-index', '--query', 'lifecycle = "deleted"').stdout).total;
-    assert.equal(all, 35);
+    assert.equal(all, 51);
     assert.equal(active + deleted, all);
     assert.ok(deleted > 0);
   });

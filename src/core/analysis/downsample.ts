@@ -56,8 +56,29 @@ export function lttb(xs: ArrayLike<number>, ys: ArrayLike<number>, threshold: nu
 /** Tableau 10: distinct on light and dark themes alike. A run keeps its colour in every panel. */
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
 
-export function runColor(runId: string): string {
+function slot(runId: string): number {
   let h = 2166136261;
   for (let i = 0; i < runId.length; i++) h = Math.imul(h ^ runId.charCodeAt(i), 16777619);
-  return PALETTE[(h >>> 0) % PALETTE.length];
+  return (h >>> 0) % PALETTE.length;
+}
+
+export function runColor(runId: string): string {
+  return PALETTE[slot(runId)];
+}
+
+/**
+ * Colours for runs shown together: each run its own colour (its hashed one unless another run of the set
+ * took it first, then the next free one), the same for the same set of runs in every panel.
+ */
+export function runColors(runIds: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const used = new Set<number>();
+  for (const id of [...new Set(runIds)].sort()) {
+    let k = slot(id);
+    for (let probe = 0; probe < PALETTE.length && used.has(k); probe++) k = (k + 1) % PALETTE.length;
+    if (used.size >= PALETTE.length) used.clear(); // more runs than colours: start the palette over
+    used.add(k);
+    out.set(id, PALETTE[k]);
+  }
+  return out;
 }

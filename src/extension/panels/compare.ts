@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRow, Store } from '../../core/index/store';
 import { compareRuns, isRanked, pickKeyMetric } from '../../core/analysis/compare';
-import { lttb, runColor } from '../../core/analysis/downsample';
+import { lttb, runColors } from '../../core/analysis/downsample';
 import { effectiveStatus } from '../../core/analysis/status';
 import type { ChartRun, CompareHostMessage, CompareState, CompareWebviewMessage, XAxis } from '../../protocol';
 import type { Ctx } from '../ctx';
@@ -87,8 +87,15 @@ function open(ctx: Ctx, runs: RunRow[], metrics: string[] | undefined): CompareP
 /** The key metric first, then the metrics most runs share (scores before losses before the rest). */
 function defaultMetrics(ctx: Ctx, store: Store, runs: RunRow[]): string[] {
   const count = new Map<string, number>();
-  for (const r of runs) for (const s of store.seriesSummaries(r.rid)) count.set(s.key, (count.get(s.key) ?? 0) + 1);
-  const keys = [...count.keys()].filter(isRanked);
+  const varies = new Set<string>();
+  for (const r of runs) {
+    for (const s of store.seriesSummaries(r.rid)) {
+      count.set(s.key, (count.get(s.key) ?? 0) + 1);
+      if (s.min !== s.max) varies.add(s.key);
+    }
+  }
+  // A series that never changed (Lightning's hp_metric placeholder, a constant) makes a flat, empty chart.
+  const keys = [...count.keys()].filter((k) => isRanked(k) && varies.has(k));
   const key = ctx.config().keyMetric || pickKeyMetric(keys);
   const rank = (k: string) => (k === key ? 0 : /acc|f1|auc|map|precision|recall/i.test(k) ? 1 : /loss/i.test(k) ? 2 : 3);
   return keys.sort((a, b) => count.get(b)! - count.get(a)! || rank(a) - rank(b) || (a < b ? -1 : 1)).sort((a, b) => (a === key ? -1 : b === key ? 1 : 0)).slice(0, DEFAULT_METRICS);
@@ -113,7 +120,7 @@ function title(state: CompareState, runs: RunRow[]): string {
 }
 
 /** One run's series on the chosen x axis, downsampled to `max` points within [min, max] of x. */
-function series(store: Store, run: RunRow, metric: string, xAxis: XAxis, range?: [number, number]): ChartRun {
+function series(store: Store, run: RunRow, metric: string, xAxis: XAxis, color: string, range?: [number, number]): ChartRun {
   const pts = store.seriesPoints(run.rid, metric);
   let t0 = Infinity;
   for (const p of pts) if (p.time < t0) t0 = p.time;
@@ -128,7 +135,7 @@ function series(store: Store, run: RunRow, metric: string, xAxis: XAxis, range?:
   const keep = lttb(xs, ys, MAX_POINTS);
   const flat: number[] = [];
   for (const i of keep) flat.push(xs[i], ys[i]);
-  return { id: run.id, name: run.name, color: runColor(run.id), points: flat, total: pts.length };
+  return { id: run.id, name: run.name, color, points: flat, total: pts.length };
 }
 
 export class ComparePanel {
@@ -169,7 +176,9 @@ export class ComparePanel {
     } else if (m.type === 'zoom') {
       const store = this.ctx.index.reader();
       const runs = this.state.runIds.flatMap((id) => store.getRun(id) ?? []);
-      const msg: CompareHostMessage = { type: 'detail', metric: m.metric, min: m.min, max: m.max, runs: runs.map((r) => series(store, r, m.metric, this.state.xAxis, [m.min, m.max])) };
+      const colors = runColors(runs.map((r) => r.id));
+      const withMetric = runs.filter((r) => store.seriesSummaries(r.rid).some((s) => s.key === m.metric));
+      const msg: CompareHostMessage = { type: 'detail', metric: m.metric, min: m.min, max: m.max, runs: withMetric.map((r) => series(store, r, m.metric, this.state.xAxis, colors.get(r.id)!, [m.min, m.max])) };
       void this.panel.webview.postMessage(msg);
     } else if (m.type === 'addRuns') {
       const runs = await pickRuns(this.ctx, 'Runlens: runs to compare', this.state.runIds);
@@ -191,13 +200,14 @@ export class ComparePanel {
     const params = runs.map((r) => store.params(r.rid));
     const allMetrics = [...new Set(summaries.flat().map((s) => s.key))].sort();
     const table = compareRuns(runs.map((r, i) => ({ id: r.id, name: r.name, params: params[i], metrics: summaries[i] })));
+    const colors = runColors(runs.map((r) => r.id));
     const out: Record<string, ChartRun[]> = {};
-    for (const metric of this.state.metrics) out[metric] = runs.filter((_, i) => summaries[i].some((s) => s.key === metric)).map((r) => series(store, r, metric, this.state.xAxis));
+    for (const metric of this.state.metrics) out[metric] = runs.filter((_, i) => summaries[i].some((s) => s.key === metric)).map((r) => series(store, r, metric, this.state.xAxis, colors.get(r.id)!));
     this.panel.title = title(this.state, runs);
     this.lastMessage = {
       type: 'compare',
       state: this.state,
-      runs: runs.map((r, i) => ({ id: r.id, name: r.name, color: runColor(r.id), experiment: r.experimentName, format: r.format, status: effectiveStatus(r), params: params[i] })),
+      runs: runs.map((r, i) => ({ id: r.id, name: r.name, color: colors.get(r.id)!, experiment: r.experimentName, format: r.format, status: effectiveStatus(r), params: params[i] })),
       allMetrics,
       table,
       series: out,
@@ -214,7 +224,8 @@ export class ComparePanel {
 
 const COMPARE_CSS = `
   h2 { font-size: 1.15em; margin: 18px 0 6px; font-weight: 600; }
-  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 14px; }
+  body { overflow-x: hidden; }
+  .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr)); gap: 14px; }
   .grid.one { grid-template-columns: 1fr; }
   .chart { position: relative; height: 300px; border: 1px solid var(--vscode-editorWidget-border, rgba(128,128,128,0.25)); border-radius: 4px; padding: 6px; }
   .grid.one .chart { height: calc(100vh - 140px); min-height: 260px; }

@@ -25,10 +25,10 @@ describe('Runlens in a workspace with run data', () => {
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
     assert.ok(!api.indexFile.startsWith(folder), `index ${api.indexFile} is inside the workspace`);
     const counts = api.counts();
-    // demo/workspace: 21 MLflow file-store runs, 3 in mlflow.db, 4 TensorBoard log directories, 3 Lightning
-    // versions, 2 Hugging Face trainings, a Keras log and a DVC project.
-    assert.deepEqual(counts.byFormat, { mlflow: 21, 'mlflow-db': 3, tensorboard: 4, lightning: 3, huggingface: 2, keras: 1, dvc: 1 });
-    assert.equal(counts.runs, 35);
+    // demo/workspace: 21 MLflow file-store runs, 3 in mlflow.db, 4 TensorBoard log directories, 19 Lightning
+    // versions (3 + a 16-run sweep), 2 Hugging Face trainings, a Keras log and a DVC project.
+    assert.deepEqual(counts.byFormat, { mlflow: 21, 'mlflow-db': 3, tensorboard: 4, lightning: 19, huggingface: 2, keras: 1, dvc: 1 });
+    assert.equal(counts.runs, 51);
   });
 
   it('shows experiments and runs in the Runs tree, read back through the API', async () => {

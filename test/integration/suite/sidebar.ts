@@ -23,12 +23,12 @@ describe('the Runlens sidebar', () => {
   const runsOf = (name: string) => api().runsChildren(experiment(name)!).filter((n): n is Run => n.kind === 'run');
 
   it('filters the Runs view with the query language, and refuses a bad query without losing the filter', async () => {
-    await vscode.commands.executeCommand('runlens.filterRuns', 'params.hidden = 128 and metrics.val_acc > 0.9');
+    await vscode.commands.executeCommand('runlens.filterRuns', 'params.hidden = 128 and metrics.val_acc > 0.9 and params.dropout is null');
     const top = api().runsChildren();
     assert.deepEqual(top.map((n) => (n.kind === 'experiment' ? `${n.experiment.name}:${n.count}` : n.kind)), ['digits-lightning/lightning_logs:1']);
     assert.deepEqual(runsOf('digits-lightning/lightning_logs').map((r) => r.run.name), ['version_1']);
     await assert.rejects(Promise.resolve(vscode.commands.executeCommand('runlens.filterRuns', 'params.hidden = ')), /expected a value/);
-    assert.equal(api().runsViewState().filter, 'params.hidden = 128 and metrics.val_acc > 0.9');
+    assert.equal(api().runsViewState().filter, 'params.hidden = 128 and metrics.val_acc > 0.9 and params.dropout is null');
     await vscode.commands.executeCommand('runlens.clearFilter');
     assert.ok(api().runsChildren().length > 10);
   });

@@ -10,7 +10,7 @@ describe('Runlens in an untrusted workspace (Restricted Mode)', () => {
     await waitFor(() => runlens().isActive, 30_000, 'Runlens to activate in Restricted Mode');
     const api = runlens().exports;
     await api.ready;
-    assert.equal(api.counts().runs, 35);
+    assert.equal(api.counts().runs, 51);
   });
 
   it('refuses to run a training script', async () => {
