@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { compareRuns, metricDirection, pickKeyMetric } from '../../src/core/analysis/compare';
+import { compareRuns, isRanked, metricDirection, pickKeyMetric } from '../../src/core/analysis/compare';
 import { lttb, runColor, runColors } from '../../src/core/analysis/downsample';
 import { runDocument, scalar } from '../../src/core/analysis/runDocument';
 import { emaSmooth } from '../../src/core/analysis/smoothing';
@@ -31,6 +31,11 @@ describe('comparing runs', () => {
   it('knows which way metrics point from their names', () => {
     for (const k of ['loss', 'val_loss', 'eval/loss', 'train/mae', 'test_error', 'perplexity', 'eval_runtime']) assert.equal(metricDirection(k), 'min', k);
     for (const k of ['accuracy', 'val_acc', 'metrics/mAP_0.5', 'f1', 'glossary_score']) assert.equal(metricDirection(k), 'max', k);
+  });
+
+  it('tells scores from counters and schedules', () => {
+    for (const k of ['train_loss_step', 'val_acc', 'eval/loss', 'hp_metric']) assert.ok(isRanked(k), k);
+    for (const k of ['epoch', 'trainer/global_step', 'train/learning_rate', 'lr-Adam', 'eval_samples_per_second', 'grad_norm']) assert.ok(!isRanked(k), k);
   });
 
   it('picks a held-out score as the key metric before training scores and losses', () => {

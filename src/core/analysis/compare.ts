@@ -34,11 +34,12 @@ export interface Comparison {
 
 const LOWER_IS_BETTER = /(^|[/_.\-\s])(loss|err|error|errors|mse|mae|rmse|mape|perplexity|ppl|wer|cer|nll|time|runtime|latency|fpr|fnr|distance)($|[/_.\-\s\d])/i;
 
-const NOT_RANKED = /(^|[/_.\-])(epoch|epochs|step|steps|global_step|lr|learning_rate|lr-[\w-]+|grad_norm|samples_per_second|steps_per_second|total_flos)$/i;
+/** Last path segment of counters and schedules: `epoch`, `trainer/global_step`, `train/learning_rate`, `lr-Adam`. */
+const NOT_RANKED = /^(epoch|epochs|step|steps|global_step|lr|learning_rate|grad_norm|lr-[\w-]+|(\w+_)?(samples_per_second|steps_per_second|total_flos))$/i;
 
 /** Whether a metric is a score to rank runs by (not a counter or schedule such as epoch or learning rate). */
 export function isRanked(key: string): boolean {
-  return !NOT_RANKED.test(key);
+  return !NOT_RANKED.test(key.split(/[/.]/).pop() ?? key);
 }
 
 /** Whether larger values of a metric are better, from its name (loss, error, … → smaller is better). */
