@@ -67,7 +67,15 @@ function mappingBar(v: EvaluationView): HTMLElement {
     });
     return el('label', {}, label, s);
   };
-  return el('div', { class: 'bar' }, el('strong', {}, v.label), select('True label', 'truth'), select('Predicted', 'predicted'), select('Score', 'score'));
+  const segment = el('select', { 'aria-label': 'Segment column' }, el('option', { value: '' }, 'auto'));
+  for (const c of v.columns) segment.append(el('option', { value: c }, c));
+  segment.value = v.mapping.segments?.length === 1 && state.mapping?.segments ? v.mapping.segments[0] : '';
+  segment.addEventListener('change', () => {
+    const mapping = { ...v.mapping, segments: segment.value ? [segment.value] : undefined };
+    save({ mapping });
+    vscode.postMessage({ type: 'remap', mapping });
+  });
+  return el('div', { class: 'bar' }, el('strong', {}, v.label), select('True label', 'truth'), select('Predicted', 'predicted'), select('Score', 'score'), el('label', {}, 'Segment', segment));
 }
 
 function confusionSection(ev: Evaluation): HTMLElement {
@@ -225,9 +233,20 @@ function segmentsSection(ev: Evaluation): HTMLElement | null {
     const worst = Math.min(...accs);
     const table = el('table', {}, el('tr', {}, el('th', {}, column), el('th', {}, 'rows'), el('th', {}, 'accuracy'), el('th', {}, 'macro F1')));
     for (const [value, m] of Object.entries(s.values)) {
-      table.append(el('tr', {}, el('td', {}, value), el('td', {}, String(m.n)), el('td', { class: m.accuracy === worst && s.gap > 0.05 ? 'low' : '' }, f(m.accuracy)), el('td', {}, f(m.macroF1))));
+      const flagged = s.flagged.includes(value);
+      table.append(el('tr', {}, el('td', {}, value, flagged ? ' ⚠' : ''), el('td', {}, String(m.n)), el('td', { class: flagged || (m.accuracy === worst && s.gap > 0.05) ? 'low' : '' }, f(m.accuracy)), el('td', {}, f(m.macroF1))));
     }
-    out.append(el('p', { class: 'note' }, `Accuracy gap between ${column} segments: ${f(s.gap)}${s.gap > 0.05 ? ' — the model does notably worse on some segments.' : ''}`), table);
+    const note = `Accuracy gap between ${column} segments: ${f(s.gap)}.${s.flagged.length ? ` Well below the overall accuracy: ${s.flagged.join(', ')}.` : ''}`;
+    out.append(el('p', { class: 'note' }, note), table);
+    const fair = ev.fairness[column];
+    if (fair) {
+      const ft = el('table', {}, el('tr', {}, el('th', {}, column), el('th', {}, 'rows'), el('th', {}, 'selection rate'), el('th', {}, 'true positive rate'), el('th', {}, 'accuracy')));
+      for (const g of fair.groups) ft.append(el('tr', {}, el('td', {}, g.value), el('td', {}, String(g.n)), el('td', {}, f(g.selectionRate)), el('td', {}, f(g.truePositiveRate)), el('td', {}, f(g.accuracy))));
+      out.append(
+        el('p', { class: 'note' }, `Fairness across ${column} (positive class “${fair.positive}”): demographic parity difference ${f(fair.demographicParityDifference)} · equal opportunity difference ${f(fair.equalOpportunityDifference)} · accuracy gap ${f(fair.accuracyGap)}`),
+        ft,
+      );
+    }
   }
   return out;
 }
@@ -261,7 +280,7 @@ function render(): void {
   const ev = view.evaluation;
   const r = ev.report;
   app.append(
-    el('p', { class: 'note' }, `${r.n.toLocaleString()} rows · ${r.labels.length} classes${view.skipped ? ` · ${view.skipped} malformed rows skipped (see the Runlens log)` : ''}`),
+    el('p', { class: 'note' }, `${r.n.toLocaleString()} rows · ${r.labels.length} classes${view.skipped ? ` · ${view.skipped} malformed rows skipped (see the Runlens log)` : ''}${ev.skippedCount ? ` · ${ev.skippedCount} rows without a label left out (first at line ${ev.skipped[0].line})` : ''}`),
     el(
       'div',
       { class: 'cards' },

@@ -10,7 +10,7 @@
  * With no directory the demo workspace shipped with Runlens is used. The index is a cache kept outside the
  * workspace (`--index FILE`, `RUNLENS_INDEX`, or ~/.cache/runlens/).
  */
-import { runEvaluate } from './evaluate';
+import { runAnalyze } from './analyze';
 import { UsageError, parseArgs } from './args';
 import { runCompare, runIndex, runMetrics, runRuns, runShow } from './commands';
 import { QueryError } from '../core/index/query';
@@ -25,8 +25,10 @@ commands:
   compare <run> <run>...      params and metrics side by side   --json
   metrics <run> <key>         every point of one metric series   --json
   problems [dir]              diagnostics found while indexing   --json
-  evaluate <file>             classification report of a predictions table (as scikit-learn computes it)
+  analyze <run|file>          error analysis of a prediction table (or a run's): per-class and averaged metrics
+                              as scikit-learn computes them, segments, fairness, rare classes, worst errors
                               --truth COL  --pred COL  --score COL  --segment COL  --errors N  --json
+                              (alias: evaluate)
 
 options:
   --dir DIR        workspace to index for show/compare/metrics (default: demo workspace)
@@ -60,8 +62,9 @@ export function main(argv: string[]): number {
         return runMetrics(rest, args);
       case 'problems':
         return runIndex(rest, args, true);
+      case 'analyze':
       case 'evaluate':
-        return runEvaluate(rest, args);
+        return runAnalyze(rest, args);
       default:
         process.stderr.write(`runlens: unknown command '${command}'\n\n${USAGE}`);
         return 2;

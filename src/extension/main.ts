@@ -8,7 +8,8 @@ import type { Ctx } from './ctx';
 import { IndexService } from './indexing';
 import { publishProblems } from './problems';
 import type { RunsNode } from './trees/runs';
-import { artifactRoot, RunsTreeProvider } from './trees/runs';
+import { RunsTreeProvider } from './trees/runs';
+import { artifactPath as runArtifactPath } from '../core/index/store';
 import { ProblemsTreeProvider } from './trees/problems';
 import { DatasetsTreeProvider } from './trees/datasets';
 import { ModelsTreeProvider } from './trees/models';
@@ -28,7 +29,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
   const ctx: Ctx = { extension, subscriptions: extension.subscriptions, log, index, runsTree, runsView, config: readConfig };
   const artifactPath = (runId: string, rel: string) => {
     const run = index.reader().getRun(runId);
-    return run ? path.join(artifactRoot(run), rel) : rel;
+    return run ? runArtifactPath(run, rel) : rel;
   };
   const problemsTree = new ProblemsTreeProvider(index);
   const datasetsTree = new DatasetsTreeProvider(index);

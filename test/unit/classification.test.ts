@@ -205,3 +205,44 @@ describe('evaluating prediction tables found in projects', () => {
     assert.ok(Math.min(...supports) >= 17 - 1, 'the most frequent classes were kept');
   });
 });
+
+describe('evaluation: messy tables and fairness', () => {
+  it('treats "1", "1.0" and 1 as one class and leaves out rows missing a label, each located', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'p.jsonl');
+    fs.writeFileSync(file, ['{"y": 1, "pred": "1"}', '{"y": "1.0", "pred": 0}', '{"y": null, "pred": 1}', '{"y": 0, "pred": ""}', '{"y": "0", "pred": "0.0"}'].join('\n') + '\n');
+    const ev = evaluate(readPredictionTable(file, { truth: 'y', predicted: 'pred' }));
+    assert.deepEqual(ev.report.labels, ['0', '1']);
+    assert.equal(ev.report.n, 3);
+    assert.deepEqual(ev.report.confusion, [[1, 0], [1, 1]]);
+    assert.deepEqual(ev.skipped, [{ line: 3, reason: "no value in 'y'" }, { line: 4, reason: "no value in 'pred'" }]);
+    assert.equal(ev.skippedCount, 2);
+  });
+
+  it('measures demographic parity and equal opportunity across a sensitive column (binary task)', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'p.csv');
+    // group a: 4 rows, predicted positive 3/4, positives 2 of which 2 found; group b: 4 rows, selected 1/4,
+    // positives 2 of which 1 found.
+    fs.writeFileSync(file, 'label,prediction,group\n1,1,a\n1,1,a\n0,1,a\n0,0,a\n1,1,b\n1,0,b\n0,0,b\n0,0,b\n');
+    const ev = evaluate(readPredictionTable(file));
+    const f = ev.fairness.group;
+    assert.equal(f.positive, '1');
+    assert.deepEqual(f.groups.map((g) => [g.value, g.selectionRate, g.truePositiveRate, g.accuracy]), [['a', 0.75, 1, 0.75], ['b', 0.25, 0.5, 0.75]]);
+    assert.equal(f.demographicParityDifference, 0.5);
+    assert.equal(f.equalOpportunityDifference, 0.5);
+    assert.equal(f.accuracyGap, 0);
+    assert.deepEqual(ev.segments.group.flagged, []);
+  });
+
+  it('flags segments well below the overall accuracy', () => {
+    const truth = Array.from({ length: 300 }, (_, i) => String(i % 3));
+    const pred = truth.map((t, i) => (i % 10 === 0 && i >= 200 ? '9' : t));
+    const dir = tempDir();
+    const file = path.join(dir, 'p.csv');
+    fs.writeFileSync(file, 'label,prediction,source\n' + truth.map((t, i) => `${t},${pred[i]},${i < 200 ? 'web' : 'scan'}`).join('\n') + '\n');
+    const ev = evaluate(readPredictionTable(file));
+    assert.deepEqual(ev.segments.source.flagged, ['scan']);
+    assert.deepEqual(ev.fairness, {}, 'no fairness measures for a multiclass task');
+  });
+});

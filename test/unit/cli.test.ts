@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tempDir } from './corpus';
+import { corpus, tempDir } from './corpus';
 
 const BIN = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
 
@@ -82,5 +82,30 @@ describe('runlens CLI on the demo workspace', () => {
     assert.match(r.stderr, /outside the workspace/);
     assert.deepEqual(fs.readdirSync(ws), []);
     fs.rmSync(ws, { recursive: true });
+  });
+
+  it('analyzes a run’s prediction table found among its artifacts (../shared/corpus)', () => {
+    const ws = corpus('mlflow', '01rahulsingh86__mlflow-groq-eval');
+    const r = cli('analyze', '91e0bc6a', '--dir', ws, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    const file = path.join(ws, 'mlruns', '852045333675594180', '91e0bc6a944f4453912aa817c55be0ca', 'artifacts', 'predictions.csv');
+    assert.equal(out.file, file);
+    const rows = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    assert.equal(out.report.n, rows.length);
+    assert.equal(out.report.accuracy, rows.filter((c) => c[1] === c[2]).length / rows.length);
+    assert.equal(out.mapping.text, 'prompt');
+  });
+
+  it('analyzes a prediction file: numbers, and a clear message for a column that is not there', () => {
+    const file = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'generated', 'eval', 'digits_predictions.csv');
+    const r = cli('analyze', file, '--segment', 'ink', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.report.n, 540);
+    assert.deepEqual(Object.keys(out.segments), ['ink']);
+    const bad = cli('analyze', file, '--truth', 'nope');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /no column 'nope'/);
   });
 });

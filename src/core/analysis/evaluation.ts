@@ -20,24 +20,74 @@ export interface ErrorRow {
   image?: string;
 }
 
+export interface GroupFairness {
+  value: string;
+  n: number;
+  /** Share of the group predicted positive. */
+  selectionRate: number;
+  /** Recall of the positive class within the group (NaN without positives). */
+  truePositiveRate: number;
+  accuracy: number;
+}
+
+export interface Fairness {
+  positive: string;
+  groups: GroupFairness[];
+  /** Largest minus smallest selection rate across groups (0 = parity). */
+  demographicParityDifference: number;
+  /** Largest minus smallest true-positive rate across groups with positives (0 = equal opportunity). */
+  equalOpportunityDifference: number;
+  accuracyGap: number;
+}
+
 export interface Evaluation {
   file: string;
   mapping: ColumnMapping;
   report: ClassificationReport;
+  /** Rows left out: a missing true or predicted label (first 100, with their lines), and how many in all. */
+  skipped: { line: number; reason: string }[];
+  skippedCount: number;
   /** Present for a two-class task with a score column (or the positive class's probability column). */
   binary?: BinaryCurves & { positive: string };
-  segments: Record<string, { values: Record<string, { n: number; accuracy: number; macroF1: number }>; gap: number }>;
+  /**
+   * Per segment column: metrics per value, the gap between the best and worst value, and the values whose
+   * accuracy is more than `segmentThreshold` below the overall accuracy.
+   */
+  segments: Record<string, { values: Record<string, { n: number; accuracy: number; macroF1: number }>; gap: number; flagged: string[] }>;
+  /** For a two-class task: fairness measures across each segment column. */
+  fairness: Record<string, Fairness>;
   worstErrors: ErrorRow[];
   rareClasses: { label: string; support: number; recall: number }[];
 }
 
 export class EvaluationError extends Error {}
 
-export function evaluate(table: PredictionTable, options: { maxErrors?: number } = {}): Evaluation {
+/**
+ * A label as a class name: trimmed, and numbers written one way — "1", "1.0" and JSON's 1 are one class, as
+ * a user means them (scikit-learn refuses such a mix outright).
+ */
+export function canonicalLabel(s: string): string {
+  const v = s.trim();
+  return v !== '' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? String(Number(v)) : v;
+}
+
+export function evaluate(table: PredictionTable, options: { maxErrors?: number; segmentThreshold?: number } = {}): Evaluation {
   const { truth, predicted } = table.mapping;
   if (!truth || !predicted) throw new EvaluationError(`${table.file}: no true-label and predicted-label columns (have: ${table.columns.join(', ')})`);
-  const t = table.rows.map((r) => r[truth]);
-  const p = table.rows.map((r) => r[predicted]);
+  // Rows without both labels cannot be scored: left out, each located.
+  const skipped: { line: number; reason: string }[] = [];
+  let skippedCount = 0;
+  const keep: number[] = [];
+  table.rows.forEach((r, i) => {
+    const missing = !(r[truth] ?? '').trim() ? truth : !(r[predicted] ?? '').trim() ? predicted : undefined;
+    if (missing === undefined) keep.push(i);
+    else if (skippedCount++ < 100) skipped.push({ line: table.lines[i], reason: `no value in '${missing}'` });
+  });
+  const rows = keep.map((i) => table.rows[i]);
+  const lines = keep.map((i) => table.lines[i]);
+  table = { ...table, rows, lines };
+  const t = rows.map((r) => canonicalLabel(r[truth]));
+  const p = rows.map((r) => canonicalLabel(r[predicted]));
   const report = classificationReport(t, p);
 
   let binary: Evaluation['binary'];
@@ -50,11 +100,16 @@ export function evaluate(table: PredictionTable, options: { maxErrors?: number }
     }
   }
 
+  const threshold = options.segmentThreshold ?? 0.05;
   const segments: Evaluation['segments'] = {};
+  const fairness: Evaluation['fairness'] = {};
   for (const column of table.mapping.segments ?? []) {
-    const values = segmentReport(t, p, table.rows.map((r) => r[column]));
+    const groups = table.rows.map((r) => r[column] ?? '');
+    const values = segmentReport(t, p, groups);
     const accs = Object.values(values).filter((v) => v.n > 0).map((v) => v.accuracy);
-    segments[column] = { values, gap: accs.length ? Math.max(...accs) - Math.min(...accs) : 0 };
+    const flagged = Object.entries(values).filter(([, v]) => v.accuracy < report.accuracy - threshold).map(([k]) => k);
+    segments[column] = { values, gap: accs.length ? Math.max(...accs) - Math.min(...accs) : 0, flagged };
+    if (report.labels.length === 2) fairness[column] = fairnessOf(t, p, groups, report.labels[1]);
   }
 
   const confidenceOf = (i: number): number | undefined => {
@@ -90,7 +145,37 @@ export function evaluate(table: PredictionTable, options: { maxErrors?: number }
     .filter((c) => c.support > 0 && (c.support < 10 || c.support < report.n * 0.01))
     .sort((a, b) => a.support - b.support || (a.label < b.label ? -1 : 1));
 
-  return { file: table.file, mapping: table.mapping, report, binary, segments, worstErrors: errors.slice(0, options.maxErrors ?? 100), rareClasses };
+  return { file: table.file, mapping: table.mapping, report, skipped, skippedCount, binary, segments, fairness, worstErrors: errors.slice(0, options.maxErrors ?? 100), rareClasses };
+}
+
+/**
+ * Group fairness of a binary classifier across the values of a sensitive column, as fairlearn defines it:
+ * demographic parity difference (spread of selection rates) and equal opportunity difference (spread of
+ * true-positive rates), plus the accuracy gap.
+ */
+export function fairnessOf(truth: string[], predicted: string[], groups: string[], positive: string): Fairness {
+  const by = new Map<string, { n: number; selected: number; positives: number; truePositives: number; correct: number }>();
+  groups.forEach((g, i) => {
+    let s = by.get(g);
+    if (!s) by.set(g, (s = { n: 0, selected: 0, positives: 0, truePositives: 0, correct: 0 }));
+    s.n++;
+    if (predicted[i] === positive) s.selected++;
+    if (truth[i] === positive) {
+      s.positives++;
+      if (predicted[i] === positive) s.truePositives++;
+    }
+    if (truth[i] === predicted[i]) s.correct++;
+  });
+  const out: GroupFairness[] = [...by].map(([value, s]) => ({ value, n: s.n, selectionRate: s.selected / s.n, truePositiveRate: s.positives ? s.truePositives / s.positives : NaN, accuracy: s.correct / s.n }));
+  out.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+  const spread = (v: number[]) => (v.length ? Math.max(...v) - Math.min(...v) : 0);
+  return {
+    positive,
+    groups: out,
+    demographicParityDifference: spread(out.map((g) => g.selectionRate)),
+    equalOpportunityDifference: spread(out.map((g) => g.truePositiveRate).filter(Number.isFinite)),
+    accuracyGap: spread(out.map((g) => g.accuracy)),
+  };
 }
 
 /**

@@ -61,6 +61,11 @@ export interface DiagnosticRow extends Diagnostic {
   unit: string;
 }
 
+/** Where a run's artifact lies on disk: MLflow keeps them under the run's `artifacts/`, other formats in the run folder. */
+export function artifactPath(run: Pick<RunRow, 'format' | 'path'>, rel: string): string {
+  return path.join(run.format === 'mlflow' ? path.join(run.path, 'artifacts') : run.path, rel);
+}
+
 export function stableId(...parts: string[]): string {
   return createHash('sha1').update(parts.join('\0')).digest('hex').slice(0, 16);
 }

@@ -3,11 +3,11 @@
  * Artifacts. Children are queried from the index on demand and paged, so a 10,000-run experiment expands
  * instantly; the filter (the index query language), grouping, sort order and pins are per workspace.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { CompiledSql } from '../../core/index/query';
 import { compileFilter, compileSort } from '../../core/index/query';
 import type { ExperimentRow, RunRow, Store } from '../../core/index/store';
+import { artifactPath } from '../../core/index/store';
 import type { SeriesSummary } from '../../core/model';
 import { effectiveStatus, LIVE_WINDOW_MS } from '../../core/analysis/status';
 import { isRanked, metricDirection, pickKeyMetric } from '../../core/analysis/compare';
@@ -263,7 +263,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
         if (node.group === 'params') return Object.entries(store.params(run.rid)).map(([k, v]) => ({ kind: 'entry', run, label: k, description: v }));
         if (node.group === 'tags') return Object.entries(store.tags(run.rid)).map(([k, v]) => ({ kind: 'entry', run, label: k, description: v }));
         if (node.group === 'artifacts') {
-          return store.artifacts(run.rid).map((a) => ({ kind: 'entry', run, label: a.path, description: `${a.kind} · ${formatBytes(a.size)}`, file: path.join(artifactRoot(run), a.path) }));
+          return store.artifacts(run.rid).map((a) => ({ kind: 'entry', run, label: a.path, description: `${a.kind} · ${formatBytes(a.size)}`, file: artifactPath(run, a.path) }));
         }
         return store.seriesSummaries(run.rid).map((s) => ({ kind: 'entry', run, label: s.key, description: metricDescription(s), metric: s.key }));
       }
@@ -348,11 +348,6 @@ function bucketLabel(groupBy: GroupBy, value: string | null): string {
   if (groupBy === 'script') return '(no script recorded)';
   if (groupBy === 'date') return '(no start time)';
   return '(none)';
-}
-
-/** MLflow artifacts live under the run's `artifacts/` folder; other formats list files in the run folder. */
-export function artifactRoot(run: RunRow): string {
-  return run.format === 'mlflow' ? path.join(run.path, 'artifacts') : run.path;
 }
 
 function metricDescription(s: SeriesSummary): string {

@@ -1,6 +1,8 @@
 /**
- * `runlens evaluate <predictions file>`: the classification report of a prediction table — the same numbers
- * scikit-learn gives — per class, averaged, per segment, with the worst errors and rare classes.
+ * `runlens analyze <run|file>` (alias `evaluate`): the error analysis of a prediction table — the
+ * classification report with the same numbers scikit-learn gives, per class and averaged, metrics per
+ * segment with the weak segments flagged, fairness across segments for binary tasks, rare classes and the
+ * worst errors. Given a run, every prediction table among its artifacts is analysed.
  */
 import * as fs from 'node:fs';
 import { evaluate, EvaluationError, topKConfusion } from '../core/analysis/evaluation';
@@ -9,14 +11,46 @@ import { readPredictionTable } from '../core/analysis/predictions';
 import type { Args } from './args';
 import { UsageError, value } from './args';
 import { formatTable } from './table';
+import { openWorkspace } from './workspace';
+import { artifactPath } from '../core/index/store';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
 
-export function runEvaluate(rest: string[], args: Args): number {
-  if (rest.length !== 1) throw new UsageError('usage: runlens evaluate <predictions.csv|.tsv|.jsonl> [--truth COL] [--pred COL] [--score COL] [--segment COL]… [--json]');
-  const file = rest[0];
-  if (!fs.existsSync(file)) throw new UsageError(`no such file: ${file}`);
+export function runAnalyze(rest: string[], args: Args): number {
+  if (rest.length !== 1) throw new UsageError('usage: runlens analyze <run | predictions.csv|.tsv|.jsonl> [--truth COL] [--pred COL] [--score COL] [--segment COL]… [--json]');
+  const ref = rest[0];
+  if (fs.existsSync(ref) && fs.statSync(ref).isFile()) return analyzeFile(ref, args);
+  const files = predictionTablesOfRun(ref, args);
+  let status = 0;
+  for (const f of files) {
+    if (!args.flags.json) out(`\n== ${f}`);
+    status = Math.max(status, analyzeFile(f, args));
+  }
+  return status;
+}
+
+/** The prediction tables among a run's artifacts (those whose columns hold a true and a predicted label). */
+function predictionTablesOfRun(ref: string, args: Args): string[] {
+  const { store } = openWorkspace(undefined, args);
+  try {
+    const runs = store.resolveRun(ref);
+    if (runs.length === 0) throw new UsageError(`'${ref}' is neither a file nor a run in the index`);
+    if (runs.length > 1) throw new UsageError(`'${ref}' matches ${runs.length} runs: ${runs.slice(0, 5).map((r) => `${r.name} (${r.id.slice(0, 10)})`).join(', ')}`);
+    const run = runs[0];
+    const tables = store.artifacts(run.rid).filter((a) => /\.(csv|tsv|jsonl)$/i.test(a.path)).map((a) => artifactPath(run, a.path));
+    const usable = tables.filter((f) => {
+      const m = readPredictionTable(f).mapping;
+      return m.truth !== undefined && m.predicted !== undefined;
+    });
+    if (usable.length === 0) throw new UsageError(`run ${run.name} has no prediction table among its ${tables.length} table artifacts (a CSV/TSV/JSONL with true and predicted labels)`);
+    return usable;
+  } finally {
+    store.close();
+  }
+}
+
+function analyzeFile(file: string, args: Args): number {
   const override: ColumnMapping = {};
   if (value(args, 'truth')) override.truth = value(args, 'truth');
   if (value(args, 'pred')) override.predicted = value(args, 'pred');
@@ -39,6 +73,7 @@ export function runEvaluate(rest: string[], args: Args): number {
     return 0;
   }
   const r = ev.report;
+  if (ev.skippedCount) out(`${ev.skippedCount} rows without a true or predicted label left out (first at line ${ev.skipped[0].line})`);
   out(`${file}: ${r.n} rows, ${r.labels.length} classes (true: ${ev.mapping.truth}, predicted: ${ev.mapping.predicted}${ev.mapping.score ? `, score: ${ev.mapping.score}` : ''})\n`);
   out(formatTable(['CLASS', 'PRECISION', 'RECALL', 'F1', 'SUPPORT'], [
     ...r.labels.map((l) => [l, f(r.perClass[l].precision), f(r.perClass[l].recall), f(r.perClass[l].f1), String(r.perClass[l].support)]),
@@ -50,8 +85,12 @@ export function runEvaluate(rest: string[], args: Args): number {
   out(`\nConfusion matrix (rows: true, columns: predicted${cm.other ? '; top 15 classes by support, the rest as "other"' : ''})`);
   out(formatTable(['', ...cm.labels], cm.matrix.map((row, i) => [cm.labels[i], ...row.map(String)])));
   for (const [column, s] of Object.entries(ev.segments)) {
-    out(`\nBy ${column} (accuracy gap between segments: ${f(s.gap)})`);
+    out(`\nBy ${column} (accuracy gap between segments: ${f(s.gap)}${s.flagged.length ? `; well below overall accuracy: ${s.flagged.join(', ')}` : ''})`);
     out(formatTable([column.toUpperCase(), 'ROWS', 'ACCURACY', 'MACRO F1'], Object.entries(s.values).map(([v, m]) => [v, String(m.n), f(m.accuracy), f(m.macroF1)])));
+  }
+  for (const [column, fair] of Object.entries(ev.fairness)) {
+    out(`\nFairness across ${column} (positive class ${fair.positive}): demographic parity difference ${f(fair.demographicParityDifference)} · equal opportunity difference ${f(fair.equalOpportunityDifference)} · accuracy gap ${f(fair.accuracyGap)}`);
+    out(formatTable([column.toUpperCase(), 'ROWS', 'SELECTION RATE', 'TRUE POSITIVE RATE', 'ACCURACY'], fair.groups.map((g) => [g.value, String(g.n), f(g.selectionRate), f(g.truePositiveRate), f(g.accuracy)])));
   }
   if (ev.rareClasses.length) out(`\nRare classes: ${ev.rareClasses.map((c) => `${c.label} (${c.support} rows, recall ${f(c.recall)})`).join(', ')}`);
   if (ev.worstErrors.length) {
