@@ -2,7 +2,7 @@
  * The one message protocol between the extension host and the webview panels; both sides import these
  * types, so a change to a message breaks the build on both sides at once.
  */
-import type { Evaluation } from './core/analysis/evaluation';
+import type { Evaluation, EvaluationDelta } from './core/analysis/evaluation';
 import type { ColumnMapping } from './core/analysis/predictions';
 import type { Comparison } from './core/analysis/compare';
 
@@ -77,6 +77,9 @@ export interface EvaluationView {
   error?: string;
   /** Webview URIs of image paths of error rows that lie inside the workspace, by row index. */
   images: Record<number, string>;
+  /** The table this one is compared with, and how the two differ. */
+  baseline?: { file: string; label: string; error?: string };
+  delta?: EvaluationDelta;
 }
 
 export type EvaluationHostMessage = { type: 'evaluation'; view: EvaluationView } | { type: 'busy'; file: string };
@@ -85,4 +88,6 @@ export type EvaluationWebviewMessage =
   | { type: 'ready'; file?: string; mapping?: ColumnMapping }
   | { type: 'remap'; mapping: ColumnMapping }
   | { type: 'openRow'; line: number }
-  | { type: 'exportCsv'; name: string; csv: string };
+  | { type: 'exportCsv'; name: string; csv: string }
+  | { type: 'compareWith' }
+  | { type: 'clearBaseline' };

@@ -134,6 +134,56 @@ function confusionSection(ev: Evaluation): HTMLElement {
   return el('section', {}, el('h2', {}, 'Confusion matrix'), controls, el('div', { style: 'overflow:auto' }, table));
 }
 
+/** A plain matrix (no interaction) for the side-by-side view; `signed` colours the change matrix. */
+function smallMatrix(title: string, labels: string[], m: number[][], signed: boolean): HTMLElement {
+  const green = css('--vscode-charts-green', '#89d185');
+  const red = css('--vscode-charts-red', '#f14c4c');
+  const blue = css('--vscode-charts-blue', '#3794ff');
+  const max = Math.max(1, ...m.flat().map(Math.abs));
+  const table = el('table', { class: 'cm' }, el('tr', {}, el('th', {}, ''), ...labels.map((l) => el('th', { class: 'rot', title: l }, l))));
+  m.forEach((row, i) => {
+    const tr = el('tr', {}, el('th', {}, labels[i]));
+    row.forEach((v, j) => {
+      const td = el('td', {}, signed && v > 0 ? `+${v}` : String(v));
+      // In the change matrix, more on the diagonal or less off it is better (green); the reverse is worse.
+      const good = i === j ? v > 0 : v < 0;
+      const color = signed ? (good ? green : red) : blue;
+      const alpha = v === 0 ? 0 : Math.round(12 + (Math.abs(v) / max) * 70);
+      td.style.background = `color-mix(in srgb, ${color} ${alpha}%, transparent)`;
+      tr.append(td);
+    });
+    table.append(tr);
+  });
+  return el('div', {}, el('div', { class: 'note' }, title), el('div', { style: 'overflow:auto' }, table));
+}
+
+function baselineSection(v: EvaluationView): HTMLElement | null {
+  const clear = el('button', {}, 'Stop comparing');
+  clear.addEventListener('click', () => vscode.postMessage({ type: 'clearBaseline' }));
+  if (v.baseline?.error) return el('section', {}, el('h2', {}, 'Compared with ' + v.baseline.label), el('p', { class: 'error' }, v.baseline.error), clear);
+  const d = v.delta;
+  if (!d || !v.baseline) return null;
+  const arrow = (a: number, b: number) => `${f(a)} → ${f(b)} (${b >= a ? '+' : ''}${f(b - a)})`;
+  const many = d.labels.length > 30;
+  const table = el('table', {}, el('tr', {}, el('th', {}, 'class'), el('th', {}, 'F1 before'), el('th', {}, 'F1 after'), el('th', {}, 'change'), el('th', {}, 'recall before → after'), el('th', {}, 'support')));
+  const rows = many ? [...d.perClass.slice(0, 10), ...d.perClass.slice(-10)] : d.perClass;
+  for (const c of rows) {
+    table.append(
+      el('tr', {}, el('td', {}, c.label), el('td', {}, f(c.f1A)), el('td', {}, f(c.f1B)), el('td', { class: c.deltaF1 > 0.005 ? 'best' : c.deltaF1 < -0.005 ? 'low' : '' }, `${c.deltaF1 >= 0 ? '+' : ''}${f(c.deltaF1)}`), el('td', {}, `${f(c.recallA, 3)} → ${f(c.recallB, 3)}`), el('td', {}, c.supportA === c.supportB ? String(c.supportB) : `${c.supportA} → ${c.supportB}`)),
+    );
+  }
+  const better = d.perClass.filter((c) => c.deltaF1 > 0.005).length;
+  const worse = d.perClass.filter((c) => c.deltaF1 < -0.005).length;
+  return el(
+    'section',
+    {},
+    el('h2', {}, `Compared with ${v.baseline.label}`),
+    el('div', { class: 'bar' }, el('span', {}, `accuracy ${arrow(d.accuracy.a, d.accuracy.b)} · macro F1 ${arrow(d.macroF1.a, d.macroF1.b)} · ${better} classes better, ${worse} worse`), clear),
+    many ? el('p', { class: 'note' }, `${d.labels.length} classes: the matrices are left out; the 10 most improved and 10 most degraded classes are listed.`) : el('div', { class: 'grid' }, smallMatrix('before (baseline)', d.labels, d.a, false), smallMatrix('after (this table)', d.labels, d.b, false), smallMatrix('change (after − before)', d.labels, d.delta, true)),
+    table,
+  );
+}
+
 function perClassSection(ev: Evaluation): HTMLElement {
   const r = ev.report;
   const rows = r.labels.map((l) => ({ label: l, ...r.perClass[l] }));
@@ -294,6 +344,11 @@ function render(): void {
       ev.binary ? card('average precision', f(ev.binary.averagePrecision)) : null,
     ),
   );
+  const compare = el('button', {}, view.baseline ? 'Compare with another…' : 'Compare with…');
+  compare.addEventListener('click', () => vscode.postMessage({ type: 'compareWith' }));
+  app.append(el('div', { class: 'bar' }, compare, el('span', { class: 'note' }, 'another prediction table of the same task: both matrices and what changed')));
+  const baseline = baselineSection(view);
+  if (baseline) app.append(baseline);
   app.append(confusionSection(ev), perClassSection(ev));
   const curves = curvesSection(ev);
   if (curves) app.append(curves);

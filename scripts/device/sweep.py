@@ -1,6 +1,7 @@
 """A small real hyperparameter sweep for Runlens' demo: PyTorch Lightning on scikit-learn's digits, a grid of
 learning rate × hidden width × dropout, each run logged by the TensorBoard and CSV loggers into
-lightning_logs/version_N (no checkpoints, to stay small).
+lightning_logs/version_N (no checkpoints, to stay small), with the trained model's predictions on the
+held-out split written beside its logs as predictions.csv (labels, per-class probabilities, an ink segment).
 
     python3 scripts/device/sweep.py OUT_DIR        → OUT_DIR/sweep.tar.gz
 """
@@ -48,6 +49,10 @@ def loader(ids, shuffle, bs):
     return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.tensor(X[ids]), torch.tensor(y[ids])), batch_size=bs, shuffle=shuffle)
 
 
+ink = X[te].sum(1)
+q1, q2 = np.quantile(ink, [1 / 3, 2 / 3])
+segment = np.where(ink < q1, "light", np.where(ink < q2, "medium", "heavy"))
+
 os.chdir(ROOT)
 for v, (lr, hidden, dropout) in enumerate(itertools.product([3e-4, 1e-3, 3e-3, 1e-2], [32, 128], [0.0, 0.3])):
     L.seed_everything(v)
@@ -55,6 +60,13 @@ for v, (lr, hidden, dropout) in enumerate(itertools.product([3e-4, 1e-3, 3e-3, 1
     loggers = [TensorBoardLogger(ROOT, name="lightning_logs", version=v), CSVLogger(ROOT, name="lightning_logs", version=v)]
     L.Trainer(max_epochs=8, logger=loggers, enable_checkpointing=False, log_every_n_steps=5, enable_progress_bar=False,
               enable_model_summary=False, accelerator="auto", devices=1).fit(m, loader(tr, True, 64), loader(te, False, 256))
+    m = m.eval().cpu()
+    with torch.no_grad():
+        prob = torch.softmax(m(torch.tensor(X[te])), -1).numpy()
+    with open(os.path.join(ROOT, "lightning_logs", "version_%d" % v, "predictions.csv"), "w") as f:
+        f.write("id,ink,label,prediction," + ",".join("prob_%d" % k for k in range(10)) + "\n")
+        for r, i in enumerate(te):
+            f.write("%d,%s,%d,%d,%s\n" % (i, segment[r], y[i], prob[r].argmax(), ",".join("%.3f" % p for p in prob[r])))
 shutil.copy(__file__, os.path.join(ROOT, "sweep.py"))
 with tarfile.open(os.path.join(OUT, "sweep.tar.gz"), "w:gz") as t:
     t.add(ROOT, arcname="digits-sweep")

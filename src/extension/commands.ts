@@ -9,7 +9,8 @@ import type { GroupBy, RunsNode, SortBy } from './trees/runs';
 import type { Ctx } from './ctx';
 import { runDocumentUri } from './documents';
 import { compareSelected, showMetricChart } from './panels/compare';
-import { showEvaluation } from './panels/evaluation';
+import { pickPredictionTable, showEvaluation } from './panels/evaluation';
+import { artifactPath } from '../core/index/store';
 
 export function registerCommands(ctx: Ctx): void {
   const reg = (id: string, fn: (...args: any[]) => unknown) => ctx.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -40,6 +41,7 @@ export function registerCommands(ctx: Ctx): void {
     const activeTable = active?.scheme === 'file' && /\.(csv|tsv|jsonl)$/i.test(active.fsPath) ? active.fsPath : undefined;
     return showEvaluation(ctx, arg instanceof vscode.Uri ? arg.fsPath : arg?.kind === 'entry' ? arg.file : activeTable);
   });
+  reg('runlens.compareEvaluations', (arg?: RunsNode | vscode.Uri, args?: (RunsNode | vscode.Uri)[]) => compareEvaluations(ctx, arg, args));
   reg('runlens.showMetricChart', (node?: RunsNode, nodes?: RunsNode[]) => showMetricChart(ctx, node, nodes));
   reg('runlens.runScript', (uri?: vscode.Uri) => runScript(ctx, uri));
 }
@@ -242,6 +244,30 @@ async function diffWithBest(ctx: Ctx, run: RunRow): Promise<void> {
     return;
   }
   return diff(best, run);
+}
+
+/**
+ * Two evaluations side by side: two selected runs (each run's prediction table), two files selected in the
+ * explorer, or picked. The first is the baseline; the panel shows the second, both matrices and the change.
+ */
+async function compareEvaluations(ctx: Ctx, arg?: RunsNode | vscode.Uri, args?: (RunsNode | vscode.Uri)[]): Promise<void> {
+  const picked = args && args.length ? args : arg ? [arg] : ctx.runsView.selection;
+  const files: string[] = [];
+  for (const a of picked) {
+    if (a instanceof vscode.Uri) files.push(a.fsPath);
+    else if (a.kind === 'entry' && a.file) files.push(a.file);
+    else if (a.kind === 'run') {
+      const table = ctx.index.reader().artifacts(a.run.rid).find((x) => /(^|\/)predictions?[^/]*\.(csv|tsv|jsonl)$/i.test(x.path)) ?? ctx.index.reader().artifacts(a.run.rid).find((x) => /\.(csv|tsv|jsonl)$/i.test(x.path));
+      if (table) files.push(artifactPath(a.run, table.path));
+      else void vscode.window.showWarningMessage(`${a.run.name} has no prediction table among its artifacts.`);
+    }
+  }
+  while (files.length < 2) {
+    const f = await pickPredictionTable(ctx, files.length === 0 ? 'Compare evaluations: the baseline' : 'Compare evaluations: compared with…', files[0]);
+    if (!f) return;
+    files.push(f);
+  }
+  await showEvaluation(ctx, files[1], files[0]);
 }
 
 // ---- Files ----

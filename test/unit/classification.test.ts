@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { binaryCurves, classificationReport, segmentReport, sortLabels } from '../../src/core/analysis/classification';
 import { readPredictionTable } from '../../src/core/analysis/predictions';
-import { evaluate, topKConfusion } from '../../src/core/analysis/evaluation';
+import { compareReports, evaluate, topKConfusion } from '../../src/core/analysis/evaluation';
 import { corpus, tempDir } from './corpus';
 
 const EVAL = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'generated', 'eval');
@@ -244,5 +244,28 @@ describe('evaluation: messy tables and fairness', () => {
     const ev = evaluate(readPredictionTable(file));
     assert.deepEqual(ev.segments.source.flagged, ['scan']);
     assert.deepEqual(ev.fairness, {}, 'no fairness measures for a multiclass task');
+  });
+});
+
+describe('comparing two evaluations (two runs of a sweep, demo workspace)', () => {
+  it('puts both matrices on the union of labels, their difference, and ranks classes by F1 change', () => {
+    const demo = path.resolve(__dirname, '..', '..', '..', 'demo', 'workspace', 'digits-sweep', 'lightning_logs');
+    const a = evaluate(readPredictionTable(path.join(demo, 'version_0', 'predictions.csv'))).report;
+    const b = evaluate(readPredictionTable(path.join(demo, 'version_15', 'predictions.csv'))).report;
+    const d = compareReports(a, b);
+    assert.deepEqual(d.labels, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) assert.equal(d.delta[i][j], b.confusion[i][j] - a.confusion[i][j]);
+    assert.equal(d.delta.flat().reduce((s, v) => s + v, 0), 0, 'the same rows, moved between cells');
+    for (let i = 1; i < d.perClass.length; i++) assert.ok(d.perClass[i - 1].deltaF1 >= d.perClass[i].deltaF1);
+    close(d.perClass.find((c) => c.label === '8')!.f1B, b.perClass['8'].f1, 'f1 of 8');
+    assert.equal(d.accuracy.b, b.accuracy);
+  });
+
+  it('handles a class only one side has', () => {
+    const d = compareReports(classificationReport(['a', 'b'], ['a', 'b']), classificationReport(['a', 'c'], ['a', 'a']));
+    assert.deepEqual(d.labels, ['a', 'b', 'c']);
+    assert.deepEqual(d.a, [[1, 0, 0], [0, 1, 0], [0, 0, 0]]);
+    assert.deepEqual(d.b, [[1, 0, 0], [0, 0, 0], [1, 0, 0]]);
+    assert.equal(d.perClass[d.perClass.length - 1].label, 'b');
   });
 });

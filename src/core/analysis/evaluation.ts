@@ -4,7 +4,7 @@
  * the rare classes. The CLI's `evaluate` and the evaluation panel both show this.
  */
 import type { BinaryCurves, ClassificationReport } from './classification';
-import { binaryCurves, classificationReport, segmentReport } from './classification';
+import { binaryCurves, classificationReport, segmentReport, sortLabels } from './classification';
 import type { ColumnMapping, PredictionTable } from './predictions';
 
 export interface ErrorRow {
@@ -194,4 +194,44 @@ export function topKConfusion(report: ClassificationReport, k: number): { labels
   const matrix = Array.from({ length: size }, () => new Array<number>(size).fill(0));
   report.confusion.forEach((row, i) => row.forEach((v, j) => (matrix[pos.get(i) ?? keep.length][pos.get(j) ?? keep.length] += v)));
   return { labels: [...keep.map((x) => x.l), 'other'], matrix, other: true };
+}
+
+export interface EvaluationDelta {
+  labels: string[];
+  /** Confusion matrices of the baseline (a) and the candidate (b) over the union of labels, and b − a. */
+  a: number[][];
+  b: number[][];
+  delta: number[][];
+  /** Per class, sorted from most improved F1 to most degraded. */
+  perClass: { label: string; f1A: number; f1B: number; deltaF1: number; recallA: number; recallB: number; supportA: number; supportB: number }[];
+  accuracy: { a: number; b: number };
+  macroF1: { a: number; b: number };
+}
+
+/** Two evaluations of the same task side by side: both matrices, their difference, and which classes moved. */
+export function compareReports(a: ClassificationReport, b: ClassificationReport): EvaluationDelta {
+  const labels = sortLabels([...a.labels, ...b.labels]);
+  const onto = (r: ClassificationReport) => {
+    const idx = new Map(r.labels.map((l, i) => [l, i]));
+    return labels.map((t) => labels.map((p) => (idx.has(t) && idx.has(p) ? r.confusion[idx.get(t)!][idx.get(p)!] : 0)));
+  };
+  const ma = onto(a);
+  const mb = onto(b);
+  const zero = { precision: 0, recall: 0, f1: 0, support: 0 };
+  const perClass = labels
+    .map((label) => {
+      const x = a.perClass[label] ?? zero;
+      const y = b.perClass[label] ?? zero;
+      return { label, f1A: x.f1, f1B: y.f1, deltaF1: y.f1 - x.f1, recallA: x.recall, recallB: y.recall, supportA: x.support, supportB: y.support };
+    })
+    .sort((p, q) => q.deltaF1 - p.deltaF1 || (p.label < q.label ? -1 : 1));
+  return {
+    labels,
+    a: ma,
+    b: mb,
+    delta: mb.map((row, i) => row.map((v, j) => v - ma[i][j])),
+    perClass,
+    accuracy: { a: a.accuracy, b: b.accuracy },
+    macroF1: { a: a.macro.f1, b: b.macro.f1 },
+  };
 }

@@ -3,8 +3,8 @@
  * million-row file never blocks the extension host. `evaluateInWorker` runs the bundled worker script.
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import type { Evaluation } from './evaluation';
-import { evaluate } from './evaluation';
+import type { Evaluation, EvaluationDelta } from './evaluation';
+import { compareReports, evaluate } from './evaluation';
 import type { ColumnMapping } from './predictions';
 import { readPredictionTable } from './predictions';
 import type { Diagnostic } from '../model';
@@ -13,6 +13,8 @@ export interface EvaluateRequest {
   file: string;
   mapping?: ColumnMapping;
   maxErrors?: number;
+  /** Another prediction table of the same task to compare with (its columns recognised on their own). */
+  baseline?: string;
 }
 
 export interface EvaluateResult {
@@ -21,15 +23,25 @@ export interface EvaluateResult {
   mapping: ColumnMapping;
   diagnostics: Diagnostic[];
   error?: string;
+  baseline?: { file: string; error?: string };
+  delta?: EvaluationDelta;
 }
 
 export function evaluateFile(req: EvaluateRequest): EvaluateResult {
   const table = readPredictionTable(req.file, req.mapping ?? {});
   const base = { columns: table.columns, mapping: table.mapping, diagnostics: table.diagnostics.slice(0, 200) };
+  let evaluation: Evaluation;
   try {
-    return { ...base, evaluation: evaluate(table, { maxErrors: req.maxErrors ?? 5000 }) };
+    evaluation = evaluate(table, { maxErrors: req.maxErrors ?? 5000 });
   } catch (e) {
     return { ...base, error: (e as Error).message };
+  }
+  if (!req.baseline) return { ...base, evaluation };
+  try {
+    const other = evaluate(readPredictionTable(req.baseline), { maxErrors: 0 });
+    return { ...base, evaluation, baseline: { file: req.baseline }, delta: compareReports(other.report, evaluation.report) };
+  } catch (e) {
+    return { ...base, evaluation, baseline: { file: req.baseline, error: (e as Error).message } };
   }
 }
 

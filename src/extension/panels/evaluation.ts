@@ -12,6 +12,8 @@ import type { ColumnMapping } from '../../core/analysis/predictions';
 import type { EvaluationHostMessage, EvaluationView, EvaluationWebviewMessage } from '../../protocol';
 import type { Ctx } from '../ctx';
 import { panelHtml } from './html';
+import { artifactPath } from '../../core/index/store';
+import type { RunRow } from '../../core/index/store';
 
 const VIEW_TYPE = 'runlens.evaluation';
 const panels = new Set<EvaluationPanel>();
@@ -21,7 +23,7 @@ export function evaluationPanels(): ReadonlySet<EvaluationPanel> {
 }
 
 /** Opens (or reveals) the evaluation of a prediction table; asks for a file when none is given. */
-export async function showEvaluation(ctx: Ctx, file?: string): Promise<EvaluationPanel | undefined> {
+export async function showEvaluation(ctx: Ctx, file?: string, baseline?: string): Promise<EvaluationPanel | undefined> {
   if (!file) {
     const [picked] =
       (await vscode.window.showOpenDialog({
@@ -37,10 +39,28 @@ export async function showEvaluation(ctx: Ctx, file?: string): Promise<Evaluatio
   const existing = [...panels].find((p) => p.file === file);
   if (existing) {
     existing.panel.reveal();
+    if (baseline) existing.setBaseline(baseline);
     return existing;
   }
   const panel = vscode.window.createWebviewPanel(VIEW_TYPE, `Evaluation: ${path.basename(file)}`, vscode.ViewColumn.Active, options(ctx));
-  return new EvaluationPanel(ctx, panel, file, {});
+  return new EvaluationPanel(ctx, panel, file, {}, baseline);
+}
+
+/** Asks for a prediction table: one of the runs' table artifacts, or any file. */
+export async function pickPredictionTable(ctx: Ctx, title: string, exclude?: string): Promise<string | undefined> {
+  const store = ctx.index.reader();
+  const rows = store.db
+    .prepare("SELECT r.id, r.name, r.format, r.path, a.path AS rel FROM artifacts a JOIN runs r ON r.rid = a.rid WHERE a.kind = 'table' ORDER BY r.start_time DESC LIMIT 2000")
+    .all() as { id: string; name: string; format: RunRow['format']; path: string; rel: string }[];
+  const items: (vscode.QuickPickItem & { file?: string })[] = rows
+    .map((r) => ({ label: r.name, description: r.rel, file: artifactPath(r, r.rel) }))
+    .filter((i) => i.file !== exclude && /\.(csv|tsv|jsonl)$/i.test(i.file));
+  items.push({ label: '$(folder-opened) Choose a file…', alwaysShow: true });
+  const picked = await vscode.window.showQuickPick(items, { title, matchOnDescription: true });
+  if (!picked) return undefined;
+  if (picked.file) return picked.file;
+  const [uri] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Prediction tables': ['csv', 'tsv', 'jsonl'] }, title })) ?? [];
+  return uri?.fsPath;
 }
 
 export function registerEvaluationSerializer(ctx: Ctx): vscode.Disposable {
@@ -68,6 +88,7 @@ export class EvaluationPanel {
     readonly panel: vscode.WebviewPanel,
     readonly file: string,
     private mapping: ColumnMapping,
+    private baseline?: string,
   ) {
     panels.add(this);
     panel.iconPath = vscode.Uri.joinPath(ctx.extension.extensionUri, 'media', 'chart.svg');
@@ -100,7 +121,16 @@ export class EvaluationPanel {
       void vscode.window.showTextDocument(vscode.Uri.file(this.file), { selection: new vscode.Range(line, 0, line, 0), viewColumn: vscode.ViewColumn.Beside, preview: true });
     } else if (m.type === 'exportCsv') {
       void this.exportCsv(m.name, m.csv);
+    } else if (m.type === 'compareWith') {
+      void pickPredictionTable(this.ctx, `Compare ${path.basename(this.file)} with…`, this.file).then((f) => f && this.setBaseline(f));
+    } else if (m.type === 'clearBaseline') {
+      this.setBaseline(undefined);
     }
+  }
+
+  setBaseline(file: string | undefined): void {
+    this.baseline = file;
+    void this.update();
   }
 
   async update(): Promise<void> {
@@ -109,7 +139,7 @@ export class EvaluationPanel {
     const started = performance.now();
     let result;
     try {
-      result = await evaluateInWorker(path.join(this.ctx.extension.extensionPath, 'dist', 'evaluator.js'), { file: this.file, mapping: this.mapping });
+      result = await evaluateInWorker(path.join(this.ctx.extension.extensionPath, 'dist', 'evaluator.js'), { file: this.file, mapping: this.mapping, baseline: this.baseline });
     } catch (e) {
       result = { columns: [], mapping: this.mapping, diagnostics: [], error: (e as Error).message };
     }
@@ -135,6 +165,8 @@ export class EvaluationPanel {
       evaluation: result.evaluation,
       error: result.error,
       images,
+      baseline: result.baseline && { ...result.baseline, label: vscode.workspace.asRelativePath(result.baseline.file) },
+      delta: result.delta,
     };
     void this.panel.webview.postMessage({ type: 'evaluation', view: this.lastView } satisfies EvaluationHostMessage);
   }

@@ -139,6 +139,25 @@ describe('the Runlens sidebar', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
+  it('compares the evaluations of two runs: both matrices, the change, classes ranked by it', async () => {
+    const sweep = runsOf('digits-sweep/lightning_logs');
+    const a = sweep.find((r) => r.run.name === 'version_0')!;
+    const b = sweep.find((r) => r.run.name === 'version_15')!;
+    await vscode.commands.executeCommand('runlens.compareEvaluations', a, [a, b]);
+    await waitFor(() => api().evaluationViews().some((v) => v?.delta), 30_000, 'the evaluation panel with a comparison');
+    const view = api().evaluationViews().find((v) => v?.delta)!;
+    assert.ok(view.file.endsWith('version_15/predictions.csv'));
+    assert.ok(view.baseline!.file.endsWith('version_0/predictions.csv'));
+    const accuracy = (file: string) => {
+      const rows = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+      return rows.filter((r) => r[2] === r[3]).length / rows.length;
+    };
+    assert.equal(view.delta!.accuracy.a, accuracy(view.baseline!.file));
+    assert.equal(view.delta!.accuracy.b, accuracy(view.file));
+    assert.equal(view.delta!.delta.flat().reduce((x, y) => x + y, 0), 0);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('lists dataset versions, models and problems in their views', () => {
     const lock = fs.readFileSync(`${vscode.workspace.workspaceFolders![0].uri.fsPath}/dvc-get-started/dvc.lock`, 'utf8');
     const md5 = /- path: data\/data\.xml\n\s+hash: md5\n\s+md5: (\w+)/.exec(lock)![1];
