@@ -140,7 +140,7 @@ function smallMatrix(title: string, labels: string[], m: number[][], signed: boo
   const red = css('--vscode-charts-red', '#f14c4c');
   const blue = css('--vscode-charts-blue', '#3794ff');
   const max = Math.max(1, ...m.flat().map(Math.abs));
-  const table = el('table', { class: 'cm' }, el('tr', {}, el('th', {}, ''), ...labels.map((l) => el('th', { class: 'rot', title: l }, l))));
+  const table = el('table', { class: 'cm small' }, el('tr', {}, el('th', {}, ''), ...labels.map((l) => el('th', { class: 'rot', title: l }, l))));
   m.forEach((row, i) => {
     const tr = el('tr', {}, el('th', {}, labels[i]));
     row.forEach((v, j) => {

@@ -251,7 +251,10 @@ async function diffWithBest(ctx: Ctx, run: RunRow): Promise<void> {
  * explorer, or picked. The first is the baseline; the panel shows the second, both matrices and the change.
  */
 async function compareEvaluations(ctx: Ctx, arg?: RunsNode | vscode.Uri, args?: (RunsNode | vscode.Uri)[]): Promise<void> {
-  const picked = args && args.length ? args : arg ? [arg] : ctx.runsView.selection;
+  const picked = [...(args && args.length ? args : arg ? [arg] : ctx.runsView.selection)];
+  // Runs: the one that started first is the baseline.
+  const started = (a: RunsNode | vscode.Uri) => (!(a instanceof vscode.Uri) && a.kind === 'run' ? (a.run.startTime ?? 0) : 0);
+  picked.sort((x, y) => started(x) - started(y));
   const files: string[] = [];
   for (const a of picked) {
     if (a instanceof vscode.Uri) files.push(a.fsPath);

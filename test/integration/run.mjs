@@ -2,7 +2,7 @@
 // scripts/vscode-host.mjs): installs the built extension and a small test-runner extension into a fresh
 // extensions dir, opens each scenario's workspace in headless chromium, and waits for the suite's results,
 // which the runner writes to a file. Fails when any test fails or when a host never reports.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -148,5 +148,32 @@ for (const scenario of SCENARIOS) {
     }
   }
 }
+// Each panel in a dark and a light theme, rendered headless and saved for a person to look at
+// (test-results/screenshots/). A screenshot that is not written counts as a failure.
+const SHOTS = [
+  { name: 'compare', args: ['--click', 'digits-sweep/lightning_logs,version_15,+version_14,+version_13', '--palette', 'Runlens: Compare Selected Runs'] },
+  { name: 'evaluation', args: ['--open', 'digits_predictions.csv', '--palette', 'Runlens: Evaluate Predictions'] },
+  { name: 'runs-view', args: [] },
+];
+if (!process.env.RUNLENS_IT_ONLY) {
+  const dir = path.join(ROOT, 'test-results', 'screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  log('\nscreenshots (test-results/screenshots/)');
+  for (const shot of SHOTS) {
+    for (const [theme, suffix] of [['Default Dark Modern', 'dark'], ['Default Light Modern', 'light']]) {
+      const file = path.join(dir, `${shot.name}-${suffix}.png`);
+      fs.rmSync(file, { force: true });
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'screenshot.mjs'), file, '--theme', theme, ...shot.args], { encoding: 'utf8', timeout: 180_000 });
+      if (fs.existsSync(file) && fs.statSync(file).size > 10_000) {
+        passed++;
+        log(`  ✓ ${shot.name} (${suffix})`);
+      } else {
+        failed++;
+        log(`  ✗ ${shot.name} (${suffix}): no screenshot\n      ${(r.stdout + r.stderr).trim().split('\n').slice(-5).join('\n      ')}`);
+      }
+    }
+  }
+}
+
 log(`\nintegration: ${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 ? 1 : 0;

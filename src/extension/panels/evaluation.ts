@@ -42,7 +42,9 @@ export async function showEvaluation(ctx: Ctx, file?: string, baseline?: string)
     if (baseline) existing.setBaseline(baseline);
     return existing;
   }
-  const panel = vscode.window.createWebviewPanel(VIEW_TYPE, `Evaluation: ${path.basename(file)}`, vscode.ViewColumn.Active, options(ctx));
+  // A run's table is often just predictions.csv: its folder tells panels apart.
+  const name = `${path.basename(path.dirname(file))}/${path.basename(file)}`;
+  const panel = vscode.window.createWebviewPanel(VIEW_TYPE, `Evaluation: ${name}`, vscode.ViewColumn.Active, options(ctx));
   return new EvaluationPanel(ctx, panel, file, {}, baseline);
 }
 
@@ -201,6 +203,8 @@ const EVALUATION_CSS = `
   .best { font-weight: 700; }
   .low { color: var(--vscode-errorForeground); }
   .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr)); gap: 16px; }
+  .grid > * { min-width: 0; }
+  .cm.small td, .cm.small th { padding: 1px 3px; min-width: 22px; font-size: 0.9em; }
   .chart { position: relative; height: 280px; }
   .thumb { max-height: 48px; max-width: 64px; }
   .muted { color: var(--vscode-descriptionForeground); }
