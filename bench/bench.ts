@@ -33,6 +33,8 @@ const spec = {
   queryMetrics: flag('query-metrics', 100),
   formatRuns: flag('format-runs', 1000),
   formatSteps: flag('format-steps', 100),
+  chartRuns: flag('chart-runs', 100),
+  chartPoints: flag('chart-points', 200_000),
 };
 const keep = process.argv.includes('--keep') ? process.argv[process.argv.indexOf('--keep') + 1] : undefined;
 const root = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-bench-'));
@@ -96,6 +98,10 @@ row('  peak RSS', `${b.rssMb.toFixed(0)} MB`);
 const q = phase('query', path.join(dbDir, 'query.sqlite'), String(spec.queryRuns), String(spec.queryMetrics));
 row(`query ${spec.queryRuns.toLocaleString('en')} runs × ${spec.queryMetrics} metrics: filter + sort by metric + count`, fmt(q.ms), `${q.total} match`, '< 200 ms');
 row(`Runs view: top level + first page of a ${spec.queryRuns.toLocaleString('en')}-run experiment`, fmt(q.treeMs), '100 runs with their metric summaries');
+
+const ch = phase('chart', path.join(dbDir, 'chart.sqlite'), String(spec.chartRuns), String(spec.chartPoints));
+row(`compare panel: ${spec.chartRuns} runs × ${spec.chartPoints.toLocaleString('en')} points, chart data`, fmt(ch.ms), `${ch.drawn.toLocaleString('en')} points drawn; reading every point: ${fmt(ch.wholeMs)}`, '< 1 s');
+row('  zoom to 1 % of the steps, full detail, all runs', fmt(ch.zoomMs));
 
 // One synthetic workspace per framework format: cold, warm, and the live path after one file changed.
 for (const format of ['lightning', 'huggingface', 'keras', 'wandb', 'dvc']) {

@@ -10,6 +10,8 @@ import { indexChanged, indexWorkspace } from '../src/core/index/indexer';
 import { compileFilter, compileSort } from '../src/core/index/query';
 import { Store, stableId } from '../src/core/index/store';
 import { rng } from './generate';
+import { chartSeries } from '../src/core/analysis/chartSeries';
+import { lttb } from '../src/core/analysis/downsample';
 
 type Result = Record<string, unknown>;
 
@@ -146,6 +148,44 @@ function query(db: string, runs: number, metrics: number): Result {
   return { buildMs, ms: Math.min(...times), rows, total, treeMs: Math.min(...treeTimes) };
 }
 
+/**
+ * The compare panel's data for `runs` runs of one `points`-point metric: built from the chunk overviews
+ * (what the panel does) and, for a tenth of the runs, by reading every point (what it would cost without).
+ */
+function chart(db: string, runs: number, points: number): Result {
+  const store = Store.open(db);
+  const rand = rng(5);
+  const tBuild = performance.now();
+  store.transaction(() => {
+    store.upsertExperiment('bench', { id: 'chart-exp', source: 'bench', format: 'tensorboard', nativeId: 'c', name: 'chart', lifecycle: 'active' });
+    for (let r = 0; r < runs; r++) {
+      const rid = store.putRun('bench', { id: `chart-${r}`, experimentId: 'chart-exp', format: 'tensorboard', nativeId: `c${r}`, name: `run-${r}`, status: 'FINISHED', lifecycle: 'active', path: '/bench', params: {}, tags: {}, artifacts: [] });
+      const w = store.seriesWriter(rid, 'loss', true);
+      let v = 2;
+      for (let i = 0; i < points; i++) w.push(i, 1.7e12 + i * 50, (v = v * 0.99999 + (rand() - 0.5) * 0.01));
+      w.close();
+    }
+  });
+  const buildMs = performance.now() - tBuild;
+  const all = store.queryRuns({ sql: "r.experiment_id = 'chart-exp'", params: [] }, { sql: '', params: [] });
+  const t0 = performance.now();
+  let drawn = 0;
+  for (const run of all) drawn += chartSeries(store, run, 'loss', 'step', '#000', 1500).points.length / 2;
+  const ms = performance.now() - t0;
+  const tenth = all.slice(0, Math.max(1, Math.round(runs / 10)));
+  const t1 = performance.now();
+  for (const run of tenth) {
+    const pts = store.seriesPoints(run.rid, 'loss');
+    lttb(pts.map((p) => p.step), pts.map((p) => p.value), 1500);
+  }
+  const wholeMs = ((performance.now() - t1) * all.length) / tenth.length;
+  const t2 = performance.now();
+  for (const run of all) chartSeries(store, run, 'loss', 'step', '#000', 1500, [points * 0.4, points * 0.41]);
+  const zoomMs = performance.now() - t2;
+  store.close();
+  return { buildMs, ms, drawn, wholeMs, zoomMs };
+}
+
 const [phase, ...args] = process.argv.slice(2);
 let result: Result;
 switch (phase) {
@@ -163,6 +203,9 @@ switch (phase) {
     break;
   case 'query':
     result = query(args[0], Number(args[1]), Number(args[2]));
+    break;
+  case 'chart':
+    result = chart(args[0], Number(args[1]), Number(args[2]));
     break;
   default:
     throw new Error(`unknown phase ${phase}`);

@@ -5,7 +5,11 @@ import { lttb, runColor, runColors } from '../../src/core/analysis/downsample';
 import { runDocument, scalar } from '../../src/core/analysis/runDocument';
 import { emaSmooth } from '../../src/core/analysis/smoothing';
 import { effectiveStatus, LIVE_WINDOW_MS } from '../../src/core/analysis/status';
-import { corpus, indexInto } from './corpus';
+import * as path from 'node:path';
+import { corpus, indexInto, tempDir } from './corpus';
+import { Store } from '../../src/core/index/store';
+import type { RunRow } from '../../src/core/index/store';
+import { chartSeries } from '../../src/core/analysis/chartSeries';
 
 const summary = (key: string, last: number) => ({ key, count: 3, last, lastStep: 2, min: Math.min(last, 0), max: Math.max(last, 1) });
 
@@ -135,5 +139,53 @@ describe('run colours', () => {
     assert.equal(new Set(a.values()).size, 10);
     assert.deepEqual(runColors([...ids].reverse()), a);
     assert.equal(runColors(['x']).get('x'), runColor('x'), 'a run alone keeps its own colour');
+  });
+});
+
+describe('chart series of long metrics (chunk overviews)', () => {
+  const n = 300_000;
+  let store: Store;
+  let run: RunRow | undefined;
+  before(() => {
+    store = Store.open(path.join(tempDir(), 'index.sqlite'));
+    store.upsertExperiment('u', { id: 'e', source: '/s', format: 'tensorboard', nativeId: 'e', name: 'e', lifecycle: 'active' });
+    const rid = store.putRun('u', { id: 'r', experimentId: 'e', format: 'tensorboard', nativeId: 'r', name: 'r', status: 'FINISHED', lifecycle: 'active', path: '/s/r', params: {}, tags: {}, artifacts: [] });
+    const w = store.seriesWriter(rid, 'loss', true);
+    for (let i = 0; i < n; i++) w.push(i, 1_700_000_000_000 + i * 10, i === 123_457 ? 99 : i === 250_001 ? -5 : i % 1000 === 7 ? NaN : Math.exp(-i / 1e5));
+    w.close();
+    run = store.getRun('r');
+  });
+  after(() => store.close());
+
+  it('keeps each chunk’s first, lowest, highest and last point, so spikes survive', () => {
+    const o = store.seriesOverview(run!.rid, 'loss');
+    assert.ok(o.length <= 4 * Math.ceil(n / 1024) && o.length >= 2 * Math.ceil(n / 1024), String(o.length));
+    assert.deepEqual([o[0].step, o[o.length - 1].step], [0, n - 1]);
+    assert.ok(o.some((p) => p.value === 99) && o.some((p) => p.value === -5));
+    for (let i = 1; i < o.length; i++) assert.ok(o[i].step > o[i - 1].step);
+  });
+
+  it('reads a zoomed range at full detail from the chunks that overlap it only', () => {
+    const all = store.seriesPoints(run!.rid, 'loss');
+    const want = all.filter((p) => p.step >= 123_000 && p.step <= 124_000);
+    const got = store.seriesRange(run!.rid, 'loss', 'step', 123_000, 124_000);
+    assert.equal(got.length, want.length);
+    assert.deepEqual(got.map((p) => p.step), want.map((p) => p.step));
+    assert.equal(store.seriesRange(run!.rid, 'loss', 'time', 1_700_000_000_000 + 5, 1_700_000_000_000 + 25).length, 2);
+  });
+
+  it('draws a 300,000-point series from the overviews with the spike in, and zooms to exact points', () => {
+    const c = chartSeries(store, run!, 'loss', 'step', '#000', 1500);
+    assert.equal(c.total, n);
+    assert.ok(c.points.length <= 3000);
+    const ys = c.points.filter((_, i) => i % 2 === 1);
+    assert.ok(ys.includes(99) && ys.includes(-5));
+    const z = chartSeries(store, run!, 'loss', 'relative', '#000', 1500, [10 * 123_450, 10 * 123_460]);
+    assert.deepEqual(z.points.filter((_, i) => i % 2 === 0), Array.from({ length: 11 }, (_, i) => 10 * (123_450 + i)));
+  });
+
+  it('falls back to whole chunks in an index written before overviews', () => {
+    store.db.exec('DELETE FROM overviews');
+    assert.equal(store.seriesOverview(run!.rid, 'loss').length, n);
   });
 });

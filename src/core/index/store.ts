@@ -129,7 +129,7 @@ export class Store {
     const written = db.prepare("SELECT value FROM meta WHERE key = 'readers'").pluck().get() as string | undefined;
     if (written === String(READERS_VERSION)) return;
     db.transaction(() => {
-      for (const t of ['runs', 'params', 'tags', 'artifacts', 'series', 'chunks', 'models', 'units', 'diagnostics', 'experiments']) db.exec(`DELETE FROM ${t}`);
+      for (const t of ['runs', 'params', 'tags', 'artifacts', 'series', 'chunks', 'overviews', 'models', 'units', 'diagnostics', 'experiments']) db.exec(`DELETE FROM ${t}`);
       db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('readers', ?)").run(String(READERS_VERSION));
     })();
   }
@@ -168,6 +168,7 @@ export class Store {
       deleteTags: db.prepare('DELETE FROM tags WHERE rid = ?'),
       deleteArtifacts: db.prepare('DELETE FROM artifacts WHERE rid = ?'),
       deleteChunksOfRun: db.prepare('DELETE FROM chunks WHERE sid IN (SELECT sid FROM series WHERE rid = ?)'),
+      deleteOverviewsOfRun: db.prepare('DELETE FROM overviews WHERE sid IN (SELECT sid FROM series WHERE rid = ?)'),
       deleteSeriesOfRun: db.prepare('DELETE FROM series WHERE rid = ?'),
       insertParam: db.prepare('INSERT OR REPLACE INTO params(rid, key, value) VALUES (?, ?, ?)'),
       insertTag: db.prepare('INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)'),
@@ -180,8 +181,10 @@ export class Store {
       updateSeries: db.prepare('UPDATE series SET count=?, last=?, last_step=?, last_time=?, min=?, max=? WHERE sid=?'),
       lastChunk: db.prepare('SELECT seq, n, data FROM chunks WHERE sid = ? ORDER BY seq DESC LIMIT 1'),
       putChunk: db.prepare('INSERT OR REPLACE INTO chunks(sid, seq, n, data) VALUES (?, ?, ?, ?)'),
+      putOverview: db.prepare('INSERT OR REPLACE INTO overviews(sid, seq, data) VALUES (?, ?, ?)'),
       deleteSeries: db.prepare('DELETE FROM series WHERE sid = ?'),
       deleteChunks: db.prepare('DELETE FROM chunks WHERE sid = ?'),
+      deleteOverviews: db.prepare('DELETE FROM overviews WHERE sid = ?'),
       insertModel: db.prepare(`INSERT OR REPLACE INTO models(id, unit, experiment_id, native_id, name, source_run_native_id, created_at, status, params, metrics, path)
         VALUES (@id, @unit, @experimentId, @nativeId, @name, @sourceRunNativeId, @createdAt, @status, @params, @metrics, @path)`),
       deleteModelsOfUnit: db.prepare('DELETE FROM models WHERE unit = ?'),
@@ -228,6 +231,7 @@ export class Store {
 
   deleteRunRows(rid: number): void {
     this.stmts.deleteChunksOfRun.run(rid);
+    this.stmts.deleteOverviewsOfRun.run(rid);
     this.stmts.deleteSeriesOfRun.run(rid);
     this.stmts.deleteParams.run(rid);
     this.stmts.deleteTags.run(rid);
@@ -298,6 +302,7 @@ export class Store {
     const existing = this.stmts.seriesOf.get(rid, key) as SeriesState | undefined;
     if (existing && replace) {
       this.stmts.deleteChunks.run(existing.sid);
+      this.stmts.deleteOverviews.run(existing.sid);
       this.stmts.deleteSeries.run(existing.sid);
     }
     if (existing && !replace) return new SeriesWriter(this.stmts, existing, this.stmts.lastChunk.get(existing.sid) as ChunkRow | undefined);
@@ -421,6 +426,48 @@ export class Store {
     return out;
   }
 
+  /**
+   * A series' shape for charts without reading it whole: each chunk's first, lowest, highest and last
+   * points, in logged order (about 4 points per CHUNK_POINTS). Exact where a series fits in a few chunks.
+   */
+  seriesOverview(rid: number, key: string): MetricPoint[] {
+    const sid = this.db.prepare('SELECT sid FROM series WHERE rid = ? AND key = ?').pluck().get(rid, key) as number | undefined;
+    if (sid === undefined) return [];
+    const out: MetricPoint[] = [];
+    for (const data of this.db.prepare('SELECT data FROM overviews WHERE sid = ? ORDER BY seq').pluck().iterate(sid) as Iterable<Buffer>) {
+      const f = decodeTriples(data);
+      for (let i = 0; i < f.length; i += 3) out.push({ step: f[i], time: f[i + 1], value: f[i + 2] });
+    }
+    // An index written before overviews existed: the series itself.
+    return out.length > 0 ? out : this.seriesPoints(rid, key);
+  }
+
+  /**
+   * The points of a series whose x (step, or wall time in ms) lies in [min, max], reading only the chunks
+   * whose overview overlaps the range: the detail a zoomed chart asks for.
+   */
+  seriesRange(rid: number, key: string, axis: 'step' | 'time', min: number, max: number): MetricPoint[] {
+    const sid = this.db.prepare('SELECT sid FROM series WHERE rid = ? AND key = ?').pluck().get(rid, key) as number | undefined;
+    if (sid === undefined) return [];
+    const out: MetricPoint[] = [];
+    const full = this.db.prepare('SELECT n, data FROM chunks WHERE sid = ? AND seq = ?');
+    const o = axis === 'step' ? 0 : 1;
+    for (const c of this.db.prepare('SELECT seq, data FROM overviews WHERE sid = ? ORDER BY seq').iterate(sid) as Iterable<{ seq: number; data: Buffer }>) {
+      const f = decodeTriples(c.data);
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = o; i < f.length; i += 3) (lo = Math.min(lo, f[i])), (hi = Math.max(hi, f[i]));
+      if (hi < min || lo > max) continue;
+      const row = full.get(sid, c.seq) as { n: number; data: Buffer };
+      const d = decodeChunk(row.data, row.n);
+      for (let i = 0; i < row.n; i++) {
+        const x = axis === 'step' ? d[i] : d[row.n + i];
+        if (x >= min && x <= max) out.push({ step: d[i], time: d[row.n + i], value: d[2 * row.n + i] });
+      }
+    }
+    return out;
+  }
+
   diagnostics(unit?: string): DiagnosticRow[] {
     const sql = `SELECT unit, file, line, offset, severity, message FROM diagnostics ${unit === undefined ? '' : 'WHERE unit = ?'} ORDER BY file, line, offset`;
     return (this.db.prepare(sql).all(...(unit === undefined ? [] : [unit])) as Record<string, unknown>[]).map((r) => ({
@@ -491,8 +538,15 @@ export function decodeChunk(data: Buffer, n: number): Float64Array {
   return f;
 }
 
+function decodeTriples(data: Buffer): Float64Array {
+  const f = new Float64Array(data.length / 8);
+  Buffer.from(f.buffer).set(data);
+  return f;
+}
+
 /** Buffers points into fixed-size chunks and keeps the series summary current. */
 const flushScratch = new Float64Array(3 * CHUNK_POINTS);
+const overviewScratch = new Float64Array(12);
 
 /** Column buffers of closed writers, reused: a cold index opens a writer per series. */
 const bufferPool: Float64Array[] = [];
@@ -551,7 +605,28 @@ export class SeriesWriter {
     f.set(this.steps.subarray(0, n), 0);
     f.set(this.times.subarray(0, n), n);
     f.set(this.values.subarray(0, n), 2 * n);
+    // The overview: first, lowest, highest and last point (NaN values never count as extremes), in order.
+    let lo = -1;
+    let hi = -1;
+    const v = this.values;
+    for (let i = 0; i < n; i++) {
+      const x = v[i];
+      if (x !== x) continue;
+      if (lo < 0 || x < v[lo]) lo = i;
+      if (hi < 0 || x > v[hi]) hi = i;
+    }
+    const picks = [0, lo, hi, n - 1].filter((i) => i >= 0).sort((a, b) => a - b);
+    const o = overviewScratch;
+    let k = 0;
+    for (let j = 0; j < picks.length; j++) {
+      if (j > 0 && picks[j] === picks[j - 1]) continue;
+      const i = picks[j];
+      o[k++] = this.steps[i];
+      o[k++] = this.times[i];
+      o[k++] = v[i];
+    }
     this.stmts.putChunk.run(this.state.sid, this.seq, n, Buffer.from(f.buffer, 0, n * 24));
+    this.stmts.putOverview.run(this.state.sid, this.seq, Buffer.from(o.buffer, 0, k * 8));
     this.dirty = false;
     if (full) {
       this.seq++;

@@ -9,9 +9,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRow, Store } from '../../core/index/store';
 import { compareRuns, isRanked, pickKeyMetric } from '../../core/analysis/compare';
-import { lttb, runColors } from '../../core/analysis/downsample';
+import { runColors } from '../../core/analysis/downsample';
+import { chartSeries } from '../../core/analysis/chartSeries';
 import { effectiveStatus } from '../../core/analysis/status';
-import type { ChartRun, CompareHostMessage, CompareState, CompareWebviewMessage, XAxis } from '../../protocol';
+import type { ChartRun, CompareHostMessage, CompareState, CompareWebviewMessage } from '../../protocol';
 import type { Ctx } from '../ctx';
 import type { RunsNode } from '../trees/runs';
 import { panelHtml } from './html';
@@ -119,25 +120,6 @@ function title(state: CompareState, runs: RunRow[]): string {
   return state.metrics.length === 1 ? `${state.metrics[0]} — ${who}` : `Compare ${who}`;
 }
 
-/** One run's series on the chosen x axis, downsampled to `max` points within [min, max] of x. */
-function series(store: Store, run: RunRow, metric: string, xAxis: XAxis, color: string, range?: [number, number]): ChartRun {
-  const pts = store.seriesPoints(run.rid, metric);
-  let t0 = Infinity;
-  for (const p of pts) if (p.time < t0) t0 = p.time;
-  const xs: number[] = [];
-  const ys: number[] = [];
-  for (const p of pts) {
-    const x = xAxis === 'step' ? p.step : xAxis === 'time' ? p.time : p.time - t0;
-    if (range && (x < range[0] || x > range[1])) continue;
-    xs.push(x);
-    ys.push(p.value);
-  }
-  const keep = lttb(xs, ys, MAX_POINTS);
-  const flat: number[] = [];
-  for (const i of keep) flat.push(xs[i], ys[i]);
-  return { id: run.id, name: run.name, color, points: flat, total: pts.length };
-}
-
 export class ComparePanel {
   private readonly disposables: vscode.Disposable[] = [];
   /** The last full message sent, for tests. */
@@ -178,7 +160,7 @@ export class ComparePanel {
       const runs = this.state.runIds.flatMap((id) => store.getRun(id) ?? []);
       const colors = runColors(runs.map((r) => r.id));
       const withMetric = runs.filter((r) => store.seriesSummaries(r.rid).some((s) => s.key === m.metric));
-      const msg: CompareHostMessage = { type: 'detail', metric: m.metric, min: m.min, max: m.max, runs: withMetric.map((r) => series(store, r, m.metric, this.state.xAxis, colors.get(r.id)!, [m.min, m.max])) };
+      const msg: CompareHostMessage = { type: 'detail', metric: m.metric, min: m.min, max: m.max, runs: withMetric.map((r) => chartSeries(store, r, m.metric, this.state.xAxis, colors.get(r.id)!, MAX_POINTS, [m.min, m.max])) };
       void this.panel.webview.postMessage(msg);
     } else if (m.type === 'addRuns') {
       const runs = await pickRuns(this.ctx, 'Runlens: runs to compare', this.state.runIds);
@@ -202,7 +184,7 @@ export class ComparePanel {
     const table = compareRuns(runs.map((r, i) => ({ id: r.id, name: r.name, params: params[i], metrics: summaries[i] })));
     const colors = runColors(runs.map((r) => r.id));
     const out: Record<string, ChartRun[]> = {};
-    for (const metric of this.state.metrics) out[metric] = runs.filter((_, i) => summaries[i].some((s) => s.key === metric)).map((r) => series(store, r, metric, this.state.xAxis, colors.get(r.id)!));
+    for (const metric of this.state.metrics) out[metric] = runs.filter((_, i) => summaries[i].some((s) => s.key === metric)).map((r) => chartSeries(store, r, metric, this.state.xAxis, colors.get(r.id)!, MAX_POINTS));
     this.panel.title = title(this.state, runs);
     this.lastMessage = {
       type: 'compare',
