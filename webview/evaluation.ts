@@ -322,7 +322,9 @@ function render(): void {
   for (const c of charts.splice(0)) c.destroy();
   app.replaceChildren();
   if (!view) return;
-  app.append(mappingBar(view));
+  // A logged confusion matrix has no columns to map and no rows to list.
+  const logged = view.columns.length === 0 && !!view.evaluation;
+  app.append(logged ? el('div', { class: 'bar' }, el('strong', {}, view.label), el('span', { class: 'note' }, 'a logged confusion matrix')) : mappingBar(view));
   if (view.error || !view.evaluation) {
     app.append(el('p', { class: 'error' }, view.error ?? 'No evaluation.'), el('p', { class: 'note' }, 'Choose the true-label and predicted-label columns above.'));
     return;
@@ -357,7 +359,7 @@ function render(): void {
   if (ev.rareClasses.length) {
     app.append(el('section', {}, el('h2', {}, 'Rare classes'), el('p', { class: 'note' }, ev.rareClasses.map((c) => `${c.label}: ${c.support} rows, recall ${f(c.recall, 2)}`).join(' · '))));
   }
-  app.append(errorsSection(ev, view));
+  if (!logged) app.append(errorsSection(ev, view));
 }
 
 window.addEventListener('message', (e: MessageEvent<EvaluationHostMessage>) => {

@@ -5,9 +5,10 @@
  * worst errors. Given a run, every prediction table among its artifacts is analysed.
  */
 import * as fs from 'node:fs';
-import { evaluate, EvaluationError, topKConfusion } from '../core/analysis/evaluation';
+import { evaluate, evaluateConfusion, EvaluationError, topKConfusion } from '../core/analysis/evaluation';
+import type { Evaluation } from '../core/analysis/evaluation';
 import type { ColumnMapping } from '../core/analysis/predictions';
-import { readPredictionTable } from '../core/analysis/predictions';
+import { readLoggedConfusion, readPredictionTable } from '../core/analysis/predictions';
 import type { Args } from './args';
 import { UsageError, value } from './args';
 import { formatTable } from './table';
@@ -51,6 +52,8 @@ function predictionTablesOfRun(ref: string, args: Args): string[] {
 }
 
 function analyzeFile(file: string, args: Args): number {
+  const logged = readLoggedConfusion(file);
+  if (logged) return print(file, evaluateConfusion(file, logged.labels, logged.matrix), args);
   const override: ColumnMapping = {};
   if (value(args, 'truth')) override.truth = value(args, 'truth');
   if (value(args, 'pred')) override.predicted = value(args, 'pred');
@@ -68,13 +71,17 @@ function analyzeFile(file: string, args: Args): number {
     if (e instanceof EvaluationError) throw new UsageError(`${e.message}; name them with --truth and --pred`);
     throw e;
   }
+  return print(file, ev, args);
+}
+
+function print(file: string, ev: Evaluation, args: Args): number {
   if (args.flags.json) {
     out(JSON.stringify(ev, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
     return 0;
   }
   const r = ev.report;
   if (ev.skippedCount) out(`${ev.skippedCount} rows without a true or predicted label left out (first at line ${ev.skipped[0].line})`);
-  out(`${file}: ${r.n} rows, ${r.labels.length} classes (true: ${ev.mapping.truth}, predicted: ${ev.mapping.predicted}${ev.mapping.score ? `, score: ${ev.mapping.score}` : ''})\n`);
+  out(ev.mapping.truth ? `${file}: ${r.n} rows, ${r.labels.length} classes (true: ${ev.mapping.truth}, predicted: ${ev.mapping.predicted}${ev.mapping.score ? `, score: ${ev.mapping.score}` : ''})\n` : `${file}: a logged confusion matrix of ${r.n} rows, ${r.labels.length} classes\n`);
   out(formatTable(['CLASS', 'PRECISION', 'RECALL', 'F1', 'SUPPORT'], [
     ...r.labels.map((l) => [l, f(r.perClass[l].precision), f(r.perClass[l].recall), f(r.perClass[l].f1), String(r.perClass[l].support)]),
     ...(['macro', 'micro', 'weighted'] as const).map((a) => [`${a} avg`, f(r[a].precision), f(r[a].recall), f(r[a].f1), String(r.n)]),

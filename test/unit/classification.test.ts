@@ -6,8 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { binaryCurves, classificationReport, segmentReport, sortLabels } from '../../src/core/analysis/classification';
-import { readPredictionTable } from '../../src/core/analysis/predictions';
-import { compareReports, evaluate, topKConfusion } from '../../src/core/analysis/evaluation';
+import { readLoggedConfusion, readPredictionTable } from '../../src/core/analysis/predictions';
+import { compareReports, evaluate, evaluateConfusion, topKConfusion } from '../../src/core/analysis/evaluation';
 import { corpus, tempDir } from './corpus';
 
 const EVAL = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'generated', 'eval');
@@ -267,5 +267,34 @@ describe('comparing two evaluations (two runs of a sweep, demo workspace)', () =
     assert.deepEqual(d.a, [[1, 0, 0], [0, 1, 0], [0, 0, 0]]);
     assert.deepEqual(d.b, [[1, 0, 0], [0, 0, 0], [1, 0, 0]]);
     assert.equal(d.perClass[d.perClass.length - 1].label, 'b');
+  });
+});
+
+describe('logged confusion matrices', () => {
+  it('reads a CSV or JSON matrix (the real digits model’s) and reports what scikit-learn reports', () => {
+    const o = oracle.multiclass;
+    const dir = tempDir();
+    const csv = path.join(dir, 'confusion.csv');
+    // Rows in another order than the header: matched by label.
+    const order = [3, 1, 4, 0, 9, 2, 6, 5, 8, 7];
+    fs.writeFileSync(csv, ['true\\\\pred,' + o.labels.join(','), ...order.map((i) => [o.labels[i], ...o.confusion[i]].join(','))].join('\n') + '\n');
+    const json = path.join(dir, 'confusion.json');
+    fs.writeFileSync(json, JSON.stringify({ labels: o.labels, confusion_matrix: o.confusion }));
+    for (const file of [csv, json]) {
+      const m = readLoggedConfusion(file)!;
+      assert.ok(m, file);
+      const ev = evaluateConfusion(file, m.labels, m.matrix);
+      assert.deepEqual(ev.report.confusion, o.confusion);
+      close(ev.report.mcc, o.mcc, 'mcc');
+      close(ev.report.cohenKappa, o.cohen_kappa, 'kappa');
+      close(ev.report.macro.f1, o.macro.f1, 'macro f1');
+    }
+  });
+
+  it('does not take a prediction table or a ragged matrix for one', () => {
+    assert.equal(readLoggedConfusion(path.join(EVAL, 'digits_predictions.csv')), undefined);
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'm.json'), '[[1, 2], [3]]');
+    assert.equal(readLoggedConfusion(path.join(dir, 'm.json')), undefined);
   });
 });

@@ -50,14 +50,21 @@ export function classificationReport(truth: string[], predicted: string[], label
   const index = new Map(order.map((l, i) => [l, i]));
   const k = order.length;
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  let n = 0;
   for (let i = 0; i < truth.length; i++) {
     const t = index.get(truth[i]);
     const p = index.get(predicted[i]);
     if (t === undefined || p === undefined) continue; // outside the requested labels, as sklearn's `labels=`
     confusion[t][p]++;
-    n++;
   }
+  return reportFromConfusion(order, confusion);
+}
+
+/**
+ * The same report from a confusion matrix alone (rows: true labels, columns: predicted), for matrices a
+ * training script logged instead of its predictions.
+ */
+export function reportFromConfusion(order: string[], confusion: number[][]): ClassificationReport {
+  const n = confusion.reduce((a, r) => a + r.reduce((x, y) => x + y, 0), 0);
   const rowSum = confusion.map((r) => r.reduce((a, b) => a + b, 0));
   const colSum = order.map((_, j) => confusion.reduce((a, r) => a + r[j], 0));
   const tp = order.map((_, i) => confusion[i][i]);

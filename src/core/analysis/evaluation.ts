@@ -4,7 +4,7 @@
  * the rare classes. The CLI's `evaluate` and the evaluation panel both show this.
  */
 import type { BinaryCurves, ClassificationReport } from './classification';
-import { binaryCurves, classificationReport, segmentReport, sortLabels } from './classification';
+import { binaryCurves, classificationReport, reportFromConfusion, segmentReport, sortLabels } from './classification';
 import type { ColumnMapping, PredictionTable } from './predictions';
 
 export interface ErrorRow {
@@ -176,6 +176,11 @@ export function fairnessOf(truth: string[], predicted: string[], groups: string[
     equalOpportunityDifference: spread(out.map((g) => g.truePositiveRate).filter(Number.isFinite)),
     accuracyGap: spread(out.map((g) => g.accuracy)),
   };
+}
+
+/** The evaluation of a logged confusion matrix: the report only — there are no rows to list or segment. */
+export function evaluateConfusion(file: string, labels: string[], matrix: number[][]): Evaluation {
+  return { file, mapping: {}, report: reportFromConfusion(labels, matrix), skipped: [], skippedCount: 0, segments: {}, fairness: {}, worstErrors: [], rareClasses: [] };
 }
 
 /**

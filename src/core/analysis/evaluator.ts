@@ -4,9 +4,9 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Evaluation, EvaluationDelta } from './evaluation';
-import { compareReports, evaluate } from './evaluation';
+import { compareReports, evaluate, evaluateConfusion } from './evaluation';
 import type { ColumnMapping } from './predictions';
-import { readPredictionTable } from './predictions';
+import { readLoggedConfusion, readPredictionTable } from './predictions';
 import type { Diagnostic } from '../model';
 
 export interface EvaluateRequest {
@@ -28,6 +28,8 @@ export interface EvaluateResult {
 }
 
 export function evaluateFile(req: EvaluateRequest): EvaluateResult {
+  const logged = readLoggedConfusion(req.file);
+  if (logged) return { columns: [], mapping: {}, diagnostics: [], evaluation: evaluateConfusion(req.file, logged.labels, logged.matrix) };
   const table = readPredictionTable(req.file, req.mapping ?? {});
   const base = { columns: table.columns, mapping: table.mapping, diagnostics: table.diagnostics.slice(0, 200) };
   let evaluation: Evaluation;

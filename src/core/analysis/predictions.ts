@@ -118,3 +118,46 @@ export function detectColumns(columns: string[], rows: Record<string, string>[])
   });
   return mapping;
 }
+
+/**
+ * A confusion matrix a script logged instead of predictions: JSON (`{"labels": [...], "matrix": [[...]]}`,
+ * also `classes` / `confusion_matrix` / `cm`, or a bare square array) or CSV/TSV with the labels as the
+ * header and the first column. Undefined when the file is not one.
+ */
+export function readLoggedConfusion(file: string): { labels: string[]; matrix: number[][] } | undefined {
+  const diagnostics: Diagnostic[] = [];
+  const text = readTextFile(file, diagnostics);
+  if (text === undefined) return undefined;
+  const square = (m: unknown): m is number[][] =>
+    Array.isArray(m) && m.length > 0 && m.every((r) => Array.isArray(r) && r.length === m.length && r.every((v) => Number.isInteger(v) && v >= 0));
+  if (/\.json$/i.test(file)) {
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+    if (square(v)) return { labels: v.map((_, i) => String(i)), matrix: v };
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      const m = o.matrix ?? o.confusion_matrix ?? o.confusion ?? o.cm;
+      const labels = (o.labels ?? o.classes ?? o.class_names) as unknown;
+      if (square(m)) {
+        const names = Array.isArray(labels) && labels.length === m.length ? labels.map(String) : m.map((_, i) => String(i));
+        return { labels: names, matrix: m };
+      }
+    }
+    return undefined;
+  }
+  const table = parseCsv(text, file, /\.tsv$/i.test(file) ? '\t' : ',');
+  const labels = table.header.slice(1).map((h) => h.trim());
+  if (labels.length < 2 || table.rows.length !== labels.length) return undefined;
+  const rowLabels = table.rows.map((r) => (r.cells[0] ?? '').trim());
+  if ([...rowLabels].sort().join('\0') !== [...labels].sort().join('\0')) return undefined;
+  const matrix = labels.map((t) => {
+    const row = table.rows[rowLabels.indexOf(t)].cells.slice(1).map(Number);
+    return row;
+  });
+  if (!square(matrix)) return undefined;
+  return { labels, matrix };
+}
