@@ -5,10 +5,10 @@
  * worst errors. Given a run, every prediction table among its artifacts is analysed.
  */
 import * as fs from 'node:fs';
-import { evaluate, evaluateConfusion, EvaluationError, topKConfusion } from '../core/analysis/evaluation';
+import { evaluateConfusion, evaluateSource, EvaluationError, topKConfusion } from '../core/analysis/evaluation';
 import type { Evaluation } from '../core/analysis/evaluation';
 import type { ColumnMapping } from '../core/analysis/predictions';
-import { readLoggedConfusion, readPredictionTable } from '../core/analysis/predictions';
+import { openPredictionTable, readLoggedConfusion, readPredictionTable } from '../core/analysis/predictions';
 import type { Args } from './args';
 import { UsageError, value } from './args';
 import { formatTable } from './table';
@@ -59,14 +59,14 @@ function analyzeFile(file: string, args: Args): number {
   if (value(args, 'pred')) override.predicted = value(args, 'pred');
   if (value(args, 'score')) override.score = value(args, 'score');
   if (args.values.segment) override.segments = args.values.segment;
-  const table = readPredictionTable(file, override);
+  const source = openPredictionTable(file, override);
   for (const c of [override.truth, override.predicted, override.score, ...(override.segments ?? [])]) {
-    if (c !== undefined && !table.columns.includes(c)) throw new UsageError(`${file} has no column '${c}' (columns: ${table.columns.join(', ')})`);
+    if (c !== undefined && !source.columns.includes(c)) throw new UsageError(`${file} has no column '${c}' (columns: ${source.columns.join(', ')})`);
   }
-  for (const d of table.diagnostics) process.stderr.write(`${d.file}:${d.line ?? 0}: ${d.severity}: ${d.message}\n`);
   let ev;
   try {
-    ev = evaluate(table, { maxErrors: Number(value(args, 'errors') ?? 10) });
+    ev = evaluateSource(source, { maxErrors: Number(value(args, 'errors') ?? 10) });
+    for (const d of source.diagnostics.slice(0, 50)) process.stderr.write(`${d.file}:${d.line ?? 0}: ${d.severity}: ${d.message}\n`);
   } catch (e) {
     if (e instanceof EvaluationError) throw new UsageError(`${e.message}; name them with --truth and --pred`);
     throw e;

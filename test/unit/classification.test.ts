@@ -6,8 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { binaryCurves, classificationReport, segmentReport, sortLabels } from '../../src/core/analysis/classification';
-import { readLoggedConfusion, readPredictionTable } from '../../src/core/analysis/predictions';
-import { compareReports, evaluate, evaluateConfusion, topKConfusion } from '../../src/core/analysis/evaluation';
+import { openPredictionTable, readLoggedConfusion, readPredictionTable } from '../../src/core/analysis/predictions';
+import { compareReports, evaluate, evaluateConfusion, evaluateSource, topKConfusion } from '../../src/core/analysis/evaluation';
 import { corpus, tempDir } from './corpus';
 
 const EVAL = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'generated', 'eval');
@@ -296,5 +296,28 @@ describe('logged confusion matrices', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'm.json'), '[[1, 2], [3]]');
     assert.equal(readLoggedConfusion(path.join(dir, 'm.json')), undefined);
+  });
+});
+
+describe('streaming evaluation of large tables', () => {
+  it('streams 200,000 rows to the same report as reading them whole, keeping only the worst errors', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'big.csv');
+    const lines = ['id,label,prediction,prob_a,prob_b,prob_c,region,text'];
+    for (let i = 0; i < 200_000; i++) {
+      const t = 'abc'[i % 3];
+      const p = i % 7 === 0 ? 'abc'[(i + 1) % 3] : t;
+      const conf = ((i * 7919) % 1000) / 1000;
+      lines.push(`${i},${t},${p},${conf},${(1 - conf) / 2},${(1 - conf) / 2},${['eu', 'us', 'asia'][i % 3]},"row ${i}, with ""quotes"" and a comma"`);
+    }
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const streamed = evaluateSource(openPredictionTable(file), { maxErrors: 25 });
+    const whole = evaluate(readPredictionTable(file), { maxErrors: 25 });
+    assert.deepEqual(streamed.report, whole.report);
+    assert.deepEqual(streamed.segments, whole.segments);
+    assert.equal(streamed.worstErrors.length, 25);
+    assert.deepEqual(streamed.worstErrors, whole.worstErrors);
+    assert.equal(streamed.worstErrors[0].text, `row ${streamed.worstErrors[0].id}, with "quotes" and a comma`);
+    for (let i = 1; i < 25; i++) assert.ok((streamed.worstErrors[i - 1].confidence ?? 0) >= (streamed.worstErrors[i].confidence ?? 0));
   });
 });

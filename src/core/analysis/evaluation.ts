@@ -5,7 +5,7 @@
  */
 import type { BinaryCurves, ClassificationReport } from './classification';
 import { binaryCurves, classificationReport, reportFromConfusion, segmentReport, sortLabels } from './classification';
-import type { ColumnMapping, PredictionTable } from './predictions';
+import type { ColumnMapping, PredictionSource, PredictionTable } from './predictions';
 
 export interface ErrorRow {
   /** Index into the table's rows, and the file line, to show or open it. */
@@ -71,81 +71,128 @@ export function canonicalLabel(s: string): string {
   return v !== '' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? String(Number(v)) : v;
 }
 
-export function evaluate(table: PredictionTable, options: { maxErrors?: number; segmentThreshold?: number } = {}): Evaluation {
-  const { truth, predicted } = table.mapping;
-  if (!truth || !predicted) throw new EvaluationError(`${table.file}: no true-label and predicted-label columns (have: ${table.columns.join(', ')})`);
-  // Rows without both labels cannot be scored: left out, each located.
-  const skipped: { line: number; reason: string }[] = [];
-  let skippedCount = 0;
-  const keep: number[] = [];
-  table.rows.forEach((r, i) => {
-    const missing = !(r[truth] ?? '').trim() ? truth : !(r[predicted] ?? '').trim() ? predicted : undefined;
-    if (missing === undefined) keep.push(i);
-    else if (skippedCount++ < 100) skipped.push({ line: table.lines[i], reason: `no value in '${missing}'` });
-  });
-  const rows = keep.map((i) => table.rows[i]);
-  const lines = keep.map((i) => table.lines[i]);
-  table = { ...table, rows, lines };
-  const t = rows.map((r) => canonicalLabel(r[truth]));
-  const p = rows.map((r) => canonicalLabel(r[predicted]));
-  const report = classificationReport(t, p);
+export interface EvaluateOptions {
+  maxErrors?: number;
+  segmentThreshold?: number;
+}
 
-  let binary: Evaluation['binary'];
-  if (report.labels.length === 2) {
-    const positive = report.labels[1];
-    const scoreColumn = table.mapping.score ?? table.mapping.classScores?.[positive];
-    if (scoreColumn) {
-      const scores = table.rows.map((r) => Number(r[scoreColumn]));
-      if (scores.every(Number.isFinite)) binary = { ...binaryCurves(t.map((x) => x === positive), scores), positive };
+export function evaluate(table: PredictionTable, options: EvaluateOptions = {}): Evaluation {
+  const b = new EvaluationBuilder(table.file, table.columns, table.mapping, options);
+  table.rows.forEach((r, i) => b.add((c) => r[c], table.lines[i]));
+  return b.finish();
+}
+
+/** Evaluates a table as it streams from its file (see `openPredictionTable`). */
+export function evaluateSource(source: PredictionSource, options: EvaluateOptions = {}): Evaluation {
+  const b = new EvaluationBuilder(source.file, source.columns, source.mapping, options);
+  source.forEachRow((get, line) => b.add(get, line));
+  return b.finish();
+}
+
+/**
+ * Evaluation by streaming: rows go in one at a time and only what the result needs is kept — labels and
+ * segment values (interned), the scores a binary curve needs, and a bounded set of candidate errors —
+ * so a million-row table never sits in memory as rows.
+ */
+export class EvaluationBuilder {
+  private readonly truth: string[] = [];
+  private readonly predicted: string[] = [];
+  private readonly scores: number[] = [];
+  private readonly classScores = new Map<string, number[]>();
+  private readonly segmentValues = new Map<string, string[]>();
+  private readonly interned = new Map<string, string>();
+  private readonly skipped: { line: number; reason: string }[] = [];
+  private skippedCount = 0;
+  private candidates: ErrorRow[] = [];
+  private readonly maxErrors: number;
+  private readonly binaryClassScores: [string, string][];
+
+  constructor(
+    private readonly file: string,
+    columns: string[],
+    private readonly mapping: ColumnMapping,
+    private readonly options: EvaluateOptions = {},
+  ) {
+    if (!mapping.truth || !mapping.predicted) throw new EvaluationError(`${file}: no true-label and predicted-label columns (have: ${columns.join(', ')})`);
+    this.maxErrors = options.maxErrors ?? 100;
+    for (const c of mapping.segments ?? []) this.segmentValues.set(c, []);
+    // Two per-class probability columns: a binary task's curves can use the positive class's.
+    const cs = Object.entries(mapping.classScores ?? {});
+    this.binaryClassScores = cs.length === 2 ? cs : [];
+    for (const [label] of this.binaryClassScores) this.classScores.set(canonicalLabel(label), []);
+  }
+
+  private intern(s: string): string {
+    let v = this.interned.get(s);
+    if (v === undefined) this.interned.set(s, (v = s));
+    return v;
+  }
+
+  /** One row: `get` reads a column's text; `line` is where the row is in the file. */
+  add(get: (column: string) => string | undefined, line: number): void {
+    const m = this.mapping;
+    const rawT = get(m.truth!) ?? '';
+    const rawP = get(m.predicted!) ?? '';
+    // Rows without both labels cannot be scored: left out, each located.
+    if (!rawT.trim() || !rawP.trim()) {
+      if (this.skippedCount++ < 100) this.skipped.push({ line, reason: `no value in '${!rawT.trim() ? m.truth : m.predicted}'` });
+      return;
     }
-  }
-
-  const threshold = options.segmentThreshold ?? 0.05;
-  const segments: Evaluation['segments'] = {};
-  const fairness: Evaluation['fairness'] = {};
-  for (const column of table.mapping.segments ?? []) {
-    const groups = table.rows.map((r) => r[column] ?? '');
-    const values = segmentReport(t, p, groups);
-    const accs = Object.values(values).filter((v) => v.n > 0).map((v) => v.accuracy);
-    const flagged = Object.entries(values).filter(([, v]) => v.accuracy < report.accuracy - threshold).map(([k]) => k);
-    segments[column] = { values, gap: accs.length ? Math.max(...accs) - Math.min(...accs) : 0, flagged };
-    if (report.labels.length === 2) fairness[column] = fairnessOf(t, p, groups, report.labels[1]);
-  }
-
-  const confidenceOf = (i: number): number | undefined => {
-    const row = table.rows[i];
-    const col = table.mapping.classScores?.[p[i]];
-    if (col) return Number(row[col]);
-    if (table.mapping.score && report.labels.length === 2) {
-      const s = Number(row[table.mapping.score]);
-      return p[i] === report.labels[1] ? s : 1 - s;
+    const t = this.intern(canonicalLabel(rawT));
+    const p = this.intern(canonicalLabel(rawP));
+    const row = this.truth.length;
+    this.truth.push(t);
+    this.predicted.push(p);
+    if (m.score) this.scores.push(Number(get(m.score)));
+    for (const [label, column] of this.binaryClassScores) this.classScores.get(canonicalLabel(label))!.push(Number(get(column)));
+    for (const [c, values] of this.segmentValues) values.push(this.intern(get(c) ?? ''));
+    if (t === p || this.maxErrors === 0) return;
+    // How sure the model was of its wrong answer: its probability for the predicted class, or for a bare
+    // binary score, how far the score is from undecided (max(s, 1 − s)).
+    const classCol = m.classScores?.[p] ?? Object.entries(m.classScores ?? {}).find(([k]) => canonicalLabel(k) === p)?.[1];
+    let confidence: number | undefined;
+    if (classCol) confidence = Number(get(classCol));
+    else if (m.score) {
+      const s = Number(get(m.score));
+      confidence = Number.isFinite(s) ? Math.max(s, 1 - s) : undefined;
     }
-    return undefined;
-  };
-  const errors: ErrorRow[] = [];
-  for (let i = 0; i < t.length; i++) {
-    if (t[i] === p[i]) continue;
-    const row = table.rows[i];
-    errors.push({
-      row: i,
-      line: table.lines[i],
-      truth: t[i],
-      predicted: p[i],
-      confidence: confidenceOf(i),
-      id: table.mapping.id ? row[table.mapping.id] : undefined,
-      text: table.mapping.text ? row[table.mapping.text] : undefined,
-      image: table.mapping.image ? row[table.mapping.image] : undefined,
-    });
+    this.candidates.push({ row, line, truth: t, predicted: p, confidence, id: m.id ? get(m.id) : undefined, text: m.text ? get(m.text) : undefined, image: m.image ? get(m.image) : undefined });
+    if (this.candidates.length >= 4 * this.maxErrors + 1000) this.trim();
   }
-  errors.sort((a, b) => (b.confidence ?? -1) - (a.confidence ?? -1) || a.row - b.row);
 
-  // Rare: under 1 % of the rows or fewer than 10 examples — where metrics are noisy and models fail first.
-  const rareClasses = report.labels
-    .map((label) => ({ label, support: report.perClass[label].support, recall: report.perClass[label].recall }))
-    .filter((c) => c.support > 0 && (c.support < 10 || c.support < report.n * 0.01))
-    .sort((a, b) => a.support - b.support || (a.label < b.label ? -1 : 1));
+  private trim(): void {
+    this.candidates.sort((a, b) => (b.confidence ?? -1) - (a.confidence ?? -1) || a.row - b.row);
+    this.candidates.length = Math.min(this.candidates.length, this.maxErrors);
+  }
 
-  return { file: table.file, mapping: table.mapping, report, skipped, skippedCount, binary, segments, fairness, worstErrors: errors.slice(0, options.maxErrors ?? 100), rareClasses };
+  finish(): Evaluation {
+    const t = this.truth;
+    const p = this.predicted;
+    const report = classificationReport(t, p);
+    let binary: Evaluation['binary'];
+    if (report.labels.length === 2) {
+      const positive = report.labels[1];
+      const scores = this.mapping.score ? this.scores : this.classScores.get(positive);
+      if (scores && scores.length === t.length && scores.every(Number.isFinite)) binary = { ...binaryCurves(t.map((x) => x === positive), scores), positive };
+    }
+    const threshold = this.options.segmentThreshold ?? 0.05;
+    const segments: Evaluation['segments'] = {};
+    const fairness: Evaluation['fairness'] = {};
+    for (const [column, groups] of this.segmentValues) {
+      const values = segmentReport(t, p, groups);
+      const accs = Object.values(values).filter((v) => v.n > 0).map((v) => v.accuracy);
+      const flagged = Object.entries(values).filter(([, v]) => v.accuracy < report.accuracy - threshold).map(([k]) => k);
+      segments[column] = { values, gap: accs.length ? Math.max(...accs) - Math.min(...accs) : 0, flagged };
+      if (report.labels.length === 2) fairness[column] = fairnessOf(t, p, groups, report.labels[1]);
+    }
+    this.trim();
+    // Rare: under 1 % of the rows or fewer than 10 examples — where metrics are noisy and models fail first.
+    const rareClasses = report.labels
+      .map((label) => ({ label, support: report.perClass[label].support, recall: report.perClass[label].recall }))
+      .filter((c) => c.support > 0 && (c.support < 10 || c.support < report.n * 0.01))
+      .sort((a, b) => a.support - b.support || (a.label < b.label ? -1 : 1));
+    return { file: this.file, mapping: this.mapping, report, skipped: this.skipped, skippedCount: this.skippedCount, binary, segments, fairness, worstErrors: this.candidates, rareClasses };
+  }
 }
 
 /**

@@ -4,9 +4,9 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Evaluation, EvaluationDelta } from './evaluation';
-import { compareReports, evaluate, evaluateConfusion } from './evaluation';
+import { compareReports, evaluateConfusion, evaluateSource } from './evaluation';
 import type { ColumnMapping } from './predictions';
-import { readLoggedConfusion, readPredictionTable } from './predictions';
+import { openPredictionTable, readLoggedConfusion } from './predictions';
 import type { Diagnostic } from '../model';
 
 export interface EvaluateRequest {
@@ -30,17 +30,17 @@ export interface EvaluateResult {
 export function evaluateFile(req: EvaluateRequest): EvaluateResult {
   const logged = readLoggedConfusion(req.file);
   if (logged) return { columns: [], mapping: {}, diagnostics: [], evaluation: evaluateConfusion(req.file, logged.labels, logged.matrix) };
-  const table = readPredictionTable(req.file, req.mapping ?? {});
-  const base = { columns: table.columns, mapping: table.mapping, diagnostics: table.diagnostics.slice(0, 200) };
+  const source = openPredictionTable(req.file, req.mapping ?? {});
   let evaluation: Evaluation;
   try {
-    evaluation = evaluate(table, { maxErrors: req.maxErrors ?? 5000 });
+    evaluation = evaluateSource(source, { maxErrors: req.maxErrors ?? 5000 });
   } catch (e) {
-    return { ...base, error: (e as Error).message };
+    return { columns: source.columns, mapping: source.mapping, diagnostics: source.diagnostics.slice(0, 200), error: (e as Error).message };
   }
+  const base = { columns: source.columns, mapping: source.mapping, diagnostics: source.diagnostics.slice(0, 200) };
   if (!req.baseline) return { ...base, evaluation };
   try {
-    const other = evaluate(readPredictionTable(req.baseline), { maxErrors: 0 });
+    const other = evaluateSource(openPredictionTable(req.baseline), { maxErrors: 0 });
     return { ...base, evaluation, baseline: { file: req.baseline }, delta: compareReports(other.report, evaluation.report) };
   } catch (e) {
     return { ...base, evaluation, baseline: { file: req.baseline, error: (e as Error).message } };

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import type { Diagnostic } from '../model';
-import { parseCsv } from '../formats/csv';
+import { forEachCsvRecord, parseCsv } from '../formats/csv';
 import { readTextFile } from '../formats/files';
 
 export interface ColumnMapping {
@@ -41,50 +41,88 @@ const TEXT = ['text', 'sentence', 'input', 'prompt', 'question', 'content', 'rev
 const IMAGE = ['image', 'image_path', 'img', 'img_path', 'path', 'file', 'filepath', 'filename', 'file_name'];
 const CLASS_SCORE = /^(?:prob|proba|p|score|probability|logit)[_\-:](.+)$/i;
 
-export function readPredictionTable(file: string, override: ColumnMapping = {}): PredictionTable {
+/** Rows read to recognise the columns before the whole table streams through. */
+const SAMPLE_ROWS = 5000;
+
+/** A prediction table opened for streaming: its columns and mapping, and a pass over its rows. */
+export interface PredictionSource {
+  file: string;
+  columns: string[];
+  mapping: ColumnMapping;
+  diagnostics: Diagnostic[];
+  /** Calls `onRow` for each well-formed row; malformed rows add located diagnostics instead. */
+  forEachRow(onRow: (get: (column: string) => string | undefined, line: number) => void): void;
+}
+
+export function openPredictionTable(file: string, override: ColumnMapping = {}): PredictionSource {
   const diagnostics: Diagnostic[] = [];
   const text = readTextFile(file, diagnostics) ?? '';
+  const jsonl = /\.jsonl?$/i.test(file);
+  const delimiter = /\.tsv$/i.test(file) || (!/\.csv$/i.test(file) && text.split('\n', 1)[0].includes('\t')) ? '\t' : ',';
+  let forEachRow: PredictionSource['forEachRow'];
   let columns: string[] = [];
-  const rows: Record<string, string>[] = [];
-  const lines: number[] = [];
-  if (/\.jsonl?$/i.test(file)) {
+  const sample: Record<string, string>[] = [];
+  if (jsonl) {
+    const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+    const each = (onRow: (o: Record<string, unknown>, line: number) => void, limit = Infinity) => {
+      let i = 0;
+      let line = 1;
+      let rows = 0;
+      while (i < text.length && rows < limit) {
+        const nl = text.indexOf('\n', i);
+        const end = nl < 0 ? text.length : nl;
+        const raw = text.slice(i, end);
+        if (raw.trim()) {
+          let value: unknown;
+          try {
+            value = JSON.parse(raw);
+          } catch (e) {
+            if (limit === Infinity) diagnostics.push({ file, line, severity: 'warning', message: `not a JSON object: ${(e as Error).message}` });
+            value = undefined;
+          }
+          if (value && typeof value === 'object' && !Array.isArray(value)) {
+            onRow(value as Record<string, unknown>, line);
+            rows++;
+          } else if (value !== undefined && limit === Infinity) diagnostics.push({ file, line, severity: 'warning', message: 'a JSON Lines row must be an object' });
+        }
+        i = end + 1;
+        line++;
+      }
+    };
     const seen = new Set<string>();
-    text.split('\n').forEach((line, i) => {
-      if (!line.trim()) return;
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch (e) {
-        diagnostics.push({ file, line: i + 1, severity: 'warning', message: `not a JSON object: ${(e as Error).message}` });
-        return;
-      }
-      if (!value || typeof value !== 'object' || Array.isArray(value)) {
-        diagnostics.push({ file, line: i + 1, severity: 'warning', message: 'a JSON Lines row must be an object' });
-        return;
-      }
-      const row: Record<string, string> = {};
-      for (const [k, v] of Object.entries(value)) {
-        if (!seen.has(k)) columns.push(k), seen.add(k);
-        row[k] = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-      }
-      rows.push(row);
-      lines.push(i + 1);
-    });
+    each((o) => {
+      for (const k of Object.keys(o)) if (!seen.has(k)) seen.add(k), columns.push(k);
+      sample.push(Object.fromEntries(Object.entries(o).map(([k, v]) => [k, cell(v)])));
+    }, SAMPLE_ROWS);
+    forEachRow = (onRow) => each((o, line) => onRow((c) => (c in o ? cell(o[c]) : undefined), line));
   } else {
-    const delimiter = /\.tsv$/i.test(file) || (!/\.csv$/i.test(file) && text.split('\n', 1)[0].includes('\t')) ? '\t' : ',';
-    const table = parseCsv(text, file, delimiter);
-    diagnostics.push(...table.diagnostics);
-    columns = table.header;
-    for (const r of table.rows) {
-      if (r.cells.length !== columns.length) {
-        diagnostics.push({ file, line: r.line, severity: 'warning', message: `${r.cells.length} cells where the header has ${columns.length}; row skipped` });
-        continue;
-      }
-      rows.push(Object.fromEntries(columns.map((c, i) => [c, r.cells[i]])));
-      lines.push(r.line);
-    }
+    // The header and a sample from the first lines; then the whole text, one record at a time.
+    let cut = 0;
+    for (let k = 0; k <= SAMPLE_ROWS && cut >= 0; k++) cut = text.indexOf('\n', cut + 1);
+    const head = cut < 0 ? text : text.slice(0, cut + 1);
+    forEachCsvRecord(head, file, delimiter, (cells) => {
+      if (columns.length === 0 && sample.length === 0 && cells.length > 0 && !columns.length) columns = cells.map((c) => c);
+      else if (cells.length === columns.length) sample.push(Object.fromEntries(columns.map((c, i) => [c, cells[i]])));
+    });
+    const index = new Map(columns.map((c, i) => [c, i]));
+    forEachRow = (onRow) => {
+      let first = true;
+      diagnostics.push(
+        ...forEachCsvRecord(text, file, delimiter, (cells, line) => {
+          if (first) return void (first = false); // the header
+          if (cells.length !== columns.length) {
+            diagnostics.push({ file, line, severity: 'warning', message: `${cells.length} cells where the header has ${columns.length}; row skipped` });
+            return;
+          }
+          onRow((c) => {
+            const i = index.get(c);
+            return i === undefined ? undefined : cells[i];
+          }, line);
+        }),
+      );
+    };
   }
-  const mapping = { ...detectColumns(columns, rows), ...override };
+  const mapping = { ...detectColumns(columns, sample), ...override };
   if (!mapping.truth || !mapping.predicted) {
     diagnostics.push({
       file,
@@ -93,7 +131,21 @@ export function readPredictionTable(file: string, override: ColumnMapping = {}):
       message: `no ${!mapping.truth ? 'true-label' : 'predicted-label'} column recognised among ${columns.join(', ')}; map the columns to evaluate this table`,
     });
   }
-  return { file: path.resolve(file), columns, rows, lines, mapping, diagnostics };
+  return { file: path.resolve(file), columns, mapping, diagnostics, forEachRow };
+}
+
+/** The whole table in memory (small tables, tests); large ones stream through `openPredictionTable`. */
+export function readPredictionTable(file: string, override: ColumnMapping = {}): PredictionTable {
+  const source = openPredictionTable(file, override);
+  const rows: Record<string, string>[] = [];
+  const lines: number[] = [];
+  source.forEachRow((get, line) => {
+    rows.push(Object.fromEntries(source.columns.map((c) => [c, get(c) ?? ''])));
+    lines.push(line);
+  });
+  // Mapping notes first, then row problems in file order.
+  const diagnostics = [...source.diagnostics].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return { file: source.file, columns: source.columns, rows, lines, mapping: source.mapping, diagnostics };
 }
 
 /** Recognises columns by name (case-insensitive), then class-probability columns by their suffix. */
