@@ -75,6 +75,7 @@ export function installExtension(extensionsDir) {
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
   fs.cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
   fs.cpSync(path.join(ROOT, 'media'), path.join(dir, 'media'), { recursive: true });
+  for (const f of ['README.md', 'CHANGELOG.md', 'LICENSE']) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
   // What a linux-x64 package ships: the N-API build of better-sqlite3 with this platform's binary only.
   const napi = path.join(ROOT, 'node_modules', 'better-sqlite3-napi');
   const target = path.join(dir, 'dist', 'native', 'better-sqlite3-napi');

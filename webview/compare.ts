@@ -97,12 +97,13 @@ function metricChart(metric: string, runs: ChartRun[]): HTMLElement {
   const canvas = el('canvas', { role: 'img', 'aria-label': `${metric} chart` });
   const reset = el('button', { title: 'Reset zoom (or double-click the chart)' }, 'Reset');
   const png = el('button', { title: 'Export as PNG' }, 'PNG');
+  const svgButton = el('button', { title: 'Export as SVG' }, 'SVG');
   const total = runs.reduce((n, r) => n + r.total, 0);
   const drawn = runs.reduce((n, r) => n + r.points.length / 2, 0);
   const card = el(
     'div',
     { class: 'chart' },
-    el('div', { class: 'head' }, el('span', { title: `${total.toLocaleString()} points${drawn < total ? `, ${drawn.toLocaleString()} drawn` : ''}` }, metric), el('span', { class: 'tools' }, reset, png)),
+    el('div', { class: 'head' }, el('span', { title: `${total.toLocaleString()} points${drawn < total ? `, ${drawn.toLocaleString()} drawn` : ''}` }, metric), el('span', { class: 'tools' }, reset, png, svgButton)),
     canvas,
   );
   const axis = state!.xAxis;
@@ -130,11 +131,45 @@ function metricChart(metric: string, runs: ChartRun[]): HTMLElement {
     zoomable(metric, chart, canvas);
   });
   reset.addEventListener('click', () => resetZoom(metric));
+  svgButton.addEventListener('click', () => {
+    const chart = charts.get(metric);
+    if (chart) vscode.postMessage({ type: 'export', name: `${metric.replace(/[^\w.-]+/g, '_')}.svg`, data: chartSvg(metric, chart), encoding: 'utf8' });
+  });
   png.addEventListener('click', () => {
     const chart = charts.get(metric);
     if (chart) vscode.postMessage({ type: 'export', name: `${metric.replace(/[^\w.-]+/g, '_')}.png`, data: chart.toBase64Image('image/png').split(',')[1], encoding: 'base64' });
   });
   return card;
+}
+
+/**
+ * The chart as it is on screen (zoom, log scale, smoothing, hidden runs) as a standalone SVG: axes with
+ * their ticks, one polyline per visible line, and a legend — for papers and slides.
+ */
+function chartSvg(metric: string, chart: Chart<'line', { x: number; y: number }[]>): string {
+  const { left, right, top, bottom } = chart.chartArea;
+  const x = chart.scales.x;
+  const y = chart.scales.y;
+  const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${chart.width}" height="${chart.height}" viewBox="0 0 ${chart.width} ${chart.height}" font-family="sans-serif" font-size="11">`];
+  parts.push(`<rect width="100%" height="100%" fill="white"/><text x="${left}" y="14" font-weight="bold">${esc(metric)}</text>`);
+  parts.push(`<g stroke="#ccc">${x.ticks.map((t) => `<line x1="${x.getPixelForValue(t.value)}" x2="${x.getPixelForValue(t.value)}" y1="${top}" y2="${bottom}"/>`).join('')}${y.ticks.map((t) => `<line x1="${left}" x2="${right}" y1="${y.getPixelForValue(t.value)}" y2="${y.getPixelForValue(t.value)}"/>`).join('')}</g>`);
+  parts.push(`<g fill="#333">${x.ticks.map((t) => `<text x="${x.getPixelForValue(t.value)}" y="${bottom + 14}" text-anchor="middle">${esc(formatX(t.value, state!.xAxis))}</text>`).join('')}${y.ticks.map((t) => `<text x="${left - 4}" y="${y.getPixelForValue(t.value) + 4}" text-anchor="end">${esc(String(t.label ?? t.value))}</text>`).join('')}</g>`);
+  parts.push(`<defs><clipPath id="area"><rect x="${left}" y="${top}" width="${right - left}" height="${bottom - top}"/></clipPath></defs><g clip-path="url(#area)" fill="none">`);
+  let legend = 0;
+  chart.data.datasets.forEach((ds, d) => {
+    if (!chart.isDatasetVisible(d)) return;
+    const pts = (ds.data as { x: number; y: number }[]).filter((p) => Number.isFinite(p.y)).map((p) => `${x.getPixelForValue(p.x).toFixed(1)},${y.getPixelForValue(p.y).toFixed(1)}`);
+    parts.push(`<polyline points="${pts.join(' ')}" stroke="${esc(String(ds.borderColor))}" stroke-width="${ds.borderWidth ?? 1.5}"/>`);
+  });
+  parts.push('</g><g>');
+  chart.data.datasets.forEach((ds, d) => {
+    if (!chart.isDatasetVisible(d) || (ds.label ?? '').endsWith(' (raw)')) return;
+    const ly = top + 12 + 14 * legend++;
+    parts.push(`<rect x="${right - 120}" y="${ly - 8}" width="10" height="10" fill="${esc(String(ds.borderColor))}"/><text x="${right - 106}" y="${ly + 1}">${esc(ds.label ?? '')}</text>`);
+  });
+  parts.push('</g></svg>');
+  return parts.join('');
 }
 
 /** Drag to zoom into an x range, shift-drag to pan, double-click to reset. */

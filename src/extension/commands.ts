@@ -19,6 +19,8 @@ export function registerCommands(ctx: Ctx): void {
   reg('runlens.showLog', () => ctx.log.show());
   reg('runlens.showMore', (node: { parent: string; offset: number }) => ctx.runsTree.showMore(node));
   reg('runlens.addSource', () => addSource());
+  // The README that ships with the extension, rendered: works offline, matches the installed version.
+  reg('runlens.openDocs', () => vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.joinPath(ctx.extension.extensionUri, 'README.md')));
   reg('runlens.filterRuns', (query?: string) => filterRuns(ctx, query));
   reg('runlens.clearFilter', () => ctx.runsTree.update({ filter: '' }));
   reg('runlens.groupBy', (groupBy?: GroupBy) => groupRuns(ctx, groupBy));

@@ -18,4 +18,16 @@ describe('Runlens in a workspace without run data', () => {
     assert.equal(api.counts().runs, 0);
     assert.deepEqual(api.runsChildren(), []);
   });
+
+  it('welcomes the user with buttons that work: every command the welcome view links to exists, the guide opens', async () => {
+    const welcome = (runlens().packageJSON.contributes.viewsWelcome as { view: string; contents: string }[]).find((w) => w.view === 'runlens.runs')!;
+    const linked = [...welcome.contents.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]);
+    assert.deepEqual(linked, ['runlens.addSource', 'runlens.refresh', 'runlens.openDocs']);
+    const all = new Set(await vscode.commands.getCommands(true));
+    for (const c of linked) assert.ok(all.has(c), c);
+    await vscode.commands.executeCommand('runlens.openDocs');
+    const tabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
+    await waitFor(() => tabs().some((l) => l.includes('README')), 15_000, `the guide to open (tabs: ${tabs().join(', ')})`);
+  });
 });
+
