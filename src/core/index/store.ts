@@ -434,12 +434,23 @@ export class Store {
     const sid = this.db.prepare('SELECT sid FROM series WHERE rid = ? AND key = ?').pluck().get(rid, key) as number | undefined;
     if (sid === undefined) return [];
     const out: MetricPoint[] = [];
-    for (const data of this.db.prepare('SELECT data FROM overviews WHERE sid = ? ORDER BY seq').pluck().iterate(sid) as Iterable<Buffer>) {
-      const f = decodeTriples(data);
+    let last = -1;
+    for (const o of this.db.prepare('SELECT seq, data FROM overviews WHERE sid = ? ORDER BY seq').iterate(sid) as Iterable<{ seq: number; data: Buffer }>) {
+      const f = decodeTriples(o.data);
       for (let i = 0; i < f.length; i += 3) out.push({ step: f[i], time: f[i + 1], value: f[i + 2] });
+      last = o.seq;
     }
-    // An index written before overviews existed: the series itself.
-    return out.length > 0 ? out : this.seriesPoints(rid, key);
+    // Chunks without an overview — the last, still filling (under 1,024 points), or all of an index
+    // written before overviews existed — as they are.
+    this.tailPoints(sid, last, () => true, out);
+    return out;
+  }
+
+  private tailPoints(sid: number, afterSeq: number, keep: (step: number, time: number) => boolean, out: MetricPoint[]): void {
+    for (const c of this.db.prepare('SELECT n, data FROM chunks WHERE sid = ? AND seq > ? ORDER BY seq').iterate(sid, afterSeq) as Iterable<ChunkRow>) {
+      const f = decodeChunk(c.data, c.n);
+      for (let i = 0; i < c.n; i++) if (keep(f[i], f[c.n + i])) out.push({ step: f[i], time: f[c.n + i], value: f[2 * c.n + i] });
+    }
   }
 
   /**
@@ -452,7 +463,13 @@ export class Store {
     const out: MetricPoint[] = [];
     const full = this.db.prepare('SELECT n, data FROM chunks WHERE sid = ? AND seq = ?');
     const o = axis === 'step' ? 0 : 1;
+    const inRange = (step: number, time: number) => {
+      const x = axis === 'step' ? step : time;
+      return x >= min && x <= max;
+    };
+    let last = -1;
     for (const c of this.db.prepare('SELECT seq, data FROM overviews WHERE sid = ? ORDER BY seq').iterate(sid) as Iterable<{ seq: number; data: Buffer }>) {
+      last = c.seq;
       const f = decodeTriples(c.data);
       let lo = Infinity;
       let hi = -Infinity;
@@ -460,11 +477,9 @@ export class Store {
       if (hi < min || lo > max) continue;
       const row = full.get(sid, c.seq) as { n: number; data: Buffer };
       const d = decodeChunk(row.data, row.n);
-      for (let i = 0; i < row.n; i++) {
-        const x = axis === 'step' ? d[i] : d[row.n + i];
-        if (x >= min && x <= max) out.push({ step: d[i], time: d[row.n + i], value: d[2 * row.n + i] });
-      }
+      for (let i = 0; i < row.n; i++) if (inRange(d[i], d[row.n + i])) out.push({ step: d[i], time: d[row.n + i], value: d[2 * row.n + i] });
     }
+    this.tailPoints(sid, last, inRange, out);
     return out;
   }
 
@@ -605,7 +620,11 @@ export class SeriesWriter {
     f.set(this.steps.subarray(0, n), 0);
     f.set(this.times.subarray(0, n), n);
     f.set(this.values.subarray(0, n), 2 * n);
-    // The overview: first, lowest, highest and last point (NaN values never count as extremes), in order.
+    this.stmts.putChunk.run(this.state.sid, this.seq, n, Buffer.from(f.buffer, 0, n * 24));
+    this.dirty = false;
+    if (!full) return;
+    // A full chunk's overview: first, lowest, highest and last point (NaN never counts as an extreme), in
+    // order. The last chunk, still filling, has none: readers take its points as they are.
     let lo = -1;
     let hi = -1;
     const v = this.values;
@@ -625,13 +644,9 @@ export class SeriesWriter {
       o[k++] = this.times[i];
       o[k++] = v[i];
     }
-    this.stmts.putChunk.run(this.state.sid, this.seq, n, Buffer.from(f.buffer, 0, n * 24));
     this.stmts.putOverview.run(this.state.sid, this.seq, Buffer.from(o.buffer, 0, k * 8));
-    this.dirty = false;
-    if (full) {
-      this.seq++;
-      this.n = 0;
-    }
+    this.seq++;
+    this.n = 0;
   }
 
   close(): void {
