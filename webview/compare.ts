@@ -10,16 +10,11 @@ import type { ActiveElement, ChartEvent } from 'chart.js';
 import { emaSmooth } from '../src/core/analysis/smoothing';
 import { isRanked } from '../src/core/analysis/compare';
 import type { ChartRun, CompareHostMessage, CompareState, CompareWebviewMessage } from '../src/protocol';
+import { css, el, vscodeApi } from './dom';
 
 Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Tooltip, Legend);
 
-interface VsCodeApi {
-  postMessage(m: CompareWebviewMessage): void;
-  getState(): CompareState | undefined;
-  setState(s: CompareState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-const vscode = acquireVsCodeApi();
+const vscode = vscodeApi<CompareWebviewMessage, CompareState>();
 const app = document.getElementById('app')!;
 type Full = Extract<CompareHostMessage, { type: 'compare' }>;
 let last: Full | undefined;
@@ -28,14 +23,6 @@ const charts = new Map<string, Chart<'line', { x: number; y: number }[]>>();
 let extraCharts: { destroy(): void }[] = [];
 let sort: { column: string; desc: boolean } | undefined;
 
-type Child = Node | string | null | undefined | false;
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) e.append(typeof c === 'string' ? document.createTextNode(c) : c);
-  return e;
-}
-const css = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 const fmt = (v: number | undefined | null) => (v === undefined || v === null ? '—' : Number.isFinite(v) ? String(Number(v.toPrecision(6))) : String(v));
 
 function post(next: CompareState): void {

@@ -8,6 +8,7 @@ import type { Evaluation } from '../src/core/analysis/evaluation';
 import { topKConfusion } from '../src/core/analysis/evaluation';
 import type { ColumnMapping } from '../src/core/analysis/predictions';
 import type { EvaluationHostMessage, EvaluationView, EvaluationWebviewMessage } from '../src/protocol';
+import { css, el, vscodeApi } from './dom';
 
 Chart.register(LineController, ScatterController, LineElement, PointElement, LinearScale, Tooltip, Legend, Filler);
 
@@ -20,27 +21,13 @@ interface State {
   cell?: [string, string];
   threshold: number;
 }
-interface VsCodeApi {
-  postMessage(m: EvaluationWebviewMessage): void;
-  getState(): State | undefined;
-  setState(s: State): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-const vscode = acquireVsCodeApi();
+const vscode = vscodeApi<EvaluationWebviewMessage, State>();
 const app = document.getElementById('app')!;
 let state: State = { normalise: false, order: 'name', topK: 20, threshold: 0.5, ...vscode.getState() };
 let view: EvaluationView | undefined;
 const charts: { destroy(): void; update(mode: 'none'): void }[] = [];
 
-type Child = Node | string | null | undefined | false;
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  for (const c of children) if (c !== null && c !== undefined && c !== false) e.append(typeof c === 'string' ? document.createTextNode(c) : c);
-  return e;
-}
 const f = (v: number, d = 4) => (Number.isFinite(v) ? v.toFixed(d) : '—');
-const css = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 
 function save(patch: Partial<State>): void {
   state = { ...state, ...patch };

@@ -7,6 +7,9 @@ built from configs and data comes from scikit-learn's bundled digits set or is s
 """
 import json, os, sys, tarfile, traceback, random, shutil
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sk_oracle import sk_oracle  # noqa: E402
+
 OUT = os.path.abspath(sys.argv[1])
 WORK = "/tmp/runlens-gen"
 shutil.rmtree(WORK, ignore_errors=True)
@@ -167,7 +170,7 @@ def lightning_runs():
         f.write("id,ink,label,prediction," + ",".join("prob_%d" % k for k in range(10)) + "\n")
         for r, i in enumerate(te):
             f.write("%d,%s,%d,%d,%s\n" % (i, segment[r], y[i], pred[r], ",".join("%.6f" % p for p in prob[r])))
-    oracle = {"multiclass": sk_oracle(y[te], pred, segment)}
+    oracle = {"multiclass": sk_oracle(y[te], pred, segment=segment)}
     # A binary task: is the digit a 3 or an 8? Scores are the model's renormalised probabilities.
     sel = np.isin(y[te], [3, 8])
     yb = (y[te][sel] == 8).astype(int)
@@ -178,38 +181,10 @@ def lightning_runs():
         for i, t, p, s in zip(te[sel], yb, pb, sb):
             f.write("%d,%d,%d,%.6f\n" % (i, t, p, s))
     rs = [round(float(v), 6) for v in sb]
-    oracle["binary"] = sk_oracle(yb, pb, None, np.array(rs))
+    oracle["binary"] = sk_oracle(yb, pb, score=np.array(rs))
     with open(os.path.join(ev, "oracle.json"), "w") as f:
         json.dump(oracle, f, indent=1)
-    shutil.copy(__file__, os.path.join(ev, "generate.py"))
     tar("eval.tar.gz", ev, "eval")
-
-
-def sk_oracle(t, p, segment, score=None):
-    import numpy as np
-    from sklearn import metrics as M
-    labels = sorted(set(t.tolist()) | set(p.tolist()))
-    prf = M.precision_recall_fscore_support(t, p, labels=labels, zero_division=0)
-    o = {"labels": labels, "confusion": M.confusion_matrix(t, p, labels=labels).tolist(),
-         "per_class": {str(l): {"precision": prf[0][k], "recall": prf[1][k], "f1": prf[2][k],
-                                "support": int(prf[3][k])} for k, l in enumerate(labels)},
-         "accuracy": M.accuracy_score(t, p), "balanced_accuracy": M.balanced_accuracy_score(t, p),
-         "cohen_kappa": M.cohen_kappa_score(t, p), "mcc": M.matthews_corrcoef(t, p)}
-    for avg in ["macro", "micro", "weighted"]:
-        a = M.precision_recall_fscore_support(t, p, average=avg, zero_division=0)
-        o[avg] = {"precision": a[0], "recall": a[1], "f1": a[2]}
-    if segment is not None:
-        o["segments"] = {s: {"n": int((segment == s).sum()), "accuracy": M.accuracy_score(t[segment == s], p[segment == s]),
-                             "macro_f1": M.f1_score(t[segment == s], p[segment == s], average="macro", zero_division=0)}
-                         for s in sorted(set(segment.tolist()))}
-    if score is not None:
-        fpr, tpr, thr = M.roc_curve(t, score)
-        pr, rc, pthr = M.precision_recall_curve(t, score)
-        o["roc_auc"] = M.roc_auc_score(t, score)
-        o["average_precision"] = M.average_precision_score(t, score)
-        o["roc_curve"] = {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "thresholds": [float(x) if np.isfinite(x) else "inf" for x in thr]}
-        o["pr_curve"] = {"precision": pr.tolist(), "recall": rc.tolist(), "thresholds": pthr.tolist()}
-    return json.loads(json.dumps(o, default=float))
 
 
 section(versions)

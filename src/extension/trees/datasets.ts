@@ -3,7 +3,7 @@
  * each version with the runs that read or wrote it. Clicking a run opens its run document.
  */
 import * as vscode from 'vscode';
-import type { IndexService } from '../indexing';
+import { IndexTreeProvider } from './indexTree';
 
 interface Version {
   path: string;
@@ -17,15 +17,7 @@ export type DatasetsNode =
   | { kind: 'version'; version: Version }
   | { kind: 'run'; runId: string; name: string; role: 'dep' | 'out' };
 
-export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetsNode>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<undefined>();
-  readonly onDidChangeTreeData = this.emitter.event;
-  private readonly subscription: vscode.Disposable;
-
-  constructor(private readonly index: IndexService) {
-    this.subscription = index.onDidChange(() => this.emitter.fire(undefined));
-  }
-
+export class DatasetsTreeProvider extends IndexTreeProvider<DatasetsNode> {
   getTreeItem(node: DatasetsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'dataset': {
@@ -56,12 +48,8 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetsNod
   }
 
   getChildren(node?: DatasetsNode): DatasetsNode[] {
-    let store;
-    try {
-      store = this.index.reader();
-    } catch {
-      return [];
-    }
+    const store = this.store();
+    if (!store) return [];
     if (!node) {
       const byPath = new Map<string, Version[]>();
       for (const v of store.datasets()) {
@@ -78,8 +66,4 @@ export class DatasetsTreeProvider implements vscode.TreeDataProvider<DatasetsNod
     return [];
   }
 
-  dispose(): void {
-    this.subscription.dispose();
-    this.emitter.dispose();
-  }
 }

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { ModelInput } from '../../core/index/store';
 import type { IndexService } from '../indexing';
+import { IndexTreeProvider } from './indexTree';
 import { formatValue } from '../format';
 
 interface ModelFile {
@@ -21,16 +22,12 @@ export type ModelsNode =
   | { kind: 'run'; runId: string; runName: string; files: ModelFile[] }
   | { kind: 'file'; file: ModelFile; fsPath: string };
 
-export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<undefined>();
-  readonly onDidChangeTreeData = this.emitter.event;
-  private readonly subscription: vscode.Disposable;
-
+export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
   constructor(
-    private readonly index: IndexService,
+    index: IndexService,
     private readonly artifactPath: (runId: string, rel: string) => string,
   ) {
-    this.subscription = index.onDidChange(() => this.emitter.fire(undefined));
+    super(index);
   }
 
   getTreeItem(node: ModelsNode): vscode.TreeItem {
@@ -66,12 +63,8 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
   }
 
   getChildren(node?: ModelsNode): ModelsNode[] {
-    let store;
-    try {
-      store = this.index.reader();
-    } catch {
-      return [];
-    }
+    const store = this.store();
+    if (!store) return [];
     if (!node) {
       const out: ModelsNode[] = store.models().map((model) => ({ kind: 'logged', model }));
       const byRun = new Map<string, ModelFile[]>();
@@ -87,8 +80,4 @@ export class ModelsTreeProvider implements vscode.TreeDataProvider<ModelsNode>, 
     return [];
   }
 
-  dispose(): void {
-    this.subscription.dispose();
-    this.emitter.dispose();
-  }
 }

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { DiagnosticRow } from '../../core/index/store';
-import type { IndexService } from '../indexing';
+import { IndexTreeProvider } from './indexTree';
 
 export type ProblemsNode = { kind: 'file'; file: string; items: DiagnosticRow[] } | { kind: 'problem'; problem: DiagnosticRow };
 
@@ -15,15 +15,7 @@ const ICONS: Record<string, vscode.ThemeIcon> = {
   info: new vscode.ThemeIcon('info', new vscode.ThemeColor('problemsInfoIcon.foreground')),
 };
 
-export class ProblemsTreeProvider implements vscode.TreeDataProvider<ProblemsNode>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<undefined>();
-  readonly onDidChangeTreeData = this.emitter.event;
-  private readonly subscription: vscode.Disposable;
-
-  constructor(private readonly index: IndexService) {
-    this.subscription = index.onDidChange(() => this.emitter.fire(undefined));
-  }
-
+export class ProblemsTreeProvider extends IndexTreeProvider<ProblemsNode> {
   getTreeItem(node: ProblemsNode): vscode.TreeItem {
     if (node.kind === 'file') {
       const item = new vscode.TreeItem(path.basename(node.file), vscode.TreeItemCollapsibleState.Expanded);
@@ -46,12 +38,8 @@ export class ProblemsTreeProvider implements vscode.TreeDataProvider<ProblemsNod
   getChildren(node?: ProblemsNode): ProblemsNode[] {
     if (node?.kind === 'file') return node.items.map((problem) => ({ kind: 'problem', problem }));
     if (node) return [];
-    let rows: DiagnosticRow[];
-    try {
-      rows = this.index.reader().diagnostics();
-    } catch {
-      return [];
-    }
+    const rows = this.store()?.diagnostics();
+    if (!rows) return [];
     const byFile = new Map<string, DiagnosticRow[]>();
     for (const d of rows) {
       let list = byFile.get(d.file);
@@ -61,8 +49,4 @@ export class ProblemsTreeProvider implements vscode.TreeDataProvider<ProblemsNod
     return [...byFile].map(([file, items]) => ({ kind: 'file', file, items }));
   }
 
-  dispose(): void {
-    this.subscription.dispose();
-    this.emitter.dispose();
-  }
 }
