@@ -146,6 +146,40 @@ describe('bad input in framework logs', () => {
     cleanup(store, dir, ws);
   });
 
+  it('reports files that cannot be read (a folder where a file should be, a broken link, no permission) and indexes the rest', () => {
+    const ws = copyOf(PACKT);
+    const runs = fs.readdirSync(path.join(ws, 'mlruns', '6')).filter((d) => /^[0-9a-f]{32}$/.test(d)).sort();
+    const victim = path.join(ws, 'mlruns', '6', runs[0], 'meta.yaml');
+    // EISDIR: a meta.yaml that is a folder; ENOENT through a dangling link named like an event file;
+    // EACCES for a non-root user (CI runs as root, for whom permissions never refuse a read).
+    fs.rmSync(victim);
+    fs.mkdirSync(victim);
+    const tb = path.join(ws, 'tb', 'run');
+    fs.mkdirSync(tb, { recursive: true });
+    const dangling = path.join(tb, 'events.out.tfevents.1700000000.host.1.0');
+    fs.symlinkSync(path.join(ws, 'no-such-target'), dangling);
+    const root = process.getuid?.() === 0;
+    const locked = path.join(ws, 'mlruns', '6', runs[1], 'meta.yaml');
+    if (!root) fs.chmodSync(locked, 0o000);
+    const { store, dir } = indexInto([ws]);
+    const reference = indexInto([PACKT]);
+    try {
+      const problems = store.diagnostics();
+      const at = (f: string) => problems.find((d) => d.file === f);
+      assert.match(at(victim)?.message ?? '', /cannot read: EISDIR/);
+      assert.match(at(dangling)?.message ?? '', /broken symbolic link/);
+      if (!root) assert.match(at(locked)?.message ?? '', /cannot read: EACCES/);
+      // Every other run of the store is indexed as from the intact copy.
+      const ids = (st: Store) => st.queryRuns({ sql: "r.format = 'mlflow'", params: [] }, { sql: 'r.native_id', params: [] }).map((r) => r.nativeId);
+      const missing = ids(reference.store).filter((id) => !ids(store).includes(id));
+      assert.ok(missing.every((id) => id === runs[0] || (!root && id === runs[1])), `lost runs: ${missing.join(', ')}`);
+    } finally {
+      if (!root) fs.chmodSync(locked, 0o644);
+      cleanup(reference.store, reference.dir);
+      cleanup(store, ws, dir);
+    }
+  });
+
   it('survives empty files of every format', () => {
     const ws = tempDir();
     fs.mkdirSync(path.join(ws, 'lightning_logs', 'version_0'), { recursive: true });
