@@ -90,4 +90,6 @@ export type EvaluationWebviewMessage =
   | { type: 'openRow'; line: number }
   | { type: 'exportCsv'; name: string; csv: string }
   | { type: 'compareWith' }
-  | { type: 'clearBaseline' };
+  | { type: 'clearBaseline' }
+  /** Join a dataset table on a key, to segment by its columns. */
+  | { type: 'joinDataset' };

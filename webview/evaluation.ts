@@ -62,7 +62,9 @@ function mappingBar(v: EvaluationView): HTMLElement {
     save({ mapping });
     vscode.postMessage({ type: 'remap', mapping });
   });
-  return el('div', { class: 'bar' }, el('strong', {}, v.label), select('True label', 'truth'), select('Predicted', 'predicted'), select('Score', 'score'), el('label', {}, 'Segment', segment));
+  const join = el('button', { title: 'Segment by the columns of a dataset table, joined on the id' }, v.mapping.join ? 'Join another dataset…' : 'Join a dataset…');
+  join.addEventListener('click', () => vscode.postMessage({ type: 'joinDataset' }));
+  return el('div', { class: 'bar' }, el('strong', {}, v.label), select('True label', 'truth'), select('Predicted', 'predicted'), select('Score', 'score'), el('label', {}, 'Segment', segment), join);
 }
 
 function confusionSection(ev: Evaluation): HTMLElement {

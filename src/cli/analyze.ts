@@ -19,7 +19,7 @@ const out = (s: string) => process.stdout.write(s + '\n');
 const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
 
 export function runAnalyze(rest: string[], args: Args): number {
-  if (rest.length !== 1) throw new UsageError('usage: runlens analyze <run | predictions.csv|.tsv|.jsonl> [--truth COL] [--pred COL] [--score COL] [--segment COL]… [--json]');
+  if (rest.length !== 1) throw new UsageError('usage: runlens analyze <run | predictions.csv|.tsv|.jsonl> [--truth COL] [--pred COL] [--score COL] [--segment COL]… [--join DATASET --join-key COL --join-on COL] [--json]');
   const ref = rest[0];
   if (fs.existsSync(ref) && fs.statSync(ref).isFile()) return analyzeFile(ref, args);
   const files = predictionTablesOfRun(ref, args);
@@ -59,6 +59,11 @@ function analyzeFile(file: string, args: Args): number {
   if (value(args, 'pred')) override.predicted = value(args, 'pred');
   if (value(args, 'score')) override.score = value(args, 'score');
   if (args.values.segment) override.segments = args.values.segment;
+  const join = value(args, 'join');
+  if (join) {
+    if (!fs.existsSync(join)) throw new UsageError(`no such dataset file: ${join}`);
+    override.join = { file: join, key: value(args, 'join-key') ?? value(args, 'join-on') ?? 'id', on: value(args, 'join-on') };
+  }
   const source = openPredictionTable(file, override);
   for (const c of [override.truth, override.predicted, override.score, ...(override.segments ?? [])]) {
     if (c !== undefined && !source.columns.includes(c)) throw new UsageError(`${file} has no column '${c}' (columns: ${source.columns.join(', ')})`);

@@ -321,3 +321,28 @@ describe('streaming evaluation of large tables', () => {
     for (let i = 1; i < 25; i++) assert.ok((streamed.worstErrors[i - 1].confidence ?? 0) >= (streamed.worstErrors[i].confidence ?? 0));
   });
 });
+
+describe('segments from a joined dataset', () => {
+  it('joins a dataset table on the id and segments by its columns, as if they were in the predictions', () => {
+    const dir = tempDir();
+    const preds = path.join(EVAL, 'digits_predictions.csv');
+    const table = readPredictionTable(preds);
+    // A dataset file keyed by sample id, holding the ink bucket (and a column the predictions also have).
+    const data = path.join(dir, 'digits_data.csv');
+    fs.writeFileSync(data, 'sample_id,ink_bucket,label\n' + table.rows.map((r) => `${r.id},${r.ink},${r.label}`).reverse().join('\n') + '\n');
+    const joined = evaluateSource(openPredictionTable(preds, { join: { file: data, key: 'sample_id' }, segments: ['ink_bucket'] }));
+    const direct = evaluate(readPredictionTable(preds, { segments: ['ink'] }));
+    assert.deepEqual(joined.segments.ink_bucket, direct.segments.ink);
+    const both = openPredictionTable(preds, { join: { file: data, key: 'sample_id' } });
+    assert.ok(both.columns.includes('label (data)'), both.columns.join(', '));
+    assert.ok(both.mapping.segments?.includes('ink_bucket'), 'joined columns are segment candidates');
+  });
+
+  it('says when the predictions have nothing to join on', () => {
+    const dir = tempDir();
+    const data = path.join(dir, 'd.csv');
+    fs.writeFileSync(data, 'key,group\n1,a\n');
+    const src = openPredictionTable(path.join(EVAL, 'three_vs_eight.csv'), { join: { file: data, key: 'nope' } });
+    assert.ok(src.diagnostics.some((d) => /cannot join: no column 'nope'/.test(d.message)));
+  });
+});

@@ -21,6 +21,13 @@ export interface ColumnMapping {
   image?: string;
   /** Columns with few distinct values: candidates for per-segment metrics. */
   segments?: string[];
+  /**
+   * A dataset table joined on a key, so its columns (the data's source, a demographic, a length bucket)
+   * can segment the predictions: `file`'s column `key` matched to the predictions' column `on` (default:
+   * the id column). Joined columns keep their names unless the predictions have one of the same name; then
+   * they are called `<name> (data)`.
+   */
+  join?: { file: string; key: string; on?: string };
 }
 
 export interface PredictionTable {
@@ -105,13 +112,14 @@ export function openPredictionTable(file: string, override: ColumnMapping = {}):
       else if (cells.length === columns.length) sample.push(Object.fromEntries(columns.map((c, i) => [c, cells[i]])));
     });
     const index = new Map(columns.map((c, i) => [c, i]));
+    const width = columns.length;
     forEachRow = (onRow) => {
       let first = true;
       diagnostics.push(
         ...forEachCsvRecord(text, file, delimiter, (cells, line) => {
           if (first) return void (first = false); // the header
-          if (cells.length !== columns.length) {
-            diagnostics.push({ file, line, severity: 'warning', message: `${cells.length} cells where the header has ${columns.length}; row skipped` });
+          if (cells.length !== width) {
+            diagnostics.push({ file, line, severity: 'warning', message: `${cells.length} cells where the header has ${width}; row skipped` });
             return;
           }
           onRow((c) => {
@@ -121,6 +129,11 @@ export function openPredictionTable(file: string, override: ColumnMapping = {}):
         }),
       );
     };
+  }
+  if (override.join) {
+    const joined = joinDataset(file, columns, sample, forEachRow, override.join, override.id ?? detectColumns(columns, sample).id, diagnostics);
+    columns = joined.columns;
+    forEachRow = joined.forEachRow;
   }
   const mapping = { ...detectColumns(columns, sample), ...override };
   if (!mapping.truth || !mapping.predicted) {
@@ -132,6 +145,59 @@ export function openPredictionTable(file: string, override: ColumnMapping = {}):
     });
   }
   return { file: path.resolve(file), columns, mapping, diagnostics, forEachRow };
+}
+
+/**
+ * Joins a dataset table to a prediction table's rows on a key: the dataset is read once into a map from
+ * its key column, and each prediction row reads the joined columns through it. Rows without a match get
+ * empty joined values (counted in a diagnostic).
+ */
+function joinDataset(
+  file: string,
+  columns: string[],
+  sample: Record<string, string>[],
+  forEachRow: PredictionSource['forEachRow'],
+  join: NonNullable<ColumnMapping['join']>,
+  idColumn: string | undefined,
+  diagnostics: Diagnostic[],
+): { columns: string[]; forEachRow: PredictionSource['forEachRow'] } {
+  const on = join.on ?? idColumn;
+  if (!on || !columns.includes(on)) {
+    diagnostics.push({ file, line: 1, severity: 'warning', message: `cannot join ${join.file}: the predictions have no column '${on ?? '(id)'}' to join on` });
+    return { columns, forEachRow };
+  }
+  const data = openPredictionTable(join.file);
+  if (!data.columns.includes(join.key)) {
+    diagnostics.push({ file: join.file, line: 1, severity: 'warning', message: `cannot join: no column '${join.key}' (columns: ${data.columns.join(', ')})` });
+    return { columns, forEachRow };
+  }
+  const extra = data.columns.filter((c) => c !== join.key);
+  const names = new Map(extra.map((c) => [columns.includes(c) ? `${c} (data)` : c, c]));
+  const byKey = new Map<string, string[]>();
+  data.forEachRow((get) => void byKey.set(get(join.key) ?? '', extra.map((c) => get(c) ?? '')));
+  const position = new Map(extra.map((c, i) => [c, i]));
+  for (const row of sample) {
+    const hit = byKey.get(row[on] ?? '');
+    for (const [name, c] of names) row[name] = hit ? hit[position.get(c)!] : '';
+  }
+  let unmatched = 0;
+  return {
+    columns: [...columns, ...names.keys()],
+    forEachRow(onRow) {
+      unmatched = 0;
+      forEachRow((get, line) => {
+        const hit = byKey.get(get(on) ?? '');
+        if (!hit) unmatched++;
+        onRow((c) => {
+          const own = get(c);
+          if (own !== undefined && !names.has(c)) return own;
+          const source = names.get(c);
+          return source === undefined ? own : hit ? hit[position.get(source)!] : '';
+        }, line);
+      });
+      if (unmatched) diagnostics.push({ file: join.file, line: 1, severity: 'info', message: `${unmatched} prediction rows have no '${join.key}' match in the dataset` });
+    },
+  };
 }
 
 /** The whole table in memory (small tables, tests); large ones stream through `openPredictionTable`. */

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { evaluateInWorker } from '../../core/analysis/evaluator';
+import { openPredictionTable } from '../../core/analysis/predictions';
 import type { ColumnMapping } from '../../core/analysis/predictions';
 import type { EvaluationHostMessage, EvaluationView, EvaluationWebviewMessage } from '../../protocol';
 import type { Ctx } from '../ctx';
@@ -127,7 +128,23 @@ export class EvaluationPanel {
       void pickPredictionTable(this.ctx, `Compare ${path.basename(this.file)} with…`, this.file).then((f) => f && this.setBaseline(f));
     } else if (m.type === 'clearBaseline') {
       this.setBaseline(undefined);
+    } else if (m.type === 'joinDataset') {
+      void this.joinDataset();
     }
+  }
+
+  /** Asks for a dataset table and the key to join it on; its columns become segment choices. */
+  private async joinDataset(): Promise<void> {
+    const [uri] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Data tables': ['csv', 'tsv', 'jsonl'] }, title: 'Runlens: a dataset table to join to the predictions', defaultUri: vscode.Uri.file(path.dirname(this.file)) })) ?? [];
+    if (!uri) return;
+    const columns = openPredictionTable(uri.fsPath).columns;
+    const on = this.lastView?.mapping.id;
+    const key = await vscode.window.showQuickPick(on && columns.includes(on) ? [on, ...columns.filter((c) => c !== on)] : columns, {
+      title: `Which column of ${path.basename(uri.fsPath)} matches the predictions' ${on ? `'${on}'` : 'id'} column?`,
+    });
+    if (!key) return;
+    this.mapping = { ...this.mapping, join: { file: uri.fsPath, key, on } };
+    void this.update();
   }
 
   setBaseline(file: string | undefined): void {
