@@ -62,10 +62,6 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     runsTree.onDidChangeTreeData(syncViewState),
     watchRunFiles(index),
     publishProblems(index),
-    index.onDidChange(() => {
-      const counts = index.reader().counts();
-      void vscode.commands.executeCommand('setContext', 'runlens.hasRuns', counts.runs > 0);
-    }),
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('runlens') && void index.refresh()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: tasks enabled')),
   );

@@ -17,11 +17,14 @@ const WHOLE_SERIES = 20_000;
 export function chartSeries(store: Store, run: RunRow, metric: string, xAxis: XAxis, color: string, maxPoints: number, range?: [number, number]): ChartRun {
   const total = store.seriesSummaries(run.rid).find((s) => s.key === metric)?.count ?? 0;
   const long = total > WHOLE_SERIES;
+  const zoomed = range !== undefined && long;
+  // The whole series (or its overview) is read to draw it, or for its start time on the relative axis; a
+  // zoom on steps or wall time needs only the chunks in range.
+  const head = zoomed && xAxis !== 'relative' ? [] : long ? store.seriesOverview(run.rid, metric) : store.seriesPoints(run.rid, metric);
   let t0 = Infinity;
-  const head = long ? store.seriesOverview(run.rid, metric) : store.seriesPoints(run.rid, metric);
   for (const p of head) if (p.time < t0) t0 = p.time;
   let pts = head;
-  if (range && long) {
+  if (zoomed) {
     const [a, b] = xAxis === 'relative' ? [range[0] + t0, range[1] + t0] : range;
     pts = store.seriesRange(run.rid, metric, xAxis === 'step' ? 'step' : 'time', a, b);
   }

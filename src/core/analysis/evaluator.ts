@@ -31,19 +31,20 @@ export function evaluateFile(req: EvaluateRequest): EvaluateResult {
   const logged = readLoggedConfusion(req.file);
   if (logged) return { columns: [], mapping: {}, diagnostics: [], evaluation: evaluateConfusion(req.file, logged.labels, logged.matrix) };
   const source = openPredictionTable(req.file, req.mapping ?? {});
+  // Read after streaming: malformed rows add their diagnostics as the rows go by.
+  const base = () => ({ columns: source.columns, mapping: source.mapping, diagnostics: source.diagnostics.slice(0, 200) });
   let evaluation: Evaluation;
   try {
     evaluation = evaluateSource(source, { maxErrors: req.maxErrors ?? 5000 });
   } catch (e) {
-    return { columns: source.columns, mapping: source.mapping, diagnostics: source.diagnostics.slice(0, 200), error: (e as Error).message };
+    return { ...base(), error: (e as Error).message };
   }
-  const base = { columns: source.columns, mapping: source.mapping, diagnostics: source.diagnostics.slice(0, 200) };
-  if (!req.baseline) return { ...base, evaluation };
+  if (!req.baseline) return { ...base(), evaluation };
   try {
     const other = evaluateSource(openPredictionTable(req.baseline), { maxErrors: 0 });
-    return { ...base, evaluation, baseline: { file: req.baseline }, delta: compareReports(other.report, evaluation.report) };
+    return { ...base(), evaluation, baseline: { file: req.baseline }, delta: compareReports(other.report, evaluation.report) };
   } catch (e) {
-    return { ...base, evaluation, baseline: { file: req.baseline, error: (e as Error).message } };
+    return { ...base(), evaluation, baseline: { file: req.baseline, error: (e as Error).message } };
   }
 }
 

@@ -108,7 +108,7 @@ export function openPredictionTable(file: string, override: ColumnMapping = {}):
     for (let k = 0; k <= SAMPLE_ROWS && cut >= 0; k++) cut = text.indexOf('\n', cut + 1);
     const head = cut < 0 ? text : text.slice(0, cut + 1);
     forEachCsvRecord(head, file, delimiter, (cells) => {
-      if (columns.length === 0 && sample.length === 0 && cells.length > 0 && !columns.length) columns = cells.map((c) => c);
+      if (columns.length === 0) columns = cells;
       else if (cells.length === columns.length) sample.push(Object.fromEntries(columns.map((c, i) => [c, cells[i]])));
     });
     const index = new Map(columns.map((c, i) => [c, i]));

@@ -414,9 +414,13 @@ export class Store {
     return rows.map((r) => ({ ...r, last: r.last ?? NaN, lastStep: r.lastStep ?? NaN, min: r.min ?? NaN, max: r.max ?? NaN }));
   }
 
+  private sidOf(rid: number, key: string): number | undefined {
+    return this.db.prepare('SELECT sid FROM series WHERE rid = ? AND key = ?').pluck().get(rid, key) as number | undefined;
+  }
+
   /** All points of one series, in logged order. */
   seriesPoints(rid: number, key: string): MetricPoint[] {
-    const sid = this.db.prepare('SELECT sid FROM series WHERE rid = ? AND key = ?').pluck().get(rid, key) as number | undefined;
+    const sid = this.sidOf(rid, key);
     if (sid === undefined) return [];
     const out: MetricPoint[] = [];
     for (const c of this.db.prepare('SELECT n, data FROM chunks WHERE sid = ? ORDER BY seq').iterate(sid) as Iterable<ChunkRow>) {
@@ -431,7 +435,7 @@ export class Store {
    * points, in logged order (about 4 points per CHUNK_POINTS). Exact where a series fits in a few chunks.
    */
   seriesOverview(rid: number, key: string): MetricPoint[] {
-    const sid = this.db.prepare('SELECT sid FROM series WHERE rid = ? AND key = ?').pluck().get(rid, key) as number | undefined;
+    const sid = this.sidOf(rid, key);
     if (sid === undefined) return [];
     const out: MetricPoint[] = [];
     let last = -1;
@@ -458,7 +462,7 @@ export class Store {
    * whose overview overlaps the range: the detail a zoomed chart asks for.
    */
   seriesRange(rid: number, key: string, axis: 'step' | 'time', min: number, max: number): MetricPoint[] {
-    const sid = this.db.prepare('SELECT sid FROM series WHERE rid = ? AND key = ?').pluck().get(rid, key) as number | undefined;
+    const sid = this.sidOf(rid, key);
     if (sid === undefined) return [];
     const out: MetricPoint[] = [];
     const full = this.db.prepare('SELECT n, data FROM chunks WHERE sid = ? AND seq = ?');
