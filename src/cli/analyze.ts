@@ -8,12 +8,11 @@ import * as fs from 'node:fs';
 import { evaluateConfusion, evaluateSource, EvaluationError, topKConfusion } from '../core/analysis/evaluation';
 import type { Evaluation } from '../core/analysis/evaluation';
 import type { ColumnMapping } from '../core/analysis/predictions';
-import { openPredictionTable, readLoggedConfusion, readPredictionTable } from '../core/analysis/predictions';
+import { openPredictionTable, predictionTablesOfRun, readLoggedConfusion } from '../core/analysis/predictions';
 import type { Args } from './args';
 import { UsageError, value } from './args';
 import { formatTable } from './table';
 import { openWorkspace } from './workspace';
-import { artifactPath } from '../core/index/store';
 
 const out = (s: string) => process.stdout.write(s + '\n');
 const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
@@ -22,7 +21,7 @@ export function runAnalyze(rest: string[], args: Args): number {
   if (rest.length !== 1) throw new UsageError('usage: runlens analyze <run | predictions.csv|.tsv|.jsonl> [--truth COL] [--pred COL] [--score COL] [--segment COL]… [--join DATASET --join-key COL --join-on COL] [--json]');
   const ref = rest[0];
   if (fs.existsSync(ref) && fs.statSync(ref).isFile()) return analyzeFile(ref, args);
-  const files = predictionTablesOfRun(ref, args);
+  const files = tablesOfRunRef(ref, args);
   let status = 0;
   for (const f of files) {
     if (!args.flags.json) out(`\n== ${f}`);
@@ -32,20 +31,16 @@ export function runAnalyze(rest: string[], args: Args): number {
 }
 
 /** The prediction tables among a run's artifacts (those whose columns hold a true and a predicted label). */
-function predictionTablesOfRun(ref: string, args: Args): string[] {
+function tablesOfRunRef(ref: string, args: Args): string[] {
   const { store } = openWorkspace(undefined, args);
   try {
     const runs = store.resolveRun(ref);
     if (runs.length === 0) throw new UsageError(`'${ref}' is neither a file nor a run in the index`);
     if (runs.length > 1) throw new UsageError(`'${ref}' matches ${runs.length} runs: ${runs.slice(0, 5).map((r) => `${r.name} (${r.id.slice(0, 10)})`).join(', ')}`);
     const run = runs[0];
-    const tables = store.artifacts(run.rid).filter((a) => /\.(csv|tsv|jsonl)$/i.test(a.path)).map((a) => artifactPath(run, a.path));
-    const usable = tables.filter((f) => {
-      const m = readPredictionTable(f).mapping;
-      return m.truth !== undefined && m.predicted !== undefined;
-    });
-    if (usable.length === 0) throw new UsageError(`run ${run.name} has no prediction table among its ${tables.length} table artifacts (a CSV/TSV/JSONL with true and predicted labels)`);
-    return usable;
+    const { tables, candidates } = predictionTablesOfRun(store, run);
+    if (tables.length === 0) throw new UsageError(`run ${run.name} has no prediction table among its ${candidates} table artifacts (a CSV/TSV/JSONL with true and predicted labels)`);
+    return tables;
   } finally {
     store.close();
   }

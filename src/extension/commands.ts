@@ -10,7 +10,7 @@ import type { Ctx } from './ctx';
 import { runDocumentUri } from './documents';
 import { compareSelected, showMetricChart } from './panels/compare';
 import { pickPredictionTable, showEvaluation } from './panels/evaluation';
-import { artifactPath } from '../core/index/store';
+import { predictionTablesOfRun, TABLE_FILE } from '../core/analysis/predictions';
 
 export function registerCommands(ctx: Ctx): void {
   const reg = (id: string, fn: (...args: any[]) => unknown) => ctx.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -40,7 +40,7 @@ export function registerCommands(ctx: Ctx): void {
   reg('runlens.evaluatePredictions', (arg?: RunsNode | vscode.Uri) => {
     // From the explorer or an artifact: that file; from the palette: the table open in the editor, if any.
     const active = vscode.window.activeTextEditor?.document.uri;
-    const activeTable = active?.scheme === 'file' && /\.(csv|tsv|jsonl)$/i.test(active.fsPath) ? active.fsPath : undefined;
+    const activeTable = active?.scheme === 'file' && TABLE_FILE.test(active.fsPath) ? active.fsPath : undefined;
     return showEvaluation(ctx, arg instanceof vscode.Uri ? arg.fsPath : arg?.kind === 'entry' ? arg.file : activeTable);
   });
   reg('runlens.compareEvaluations', (arg?: RunsNode | vscode.Uri, args?: (RunsNode | vscode.Uri)[]) => compareEvaluations(ctx, arg, args));
@@ -262,8 +262,8 @@ async function compareEvaluations(ctx: Ctx, arg?: RunsNode | vscode.Uri, args?: 
     if (a instanceof vscode.Uri) files.push(a.fsPath);
     else if (a.kind === 'entry' && a.file) files.push(a.file);
     else if (a.kind === 'run') {
-      const table = ctx.index.reader().artifacts(a.run.rid).find((x) => /(^|\/)predictions?[^/]*\.(csv|tsv|jsonl)$/i.test(x.path)) ?? ctx.index.reader().artifacts(a.run.rid).find((x) => /\.(csv|tsv|jsonl)$/i.test(x.path));
-      if (table) files.push(artifactPath(a.run, table.path));
+      const [table] = predictionTablesOfRun(ctx.index.reader(), a.run).tables;
+      if (table) files.push(table);
       else void vscode.window.showWarningMessage(`${a.run.name} has no prediction table among its artifacts.`);
     }
   }

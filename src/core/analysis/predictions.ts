@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import type { Diagnostic } from '../model';
 import { forEachCsvRecord, parseCsv } from '../formats/csv';
 import { readTextFile } from '../formats/files';
+import type { RunRow, Store } from '../index/store';
+import { artifactPath } from '../index/store';
 
 export interface ColumnMapping {
   truth?: string;
@@ -47,6 +49,26 @@ const ID = ['id', 'idx', 'index', 'sample_id', 'row_id', 'uid'];
 const TEXT = ['text', 'sentence', 'input', 'prompt', 'question', 'content', 'review'];
 const IMAGE = ['image', 'image_path', 'img', 'img_path', 'path', 'file', 'filepath', 'filename', 'file_name'];
 const CLASS_SCORE = /^(?:prob|proba|p|score|probability|logit)[_\-:](.+)$/i;
+
+/** The files a prediction table can be: CSV, TSV, JSON Lines. */
+export const TABLE_FILE = /\.(csv|tsv|jsonl)$/i;
+
+/**
+ * A run's prediction tables: its table artifacts whose columns hold a true and a predicted label, those
+ * named like `predictions*` first. Only each file's header and first rows are parsed to decide.
+ */
+export function predictionTablesOfRun(store: Store, run: RunRow): { tables: string[]; candidates: number } {
+  const files = store
+    .artifacts(run.rid)
+    .filter((a) => TABLE_FILE.test(a.path))
+    .sort((a, b) => Number(/(^|\/)predictions?[^/]*$/i.test(b.path)) - Number(/(^|\/)predictions?[^/]*$/i.test(a.path)))
+    .map((a) => artifactPath(run, a.path));
+  const tables = files.filter((f) => {
+    const m = openPredictionTable(f).mapping;
+    return m.truth !== undefined && m.predicted !== undefined;
+  });
+  return { tables, candidates: files.length };
+}
 
 /** Rows read to recognise the columns before the whole table streams through. */
 const SAMPLE_ROWS = 5000;

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { evaluateInWorker } from '../../core/analysis/evaluator';
-import { openPredictionTable } from '../../core/analysis/predictions';
+import { openPredictionTable, TABLE_FILE } from '../../core/analysis/predictions';
 import type { ColumnMapping } from '../../core/analysis/predictions';
 import type { EvaluationHostMessage, EvaluationView, EvaluationWebviewMessage } from '../../protocol';
 import type { Ctx } from '../ctx';
@@ -57,7 +57,7 @@ export async function pickPredictionTable(ctx: Ctx, title: string, exclude?: str
     .all() as { id: string; name: string; format: RunRow['format']; path: string; rel: string }[];
   const items: (vscode.QuickPickItem & { file?: string })[] = rows
     .map((r) => ({ label: r.name, description: r.rel, file: artifactPath(r, r.rel) }))
-    .filter((i) => i.file !== exclude && /\.(csv|tsv|jsonl)$/i.test(i.file));
+    .filter((i) => i.file !== exclude && TABLE_FILE.test(i.file));
   items.push({ label: '$(folder-opened) Choose a file…', alwaysShow: true });
   const picked = await vscode.window.showQuickPick(items, { title, matchOnDescription: true });
   if (!picked) return undefined;

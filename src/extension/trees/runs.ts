@@ -8,6 +8,7 @@ import type { CompiledSql } from '../../core/index/query';
 import { compileFilter, compileSort } from '../../core/index/query';
 import type { ExperimentRow, RunRow, Store } from '../../core/index/store';
 import { artifactPath } from '../../core/index/store';
+import { TABLE_FILE } from '../../core/analysis/predictions';
 import type { SeriesSummary } from '../../core/model';
 import { effectiveStatus, LIVE_WINDOW_MS } from '../../core/analysis/status';
 import { isRanked, metricDirection, pickKeyMetric } from '../../core/analysis/compare';
@@ -183,7 +184,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
           item.contextValue = 'runlens.metric';
           item.command = { command: 'runlens.showMetricChart', title: 'Show Metric Chart', arguments: [node] };
         } else if (node.file !== undefined) {
-          item.contextValue = /\.(csv|tsv|jsonl)$/i.test(node.file) ? 'runlens.artifact.table' : 'runlens.artifact';
+          item.contextValue = TABLE_FILE.test(node.file) ? 'runlens.artifact.table' : 'runlens.artifact';
           item.resourceUri = vscode.Uri.file(node.file);
           item.command = { command: 'runlens.openArtifact', title: 'Open', arguments: [node] };
         }
