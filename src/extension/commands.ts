@@ -7,6 +7,7 @@ import { compileFilter, compileSort, QueryError } from '../core/index/query';
 import { metricDirection, pickKeyMetric } from '../core/analysis/compare';
 import type { GroupBy, RunsNode, SortBy } from './trees/runs';
 import type { Ctx } from './ctx';
+import { pickRun, selection } from './selection';
 import { runDocumentUri } from './documents';
 import { compareSelected, showMetricChart } from './panels/compare';
 import { pickPredictionTable, showEvaluation } from './panels/evaluation';
@@ -25,8 +26,8 @@ export function registerCommands(ctx: Ctx): void {
   reg('runlens.clearFilter', () => ctx.runsTree.update({ filter: '' }));
   reg('runlens.groupBy', (groupBy?: GroupBy) => groupRuns(ctx, groupBy));
   reg('runlens.sortBy', (sortBy?: SortBy) => sortRuns(ctx, sortBy));
-  reg('runlens.pinRun', (node?: RunsNode, nodes?: RunsNode[]) => pin(ctx, selectedRuns(ctx, node, nodes), true));
-  reg('runlens.unpinRun', (node?: RunsNode, nodes?: RunsNode[]) => pin(ctx, selectedRuns(ctx, node, nodes), false));
+  reg('runlens.pinRun', (node?: RunsNode, nodes?: RunsNode[]) => pin(ctx, selection(ctx, node, nodes).runs, true));
+  reg('runlens.unpinRun', (node?: RunsNode, nodes?: RunsNode[]) => pin(ctx, selection(ctx, node, nodes).runs, false));
   reg('runlens.copyRunId', (node?: RunsNode) => withRun(ctx, node, (r) => vscode.env.clipboard.writeText(r.nativeId)));
   reg('runlens.copyRunPath', (node?: RunsNode) => withRun(ctx, node, (r) => vscode.env.clipboard.writeText(r.path)));
   reg('runlens.openRunFolder', (node?: RunsNode) => withRun(ctx, node, (r) => vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(r.path))));
@@ -48,25 +49,9 @@ export function registerCommands(ctx: Ctx): void {
   reg('runlens.runScript', (uri?: vscode.Uri) => runScript(ctx, uri));
 }
 
-/** The runs a command applies to: the clicked item and the multi-selection, or the view's selection. */
-function selectedRuns(ctx: Ctx, node?: RunsNode, nodes?: RunsNode[]): RunRow[] {
-  const picked = nodes && nodes.length > 0 ? nodes : node ? [node] : ctx.runsView.selection;
-  const seen = new Set<string>();
-  return picked.flatMap((n) => (n.kind === 'run' && !seen.has(n.run.id) && seen.add(n.run.id) ? [n.run] : []));
-}
-
 async function withRun<T>(ctx: Ctx, node: RunsNode | undefined, fn: (run: RunRow) => T): Promise<T | undefined> {
-  const run = selectedRuns(ctx, node)[0] ?? (await pickRun(ctx, 'Choose a run'));
+  const run = selection(ctx, node).runs[0] ?? (await pickRun(ctx, 'Choose a run'));
   return run ? fn(run) : undefined;
-}
-
-async function pickRun(ctx: Ctx, title: string, runs?: RunRow[]): Promise<RunRow | undefined> {
-  const list = runs ?? ctx.index.reader().queryRuns({ sql: '', params: [] }, { sql: '', params: [] }, 500, 0);
-  const item = await vscode.window.showQuickPick(
-    list.map((r) => ({ label: r.name, description: `${r.experimentName} · ${r.format}`, detail: r.nativeId, run: r })),
-    { title, matchOnDescription: true, matchOnDetail: true },
-  );
-  return item?.run;
 }
 
 /** Adds a folder (often outside the workspace: a shared mlruns, a scratch disk) to `runlens.sources`. */
@@ -179,7 +164,7 @@ async function pin(ctx: Ctx, runs: RunRow[], on: boolean): Promise<void> {
 // ---- Documents, diff, compare ----
 
 async function openRunDocument(ctx: Ctx, arg?: RunsNode | string): Promise<void> {
-  const run = typeof arg === 'string' ? ctx.index.reader().getRun(arg) : (selectedRuns(ctx, arg)[0] ?? (await pickRun(ctx, 'Open which run?')));
+  const run = typeof arg === 'string' ? ctx.index.reader().getRun(arg) : (selection(ctx, arg).runs[0] ?? (await pickRun(ctx, 'Open which run?')));
   if (!run) return;
   const doc = await vscode.workspace.openTextDocument(runDocumentUri(run));
   await vscode.window.showTextDocument(doc, { preview: true });
@@ -190,7 +175,7 @@ async function diff(left: RunRow, right: RunRow): Promise<void> {
 }
 
 async function diffParams(ctx: Ctx, node?: RunsNode, nodes?: RunsNode[]): Promise<void> {
-  const runs = selectedRuns(ctx, node, nodes);
+  const runs = selection(ctx, node, nodes).runs;
   if (runs.length >= 2) return diff(runs[0], runs[1]);
   const base = runs[0] ?? (await pickRun(ctx, 'Diff parameters: first run'));
   if (!base) return;

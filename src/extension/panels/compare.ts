@@ -16,6 +16,7 @@ import type { ChartRun, CompareHostMessage, CompareState, CompareWebviewMessage 
 import type { Ctx } from '../ctx';
 import type { RunsNode } from '../trees/runs';
 import { panelHtml } from './html';
+import { pickRuns, selection } from '../selection';
 
 const VIEW_TYPE = 'runlens.compare';
 /** Points per run and chart: about two per horizontal pixel of a chart in the grid. */
@@ -29,29 +30,9 @@ export function comparePanels(): ReadonlySet<ComparePanel> {
   return panels;
 }
 
-/** The runs and the metric a command was invoked on (tree selection, a metric entry, or nothing). */
-function picked(ctx: Ctx, node?: RunsNode, nodes?: RunsNode[]): { runs: RunRow[]; metric?: string } {
-  const list = nodes && nodes.length ? nodes : node ? [node] : ctx.runsView.selection;
-  const runs: RunRow[] = [];
-  let metric: string | undefined;
-  for (const n of list) {
-    const run = n.kind === 'run' ? n.run : n.kind === 'entry' ? n.run : undefined;
-    if (n.kind === 'entry' && n.metric !== undefined) metric ??= n.metric;
-    if (run && !runs.some((r) => r.id === run.id)) runs.push(run);
-  }
-  return { runs, metric };
-}
-
-async function pickRuns(ctx: Ctx, title: string, already: string[]): Promise<RunRow[] | undefined> {
-  const list = ctx.index.reader().queryRuns({ sql: '', params: [] }, { sql: '', params: [] }, 2000, 0);
-  const items = list.map((r) => ({ label: r.name, description: `${r.experimentName} · ${r.format}`, detail: r.nativeId, picked: already.includes(r.id), run: r }));
-  const chosen = await vscode.window.showQuickPick(items, { title, canPickMany: true, matchOnDescription: true, matchOnDetail: true });
-  return chosen?.map((c) => c.run);
-}
-
 /** Compare Selected Runs: at least two runs, from the selection or a picker. */
 export async function compareSelected(ctx: Ctx, node?: RunsNode, nodes?: RunsNode[]): Promise<ComparePanel | undefined> {
-  let { runs } = picked(ctx, node, nodes);
+  let { runs } = selection(ctx, node, nodes, true);
   if (runs.length < 2) runs = (await pickRuns(ctx, 'Runlens: Compare Runs — choose two or more', runs.map((r) => r.id))) ?? [];
   if (runs.length === 0) return undefined;
   return open(ctx, runs, undefined);
@@ -59,7 +40,7 @@ export async function compareSelected(ctx: Ctx, node?: RunsNode, nodes?: RunsNod
 
 /** Show Metric Chart: the chosen runs on one metric (the clicked metric, or one picked). */
 export async function showMetricChart(ctx: Ctx, node?: RunsNode, nodes?: RunsNode[]): Promise<ComparePanel | undefined> {
-  const { runs, metric: clicked } = picked(ctx, node, nodes);
+  const { runs, metric: clicked } = selection(ctx, node, nodes, true);
   if (runs.length === 0) {
     void vscode.window.showInformationMessage('Select one or more runs (or a metric of a run) in the Runs view to chart.');
     return undefined;
