@@ -105,7 +105,8 @@ export class EvaluationBuilder {
   private skippedCount = 0;
   private candidates: ErrorRow[] = [];
   private readonly maxErrors: number;
-  private readonly binaryClassScores: [string, string][];
+  /** Each class's probability column, by the class's canonical label. */
+  private readonly scoreColumns: Map<string, string>;
 
   constructor(
     private readonly file: string,
@@ -117,9 +118,8 @@ export class EvaluationBuilder {
     this.maxErrors = options.maxErrors ?? 100;
     for (const c of mapping.segments ?? []) this.segmentValues.set(c, []);
     // Two per-class probability columns: a binary task's curves can use the positive class's.
-    const cs = Object.entries(mapping.classScores ?? {});
-    this.binaryClassScores = cs.length === 2 ? cs : [];
-    for (const [label] of this.binaryClassScores) this.classScores.set(canonicalLabel(label), []);
+    this.scoreColumns = new Map(Object.entries(mapping.classScores ?? {}).map(([label, column]) => [canonicalLabel(label), column]));
+    if (this.scoreColumns.size === 2) for (const label of this.scoreColumns.keys()) this.classScores.set(label, []);
   }
 
   private intern(s: string): string {
@@ -144,12 +144,12 @@ export class EvaluationBuilder {
     this.truth.push(t);
     this.predicted.push(p);
     if (m.score) this.scores.push(Number(get(m.score)));
-    for (const [label, column] of this.binaryClassScores) this.classScores.get(canonicalLabel(label))!.push(Number(get(column)));
+    for (const [label, scores] of this.classScores) scores.push(Number(get(this.scoreColumns.get(label)!)));
     for (const [c, values] of this.segmentValues) values.push(this.intern(get(c) ?? ''));
     if (t === p || this.maxErrors === 0) return;
     // How sure the model was of its wrong answer: its probability for the predicted class, or for a bare
     // binary score, how far the score is from undecided (max(s, 1 − s)).
-    const classCol = m.classScores?.[p] ?? Object.entries(m.classScores ?? {}).find(([k]) => canonicalLabel(k) === p)?.[1];
+    const classCol = this.scoreColumns.get(p);
     let confidence: number | undefined;
     if (classCol) confidence = Number(get(classCol));
     else if (m.score) {
