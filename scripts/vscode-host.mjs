@@ -19,7 +19,8 @@ const CODE_SERVER_DIR = path.join(CACHE, 'code-server');
 export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 export const CODE_SERVER_VERSION = '4.139.1';
 export const CHROMIUM = '/usr/bin/chromium';
-const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'pkg-config'];
+// zsh and fish: the task-quoting tests run every shell a user may have.
+const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'pkg-config', 'zsh', 'fish'];
 
 function log(msg) {
   process.stderr.write(`[vscode-host] ${msg}\n`);

@@ -18,7 +18,7 @@ const out = (s: string) => process.stdout.write(s + '\n');
 const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
 
 export function runAnalyze(rest: string[], args: Args): number {
-  if (rest.length !== 1) throw new UsageError('usage: runlens analyze <run | predictions.csv|.tsv|.jsonl> [--truth COL] [--pred COL] [--score COL] [--segment COL]… [--join DATASET --join-key COL --join-on COL] [--json]');
+  if (rest.length !== 1) throw new UsageError('usage: runlens analyze <run | predictions.csv|.tsv|.jsonl> [--truth COL] [--pred COL] [--score COL] [--segment COL]… [--join DATASET --join-key COL --join-on COL] [--errors N] [--json] [--out FILE]');
   const ref = rest[0];
   if (fs.existsSync(ref) && fs.statSync(ref).isFile()) return analyzeFile(ref, args);
   const files = tablesOfRunRef(ref, args);
@@ -75,8 +75,12 @@ function analyzeFile(file: string, args: Args): number {
 }
 
 function print(file: string, ev: Evaluation, args: Args): number {
+  const json = () => JSON.stringify(ev, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
+  // --out: the JSON report to a file as well (what the editor's Evaluate Run task reads back).
+  const target = value(args, 'out');
+  if (target) fs.writeFileSync(target, json() + '\n');
   if (args.flags.json) {
-    out(JSON.stringify(ev, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
+    out(json());
     return 0;
   }
   const r = ev.report;

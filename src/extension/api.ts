@@ -26,4 +26,10 @@ export interface RunlensApi {
   evaluationViews(): (EvaluationView | undefined)[];
   /** Index counts (runs, experiments, series, points, per format). */
   counts(): { runs: number; experiments: number; series: number; points: number; byFormat: Record<string, number> };
+  /** The lenses Runlens shows on an open document. */
+  codeLenses(uri: import('vscode').Uri): import('vscode').CodeLens[];
+  /** The shell Runlens tasks run in, and the quoting family used for it. */
+  taskShell(): { executable: string; family: string };
+  /** Ids of the runs selected in the Runs view. */
+  selectedRunIds(): string[];
 }

@@ -46,7 +46,6 @@ export function registerCommands(ctx: Ctx): void {
   });
   reg('runlens.compareEvaluations', (arg?: RunsNode | vscode.Uri, args?: (RunsNode | vscode.Uri)[]) => compareEvaluations(ctx, arg, args));
   reg('runlens.showMetricChart', (node?: RunsNode, nodes?: RunsNode[]) => showMetricChart(ctx, node, nodes));
-  reg('runlens.runScript', (uri?: vscode.Uri) => runScript(ctx, uri));
 }
 
 async function withRun<T>(ctx: Ctx, node: RunsNode | undefined, fn: (run: RunRow) => T): Promise<T | undefined> {
@@ -300,32 +299,4 @@ async function openArtifact(file: string): Promise<void> {
   } else {
     await vscode.commands.executeCommand('revealInExplorer', uri);
   }
-}
-
-/**
- * Runs a Python training script in the integrated terminal. Refused in untrusted workspaces: running a
- * workspace's code is exactly what Workspace Trust guards.
- */
-async function runScript(ctx: Ctx, uri?: vscode.Uri): Promise<{ refused: boolean; reason?: string }> {
-  if (!vscode.workspace.isTrusted) {
-    const reason = 'Runlens does not run scripts in an untrusted workspace. Trust the workspace to start training runs.';
-    void vscode.window.showWarningMessage(reason, 'Manage Workspace Trust').then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
-    return { refused: true, reason };
-  }
-  const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-  if (!target || !target.fsPath.endsWith('.py')) {
-    void vscode.window.showInformationMessage('Open a Python training script to run it.');
-    return { refused: true, reason: 'no Python script' };
-  }
-  const folder = vscode.workspace.getWorkspaceFolder(target);
-  const task = new vscode.Task(
-    { type: 'runlens', script: target.fsPath },
-    folder ?? vscode.TaskScope.Workspace,
-    `Train ${vscode.workspace.asRelativePath(target)}`,
-    'runlens',
-    // ShellExecution with separate arguments: VS Code quotes each for the user's shell.
-    new vscode.ShellExecution(ctx.config().python, [{ value: target.fsPath, quoting: vscode.ShellQuoting.Strong }], { cwd: folder?.uri.fsPath }),
-  );
-  await vscode.tasks.executeTask(task);
-  return { refused: false };
 }

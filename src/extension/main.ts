@@ -16,6 +16,9 @@ import { ModelsTreeProvider } from './trees/models';
 import { RunDocuments, SCHEME } from './documents';
 import { comparePanels, registerCompareSerializer } from './panels/compare';
 import { evaluationPanels, registerEvaluationSerializer } from './panels/evaluation';
+import { ScriptScanner, registerScriptCommands } from './scripts';
+import { TaskService, taskShell } from './tasks';
+import { ScriptCodeLensProvider } from './codelens';
 
 export function activate(extension: vscode.ExtensionContext): RunlensApi {
   const started = performance.now();
@@ -24,7 +27,8 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
   const indexFile = path.join(storage.fsPath, 'index.sqlite');
   const roots = () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
   const index = new IndexService(indexFile, roots, readConfig, log, path.join(extension.extensionPath, 'dist', 'worker.js'));
-  const runsTree = new RunsTreeProvider(index, extension.workspaceState, () => readConfig().pageSize, () => readConfig().keyMetric);
+  let tasks: TaskService | undefined;
+  const runsTree = new RunsTreeProvider(index, extension.workspaceState, () => readConfig().pageSize, () => readConfig().keyMetric, (id) => tasks?.exitCodeOf(id));
   const runsView = vscode.window.createTreeView<RunsNode>('runlens.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true });
   const ctx: Ctx = { extension, subscriptions: extension.subscriptions, log, index, runsTree, runsView, config: readConfig };
   const artifactPath = (runId: string, rel: string) => {
@@ -52,6 +56,16 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     registerEvaluationSerializer(ctx),
   );
   registerCommands(ctx);
+  const scanner = new ScriptScanner();
+  tasks = new TaskService(ctx, scanner);
+  const lenses = new ScriptCodeLensProvider(ctx, scanner);
+  registerScriptCommands(ctx, scanner, tasks);
+  extension.subscriptions.push(
+    tasks,
+    lenses,
+    tasks.onDidChangeExitCodes(() => runsTree.refresh()),
+    vscode.languages.registerCodeLensProvider({ language: 'python', scheme: 'file' }, lenses),
+  );
   const syncViewState = () => {
     const { filter, groupBy } = runsTree.state;
     runsView.description = [filter ? `filter: ${filter}` : '', groupBy !== 'experiment' ? `by ${groupBy.replace(/^(tag|param):/, '$1 ')}` : ''].filter(Boolean).join(' · ') || undefined;
@@ -81,6 +95,9 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     compareMessages: () => [...comparePanels()].map((p) => p.lastMessage),
     evaluationViews: () => [...evaluationPanels()].map((p) => p.lastView),
     counts: () => index.reader().counts(),
+    codeLenses: (uri) => lenses.provideCodeLenses(vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())!),
+    taskShell: () => taskShell(),
+    selectedRunIds: () => runsView.selection.flatMap((n) => (n.kind === 'run' ? [n.run.id] : [])),
   };
 }
 

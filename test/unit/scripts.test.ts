@@ -150,6 +150,8 @@ describe('shell quoting, run by real shells', () => {
     '',
     '-n',
     "'; touch PWNED-quote; '",
+    '${workspaceFolder}',
+    'a${command:workbench.action.quit}b${x}',
   ];
   const SHELLS = ['bash', 'dash', 'sh', 'zsh', 'fish'].filter((s) => spawnSync('sh', ['-c', `command -v ${s}`]).status === 0);
 
@@ -167,6 +169,8 @@ describe('shell quoting, run by real shells', () => {
       fs.mkdirSync(path.dirname(program), { recursive: true });
       fs.writeFileSync(program, 'process.stdout.write(JSON.stringify(process.argv.slice(2)))');
       const line = commandLine(shellFamily(`/usr/bin/${shell}`), [process.execPath, program, ...PAYLOADS]);
+      // VS Code would substitute a literal ${…} in a task's line before the shell runs it.
+      assert.ok(!line.includes('${'), line);
       const r = spawnSync(shell, ['-c', line], { cwd: dir, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), PAYLOADS);
@@ -185,6 +189,8 @@ describe('shell quoting, run by real shells', () => {
   it('quotes for PowerShell and cmd.exe as they parse (strings checked, no shell here)', () => {
     assert.equal(commandLine('pwsh', ['C:\\Program Files\\Python\\python.exe', 'train.py', "it's", '$env:PATH', '']), "& 'C:\\Program Files\\Python\\python.exe' train.py 'it''s' '$env:PATH' ''");
     assert.equal(quoteArg('pwsh', 'a\u2019b'), "'a\u2019\u2019b'");
+    assert.equal(quoteArg('pwsh', 'a${x}b'), "('a$'+'{x}b')");
+    assert.equal(quoteArg('cmd', '${x}'), '$^{x}');
     assert.equal(commandLine('cmd', ['C:\\Python 3\\python.exe', 'a b', 'say "hi"', '%PATH%', 'x&y']), '^"C:\\Python^ 3\\python.exe^" ^"a^ b^" ^"say^ \\^"hi\\^"^" ^%PATH^% x^&y');
   });
 });

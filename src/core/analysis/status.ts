@@ -9,7 +9,12 @@ import type { RunStatus } from '../model';
 /** How recently a run without a recorded status must have written to count as running. */
 export const LIVE_WINDOW_MS = 120_000;
 
-export function effectiveStatus(run: { status: RunStatus; endTime: number | null | undefined }, now = Date.now()): RunStatus {
+/**
+ * `taskExitCode`: the exit code of the Runlens task that made the run, when known. A task that failed
+ * leaves a run its logger could not close (still RUNNING, or no status): that run failed.
+ */
+export function effectiveStatus(run: { status: RunStatus; endTime: number | null | undefined }, now = Date.now(), taskExitCode?: number): RunStatus {
+  if (taskExitCode !== undefined && taskExitCode !== 0 && run.status !== 'KILLED') return 'FAILED';
   if (run.status !== 'UNKNOWN' || !run.endTime) return run.status;
   return now - run.endTime <= LIVE_WINDOW_MS ? 'RUNNING' : 'UNKNOWN';
 }

@@ -10,6 +10,10 @@
  *   doubled; a quoted program is called with `&`.
  * - cmd: arguments quoted for the C runtime's argv parser, then every cmd metacharacter escaped with `^`
  *   so that `%VAR%`, `&`, `|` and quotes are literal to cmd.exe.
+ *
+ * VS Code substitutes `${…}` variables (including `${command:…}`, which runs a command) in a task's
+ * command line before any shell sees it, so the line never holds a literal `${`: the two characters are
+ * split across adjacent quoted pieces that the shell joins again.
  */
 
 export type ShellFamily = 'posix' | 'fish' | 'pwsh' | 'cmd';
@@ -28,6 +32,20 @@ export function shellFamily(executable: string | undefined, platform: NodeJS.Pla
 const PLAIN = /^[A-Za-z0-9_@%+:,./-][A-Za-z0-9_@%+=:,./-]*$/;
 
 export function quoteArg(family: ShellFamily, arg: string): string {
+  const quoted = quote(family, arg);
+  if (!arg.includes('${')) return quoted;
+  switch (family) {
+    case 'posix':
+    case 'fish':
+      return quoted.replace(/\$\{/g, () => "$''{"); // a function: "$'" in a replacement string means something
+    case 'pwsh':
+      return `(${arg.split('${').map((part, i, all) => quote('pwsh', (i > 0 ? '{' : '') + part + (i < all.length - 1 ? '$' : ''))).join('+')})`;
+    case 'cmd':
+      return quoted.replace(/\$\{/g, '$^{');
+  }
+}
+
+function quote(family: ShellFamily, arg: string): string {
   switch (family) {
     case 'posix':
       return PLAIN.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
@@ -35,7 +53,7 @@ export function quoteArg(family: ShellFamily, arg: string): string {
       return PLAIN.test(arg) ? arg : `'${arg.replace(/[\\']/g, '\\$&')}'`;
     case 'pwsh':
       // `@`, `,` and a leading `-` mean something to PowerShell even unquoted: quote unless plainly safe.
-      return /^[A-Za-z0-9_+:./\\][A-Za-z0-9_+=:./\\-]*$/.test(arg) ? arg : `'${arg.replace(/['\u2018\u2019\u201a\u201b]/g, '$&$&')}'`;
+      return /^[A-Za-z0-9_+:./\\][A-Za-z0-9_+=:./\\-]*$/.test(arg) && arg !== '' ? arg : `'${arg.replace(/['\u2018\u2019\u201a\u201b]/g, '$&$&')}'`;
     case 'cmd':
       return cmdEscape(crtQuote(arg));
   }
@@ -45,7 +63,7 @@ export function quoteArg(family: ShellFamily, arg: string): string {
 export function commandLine(family: ShellFamily, argv: string[]): string {
   if (argv.length === 0) throw new Error('commandLine: empty argv');
   const [program, ...args] = argv;
-  const head = family === 'cmd' ? cmdEscape(/[\s"]/.test(program) ? `"${program.replace(/"/g, '')}"` : program) : quoteArg(family, program);
+  const head = family === 'cmd' ? cmdEscape(/[\s"]/.test(program) ? `"${program.replace(/"/g, '')}"` : program).replace(/\$\{/g, '$^{') : quoteArg(family, program);
   const call = family === 'pwsh' && head.startsWith("'") ? `& ${head}` : head;
   return [call, ...args.map((a) => quoteArg(family, a))].join(' ');
 }

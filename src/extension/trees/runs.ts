@@ -74,6 +74,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     private readonly memento: vscode.Memento,
     private readonly pageSize: () => number,
     private readonly keyMetric: () => string = () => '',
+    /** The exit code of the Runlens task that made a run, when that task failed. */
+    private readonly exitCodeOf: (runId: string) => number | undefined = () => undefined,
   ) {
     this.subscriptions.push(index.onDidChange(() => this.refresh()));
     // Runs with no recorded status turn from RUNNING to idle when they stop writing: look again now and then.
@@ -198,7 +200,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private runItem(r: RunRow, pinned: boolean): vscode.TreeItem {
     const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = `${pinned ? 'pinned/' : ''}run:${r.id}`;
-    const status = effectiveStatus(r);
+    const status = effectiveStatus(r, Date.now(), this.exitCodeOf(r.id));
     if (status === 'RUNNING' && r.status === 'UNKNOWN') this.inferredLive = true;
     item.iconPath = STATUS_ICONS[status] ?? STATUS_ICONS.UNKNOWN;
     item.contextValue = this.state.pinned.includes(r.id) ? 'runlens.run.pinned' : 'runlens.run';
@@ -214,7 +216,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   resolveTreeItem(item: vscode.TreeItem, node: RunsNode): vscode.TreeItem {
     if (node.kind === 'run' && item.tooltip === undefined) {
       const store = this.index.reader();
-      item.tooltip = runTooltip(node.run, store.params(node.run.rid), store.seriesSummaries(node.run.rid));
+      item.tooltip = runTooltip(node.run, store.params(node.run.rid), store.seriesSummaries(node.run.rid), this.exitCodeOf(node.run.id));
     }
     return item;
   }
@@ -369,13 +371,14 @@ function formatBytes(n: number): string {
 }
 
 /** Params, latest metrics, commit and timing; every user-supplied string goes in as text, never markup. */
-function runTooltip(r: RunRow, params: Record<string, string>, series: SeriesSummary[]): vscode.MarkdownString {
+function runTooltip(r: RunRow, params: Record<string, string>, series: SeriesSummary[], exitCode?: number): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, false);
   md.supportHtml = false;
   md.appendMarkdown('**');
   appendUserText(md, r.name);
   md.appendMarkdown('**  \n');
-  appendUserText(md, `${FORMAT_NAMES[r.format] ?? r.format} · ${effectiveStatus(r).toLowerCase()} · ${r.experimentName}`);
+  const status = effectiveStatus(r, Date.now(), exitCode).toLowerCase() + (exitCode ? ` (its task exited with code ${exitCode})` : '');
+  appendUserText(md, `${FORMAT_NAMES[r.format] ?? r.format} · ${status} · ${r.experimentName}`);
   const facts: [string, string | null][] = [
     ['started', r.startTime ? new Date(r.startTime).toLocaleString() : null],
     ['duration', r.startTime && r.endTime ? duration(r.endTime - r.startTime) : null],

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { findExperiment, runlens, waitFor } from './helpers';
+import { describeTasks } from './tasks';
 
 describe('Runlens in a workspace with run data', () => {
   it('activates on its own because the workspace contains runs', async () => {
@@ -108,3 +109,6 @@ describe('Runlens in a workspace with run data', () => {
     assert.ok(summary.units > 0);
   });
 });
+
+// Last: these tests start training tasks that add runs to the workspace.
+describeTasks();

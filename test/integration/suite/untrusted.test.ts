@@ -1,5 +1,6 @@
 // Scenario "untrusted": Workspace Trust on, the demo workspace opened in Restricted Mode.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { runlens, waitFor } from './helpers';
@@ -13,12 +14,44 @@ describe('Runlens in an untrusted workspace (Restricted Mode)', () => {
     assert.equal(api.counts().runs, 51);
   });
 
-  it('refuses to run a training script', async () => {
-    const script = vscode.Uri.file(path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'train.py'));
-    const result = await vscode.commands.executeCommand<{ refused: boolean; reason?: string }>('runlens.runScript', script);
-    assert.ok(result);
-    assert.equal(result.refused, true);
-    assert.match(result.reason ?? '', /untrusted/);
+  it('refuses every command that would run code', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const script = vscode.Uri.file(path.join(folder, 'tiny-mlflow', 'train.py'));
+    const run = runlens().exports.counts().runs > 0 ? findRunWithTable() : undefined;
+    const attempts: [string, unknown[]][] = [
+      ['runlens.trainScript', [script]],
+      ['runlens.evaluateScript', [script]],
+      ['runlens.runWithParameters', [script, { lr: '0.5' }]],
+      ['runlens.evaluateRun', [run]],
+      ['runlens.analyzeErrors', [run]],
+    ];
+    for (const [command, args] of attempts) {
+      const result = await vscode.commands.executeCommand<{ refused: boolean; reason?: string }>(command, ...args);
+      assert.ok(result, `${command} returned nothing`);
+      assert.equal(result.refused, true, command);
+      assert.match(result.reason ?? '', /untrusted/, command);
+    }
     assert.equal(vscode.tasks.taskExecutions.length, 0);
+    assert.ok(!fs.readdirSync(path.join(folder, 'tiny-mlflow')).includes('mlruns'), 'the script never ran');
+  });
+
+  it('says on the lenses why nothing runs, and still shows the runs of a script', async () => {
+    const sweep = vscode.Uri.file(path.join(vscode.workspace.workspaceFolders![0].uri.fsPath, 'digits-sweep', 'sweep.py'));
+    await vscode.window.showTextDocument(sweep);
+    const titles = runlens().exports.codeLenses(sweep).map((l) => l.command?.title ?? '');
+    assert.equal(titles[0], '$(shield) Restricted Mode: trust this workspace to run it');
+    assert.ok(!titles.some((t) => /Train|Run with/.test(t)), titles.join(' | '));
+    assert.match(titles[1], /^\$\(history\) Runs of this script \(16\)/);
   });
 });
+
+/** The id of a run with a prediction table (the digits sweep's), for the evaluation commands. */
+function findRunWithTable(): string | undefined {
+  const api = runlens().exports;
+  for (const n of api.runsChildren()) {
+    if (n.kind !== 'experiment' || n.experiment.name !== 'digits-sweep/lightning_logs') continue;
+    const run = api.runsChildren(n).find((r) => r.kind === 'run');
+    return run && run.kind === 'run' ? run.run.id : undefined;
+  }
+  return undefined;
+}
