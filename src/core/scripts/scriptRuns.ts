@@ -95,10 +95,14 @@ export interface BestRun {
   value: number;
 }
 
-/** The best of some runs by a metric's last value (the key metric when none is given). */
+/**
+ * The best of some runs by a metric's last value: the given key when the runs have it (a workspace-wide
+ * `runlens.keyMetric` may belong to other runs), else the key metric guessed from their metrics.
+ */
 export function bestRun(store: Store, runs: RunRow[], key?: string): BestRun | undefined {
   const summaries = runs.map((run) => ({ run, series: store.seriesSummaries(run.rid) }));
-  const metric = key || pickKeyMetric([...new Set(summaries.flatMap((s) => s.series.map((x) => x.key)))]);
+  const keys = new Set(summaries.flatMap((s) => s.series.map((x) => x.key)));
+  const metric = key && keys.has(key) ? key : pickKeyMetric([...keys]);
   if (!metric) return undefined;
   const sign = metricDirection(metric) === 'max' ? 1 : -1;
   let best: BestRun | undefined;
