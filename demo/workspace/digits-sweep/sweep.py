@@ -3,10 +3,11 @@ learning rate x hidden width x dropout, each run logged by the TensorBoard and C
 lightning_logs/version_N next to this file, with the trained model's predictions on the held-out split
 written beside its logs as predictions.csv (labels, per-class probabilities, an ink segment).
 
-Needs torch, lightning and scikit-learn (it ran on a GPU machine; see scripts/device/sweep.py in the
-Runlens repository for the copy that packed the result).
+Needs torch, lightning and scikit-learn (it ran on a GPU machine through scripts/device/sweep.py in
+the Runlens repository, which packed the result).
 
-    python3 sweep.py
+    python3 sweep.py                      # writes lightning_logs/ next to this file
+    SWEEP_OUT=/tmp/x python3 sweep.py     # or somewhere else
 """
 import itertools, os
 import numpy as np
@@ -16,7 +17,8 @@ from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-ROOT = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.environ.get("SWEEP_OUT") or os.path.dirname(os.path.abspath(__file__))
+os.makedirs(ROOT, exist_ok=True)
 X, y = load_digits(return_X_y=True)
 X = (X / 16.0).astype("float32")
 tr, te = train_test_split(np.arange(len(y)), test_size=0.3, random_state=0, stratify=y)
