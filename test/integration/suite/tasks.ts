@@ -106,6 +106,30 @@ export function describeTasks(): void {
       assert.ok(outcome.run?.path.startsWith(dir), outcome.run?.path);
     });
 
+    it('runs a task defined in tasks.json, its params passed as options, and reveals its run', async () => {
+      const vscodeDir = path.join(folder(), '.vscode');
+      fs.mkdirSync(vscodeDir, { recursive: true });
+      const def = { type: 'runlens', label: 'tiny from tasks.json', script: 'tiny-mlflow/train.py', params: { epochs: 2, run_name: 'from tasks.json', lr: 0.05 }, args: ['--seed', '7'] };
+      fs.writeFileSync(path.join(vscodeDir, 'tasks.json'), JSON.stringify({ version: '2.0.0', tasks: [def] }, null, 2));
+      let task: vscode.Task | undefined;
+      for (let i = 0; i < 40 && !task; i++) {
+        task = (await vscode.tasks.fetchTasks({ type: 'runlens' })).find((t) => t.name === 'tiny from tasks.json');
+        if (!task) await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.ok(task, 'the tasks.json task is listed');
+      await vscode.tasks.executeTask(task);
+      let node: RunsNode | undefined;
+      await waitFor(() => {
+        const ids = api().selectedRunIds();
+        node = ids.length === 1 ? runNode(ids[0]) : undefined;
+        return node?.kind === 'run' && node.run.name === 'from tasks.json';
+      }, 30_000, 'the tasks.json run to be revealed');
+      const run = (node as Extract<RunsNode, { kind: 'run' }>).run;
+      const read = (k: string) => fs.readFileSync(path.join(run.path, 'params', k), 'utf8');
+      assert.deepEqual([read('epochs'), read('lr'), read('seed')], ['2', '0.05', '7']);
+      fs.rmSync(vscodeDir, { recursive: true });
+    });
+
     it('marks the run of a failed task failed and reports the exit code', async () => {
       const outcome = (await vscode.commands.executeCommand<Outcome>('runlens.trainScript', tiny(), { args: ['--crash-at-epoch', '1'] }))!;
       assert.equal(outcome.exitCode, 3);
