@@ -63,6 +63,33 @@ describe('incremental indexing', () => {
     for (const d of [dir, scratch.dir, ws]) fs.rmSync(d, { recursive: true });
   });
 
+  it('reads a file that grew but was rewritten whole again, not from its old offset (found by the fuzzer)', () => {
+    const ws = tempDir('runlens-ws-');
+    fs.cpSync(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python', 'mlruns'), path.join(ws, 'mlruns'), { recursive: true });
+    const tbSrc = corpus('tensorboard', 'AmelNozieres__Mushrooms_YOLOv5', 'runs', 'train', 'exp2');
+    const eventName = fs.readdirSync(tbSrc).find((f) => f.startsWith('events.out'))!;
+    const eventFile = path.join(ws, 'tb', 'exp2', eventName);
+    fs.mkdirSync(path.dirname(eventFile), { recursive: true });
+    const original = fs.readFileSync(path.join(tbSrc, eventName));
+    const metricFile = path.join(ws, 'mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3', 'metrics', 'foo');
+    const metricText = fs.readFileSync(metricFile, 'utf8');
+    // Damaged copies first: a byte gone from the middle of each (same inode, smaller).
+    const mid = Math.floor(original.length / 2);
+    fs.writeFileSync(eventFile, Buffer.concat([original.subarray(0, mid), original.subarray(mid + 1)]));
+    fs.writeFileSync(metricFile, metricText.slice(0, 5) + metricText.slice(6));
+    const { store, dir } = indexInto([ws]);
+    // Then the good content back: larger than before, but its start is not what was read.
+    fs.writeFileSync(eventFile, original);
+    fs.writeFileSync(metricFile, metricText);
+    const again = indexWorkspace(store, { roots: [ws] });
+    assert.equal(again.appended, 0, 'neither file is read as appended');
+    const scratch = indexInto([ws]);
+    assert.deepEqual(snapshot(store), snapshot(scratch.store));
+    store.close();
+    scratch.store.close();
+    for (const d of [dir, scratch.dir, ws]) fs.rmSync(d, { recursive: true });
+  });
+
   it('re-reads only the units that own changed paths (the live path) and names the paths it cannot place', () => {
     const ws = copyOf(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python'));
     const runDir = path.join(ws, 'mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3');

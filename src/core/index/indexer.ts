@@ -142,7 +142,7 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): 
     let c: FileChange;
     if (!p) c = 'new';
     else if (p.size === st.size && p.mtime === st.mtime && p.ino === st.ino) c = 'same';
-    else if (p.ino === st.ino && st.size > p.size && p.offset !== undefined) c = 'append';
+    else if (p.ino === st.ino && st.size > p.size && p.offset !== undefined && (p.tail === undefined || tailAt(f, p.offset) === p.tail)) c = 'append';
     else c = 'changed';
     changes[f] = c;
     if (c !== 'same') changed = true;
@@ -171,6 +171,9 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): 
       diagnostics = [...kept, ...diagnostics];
     }
     store.putDiagnostics(unit.key, diagnostics);
+    for (const [f, st] of Object.entries(res.state.files)) {
+      if (st.offset !== undefined && (changes[f] !== 'same' || st.tail === undefined)) st.tail = tailAt(f, st.offset);
+    }
     store.putUnit(unit.key, unit.kind, { ...res.state, dirs: listing.dirs, origin: unit.origin });
     db.exec('RELEASE unit');
     return { incremental: appendOnly, points: res.points };
@@ -253,4 +256,20 @@ function sameDirs(a: Record<string, number> | undefined, b: Record<string, numbe
   if (keys.length !== Object.keys(a).length) return false;
   for (const k of keys) if (a[k] !== b[k]) return false;
   return true;
+}
+
+/** Up to 32 bytes before `offset`, as hex (see FileState.tail); undefined when they cannot be read. */
+export function tailAt(file: string, offset: number): string | undefined {
+  if (offset <= 0) return '';
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const n = Math.min(32, offset);
+    const buf = Buffer.alloc(n);
+    return fs.readSync(fd, buf, 0, n, offset - n) === n ? buf.toString('hex') : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
 }

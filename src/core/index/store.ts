@@ -254,8 +254,9 @@ export class Store {
       name: run.name,
       status: run.status,
       lifecycle: run.lifecycle,
-      startTime: run.startTime ?? null,
-      endTime: run.endTime ?? null,
+      // Whole milliseconds, whatever the source's precision (file mtimes, float seconds of event files).
+      startTime: run.startTime == null ? null : Math.round(run.startTime),
+      endTime: run.endTime == null ? null : Math.round(run.endTime),
       user: run.user ?? null,
       sourceScript: run.sourceScript ?? null,
       gitCommit: run.gitCommit ?? null,

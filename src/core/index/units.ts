@@ -33,6 +33,11 @@ export interface FileState {
   ino: number;
   /** Resume offset for append-only files. */
   offset?: number;
+  /**
+   * The bytes just before `offset` (hex, up to 32): a file that grew is only read from `offset` when they
+   * are still there — a file rewritten with different content and a larger size is read again whole.
+   */
+  tail?: string;
   line?: number;
 }
 
