@@ -19,6 +19,8 @@ import * as path from 'node:path';
 import { Store } from '../../src/core/index/store';
 import { indexWorkspace } from '../../src/core/index/indexer';
 import { maskedCrc32c } from '../../src/core/formats/crc32c';
+import { evaluateSource, EvaluationError } from '../../src/core/analysis/evaluation';
+import { openPredictionTable, readLoggedConfusion, TABLE_FILE } from '../../src/core/analysis/predictions';
 
 export const MUTATIONS = ['truncate-record', 'truncate-random', 'bit-flip', 'insert-bytes', 'delete-bytes', 'random-bytes', 'duplicate-record', 're-encode'] as const;
 export type Mutation = (typeof MUTATIONS)[number];
@@ -286,4 +288,47 @@ function firstDifference(a: string, b: string | undefined): string {
   let i = 0;
   while (i < a.length && a[i] === b[i]) i++;
   return `…${a.slice(Math.max(0, i - 60), i + 40)}… became …${b.slice(Math.max(0, i - 60), i + 40)}…`;
+}
+
+/**
+ * The evaluation path's readers (prediction tables, logged confusion matrices) under the same damage: the
+ * only error allowed out is EvaluationError, whose message says what is missing; time stays bounded.
+ */
+export function fuzzTables(options: Omit<FuzzOptions, 'maxProjectBytes'>): FuzzReport {
+  const started = Date.now();
+  const rnd = prng(options.seed);
+  const tables = [...walk(path.join(options.corpus, 'predictions'))].filter((f) => TABLE_FILE.test(f) || /\.json$/.test(f)).sort();
+  const report: FuzzReport = { seed: options.seed, projects: tables.length, mutants: 0, byMutation: {}, diagnostics: 0, failures: [], slowest: undefined, maxRssMb: 0, seconds: 0 };
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-fuzz-tables-'));
+  try {
+    for (let i = 0; report.mutants < options.mutants && (Date.now() - started) / 1000 < options.seconds; i = (i + 1) % tables.length) {
+      const source = tables[i];
+      const mutation = MUTATIONS[Math.floor(rnd() * MUTATIONS.length)];
+      const mutantSeed = Math.floor(rnd() * 2 ** 31);
+      const file = path.join(tmp, path.basename(source));
+      const original = fs.readFileSync(source);
+      fs.writeFileSync(file, mutate(original, file, mutation, prng(mutantSeed)));
+      report.mutants++;
+      report.byMutation[mutation] = (report.byMutation[mutation] ?? 0) + 1;
+      const rel = path.relative(options.corpus, source);
+      const t0 = performance.now();
+      try {
+        readLoggedConfusion(file);
+        const table = openPredictionTable(file);
+        const ev = evaluateSource(table);
+        report.diagnostics += table.diagnostics.length + ev.skippedCount;
+      } catch (e) {
+        if (!(e instanceof EvaluationError)) report.failures.push({ project: rel, file: path.basename(file), mutation, seed: mutantSeed, problem: `threw ${(e as Error).stack ?? e}` });
+        else report.diagnostics++;
+      }
+      const ms = performance.now() - t0;
+      if (!report.slowest || ms > report.slowest.ms) report.slowest = { file: rel, mutation, ms, bytes: original.length };
+      if (ms > 3000 + original.length / 10_000) report.failures.push({ project: rel, file: path.basename(file), mutation, seed: mutantSeed, problem: `took ${ms.toFixed(0)} ms` });
+      report.maxRssMb = Math.max(report.maxRssMb, process.memoryUsage().rss / 2 ** 20);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  report.seconds = (Date.now() - started) / 1000;
+  return report;
 }

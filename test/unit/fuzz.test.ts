@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { fuzz, MUTATIONS, mutate, prng, recordBoundaries } from '../fuzz/harness';
+import { fuzz, fuzzTables, MUTATIONS, mutate, prng, recordBoundaries } from '../fuzz/harness';
 import { CORPUS } from './corpus';
 
 describe('fuzzing the readers with damaged copies of the corpus (short fixed-seed run; npm run fuzz is the long one)', () => {
@@ -17,5 +17,13 @@ describe('fuzzing the readers with damaged copies of the corpus (short fixed-see
     for (const m of MUTATIONS) assert.ok((report.byMutation[m] ?? 0) > 0, `no ${m} mutant`);
     assert.ok(report.diagnostics > 0);
     assert.ok(report.projects >= 15, `${report.projects} projects`);
+    assert.ok(report.maxRssMb < 1024, `peak RSS ${report.maxRssMb} MB`);
+  });
+
+  it('evaluates damaged prediction tables without an unexplained error', function () {
+    this.timeout(120_000);
+    const report = fuzzTables({ corpus: CORPUS, seed: 1, mutants: 120, seconds: 90 });
+    assert.deepEqual(report.failures, []);
+    assert.equal(report.mutants, 120);
   });
 });
