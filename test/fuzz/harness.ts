@@ -177,7 +177,7 @@ export function corpusProjects(corpus: string, maxBytes = Infinity): string[] {
 type Snapshot = Map<string, string>;
 
 /** Every run as a canonical string, with its unit: what the views and the CLI would show of it. */
-function snapshot(store: Store): { runs: Snapshot; units: Map<string, string> } {
+export function snapshot(store: Store): { runs: Snapshot; units: Map<string, string> } {
   const runs: Snapshot = new Map();
   const units = new Map<string, string>();
   for (const r of store.queryRuns({ sql: '', params: [] }, { sql: 'r.id', params: [] })) {

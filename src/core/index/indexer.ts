@@ -10,6 +10,7 @@ import { discoverSources } from '../discovery';
 import type { DiscoveredSource } from '../discovery';
 import type { Diagnostic, Format } from '../model';
 import { FORMATS } from '../model';
+import { IndexStorageError, isStorageError } from './store';
 import type { Store } from './store';
 import { linkRuns } from './links';
 import { UNIT_KINDS, unitFromOrigin, unitsOfSource } from './units';
@@ -117,7 +118,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
     db.exec('COMMIT');
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
-    throw err;
+    throw isStorageError(err) && !(err instanceof IndexStorageError) ? new IndexStorageError(store.file, err as Error) : err;
   }
   summary.diagnostics = store.db.prepare("SELECT COUNT(*) FROM diagnostics WHERE severity != 'info'").pluck().get() as number;
   summary.ms = performance.now() - t0;
@@ -178,6 +179,9 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): 
     db.exec('RELEASE unit');
     return { incremental: appendOnly, points: res.points };
   } catch (err) {
+    // The disk is full, or the index went read-only or bad: not this unit's fault, and the transaction may
+    // be gone already. End the pass with an error that says so.
+    if (isStorageError(err) || !db.inTransaction) throw new IndexStorageError(store.file, err as Error);
     db.exec('ROLLBACK TO unit');
     db.exec('RELEASE unit');
     store.putDiagnostics(unit.key, [{ file: unit.key.slice(unit.key.indexOf(':') + 1), severity: 'error', message: `could not be indexed: ${(err as Error).message}` }]);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStatus, SeriesSummary } from '../model';
 import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION } from './schema';
 import type { Database } from './sqlite';
-import { openDatabase } from './sqlite';
+import { NativeModuleError, openDatabase } from './sqlite';
 
 export interface RunRow {
   rid: number;
@@ -74,6 +74,31 @@ const RUN_COLUMNS = `r.rid, r.id, r.unit, r.experiment_id AS experimentId, e.nam
   r.name, r.status, r.lifecycle, r.start_time AS startTime, r.end_time AS endTime, r.user, r.source_script AS sourceScript,
   r.git_commit AS gitCommit, r.parent_run_id AS parentRunId, r.path`;
 
+/**
+ * The index file cannot be opened or written (no such folder, not writable, disk full): the message names
+ * the file, the reason and what to do.
+ */
+export class IndexStorageError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: Error & { code?: string },
+  ) {
+    const code = reason.code ?? '';
+    const why = /SQLITE_FULL|ENOSPC/.test(code) || /disk is full|ENOSPC/i.test(reason.message)
+      ? 'the disk holding it is full; free some space, then refresh'
+      : /SQLITE_READONLY|EROFS|EACCES|EPERM/.test(code) || /read-?only|permission denied/i.test(reason.message)
+        ? 'its location is read-only; point the index elsewhere (--index FILE or RUNLENS_INDEX for the CLI)'
+        : reason.message;
+    super(`Runlens cannot write its index at ${file}: ${why === reason.message ? why : `${why} (${reason.message})`}`);
+  }
+}
+
+/** Errors of the index's storage itself, as opposed to one unit's bad data: they end the pass. */
+export function isStorageError(e: unknown): boolean {
+  const code = (e as { code?: string })?.code ?? '';
+  return /^SQLITE_(FULL|IOERR|READONLY|CORRUPT|NOTADB|CANTOPEN)/.test(code) || /^(ENOSPC|EROFS|EACCES|EPERM)$/.test(code);
+}
+
 export class Store {
   readonly db: Database;
   private readonly stmts: ReturnType<Store['prepare']>;
@@ -88,6 +113,15 @@ export class Store {
    * check is moved aside and rebuilt: it is a cache.
    */
   static open(file: string, options: { readonly?: boolean } = {}): Store {
+    try {
+      return Store.openAt(file, options);
+    } catch (e) {
+      if (e instanceof NativeModuleError) throw e;
+      throw new IndexStorageError(file, e as Error);
+    }
+  }
+
+  private static openAt(file: string, options: { readonly?: boolean }): Store {
     if (!options.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
     let db = openDatabase(file, { readonly: options.readonly, fileMustExist: options.readonly });
     if (!options.readonly) {
