@@ -160,21 +160,29 @@ export class Store {
   }
 
   private static checkReaders(db: Database): void {
-    const written = db.prepare("SELECT value FROM meta WHERE key = 'readers'").pluck().get() as string | undefined;
-    if (written === String(READERS_VERSION)) return;
+    const written = () => db.prepare("SELECT value FROM meta WHERE key = 'readers'").pluck().get() as string | undefined;
+    if (written() === String(READERS_VERSION)) return;
+    // IMMEDIATE, and checked again inside: another window's indexer may be doing the same right now.
     db.transaction(() => {
+      if (written() === String(READERS_VERSION)) return;
       for (const t of ['runs', 'params', 'tags', 'artifacts', 'series', 'chunks', 'overviews', 'models', 'units', 'diagnostics', 'experiments']) db.exec(`DELETE FROM ${t}`);
       db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('readers', ?)").run(String(READERS_VERSION));
-    })();
+    }).immediate();
   }
 
+  /**
+   * Applies the migrations the file lacks, each in an IMMEDIATE transaction that reads the version again
+   * once it holds the write lock: two processes opening a new index at once migrate it once.
+   */
   private static migrate(db: Database): void {
-    const version = db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < SCHEMA_VERSION; v++) {
+    const version = () => db.pragma('user_version', { simple: true }) as number;
+    for (let v = version(); v < SCHEMA_VERSION; v = version()) {
       db.transaction(() => {
-        db.exec(MIGRATIONS[v]);
-        db.pragma(`user_version = ${v + 1}`);
-      })();
+        const now = version();
+        if (now >= SCHEMA_VERSION) return;
+        db.exec(MIGRATIONS[now]);
+        db.pragma(`user_version = ${now + 1}`);
+      }).immediate();
     }
   }
 
