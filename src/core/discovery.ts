@@ -45,6 +45,7 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
   const visited = new Set<string>();
   for (const rootIn of roots) {
     const root = path.resolve(rootIn);
+    const rootReal = realpathOrSelf(root);
     const excludes = (options.exclude ?? []).map(globToRegExp);
     const excluded = (full: string) => {
       if (excludes.length === 0) return false;
@@ -106,6 +107,15 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
             diagnostics.push({ file: full, severity: 'warning', message: 'broken symbolic link' });
             continue;
           }
+          // A link to a folder that holds the workspace (`/`, the home folder) would walk the whole disk;
+          // links elsewhere (a shared mlruns on another disk) are followed, read-only like the rest.
+          if (isDir) {
+            const target = realpathOrSelf(full);
+            if (rootReal === target || rootReal.startsWith(target.endsWith(path.sep) ? target : target + path.sep)) {
+              diagnostics.push({ file: full, severity: 'info', message: `symbolic link to ${target}, a folder that contains the workspace: not followed` });
+              continue;
+            }
+          }
         }
         if (isDir) {
           if (SKIP_DIRS.has(e.name) || skip.has(e.name)) continue;
@@ -143,6 +153,14 @@ function hasSqliteMagic(file: string): boolean {
 }
 
 /** `**` matches any number of path segments, `*` any characters within one segment. */
+function realpathOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
 export function globToRegExp(glob: string): RegExp {
   let re = '';
   for (let i = 0; i < glob.length; i++) {

@@ -39,11 +39,28 @@ function lineOf(text: string, pos: number | undefined): number | undefined {
 }
 
 /** Flattens nested mappings to `a.b.c` keys with string values (lists and scalars as JSON text). */
+/** Nesting below this depth is kept as one summarised value: configs are never this deep on purpose. */
+export const MAX_PARAM_DEPTH = 32;
+
+/**
+ * Nested mappings as dotted keys (`optimizer.lr`), without recursion (a hostile document nested 100,000
+ * deep must not exhaust the stack): below MAX_PARAM_DEPTH the rest becomes one value.
+ */
 export function flattenParams(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flattenParams(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (prefix) {
-    out[prefix] = scalarText(value);
+  const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+  const stack: [unknown, string, number][] = [[value, prefix, 0]];
+  while (stack.length) {
+    const [v, key, depth] = stack.pop()!;
+    if (isMapping(v)) {
+      if (depth >= MAX_PARAM_DEPTH) {
+        out[key] = `{…nested deeper than ${MAX_PARAM_DEPTH} levels}`;
+        continue;
+      }
+      const entries = Object.entries(v);
+      for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i][1], key ? `${key}.${entries[i][0]}` : entries[i][0], depth + 1]);
+    } else if (key) {
+      out[key] = scalarText(v);
+    }
   }
   return out;
 }
@@ -53,5 +70,9 @@ export function scalarText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value instanceof Date) return value.toISOString();
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return '[…nested too deep to show]'; // JSON.stringify recurses: a hostile list 100,000 deep
+  }
 }

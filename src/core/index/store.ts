@@ -415,7 +415,8 @@ export class Store {
     return this.db
       .prepare(
         `SELECT r.id AS runId, r.name AS runName, r.path AS runPath, a.path, a.size, a.kind FROM artifacts a JOIN runs r ON r.rid = a.rid
-         WHERE a.kind IN ('model', 'checkpoint') ORDER BY r.start_time DESC, r.rid, a.path LIMIT ?`,
+         WHERE (a.kind IN ('model', 'checkpoint') OR (a.kind = 'pickle' AND a.path NOT LIKE '%training_args.bin'))
+         ORDER BY r.start_time DESC, r.rid, a.path LIMIT ?`,
       )
       .all(limit) as { runId: string; runName: string; runPath: string; path: string; size: number; kind: string }[];
   }

@@ -52,10 +52,12 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
       case 'file': {
         const f = node.file;
         const item = new vscode.TreeItem(f.path, vscode.TreeItemCollapsibleState.None);
-        item.description = `${f.kind} · ${(f.size / 1048576).toFixed(f.size < 10485760 ? 2 : 0)} MB`;
+        const pickle = f.kind === 'pickle';
+        item.description = `${f.kind} · ${(f.size / 1048576).toFixed(f.size < 10485760 ? 2 : 0)} MB${pickle ? ' · never loaded' : ''}`;
         item.resourceUri = vscode.Uri.file(node.fsPath);
-        item.iconPath = new vscode.ThemeIcon(f.kind === 'checkpoint' ? 'save' : 'package');
-        item.tooltip = node.fsPath;
+        item.iconPath = new vscode.ThemeIcon(f.kind === 'checkpoint' ? 'save' : pickle ? 'lock' : 'package');
+        // Unpickling runs code the file chooses: Runlens shows its size and place, and never opens it.
+        item.tooltip = pickle ? `${node.fsPath}\nA pickle: loading it would run code it contains, so Runlens never does.` : node.fsPath;
         item.command = { command: 'revealInExplorer', title: 'Reveal', arguments: [vscode.Uri.file(node.fsPath)] };
         return item;
       }

@@ -1,0 +1,133 @@
+// Hostile content: what a workspace may hold on purpose or by accident — code-running pickles, links out
+// of the workspace, documents built to exhaust the stack or the memory — never runs code, never hangs,
+// never reads what it should not.
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { indexInto, corpus, tempDir } from './corpus';
+import { flattenParams } from '../../src/core/formats/yaml';
+
+/** A protocol-0 pickle that, when unpickled, runs `os.system(command)`. */
+const pickleRunning = (command: string) => Buffer.from(`cos\nsystem\n(S'${command}'\ntR.`, 'latin1');
+
+describe('hostile content', () => {
+  it('never unpickles: a pickle built to run code is listed with its size, and the code does not run', function () {
+    const ws = tempDir('runlens-hostile-');
+    const marker = path.join(ws, 'PWNED');
+    const payload = pickleRunning(`touch ${marker}`);
+    // The payload is live: Python's pickle would run it (checked where Python is available).
+    const probe = path.join(tempDir(), 'probe.pkl');
+    const probeMarker = path.join(path.dirname(probe), 'PWNED');
+    fs.writeFileSync(probe, pickleRunning(`touch ${probeMarker}`));
+    if (spawnSync('python3', ['-c', `import pickle; pickle.load(open(${JSON.stringify(probe)}, 'rb'))`]).status === 0) assert.ok(fs.existsSync(probeMarker), 'the probe pickle runs code when unpickled');
+    // A Hugging Face checkpoint's training_args.bin and an MLflow run's model.pkl, both the payload.
+    const ckpt = path.join(ws, 'out', 'checkpoint-10');
+    fs.mkdirSync(ckpt, { recursive: true });
+    fs.writeFileSync(path.join(ckpt, 'trainer_state.json'), JSON.stringify({ global_step: 10, log_history: [{ step: 10, loss: 0.5 }] }));
+    fs.writeFileSync(path.join(ckpt, 'training_args.bin'), payload);
+    const run = path.join(ws, 'mlruns', '0', 'a'.repeat(32));
+    fs.mkdirSync(path.join(run, 'artifacts', 'model'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'mlruns', '0', 'meta.yaml'), "experiment_id: '0'\nname: Default\nlifecycle_stage: active\n");
+    fs.writeFileSync(path.join(run, 'meta.yaml'), `run_id: ${'a'.repeat(32)}\nexperiment_id: '0'\nstatus: 3\nstart_time: 1\nlifecycle_stage: active\n`);
+    fs.writeFileSync(path.join(run, 'artifacts', 'model', 'model.pkl'), payload);
+    fs.copyFileSync(corpus('models', 'akokubo__sklearn_onnx', 'model.pkl'), path.join(run, 'artifacts', 'model', 'corpus.pkl'));
+    const { store } = indexInto([ws]);
+    try {
+      const files = store.modelFiles().map((m) => [path.basename(m.path), m.size]);
+      assert.ok(files.some(([n, size]) => n === 'model.pkl' && size === payload.length), JSON.stringify(files));
+      const hf = store.queryRuns({ sql: "r.format = 'huggingface'", params: [] }, { sql: '', params: [] })[0];
+      assert.deepEqual(store.artifacts(hf.rid).filter((a) => a.path.endsWith('training_args.bin')).map((a) => [a.kind, a.size]), [['pickle', payload.length]]);
+      assert.equal(fs.existsSync(marker), false, 'indexing ran the pickle');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('does not follow a link to a folder that contains the workspace (it would walk the whole disk)', () => {
+    const outer = tempDir('runlens-outer-');
+    const ws = path.join(outer, 'ws');
+    fs.mkdirSync(ws);
+    fs.cpSync(corpus('keras'), path.join(ws, 'keras'), { recursive: true });
+    fs.symlinkSync('/', path.join(ws, 'root-of-disk'));
+    fs.symlinkSync(outer, path.join(ws, 'parent'));
+    // A link to a folder elsewhere is followed: a shared store on another disk.
+    const shared = tempDir('runlens-shared-');
+    fs.cpSync(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python', 'mlruns'), path.join(shared, 'mlruns'), { recursive: true });
+    fs.symlinkSync(shared, path.join(ws, 'shared'));
+    const { store, summary } = indexInto([ws]);
+    try {
+      assert.ok(summary.ms < 30_000);
+      const formats = new Set(store.queryRuns({ sql: '', params: [] }, { sql: '', params: [] }).map((r) => r.format));
+      assert.deepEqual([...formats].sort(), ['keras', 'mlflow']);
+      const notes = store.diagnostics().filter((d) => /a folder that contains the workspace: not followed/.test(d.message)).map((d) => path.basename(d.file)).sort();
+      assert.deepEqual(notes, ['parent', 'root-of-disk']);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('ignores an MLflow artifact_uri that points outside the run (nothing listed from there)', () => {
+    const ws = tempDir('runlens-hostile-');
+    const run = path.join(ws, 'mlruns', '0', 'b'.repeat(32));
+    fs.mkdirSync(path.join(run, 'artifacts'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'mlruns', '0', 'meta.yaml'), "experiment_id: '0'\nname: Default\nlifecycle_stage: active\n");
+    fs.writeFileSync(path.join(run, 'meta.yaml'), `artifact_uri: file:///etc\nrun_id: ${'b'.repeat(32)}\nexperiment_id: '0'\nstatus: 3\nstart_time: 1\nlifecycle_stage: active\n`);
+    fs.writeFileSync(path.join(run, 'artifacts', 'notes.txt'), 'mine');
+    const { store } = indexInto([ws]);
+    try {
+      const [r] = store.queryRuns({ sql: '', params: [] }, { sql: '', params: [] });
+      assert.deepEqual(store.artifacts(r.rid).map((a) => a.path), ['notes.txt']);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('reads deeply nested configs without exhausting the stack', () => {
+    const depth = 100_000;
+    const nested = JSON.parse('{"a":'.repeat(depth) + '1' + '}'.repeat(depth));
+    const flat = flattenParams(nested);
+    assert.equal(Object.keys(flat).length, 1);
+    const ws = tempDir('runlens-hostile-');
+    const ckpt = path.join(ws, 'out', 'checkpoint-1');
+    fs.mkdirSync(ckpt, { recursive: true });
+    fs.writeFileSync(path.join(ckpt, 'trainer_state.json'), JSON.stringify({ global_step: 1, log_history: [{ step: 1, loss: 1 }] }));
+    fs.writeFileSync(path.join(ckpt, 'config.json'), '{"a":'.repeat(depth) + '1' + '}'.repeat(depth));
+    fs.mkdirSync(path.join(ws, 'lightning_logs', 'version_0'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'lightning_logs', 'version_0', 'hparams.yaml'), 'a: '.concat('['.repeat(5000), ']'.repeat(5000), '\n'));
+    fs.writeFileSync(path.join(ws, 'lightning_logs', 'version_0', 'metrics.csv'), 'step,loss\n0,1\n');
+    const { store } = indexInto([ws]);
+    try {
+      const runs = store.queryRuns({ sql: '', params: [] }, { sql: '', params: [] });
+      assert.deepEqual(runs.map((r) => r.format).sort(), ['huggingface', 'lightning']);
+      const hf = runs.find((r) => r.format === 'huggingface')!;
+      const [key] = Object.keys(store.params(hf.rid)).filter((k) => k.startsWith('model.'));
+      assert.ok(key && key.length < 2000, `a capped key, not ${key?.length} characters`);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('reads a gigantic line (64 MB, no newline) as one located bad record, in bounded memory', () => {
+    const ws = tempDir('runlens-hostile-');
+    const run = path.join(ws, 'mlruns', '0', 'c'.repeat(32));
+    fs.mkdirSync(path.join(run, 'metrics'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'mlruns', '0', 'meta.yaml'), "experiment_id: '0'\nname: Default\nlifecycle_stage: active\n");
+    fs.writeFileSync(path.join(run, 'meta.yaml'), `run_id: ${'c'.repeat(32)}\nexperiment_id: '0'\nstatus: 3\nstart_time: 1\nlifecycle_stage: active\n`);
+    fs.writeFileSync(path.join(run, 'metrics', 'loss'), '1 0.5 0\n' + 'x'.repeat(64 * 2 ** 20));
+    fs.mkdirSync(path.join(ws, 'lightning_logs', 'version_0'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'lightning_logs', 'version_0', 'metrics.csv'), 'step,loss\n0,1\n' + '9'.repeat(32 * 2 ** 20) + '\n1,2\n');
+    const before = process.memoryUsage().rss;
+    const { store } = indexInto([ws]);
+    try {
+      const grew = (process.memoryUsage().rss - before) / 2 ** 20;
+      assert.ok(grew < 600, `memory grew by ${grew.toFixed(0)} MB`);
+      const [mlflowRun] = store.queryRuns({ sql: "r.format = 'mlflow'", params: [] }, { sql: '', params: [] });
+      assert.deepEqual(store.seriesPoints(mlflowRun.rid, 'loss').map((p) => p.value), [0.5]);
+      const located = store.diagnostics().filter((d) => d.file.endsWith(path.join('metrics', 'loss')) || d.file.endsWith('metrics.csv'));
+      assert.ok(located.length >= 1 && located.every((d) => d.line !== undefined || d.offset !== undefined), JSON.stringify(located.map((d) => [d.file, d.line, d.message.slice(0, 80)])));
+    } finally {
+      store.close();
+    }
+  });
+});
