@@ -45,6 +45,32 @@ describe('Runlens in an untrusted workspace (Restricted Mode)', () => {
   });
 });
 
+describe('Restricted Mode: every Runlens command', function () {
+  this.timeout(180_000);
+  it('runs no code whichever command is invoked, with or without arguments', async () => {
+    const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const terminals = vscode.window.terminals.length;
+    const script = vscode.Uri.file(path.join(folder, 'tiny-mlflow', 'train.py'));
+    const commands = (runlens().packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    assert.ok(commands.length > 30);
+    for (const command of commands) {
+      for (const args of [[], [script]]) {
+        // Commands that ask (a quick pick, a dialog) are answered with Escape after a moment.
+        const done = Promise.resolve(vscode.commands.executeCommand(command, ...args)).then(
+          () => true,
+          () => true,
+        );
+        const finished = await Promise.race([done, new Promise((r) => setTimeout(() => r(false), 1500))]);
+        if (!finished) await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(vscode.tasks.taskExecutions.length, 0, 'a task started');
+    assert.equal(vscode.window.terminals.length, terminals, 'a terminal opened');
+    assert.ok(!fs.readdirSync(path.join(folder, 'tiny-mlflow')).includes('mlruns'), 'the training script ran');
+  });
+});
+
 /** The id of a run with a prediction table (the digits sweep's), for the evaluation commands. */
 function findRunWithTable(): string | undefined {
   const api = runlens().exports;
