@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { Store } from '../../src/core/index/store';
 import { indexWorkspace } from '../../src/core/index/indexer';
 import { maskedCrc32c } from '../../src/core/formats/crc32c';
+import { rng } from '../../bench/generate';
 import { evaluateSource, EvaluationError } from '../../src/core/analysis/evaluation';
 import { openPredictionTable, readLoggedConfusion, TABLE_FILE } from '../../src/core/analysis/predictions';
 
@@ -78,17 +79,8 @@ function cutTfRecords(buf: Buffer, file: string): boolean {
   return off < buf.length;
 }
 
-/** mulberry32: a small seeded PRNG. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the benchmarks use (mulberry32). */
+export const prng = rng;
 
 /** Record boundaries: TFRecord frames (8-byte length, 4 CRC, data, 4 CRC) or line ends. */
 export function recordBoundaries(buf: Buffer, file: string): number[] {

@@ -11,6 +11,15 @@ import { flattenParams } from '../../src/core/formats/yaml';
 /** A protocol-0 pickle that, when unpickled, runs `os.system(command)`. */
 const pickleRunning = (command: string) => Buffer.from(`cos\nsystem\n(S'${command}'\ntR.`, 'latin1');
 
+/** A minimal MLflow file-store run (experiment 0) in a workspace; returns its folder. */
+function mlflowRun(ws: string, id: string, metaExtra = ''): string {
+  const run = path.join(ws, 'mlruns', '0', id);
+  fs.mkdirSync(run, { recursive: true });
+  fs.writeFileSync(path.join(ws, 'mlruns', '0', 'meta.yaml'), "experiment_id: '0'\nname: Default\nlifecycle_stage: active\n");
+  fs.writeFileSync(path.join(run, 'meta.yaml'), `${metaExtra}run_id: ${id}\nexperiment_id: '0'\nstatus: 3\nstart_time: 1\nlifecycle_stage: active\n`);
+  return run;
+}
+
 describe('hostile content', () => {
   it('never unpickles: a pickle built to run code is listed with its size, and the code does not run', function () {
     const ws = tempDir('runlens-hostile-');
@@ -26,10 +35,8 @@ describe('hostile content', () => {
     fs.mkdirSync(ckpt, { recursive: true });
     fs.writeFileSync(path.join(ckpt, 'trainer_state.json'), JSON.stringify({ global_step: 10, log_history: [{ step: 10, loss: 0.5 }] }));
     fs.writeFileSync(path.join(ckpt, 'training_args.bin'), payload);
-    const run = path.join(ws, 'mlruns', '0', 'a'.repeat(32));
+    const run = mlflowRun(ws, 'a'.repeat(32));
     fs.mkdirSync(path.join(run, 'artifacts', 'model'), { recursive: true });
-    fs.writeFileSync(path.join(ws, 'mlruns', '0', 'meta.yaml'), "experiment_id: '0'\nname: Default\nlifecycle_stage: active\n");
-    fs.writeFileSync(path.join(run, 'meta.yaml'), `run_id: ${'a'.repeat(32)}\nexperiment_id: '0'\nstatus: 3\nstart_time: 1\nlifecycle_stage: active\n`);
     fs.writeFileSync(path.join(run, 'artifacts', 'model', 'model.pkl'), payload);
     fs.copyFileSync(corpus('models', 'akokubo__sklearn_onnx', 'model.pkl'), path.join(run, 'artifacts', 'model', 'corpus.pkl'));
     const { store } = indexInto([ws]);
@@ -69,10 +76,8 @@ describe('hostile content', () => {
 
   it('ignores an MLflow artifact_uri that points outside the run (nothing listed from there)', () => {
     const ws = tempDir('runlens-hostile-');
-    const run = path.join(ws, 'mlruns', '0', 'b'.repeat(32));
+    const run = mlflowRun(ws, 'b'.repeat(32), 'artifact_uri: file:///etc\n');
     fs.mkdirSync(path.join(run, 'artifacts'), { recursive: true });
-    fs.writeFileSync(path.join(ws, 'mlruns', '0', 'meta.yaml'), "experiment_id: '0'\nname: Default\nlifecycle_stage: active\n");
-    fs.writeFileSync(path.join(run, 'meta.yaml'), `artifact_uri: file:///etc\nrun_id: ${'b'.repeat(32)}\nexperiment_id: '0'\nstatus: 3\nstart_time: 1\nlifecycle_stage: active\n`);
     fs.writeFileSync(path.join(run, 'artifacts', 'notes.txt'), 'mine');
     const { store } = indexInto([ws]);
     try {
@@ -110,10 +115,8 @@ describe('hostile content', () => {
 
   it('reads a gigantic line (64 MB, no newline) as one located bad record, in bounded memory', () => {
     const ws = tempDir('runlens-hostile-');
-    const run = path.join(ws, 'mlruns', '0', 'c'.repeat(32));
+    const run = mlflowRun(ws, 'c'.repeat(32));
     fs.mkdirSync(path.join(run, 'metrics'), { recursive: true });
-    fs.writeFileSync(path.join(ws, 'mlruns', '0', 'meta.yaml'), "experiment_id: '0'\nname: Default\nlifecycle_stage: active\n");
-    fs.writeFileSync(path.join(run, 'meta.yaml'), `run_id: ${'c'.repeat(32)}\nexperiment_id: '0'\nstatus: 3\nstart_time: 1\nlifecycle_stage: active\n`);
     fs.writeFileSync(path.join(run, 'metrics', 'loss'), '1 0.5 0\n' + 'x'.repeat(64 * 2 ** 20));
     fs.mkdirSync(path.join(ws, 'lightning_logs', 'version_0'), { recursive: true });
     fs.writeFileSync(path.join(ws, 'lightning_logs', 'version_0', 'metrics.csv'), 'step,loss\n0,1\n' + '9'.repeat(32 * 2 ** 20) + '\n1,2\n');
