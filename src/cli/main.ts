@@ -11,6 +11,7 @@
  * workspace (`--index FILE`, `RUNLENS_INDEX`, or ~/.cache/runlens/).
  */
 import { runAnalyze } from './analyze';
+import { runModel } from './model';
 import { UsageError, parseArgs } from './args';
 import { runCompare, runIndex, runMetrics, runRuns, runShow } from './commands';
 import { QueryError } from '../core/index/query';
@@ -31,6 +32,8 @@ commands:
                               --out FILE: also write the JSON report to FILE
                               --join DATASET --join-key COL [--join-on COL]: segment by a dataset's columns
                               (alias: evaluate)
+  model <file>...             what a model file is, from its header: safetensors, ONNX, Keras, PyTorch zip,
+                              MLmodel, pickles (size and SHA-256; never loaded)   --json
 
 options:
   --dir DIR        workspace to index for show/compare/metrics (default: demo workspace)
@@ -67,6 +70,8 @@ export function main(argv: string[]): number {
       case 'analyze':
       case 'evaluate':
         return runAnalyze(rest, args);
+      case 'model':
+        return runModel(rest, args);
       default:
         process.stderr.write(`runlens: unknown command '${command}'\n\n${USAGE}`);
         return 2;

@@ -6,7 +6,8 @@ import * as vscode from 'vscode';
 import type { ModelInput } from '../../core/index/store';
 import type { IndexService } from '../indexing';
 import { IndexTreeProvider } from './indexTree';
-import { formatValue } from '../format';
+import { appendUserText, formatValue } from '../format';
+import { describeModel } from '../../core/artifacts/models';
 
 interface ModelFile {
   runId: string;
@@ -28,6 +29,36 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
     private readonly artifactPath: (runId: string, rel: string) => string,
   ) {
     super(index);
+  }
+
+  /** A model file's header, decoded when its tooltip is about to show (never loaded, never hashed here). */
+  resolveTreeItem(item: vscode.TreeItem, node: ModelsNode): vscode.TreeItem {
+    if (node.kind !== 'file') return item;
+    try {
+      const d = describeModel(node.fsPath, { hash: false, maxOnnxBytes: 64 * 2 ** 20 });
+      const md = new vscode.MarkdownString(undefined, false);
+      md.supportHtml = false;
+      md.appendMarkdown('**');
+      appendUserText(md, d.summary);
+      md.appendMarkdown('**  \n');
+      for (const [k, v] of d.facts) {
+        md.appendMarkdown('*');
+        appendUserText(md, k);
+        md.appendMarkdown(':* ');
+        appendUserText(md, v.length > 400 ? v.slice(0, 400) + '…' : v);
+        md.appendMarkdown('  \n');
+      }
+      for (const w of d.warnings.slice(0, 10)) {
+        md.appendMarkdown('$(warning) ');
+        appendUserText(md, w);
+        md.appendMarkdown('  \n');
+      }
+      md.supportThemeIcons = true;
+      item.tooltip = md;
+    } catch (e) {
+      item.tooltip = `${node.fsPath}\n${(e as Error).message}`;
+    }
+    return item;
   }
 
   getTreeItem(node: ModelsNode): vscode.TreeItem {
@@ -56,8 +87,8 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
         item.description = `${f.kind} · ${(f.size / 1048576).toFixed(f.size < 10485760 ? 2 : 0)} MB${pickle ? ' · never loaded' : ''}`;
         item.resourceUri = vscode.Uri.file(node.fsPath);
         item.iconPath = new vscode.ThemeIcon(f.kind === 'checkpoint' ? 'save' : pickle ? 'lock' : 'package');
-        // Unpickling runs code the file chooses: Runlens shows its size and place, and never opens it.
-        item.tooltip = pickle ? `${node.fsPath}\nA pickle: loading it would run code it contains, so Runlens never does.` : node.fsPath;
+        // The tooltip (the file's header, decoded) is built on hover: resolveTreeItem. A pickle's says it
+        // is never loaded — unpickling runs code the file chooses.
         item.command = { command: 'revealInExplorer', title: 'Reveal', arguments: [vscode.Uri.file(node.fsPath)] };
         return item;
       }
