@@ -133,4 +133,19 @@ describe('hostile content', () => {
       store.close();
     }
   });
+
+  it('webviews build their DOM from text only, under a CSP with nonces and no inline or remote script', () => {
+    const repo = path.resolve(__dirname, '..', '..', '..');
+    const webview = path.join(repo, 'webview');
+    for (const f of fs.readdirSync(webview).filter((n) => n.endsWith('.ts'))) {
+      const code = fs.readFileSync(path.join(webview, f), 'utf8');
+      // Run names, params and table cells reach the page as textContent / attributes, never as markup.
+      assert.ok(!/\.innerHTML\s*[+]?=|insertAdjacentHTML|document\.write|\beval\(|new Function\(/.test(code), `${f} builds markup from strings`);
+    }
+    const html = fs.readFileSync(path.join(repo, 'src', 'extension', 'panels', 'html.ts'), 'utf8');
+    const csp = /Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /script-src 'nonce-\$\{nonce\}'/);
+    assert.ok(!/unsafe-inline|unsafe-eval|https?:/.test(csp), csp);
+  });
 });
