@@ -108,6 +108,18 @@ describe('crash safety and concurrency of the index', function () {
     store.close();
   });
 
+  it('reports an index that became read-only with a clear message', () => {
+    const { store } = indexInto([corpus('keras')]);
+    // What SQLite answers when the file or its folder turned read-only under a running indexer.
+    store.db.pragma('query_only = 1');
+    assert.throws(
+      () => indexWorkspace(store, { roots: [corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python')] }),
+      (e: Error) => e instanceof IndexStorageError && /its location is read-only/.test(e.message) && e.message.includes(store.file),
+    );
+    store.db.pragma('query_only = 0');
+    store.close();
+  });
+
   it('equals a from-scratch index after a writer appended metrics, event records and CSV rows while two indexers read', async () => {
     const ws = tempDir('runlens-conc-ws-');
     fs.cpSync(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python', 'mlruns'), path.join(ws, 'mlruns'), { recursive: true });
