@@ -12,6 +12,7 @@
  */
 import { runAnalyze } from './analyze';
 import { runModel } from './model';
+import { runDataset } from './dataset';
 import { UsageError, parseArgs } from './args';
 import { runCompare, runIndex, runMetrics, runRuns, runShow } from './commands';
 import { QueryError } from '../core/index/query';
@@ -32,6 +33,8 @@ commands:
                               --out FILE: also write the JSON report to FILE
                               --join DATASET --join-key COL [--join-on COL]: segment by a dataset's columns
                               (alias: evaluate)
+  dataset <file.dvc>          the versions of a DVC-tracked dataset from git history (md5, size, commits)
+                              --all: every ref, not just the current branch   --json
   model <file>...             what a model file is, from its header: safetensors, ONNX, Keras, PyTorch zip,
                               MLmodel, pickles (size and SHA-256; never loaded)   --json
 
@@ -46,7 +49,7 @@ options:
 query syntax: params.lr < 0.01 and metrics.val_acc > 0.9 and tags.model = "resnet" and status = "FINISHED"
 `;
 
-export function main(argv: string[]): number {
+export function main(argv: string[]): number | Promise<number> {
   const args = parseArgs(argv);
   if (args.flags.help || args.positional.length === 0) {
     process.stdout.write(USAGE);
@@ -72,6 +75,8 @@ export function main(argv: string[]): number {
         return runAnalyze(rest, args);
       case 'model':
         return runModel(rest, args);
+      case 'dataset':
+        return runDataset(rest, args);
       default:
         process.stderr.write(`runlens: unknown command '${command}'\n\n${USAGE}`);
         return 2;
