@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { dvcFileHistory } from '../core/datasets/history';
 import type { Args } from './args';
 import { formatTable } from './table';
-import { bytes } from '../core/artifacts/models';
+import { formatBytes } from '../core/format';
 
 export async function runDataset(rest: string[], args: Args): Promise<number> {
   const [file] = rest;
@@ -26,7 +26,7 @@ export async function runDataset(rest: string[], args: Args): Promise<number> {
   process.stdout.write(
     formatTable(
       ['MD5', 'SIZE', 'FILES', 'COMMITS', 'NEWEST', 'DATE', 'SUBJECT'],
-      versions.map((v) => [v.md5.slice(0, 12), v.size === undefined ? '' : bytes(v.size), v.nfiles === undefined ? '' : String(v.nfiles), String(v.commits.length), v.commits[0].sha.slice(0, 8), v.commits[0].date.slice(0, 10), v.commits[0].subject.slice(0, 60)]),
+      versions.map((v) => [v.md5.slice(0, 12), v.size === undefined ? '' : formatBytes(v.size), v.nfiles === undefined ? '' : String(v.nfiles), String(v.commits.length), v.commits[0].sha.slice(0, 8), v.commits[0].date.slice(0, 10), v.commits[0].subject.slice(0, 60)]),
     ) + '\n',
   );
   return 0;

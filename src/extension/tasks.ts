@@ -110,9 +110,7 @@ export class TaskService implements vscode.Disposable {
   // ---- Building tasks ----
 
   async buildTask(def: RunlensTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope.Workspace | vscode.TaskScope.Global): Promise<vscode.Task | undefined> {
-    const folder = typeof scope === 'object' ? scope : undefined;
-    const base = folder?.uri.fsPath ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
-    const resolve = (p: string) => (path.isAbsolute(p) ? p : path.join(base, p));
+    const { base, resolve } = taskPaths(scope);
     const kind = taskKind(def);
     let argv: string[];
     let cwd = def.cwd ? resolve(def.cwd) : base;
@@ -203,8 +201,7 @@ export class TaskService implements vscode.Disposable {
   }
 
   private runsOf(def: RunlensTaskDefinition, scope: vscode.WorkspaceFolder | vscode.TaskScope | undefined): RunRow[] {
-    const folder = typeof scope === 'object' ? scope.uri.fsPath : (vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? '');
-    const resolve = (p: string) => (path.isAbsolute(p) ? p : path.join(folder, p));
+    const { resolve } = taskPaths(scope);
     const kind = taskKind(def);
     if ((kind === 'train' || kind === 'evaluate') && def.script) {
       const script = resolve(def.script);
@@ -307,6 +304,12 @@ export function refuseUntrusted(): { refused: true; reason: string } | undefined
   const reason = 'Runlens does not run scripts or tasks in an untrusted workspace (Restricted Mode). Trust the workspace to start training, evaluation or analysis runs.';
   void vscode.window.showWarningMessage(reason, 'Manage Workspace Trust').then((a) => a && vscode.commands.executeCommand('workbench.trust.manage'));
   return { refused: true, reason };
+}
+
+/** The folder a task's relative paths (script, cwd, dvcFile, table) start from, and their resolution. */
+function taskPaths(scope: vscode.WorkspaceFolder | vscode.TaskScope | undefined): { base: string; resolve: (p: string) => string } {
+  const base = (typeof scope === 'object' ? scope.uri.fsPath : vscode.workspace.workspaceFolders?.[0]?.uri.fsPath) ?? process.cwd();
+  return { base, resolve: (p) => (path.isAbsolute(p) ? p : path.join(base, p)) };
 }
 
 export function taskKind(def: RunlensTaskDefinition): TaskKind {

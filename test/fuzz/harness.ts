@@ -138,7 +138,8 @@ export function mutate(buf: Buffer, file: string, kind: Mutation, rnd: () => num
   }
 }
 
-function* walk(dir: string): Generator<string> {
+/** Every regular file below `dir`. */
+export function* walk(dir: string): Generator<string> {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) yield* walk(p);

@@ -8,6 +8,7 @@ import { dvcSetArgs, overrideArgs } from '../../src/core/tasks/overrides';
 import { commandLine, quoteArg, shellFamily } from '../../src/core/tasks/shell';
 import Database from 'better-sqlite3';
 import { copyOf, corpus, indexInto, tempDir } from './corpus';
+import { walk } from '../fuzz/harness';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'scripts');
@@ -296,11 +297,3 @@ describe('runs of a script', () => {
     assert.deepEqual(places, [path.join(root, 'proj', 'results')]);
   });
 });
-
-function* walk(dir: string): Generator<string> {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) yield* walk(p);
-    else yield p;
-  }
-}

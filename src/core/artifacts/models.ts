@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { ProtoReader, WIRE_LEN, WIRE_VARINT } from '../formats/protobuf';
 import { parseYaml } from '../formats/yaml';
+import { formatBytes as bytes } from '../format';
 
 export interface TensorInfo {
   name: string;
@@ -441,17 +442,6 @@ function sha256(file: string): string {
     fs.closeSync(fd);
   }
   return h.digest('hex');
-}
-
-export function bytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 function compact(n: number): string {

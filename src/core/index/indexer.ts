@@ -173,7 +173,10 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): 
     }
     store.putDiagnostics(unit.key, diagnostics);
     for (const [f, st] of Object.entries(res.state.files)) {
-      if (st.offset !== undefined && (changes[f] !== 'same' || st.tail === undefined)) st.tail = tailAt(f, st.offset);
+      if (st.offset === undefined) continue;
+      // An unchanged file read to the same offset keeps its tail: units rebuild their file states without it.
+      const p = prev?.files[f];
+      st.tail = changes[f] === 'same' && p?.offset === st.offset && p.tail !== undefined ? p.tail : tailAt(f, st.offset);
     }
     store.putUnit(unit.key, unit.kind, { ...res.state, dirs: listing.dirs, origin: unit.origin });
     db.exec('RELEASE unit');

@@ -11,6 +11,7 @@ import { artifactPath } from '../../core/index/store';
 import { TABLE_FILE } from '../../core/analysis/predictions';
 import type { SeriesSummary } from '../../core/model';
 import { effectiveStatus, LIVE_WINDOW_MS } from '../../core/analysis/status';
+import { formatBytes } from '../../core/format';
 import { isRanked, metricDirection, pickKeyMetric } from '../../core/analysis/compare';
 import type { IndexService } from '../indexing';
 import { appendUserText, duration, formatValue, relativeTime } from '../format';
@@ -356,18 +357,6 @@ function bucketLabel(groupBy: GroupBy, value: string | null): string {
 function metricDescription(s: SeriesSummary): string {
   const best = metricDirection(s.key) === 'max' ? s.max : s.min;
   return `${formatValue(s.last)}${s.count > 1 && isRanked(s.key) ? ` · best ${formatValue(best)}` : ''}${s.count > 1 ? ` · ${s.count} points` : ''}`;
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 /** Params, latest metrics, commit and timing; every user-supplied string goes in as text, never markup. */
