@@ -1,33 +1,194 @@
-/** `runlens dataset <file.dvc>`: the versions of a DVC-tracked dataset from git history. */
+/**
+ * `runlens dataset …`: versions, statistics, diffs and checks of data files.
+ *
+ *   runlens dataset <file>                       versions from git history (.dvc, dvc.lock outs, files in git)
+ *   runlens dataset stats <file[@REF]>           rows, columns, types, missing, class balance, duplicates
+ *   runlens dataset diff <a[@REF]> [<b[@REF]>]   schema, rows, label shift, drift (KS / PSI); one file: its
+ *                                                previous version against its newest
+ *   runlens dataset check [dir|file...]          leakage between splits, split balance, duplicate rows
+ */
 import * as fs from 'node:fs';
-import { dvcFileHistory } from '../core/datasets/history';
-import type { Args } from './args';
+import * as path from 'node:path';
+import { datasetHistory } from '../core/datasets/history';
+import { statsOf } from '../core/datasets/versions';
+import { classBalance, type TableStats } from '../core/datasets/stats';
+import { diffTables, type TableDiff } from '../core/datasets/diff';
+import { checkTables } from '../core/datasets/checks';
+import { TABLE_EXTENSIONS } from '../core/datasets/table';
+import type { Diagnostic } from '../core/model';
+import { type Args, value } from './args';
 import { formatTable } from './table';
 import { formatBytes } from '../core/format';
 
+const USAGE = `usage: runlens dataset <file> [--all] [--json]          versions from git history
+       runlens dataset stats <file[@REF]> [--label COL] [--json]
+       runlens dataset diff <a[@REF]> [<b[@REF]>] [--label COL] [--json]
+       runlens dataset check [dir|file...] [--label COL] [--json]
+REF: a prefix of a version's md5 or git blob, of one of its commits, or ~N (N versions before the newest)
+`;
+
 export async function runDataset(rest: string[], args: Args): Promise<number> {
-  const [file] = rest;
-  if (rest.length !== 1 || !fs.existsSync(file)) {
-    process.stderr.write('usage: runlens dataset <path/to/data.dvc> [--all] [--json]\n');
+  const [sub, ...more] = rest;
+  try {
+    switch (sub) {
+      case 'stats':
+        return more.length === 1 ? await stats(more[0], args) : usage();
+      case 'diff':
+        return more.length === 1 || more.length === 2 ? await diff(more, args) : usage();
+      case 'check':
+        return await check(more, args);
+      default:
+        return rest.length === 1 ? await history(rest[0], args) : usage();
+    }
+  } catch (e) {
+    process.stderr.write(`runlens: ${(e as Error).message.split('\n')[0]}\n`);
     return 2;
   }
-  let versions;
+}
+
+function usage(): number {
+  process.stderr.write(USAGE);
+  return 2;
+}
+
+const print = (s: string) => process.stdout.write(s + '\n');
+const json = (v: unknown) => print(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x), 2));
+
+async function history(file: string, args: Args): Promise<number> {
+  if (!fs.existsSync(file) && !fs.existsSync(file + '.dvc')) return usage();
+  let h;
   try {
-    versions = await dvcFileHistory(file, { allRefs: !!args.flags.all });
+    h = await datasetHistory(file, { allRefs: !!args.flags.all });
   } catch (e) {
-    process.stderr.write(`runlens: cannot read the git history of ${file}: ${(e as Error).message.split('\n')[0]}\n`);
-    return 2;
+    throw new Error(`cannot read the git history of ${file}: ${(e as Error).message.split('\n')[0]}`);
   }
   if (args.flags.json) {
-    process.stdout.write(JSON.stringify(versions, null, 2) + '\n');
+    json(h.versions);
     return 0;
   }
-  process.stdout.write(`${file}: ${versions.length} versions in ${versions.reduce((n, v) => n + v.commits.length, 0)} commits (newest first)\n`);
-  process.stdout.write(
+  const by = { 'dvc-file': path.basename(h.trackedBy), 'dvc-lock': `the dvc.lock entry of ${path.relative(path.dirname(h.trackedBy), h.data)}`, git: 'git' }[h.tracker];
+  print(`${file}: ${h.versions.length} versions in ${h.versions.reduce((n, v) => n + v.commits.length, 0)} commits, tracked by ${by} (newest first)`);
+  print(
     formatTable(
-      ['MD5', 'SIZE', 'FILES', 'COMMITS', 'NEWEST', 'DATE', 'SUBJECT'],
-      versions.map((v) => [v.md5.slice(0, 12), v.size === undefined ? '' : formatBytes(v.size), v.nfiles === undefined ? '' : String(v.nfiles), String(v.commits.length), v.commits[0].sha.slice(0, 8), v.commits[0].date.slice(0, 10), v.commits[0].subject.slice(0, 60)]),
-    ) + '\n',
+      [h.tracker === 'git' ? 'BLOB' : 'MD5', 'SIZE', 'FILES', 'COMMITS', 'NEWEST', 'DATE', 'SUBJECT'],
+      h.versions.map((v) => [v.id.slice(0, 12), v.size === undefined ? '' : formatBytes(v.size), v.nfiles === undefined ? '' : String(v.nfiles), String(v.commits.length), v.commits[0].sha.slice(0, 8), v.commits[0].date.slice(0, 10), v.commits[0].subject.slice(0, 60)]),
+    ),
   );
   return 0;
+}
+
+const num = (x: number | undefined) => (x === undefined ? '' : Number.isInteger(x) ? String(x) : x.toPrecision(6));
+
+async function stats(arg: string, args: Args): Promise<number> {
+  const { label, stats: s } = await statsOf(arg, { label: value(args, 'label') });
+  if (args.flags.json) {
+    // The numeric samples are for diffs; the JSON keeps the summaries.
+    json({ ...s, columns: s.columns.map(({ values: _values, ...c }) => c) });
+    return 0;
+  }
+  print(`${label}: ${s.rows} rows × ${s.columns.length} columns, ${formatBytes(s.bytes)}, md5 ${s.md5}`);
+  print(
+    formatTable(
+      ['COLUMN', 'TYPE', 'MISSING', 'DISTINCT', 'MIN', 'MEAN', 'MAX', 'TOP'],
+      s.columns.map((c) => [
+        c.name,
+        c.type,
+        c.missing ? `${c.missing} (${((100 * c.missing) / Math.max(1, s.rows)).toFixed(1)} %)` : '0',
+        `${c.distinct}${c.distinctCapped ? '+' : ''}`,
+        num(c.min),
+        num(c.mean),
+        num(c.max),
+        c.counts.slice(0, 3).map(([v, n]) => `${v.slice(0, 20)} (${n})`).join(', '),
+      ]),
+    ),
+  );
+  const balance = classBalance(s);
+  if (balance) {
+    print(`\nclass balance of ${s.label}: ${balance.length} classes`);
+    print(formatTable(['CLASS', 'ROWS', 'SHARE'], balance.slice(0, 50).map((b) => [b.value, String(b.count), `${(100 * b.share).toFixed(1)} %`])));
+  }
+  print(`\n${s.duplicates} duplicate rows${s.duplicateRowsChecked < s.rows ? ` among the first ${s.duplicateRowsChecked}` : ''}${s.duplicateExamples[0] ? ` (line ${s.duplicateExamples[0].line} repeats line ${s.duplicateExamples[0].of})` : ''}`);
+  printDiagnostics(s.diagnostics);
+  return 0;
+}
+
+async function diff(refs: string[], args: Args): Promise<number> {
+  const label = value(args, 'label');
+  // One file: its previous version against its newest.
+  const [a, b] = refs.length === 2 ? refs : [`${refs[0]}@~1`, `${refs[0]}@~0`];
+  const before = await statsOf(a, { label });
+  const after = await statsOf(b, { label });
+  const d = diffTables(before.stats, after.stats);
+  if (args.flags.json) {
+    json({ before: before.label, after: after.label, ...d });
+    return 0;
+  }
+  printDiff(before.label, after.label, before.stats, after.stats, d);
+  return 0;
+}
+
+function printDiff(a: string, b: string, before: TableStats, after: TableStats, d: TableDiff): void {
+  print(`before: ${a}\nafter:  ${b}`);
+  const delta = d.rows.after - d.rows.before;
+  print(`rows: ${d.rows.before} → ${d.rows.after} (${delta >= 0 ? '+' : ''}${delta})   columns: ${before.columns.length} → ${after.columns.length}`);
+  if (d.added.length) print(`added columns: ${d.added.join(', ')}`);
+  if (d.removed.length) print(`removed columns: ${d.removed.join(', ')}`);
+  for (const r of d.retyped) print(`type of ${r.column}: ${r.before} → ${r.after}`);
+  for (const m of d.missing) print(`missing in ${m.column}: ${m.before} → ${m.after}`);
+  if (d.label) {
+    print(`\nlabel ${d.label.column}: PSI ${d.label.psi.toFixed(4)} (${d.label.verdict})`);
+    print(formatTable(['CLASS', 'BEFORE', 'AFTER'], d.label.classes.slice(0, 50).map((c) => [c.value, String(c.before), String(c.after)])));
+  }
+  if (d.drift.length) {
+    print('\ndrift per column');
+    print(
+      formatTable(
+        ['COLUMN', 'TEST', 'STATISTIC', 'P-VALUE', 'VERDICT'],
+        d.drift.map((x) => [x.column, x.test === 'ks' ? `KS${x.sampled ? ' (sampled)' : ''}` : 'PSI', x.statistic.toFixed(4), x.pvalue === undefined ? '' : x.pvalue.toPrecision(3), x.verdict]),
+      ),
+    );
+  }
+  print(`\nduplicate rows: ${d.duplicates.before} → ${d.duplicates.after}`);
+}
+
+/** Table files under the given folders (or the files given), skipping VCS, caches and environments. */
+export function tableFiles(targets: string[]): string[] {
+  const out: string[] = [];
+  const SKIP = new Set(['.git', '.dvc', 'node_modules', '.venv', 'venv', '__pycache__', 'mlruns', 'wandb', 'lightning_logs', '.runlens']);
+  const walk = (dir: string, depth: number) => {
+    if (depth > 12 || out.length >= 10_000) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.sort((x, y) => (x.name < y.name ? -1 : 1))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory() && !SKIP.has(e.name)) walk(p, depth + 1);
+      else if (e.isFile() && TABLE_EXTENSIONS.test(e.name)) out.push(p);
+    }
+  };
+  for (const t of targets) {
+    if (fs.statSync(t).isDirectory()) walk(path.resolve(t), 0);
+    else out.push(path.resolve(t));
+  }
+  return out;
+}
+
+async function check(targets: string[], args: Args): Promise<number> {
+  for (const t of targets) if (!fs.existsSync(t)) throw new Error(`no such file or folder: ${t}`);
+  const files = tableFiles(targets.length ? targets : ['.']);
+  const diagnostics = await checkTables(files, { label: value(args, 'label') });
+  if (args.flags.json) {
+    json({ files: files.length, diagnostics });
+    return 0;
+  }
+  print(`${files.length} table files checked: ${diagnostics.filter((d) => d.severity !== 'info').length} problems`);
+  printDiagnostics(diagnostics);
+  return diagnostics.some((d) => d.severity !== 'info') ? 1 : 0;
+}
+
+function printDiagnostics(diagnostics: Diagnostic[]): void {
+  for (const d of diagnostics) print(`${d.file}${d.line !== undefined ? `:${d.line}` : ''}: ${d.severity}: ${d.message}`);
 }

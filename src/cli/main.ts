@@ -33,8 +33,15 @@ commands:
                               --out FILE: also write the JSON report to FILE
                               --join DATASET --join-key COL [--join-on COL]: segment by a dataset's columns
                               (alias: evaluate)
-  dataset <file.dvc>          the versions of a DVC-tracked dataset from git history (md5, size, commits)
-                              --all: every ref, not just the current branch   --json
+  dataset <file>              the versions of a data file from git history: its .dvc file, its dvc.lock entry,
+                              or the file itself in git (md5 or blob, size, commits)   --all: every ref   --json
+  dataset stats <file[@REF]>  rows, columns, types, missing values, class balance, duplicates (streamed)
+                              --label COL   --json
+  dataset diff <a[@REF]> [<b[@REF]>]
+                              schema, rows, label shift, drift per column (KS, PSI); one file: its previous
+                              version against its newest. REF: md5/blob/commit prefix, or ~N versions back
+  dataset check [dir|file...] leakage between train/val/test splits, split balance, duplicate rows; exit 1
+                              when any is found   --label COL   --json
   model <file>...             what a model file is, from its header: safetensors, ONNX, Keras, PyTorch zip,
                               MLmodel, pickles (size and SHA-256; never loaded)   --json
 

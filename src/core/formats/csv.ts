@@ -28,8 +28,33 @@ export function forEachCsvRecord(text: string, file: string, delimiter: string, 
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   // Windows text-mode writes of "\r\n" arrive as "\r\r\n": one line break, whatever the run of CRs.
   if (text.includes('\r')) text = text.replace(/\r+\n?/g, '\n');
-  let i = 0;
-  let line = 1;
+  const end = scanCsv(text, 0, 1, delimiter, 'open', onRecord);
+  if (end.pos < text.length) {
+    diagnostics.push(
+      end.unterminated
+        ? { file, line: end.line, severity: 'error', message: 'unterminated quoted field' }
+        : { file, line: end.line, severity: 'info', message: 'last row has no newline yet (still being written?); it is read once complete' },
+    );
+  }
+  return diagnostics;
+}
+
+/**
+ * The record scanner under `forEachCsvRecord` and the streaming reader: records of `text` from `pos` (line
+ * numbers from `line`), stopping before a record whose end is not in `text`. With `last: 'open'` a last
+ * line without its newline is such a record (a logger still writing it, or the next chunk's start); with
+ * `'complete'` it is a record (a data file need not end with a newline). Returns where it stopped, the
+ * line there, and whether a quoted field was left open. `text` must use `\n` line breaks.
+ */
+export function scanCsv(
+  text: string,
+  pos: number,
+  line: number,
+  delimiter: string,
+  last: 'open' | 'complete',
+  onRecord: (cells: string[], line: number) => void,
+): { pos: number; line: number; unterminated: boolean } {
+  let i = pos;
   // The next quote character at or after i (text.length when none): found once, not once per line.
   let quote = -1;
   while (i < text.length) {
@@ -40,16 +65,14 @@ export function forEachCsvRecord(text: string, file: string, delimiter: string, 
       if (quote < 0) quote = text.length;
     }
     if (quote > end) {
-      if (nl < 0) {
-        diagnostics.push({ file, line, severity: 'info', message: 'last row has no newline yet (still being written?); it is read once complete' });
-        break;
-      }
+      if (nl < 0 && last === 'open') return { pos: i, line, unterminated: false };
       if (end > i) onRecord(text.slice(i, end).split(delimiter), line);
       i = end + 1;
       line++;
       continue;
     }
     // A record with quotes: RFC 4180, quoted fields may hold delimiters, quotes ("") and newlines.
+    const start = i;
     const cells: string[] = [];
     let field = '';
     let inQuotes = false;
@@ -85,9 +108,12 @@ export function forEachCsvRecord(text: string, file: string, delimiter: string, 
       } else field += c;
       i++;
     }
-    if (done) onRecord(cells, recordLine);
-    else if (inQuotes) diagnostics.push({ file, line: recordLine, severity: 'error', message: 'unterminated quoted field' });
-    else diagnostics.push({ file, line: recordLine, severity: 'info', message: 'last row has no newline yet (still being written?); it is read once complete' });
+    if (!done) {
+      if (inQuotes || last === 'open') return { pos: start, line: recordLine, unterminated: inQuotes };
+      cells.push(field);
+      done = true;
+    }
+    onRecord(cells, recordLine);
   }
-  return diagnostics;
+  return { pos: i, line, unterminated: false };
 }
