@@ -13,6 +13,7 @@
 import { runAnalyze } from './analyze';
 import { runModel } from './model';
 import { runDataset } from './dataset';
+import { runLineage } from './lineage';
 import { UsageError, parseArgs } from './args';
 import { runCompare, runIndex, runMetrics, runRuns, runShow } from './commands';
 import { QueryError } from '../core/index/query';
@@ -42,6 +43,9 @@ commands:
                               version against its newest. REF: md5/blob/commit prefix, or ~N versions back
   dataset check [dir|file...] leakage between train/val/test splits, split balance, duplicate rows; exit 1
                               when any is found   --label COL   --json
+  lineage <ref>               what data and code made a run, a data file (PATH[@VERSION]) or a model, and what
+                              came of it: DVC deps/outs, MLflow dataset inputs, data files named by params,
+                              git commit, script, stages, model artifacts, logged models   --json
   model <file>...             what a model file is, from its header: safetensors, ONNX, Keras, PyTorch zip,
                               MLmodel, pickles (size and SHA-256; never loaded)   --json
 
@@ -84,6 +88,8 @@ export function main(argv: string[]): number | Promise<number> {
         return runModel(rest, args);
       case 'dataset':
         return runDataset(rest, args);
+      case 'lineage':
+        return runLineage(rest, args);
       default:
         process.stderr.write(`runlens: unknown command '${command}'\n\n${USAGE}`);
         return 2;

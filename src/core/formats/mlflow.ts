@@ -117,6 +117,7 @@ export function readMlflowRunHeader(rd: MlflowRunDir): MlflowRunHeader {
   else diagnostics.push({ file: metaFile, severity: 'warning', message: 'run folder has no meta.yaml; showing what its files hold' });
   const params = readKeyFiles(path.join(rd.dir, 'params'), diagnostics);
   const tags = readKeyFiles(path.join(rd.dir, 'tags'), diagnostics);
+  addDatasetInputs(rd, tags, diagnostics);
   const statusText = str(meta.status);
   const status = statusText === undefined ? 'UNKNOWN' : MLFLOW_STATUS[statusText] ?? 'UNKNOWN';
   if (statusText !== undefined && !MLFLOW_STATUS[statusText]) {
@@ -146,6 +147,32 @@ export function readMlflowRunHeader(rd: MlflowRunDir): MlflowRunHeader {
     },
     diagnostics,
   };
+}
+
+/**
+ * The datasets a run logged as inputs (`mlflow.log_input`): `inputs/<id>/meta.yaml` names a dataset of the
+ * experiment (`<experiment>/datasets/<id>/meta.yaml`: name, digest, source). Each becomes the tag
+ * `mlflow.dataset.<name>` = its digest (several digests under one name: comma-separated), which lineage reads.
+ */
+function addDatasetInputs(rd: MlflowRunDir, tags: Record<string, string>, diagnostics: Diagnostic[]): void {
+  const inputs = path.join(rd.dir, 'inputs');
+  for (const entry of safeReaddir(inputs)) {
+    if (!entry.isDirectory()) continue;
+    const metaFile = path.join(inputs, entry.name, 'meta.yaml');
+    if (!fs.existsSync(metaFile)) continue;
+    const input = readMeta(metaFile, diagnostics);
+    if (input.source_type !== 'DATASET' || typeof input.source_id !== 'string' || !/^[\w-]+$/.test(input.source_id)) continue;
+    const datasetFile = path.join(rd.experiment.dir, 'datasets', input.source_id, 'meta.yaml');
+    if (!fs.existsSync(datasetFile)) {
+      diagnostics.push({ file: metaFile, severity: 'warning', message: `input dataset ${input.source_id} has no ${path.relative(rd.experiment.dir, datasetFile)}` });
+      continue;
+    }
+    const ds = readMeta(datasetFile, diagnostics);
+    const name = str(ds.name) ?? input.source_id;
+    const digest = str(ds.digest) ?? input.source_id;
+    const key = `mlflow.dataset.${name}`;
+    tags[key] = tags[key] && !tags[key].split(',').includes(digest) ? `${tags[key]},${digest}` : digest;
+  }
 }
 
 /** Metric files of a run: key (may contain '/') → absolute file path. */

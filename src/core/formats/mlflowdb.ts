@@ -72,6 +72,7 @@ export function readMlflowDatabase(
     const expLifecycle = new Map(experiments.map((e) => [e.nativeId, e.lifecycle]));
     const params = groupByRun(db.prepare('SELECT run_uuid, key, value FROM params').all() as KeyValueRow[]);
     const tags = groupByRun(db.prepare('SELECT run_uuid, key, value FROM tags').all() as KeyValueRow[]);
+    addDatasetInputs(db, tags);
     const rows = db.prepare('SELECT * FROM runs').all() as Record<string, unknown>[];
     const runs: MlflowDbRun[] = rows.map((r) => {
       const id = String(r.run_uuid);
@@ -127,6 +128,24 @@ export function readMlflowDatabase(
     return { experiments: [], runs: [], diagnostics };
   } finally {
     db.close();
+  }
+}
+
+/** Logged dataset inputs as tags `mlflow.dataset.<name>` = digest (see the file store reader). */
+function addDatasetInputs(db: Database, tags: Map<string, Record<string, string>>): void {
+  const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+  if (!tables.has('inputs') || !tables.has('datasets')) return;
+  const rows = db
+    .prepare(
+      `SELECT i.destination_id AS run, d.name AS name, d.digest AS digest FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id
+       WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' ORDER BY i.rowid`,
+    )
+    .all() as { run: string; name: string; digest: string }[];
+  for (const r of rows) {
+    let t = tags.get(r.run);
+    if (!t) tags.set(r.run, (t = {}));
+    const key = `mlflow.dataset.${r.name}`;
+    t[key] = t[key] && !t[key].split(',').includes(r.digest) ? `${t[key]},${r.digest}` : r.digest;
   }
 }
 

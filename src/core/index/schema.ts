@@ -79,7 +79,7 @@ export const MIGRATIONS: string[] = [
  * Bumped whenever a reader changes what it produces from the same files: an index written by other readers
  * is emptied and rebuilt, since unchanged files would otherwise never be read again.
  */
-export const READERS_VERSION = 3;
+export const READERS_VERSION = 4;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

@@ -421,6 +421,28 @@ export class Store {
       .all(limit) as { runId: string; runName: string; runPath: string; path: string; size: number; kind: string }[];
   }
 
+  /** Runs one of whose artifacts is the file at `abs` (an absolute path). */
+  runsWithArtifact(abs: string): RunRow[] {
+    const candidates = this.db
+      .prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE substr(?, 1, length(r.path) + 1) = r.path || ?`)
+      .all(abs, path.sep) as RunRow[];
+    const has = this.db.prepare('SELECT 1 FROM artifacts WHERE rid = ? AND path = ?').pluck();
+    return candidates.filter((run) => {
+      const rel = path.relative(path.dirname(artifactPath(run, 'x')), abs).split(path.sep).join('/');
+      return !rel.startsWith('..') && has.get(run.rid, rel) !== undefined;
+    });
+  }
+
+  /** Runs with a param whose value contains `text` (a file name), for finding the runs that name a file. */
+  runsWithParamValueLike(text: string, limit = 500): RunRow[] {
+    return this.db
+      .prepare(
+        `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
+         WHERE r.rid IN (SELECT rid FROM params WHERE instr(value, ?) > 0) ORDER BY r.start_time DESC LIMIT ?`,
+      )
+      .all(text, limit) as RunRow[];
+  }
+
   getRun(id: string): RunRow | undefined {
     return this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`).get(id) as RunRow | undefined;
   }

@@ -1,0 +1,238 @@
+/**
+ * Lineage: what data and code made which model, from what the index already holds.
+ *
+ *   dataset version ──read──▶ run ──produced──▶ model
+ *                    code ──ran──▶ run ──wrote──▶ dataset version
+ *
+ * A run's inputs are its DVC stage deps (path and md5 in `dvc.lock`), the datasets it logged to MLflow
+ * (`mlflow.dataset.<name>` = digest), and params whose value names a data file that exists; its code is its
+ * git commit (with the dirty flag where the format records one), its script and its DVC stage commands; its
+ * outputs are DVC outs, model and checkpoint artifacts, and the MLflow logged models naming it as source.
+ * The graph can start from a run, a dataset (path, optionally `@version`) or a model (file or logged model).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { artifactPath, type RunRow, type Store } from './index/store';
+
+export type LineageKind = 'run' | 'dataset' | 'code' | 'model';
+
+export interface LineageNode {
+  /** Unique in a graph: `run:<id>`, `dataset:<abs path>@<version>`, `code:<…>`, `model:<abs path or id>`. */
+  id: string;
+  kind: LineageKind;
+  label: string;
+  detail?: string;
+  /** A file or folder to open or reveal. */
+  path?: string;
+  /** The index id of a run node. */
+  runId?: string;
+  /** A dataset node's version (md5 or digest) when known. */
+  version?: string;
+}
+
+export type Relation = 'read' | 'wrote' | 'ran' | 'produced';
+
+export interface LineageEdge {
+  from: string;
+  to: string;
+  relation: Relation;
+  /** How the link was found: `dvc.lock`, `mlflow input`, `param data_path`, `artifact`, `logged model`. */
+  via: string;
+}
+
+export interface LineageGraph {
+  focus: string;
+  nodes: LineageNode[];
+  edges: LineageEdge[];
+}
+
+const CODE_FILE = /\.(py|ipynb|sh|r|jl|scala|java|cpp|c|js|ts)$/i;
+const MODEL_FILE = /(^|\/)(model|models)(\/|$)|\.(pkl|pickle|joblib|pt|pth|ckpt|onnx|safetensors|h5|keras|pb|tflite|bin)$/i;
+const DATA_FILE = /\.(csv|tsv|jsonl|ndjson|json|parquet|feather|arrow|h5|hdf5|npz|npy|xml|txt|zip|tar|gz|tfrecord|avro|orc|xlsx?)$/i;
+
+class Graph {
+  nodes = new Map<string, LineageNode>();
+  edges: LineageEdge[] = [];
+  private edgeKeys = new Set<string>();
+
+  node(n: LineageNode): string {
+    if (!this.nodes.has(n.id)) this.nodes.set(n.id, n);
+    return n.id;
+  }
+
+  edge(e: LineageEdge): void {
+    const k = `${e.from}\0${e.to}\0${e.relation}`;
+    if (this.edgeKeys.has(k)) return;
+    this.edgeKeys.add(k);
+    this.edges.push(e);
+  }
+}
+
+/** The folder a run's relative paths (DVC deps, params) are relative to. */
+function projectDir(run: RunRow): string {
+  if (run.format === 'dvc') return run.path;
+  // An MLflow run lives in <project>/mlruns/<experiment>/<run>; W&B in <project>/wandb/run-…; others nearby.
+  const parts = run.path.split(path.sep);
+  for (const marker of ['mlruns', 'wandb', 'lightning_logs', 'runs', 'dvclive']) {
+    const i = parts.lastIndexOf(marker);
+    if (i > 0) return parts.slice(0, i).join(path.sep) || path.sep;
+  }
+  return fs.existsSync(run.path) && fs.statSync(run.path).isFile() ? path.dirname(run.path) : run.path;
+}
+
+function runNode(run: RunRow): LineageNode {
+  return { id: `run:${run.id}`, kind: 'run', label: run.name, detail: `${run.format} · ${run.status}${run.startTime ? ` · ${new Date(run.startTime).toISOString().slice(0, 16).replace('T', ' ')}` : ''}`, runId: run.id, path: run.path };
+}
+
+function datasetNode(abs: string, version: string | undefined, detail: string): LineageNode {
+  return { id: `dataset:${abs}@${version ?? ''}`, kind: 'dataset', label: path.basename(abs), detail, path: abs, version };
+}
+
+/** Adds a run with its inputs, code and outputs. Returns the run's node id. */
+function expandRun(g: Graph, store: Store, run: RunRow): string {
+  const id = g.node(runNode(run));
+  const tags = store.tags(run.rid);
+  const params = store.params(run.rid);
+  const dir = projectDir(run);
+  // Code: commit (and dirty flag), script, stage commands, code files among DVC deps.
+  const dirty = tags['mlflow.source.git.dirty'] ?? tags['wandb.git.dirty'] ?? tags['git.dirty'];
+  if (run.gitCommit) {
+    g.edge({ from: g.node({ id: `code:commit:${run.gitCommit}`, kind: 'code', label: `commit ${run.gitCommit.slice(0, 8)}`, detail: dirty === 'true' || dirty === 'True' ? 'with uncommitted changes' : dirty ? 'clean' : undefined }), to: id, relation: 'ran', via: 'git commit' });
+  }
+  if (run.sourceScript) {
+    g.edge({ from: g.node({ id: `code:script:${run.sourceScript}`, kind: 'code', label: path.basename(run.sourceScript), detail: run.sourceScript }), to: id, relation: 'ran', via: 'source script' });
+  }
+  for (const [k, v] of Object.entries(tags)) {
+    const stage = /^dvc\.stage\.(.+)\.cmd$/.exec(k);
+    if (stage) g.edge({ from: g.node({ id: `code:stage:${dir}:${stage[1]}`, kind: 'code', label: `stage ${stage[1]}`, detail: v, path: path.join(dir, 'dvc.yaml') }), to: id, relation: 'ran', via: 'dvc.yaml' });
+  }
+  // DVC: deps that no stage of this run writes are its inputs (a stage's output read by the next stage is
+  // an intermediate, shown once, as written); outs named like models are models.
+  const outs = new Set(Object.keys(tags).filter((k) => k.startsWith('dvc.out.')).map((k) => k.slice('dvc.out.'.length)));
+  for (const [k, v] of Object.entries(tags)) {
+    const m = /^dvc\.(dep|out)\.(.+)$/.exec(k);
+    if (!m) continue;
+    const abs = path.resolve(dir, m[2]);
+    if (m[1] === 'dep' && CODE_FILE.test(m[2])) {
+      g.edge({ from: g.node({ id: `code:file:${abs}@${v}`, kind: 'code', label: m[2], detail: `md5 ${v.slice(0, 12)}`, path: abs }), to: id, relation: 'ran', via: 'dvc.lock' });
+      continue;
+    }
+    if (m[1] === 'dep' && outs.has(m[2])) continue;
+    const model = MODEL_FILE.test(m[2]);
+    const n = g.node(model ? { id: `model:${abs}`, kind: 'model', label: m[2], detail: `md5 ${v.slice(0, 12)}`, path: abs, version: v } : datasetNode(abs, v, `${m[2]} · md5 ${v.slice(0, 12)}`));
+    if (m[1] === 'dep') g.edge({ from: n, to: id, relation: 'read', via: 'dvc.lock' });
+    else g.edge({ from: id, to: n, relation: model ? 'produced' : 'wrote', via: 'dvc.lock' });
+  }
+  for (const [k, v] of Object.entries(tags)) {
+    const m = /^mlflow\.dataset\.(.+)$/.exec(k);
+    if (!m) continue;
+    for (const digest of v.split(',')) {
+      g.edge({ from: g.node({ id: `dataset:mlflow:${m[1]}@${digest}`, kind: 'dataset', label: m[1], detail: `MLflow dataset · digest ${digest}`, version: digest }), to: id, relation: 'read', via: 'mlflow input' });
+    }
+  }
+  for (const [k, v] of Object.entries(params)) {
+    if (!DATA_FILE.test(v) || v.length > 500) continue;
+    const abs = path.isAbsolute(v) ? v : path.resolve(dir, v);
+    if (!fs.existsSync(abs)) continue;
+    g.edge({ from: g.node(datasetNode(abs, undefined, `${v} (param ${k})`)), to: id, relation: 'read', via: `param ${k}` });
+  }
+  // Outputs: models and checkpoints among the artifacts, and logged models naming this run.
+  for (const a of store.artifacts(run.rid)) {
+    if (a.kind !== 'model' && a.kind !== 'checkpoint' && !(a.kind === 'pickle' && !a.path.endsWith('training_args.bin'))) continue;
+    const abs = artifactPath(run, a.path);
+    g.edge({ from: id, to: g.node({ id: `model:${abs}`, kind: 'model', label: a.path, detail: `${a.kind} · ${a.size} bytes`, path: abs }), relation: 'produced', via: 'artifact' });
+  }
+  for (const m of store.models()) {
+    if (m.sourceRunNativeId !== run.nativeId) continue;
+    g.edge({ from: id, to: g.node({ id: `model:logged:${m.id}`, kind: 'model', label: m.name, detail: `logged model ${m.nativeId}`, path: m.path }), relation: 'produced', via: 'logged model' });
+  }
+  return id;
+}
+
+/** Runs that read or wrote a dataset path (any version, or the one given). */
+function runsOfDataset(store: Store, abs: string, version?: string): { run: RunRow; role: 'dep' | 'out'; version: string }[] {
+  const out: { run: RunRow; role: 'dep' | 'out'; version: string }[] = [];
+  for (const d of store.datasets()) {
+    if (version && !d.version.startsWith(version)) continue;
+    for (const runId of d.runIds) {
+      const run = store.getRun(runId);
+      if (run && path.resolve(projectDir(run), d.path) === abs) out.push({ run, role: d.role, version: d.version });
+    }
+  }
+  return out;
+}
+
+/**
+ * The lineage of a run (any run reference the CLI takes), a dataset (`path[@version]`) or a model (a file
+ * path, or a logged model's id/name). Two hops from the focus: its inputs and outputs, and for data and
+ * models the runs on the other side of them.
+ */
+export function lineageOf(store: Store, ref: string, cwd = process.cwd()): LineageGraph | undefined {
+  const g = new Graph();
+  const runs = store.resolveRun(ref);
+  if (runs.length === 1) {
+    const focus = expandRun(g, store, runs[0]);
+    return { focus, nodes: [...g.nodes.values()], edges: g.edges };
+  }
+  // A logged model by id, native id or name.
+  const logged = store.models().find((m) => m.id === ref || m.nativeId === ref || m.name === ref);
+  if (logged) {
+    const node = g.node({ id: `model:logged:${logged.id}`, kind: 'model', label: logged.name, detail: `logged model ${logged.nativeId}`, path: logged.path });
+    for (const run of logged.sourceRunNativeId ? store.resolveRun(logged.sourceRunNativeId) : []) expandRun(g, store, run);
+    return { focus: node, nodes: [...g.nodes.values()], edges: g.edges };
+  }
+  const at = ref.lastIndexOf('@');
+  const [file, version] = at > 0 && !fs.existsSync(ref) ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, undefined];
+  const abs = path.resolve(cwd, file.replace(/\.dvc$/, ''));
+  // A model file: the run whose artifacts hold it.
+  const producers = store.runsWithArtifact(abs);
+  if (producers.length > 0) {
+    for (const run of producers) expandRun(g, store, run);
+    const focus = [...g.nodes.values()].find((n) => n.kind === 'model' && n.path === abs);
+    if (focus) return { focus: focus.id, nodes: [...g.nodes.values()], edges: g.edges };
+  }
+  const users = runsOfDataset(store, abs, version);
+  if (users.length > 0) {
+    for (const u of users) expandRun(g, store, u.run);
+    const focus = [...g.nodes.values()].find((n) => n.kind !== 'run' && n.kind !== 'code' && n.path === abs && (!version || n.version?.startsWith(version)));
+    if (focus) return { focus: focus.id, nodes: [...g.nodes.values()], edges: g.edges };
+  }
+  // A data file named only by runs' params.
+  const byParam = store.runsWithParamValueLike(path.basename(abs)).filter((run) => {
+    const params = store.params(run.rid);
+    return Object.values(params).some((v) => path.resolve(projectDir(run), v) === abs || v === abs);
+  });
+  if (byParam.length > 0) {
+    for (const run of byParam) expandRun(g, store, run);
+    const focus = [...g.nodes.values()].find((n) => n.kind === 'dataset' && n.path === abs);
+    if (focus) return { focus: focus.id, nodes: [...g.nodes.values()], edges: g.edges };
+  }
+  return undefined;
+}
+
+const UP: Record<Relation, string> = { read: 'input', ran: 'code', wrote: 'written by', produced: 'made by' };
+const DOWN: Record<Relation, string> = { read: 'read by', ran: 'runs', wrote: 'writes', produced: 'produces' };
+
+/**
+ * The graph as an indented tree from the focus, for the CLI: what it came from (inputs, code, the run that
+ * made it), then what came of it. A run shows one hop each way; data and models two (model ← run ← data).
+ */
+export function formatLineage(graph: LineageGraph): string {
+  const nodes = new Map(graph.nodes.map((n) => [n.id, n]));
+  const name = (n: LineageNode) => `${n.kind === 'code' ? '' : n.kind + ' '}${n.label}${n.detail ? `  (${n.detail})` : ''}`;
+  const focus = nodes.get(graph.focus)!;
+  const lines: string[] = [name(focus)];
+  const maxDepth = focus.kind === 'run' ? 1 : 2;
+  const walk = (id: string, indent: string, seen: Set<string>, depth: number, only?: 'up' | 'down') => {
+    const links = graph.edges.flatMap((e) => (e.to === id && only !== 'down' ? [{ e, up: true }] : e.from === id && only !== 'up' ? [{ e, up: false }] : []));
+    links.forEach(({ e, up }, i) => {
+      const other = up ? e.from : e.to;
+      const last = i === links.length - 1;
+      lines.push(`${indent}${last ? '└─' : '├─'} ${(up ? UP : DOWN)[e.relation].padEnd(10)} ${name(nodes.get(other)!)}  [${e.via}]`);
+      // Keep going the same way: upstream of an input, downstream of an output.
+      if (!seen.has(other) && depth < maxDepth) walk(other, indent + (last ? '   ' : '│  '), new Set([...seen, other]), depth + 1, up ? 'up' : 'down');
+    });
+  };
+  walk(graph.focus, '', new Set([graph.focus]), 1);
+  return lines.join('\n');
+}

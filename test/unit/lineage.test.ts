@@ -1,0 +1,105 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { formatLineage, lineageOf } from '../../src/core/lineage';
+import { copyOf, corpus, indexInto, tempDir } from './corpus';
+
+const BIN = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
+/** A real MLflow project: 7 runs that log the wine-quality dataset as an input and read it from a path param. */
+const WINE = corpus('mlflow', '2025-1-productos-de-datos__PRE-12-mlflow-evaluacion-alvelezp');
+/** The DVC example project as the demo workspace ships it (files from the corpus). */
+const DVC_DEMO = path.join(__dirname, '..', '..', '..', 'demo', 'workspace', 'dvc-get-started');
+
+describe('lineage: what data and code made which model', () => {
+  it('links an MLflow run to its logged dataset input, its code and the models it logged', () => {
+    const { store } = indexInto([WINE]);
+    try {
+      const runDirs = fs.readdirSync(path.join(WINE, 'mlruns', '0')).filter((d) => /^[0-9a-f]{32}$/.test(d));
+      assert.equal(runDirs.length, 7);
+      const datasetMeta = fs.readFileSync(fs.readdirSync(path.join(WINE, 'mlruns', '0', 'datasets')).map((d) => path.join(WINE, 'mlruns', '0', 'datasets', d, 'meta.yaml'))[0], 'utf8');
+      const digest = /^digest: (\S+)/m.exec(datasetMeta)![1];
+      const name = /^name: (\S+)/m.exec(datasetMeta)![1];
+      for (const id of runDirs) {
+        const dir = path.join(WINE, 'mlruns', '0', id);
+        const g = lineageOf(store, id)!;
+        const focus = g.nodes.find((n) => n.id === g.focus)!;
+        assert.equal(focus.kind, 'run');
+        const inputs = g.edges.filter((e) => e.to === g.focus && e.relation === 'read').map((e) => g.nodes.find((n) => n.id === e.from)!);
+        const hasInput = fs.existsSync(path.join(dir, 'inputs'));
+        assert.deepEqual(inputs.map((n) => [n.label, n.version]), hasInput ? [[name, digest]] : [], id);
+        const commit = fs.readFileSync(path.join(dir, 'tags', 'mlflow.source.git.commit'), 'utf8').trim();
+        assert.ok(g.nodes.some((n) => n.kind === 'code' && n.id === `code:commit:${commit}`));
+        // Produced: every model file among the run's artifacts (MLmodel and pickles), found on disk.
+        const models = g.edges.filter((e) => e.from === g.focus && e.relation === 'produced').map((e) => g.nodes.find((n) => n.id === e.to)!);
+        const onDisk: string[] = [];
+        const walk = (d: string, rel: string) => {
+          for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
+            if (e.isDirectory()) walk(path.join(d, e.name), rel + e.name + '/');
+            else if (e.name === 'MLmodel' || /\.(pkl|onnx|pt)$/.test(e.name)) onDisk.push(rel + e.name);
+          }
+        };
+        walk(path.join(dir, 'artifacts'), '');
+        assert.deepEqual(models.map((m) => m.label).sort(), onDisk.sort(), id);
+        // And back: the model file's lineage leads to this run and its input.
+        for (const m of models) {
+          const back = lineageOf(store, m.path!)!;
+          assert.ok(back, m.path);
+          assert.equal(back.focus, m.id);
+          assert.ok(back.edges.some((e) => e.to === m.id && e.from === g.focus && e.relation === 'produced'));
+          if (hasInput) assert.ok(back.nodes.some((n) => n.kind === 'dataset' && n.version === digest));
+        }
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  it('finds the data file a run names in its params, and every run that read it', () => {
+    const project = copyOf(WINE);
+    // The data the runs name (data/winequality-red.csv) was not committed with them; put a table there.
+    fs.mkdirSync(path.join(project, 'data'));
+    fs.copyFileSync(corpus('predictions', 'DanyaSH759__MLOps_homework', 'predict', 'predictions_20250103_205803.csv'), path.join(project, 'data', 'winequality-red.csv'));
+    const { store } = indexInto([project]);
+    try {
+      const data = path.join(project, 'data', 'winequality-red.csv');
+      const g = lineageOf(store, data)!;
+      const focus = g.nodes.find((n) => n.id === g.focus)!;
+      assert.equal(focus.kind, 'dataset');
+      const readers = g.edges.filter((e) => e.from === g.focus && e.relation === 'read');
+      const expected = fs.readdirSync(path.join(project, 'mlruns', '0')).filter((d) => fs.existsSync(path.join(project, 'mlruns', '0', d, 'params', 'file_path')));
+      assert.equal(readers.length, expected.length);
+      assert.ok(readers.every((e) => e.via === 'param file_path'));
+      const text = formatLineage(g);
+      assert.match(text, /^dataset winequality-red\.csv/);
+      assert.match(text, /└─ read by +run /);
+      assert.match(text, /produces +model model\/model\.pkl/);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('follows dvc.lock from raw data through the pipeline to the model (runlens lineage)', () => {
+    const lock = fs.readFileSync(path.join(DVC_DEMO, 'dvc.lock'), 'utf8');
+    const dataMd5 = /- path: data\/data\.xml\n(?:\s+hash: md5\n)?\s+md5: (\w+)/.exec(lock)![1];
+    const modelMd5 = /outs:\n\s+- path: model\.pkl\n(?:\s+hash: md5\n)?\s+md5: (\w+)/.exec(lock)![1];
+    const index = path.join(tempDir(), 'index.sqlite');
+    const r = spawnSync(process.execPath, [BIN, 'lineage', 'model.pkl', '--dir', DVC_DEMO, '--index', index, '--json'], { cwd: DVC_DEMO, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const g = JSON.parse(r.stdout);
+    const focus = g.nodes.find((n: any) => n.id === g.focus);
+    assert.deepEqual([focus.kind, focus.version], ['model', modelMd5]);
+    const run = g.edges.find((e: any) => e.to === g.focus && e.relation === 'produced').from;
+    const inputs = g.edges.filter((e: any) => e.to === run && e.relation === 'read').map((e: any) => g.nodes.find((n: any) => n.id === e.from));
+    // The raw data is the one input: prepared data and features are written and read inside the pipeline.
+    assert.deepEqual(inputs.map((n: any) => [n.label, n.version]), [['data.xml', dataMd5]]);
+    const stages = g.nodes.filter((n: any) => n.id.startsWith('code:stage:')).map((n: any) => n.label).sort();
+    assert.deepEqual(stages, [...lock.matchAll(/^ {2}(\w+):\n {4}cmd:/gm)].map((m) => `stage ${m[1]}`).sort());
+    const text = spawnSync(process.execPath, [BIN, 'lineage', 'data/data.xml', '--dir', DVC_DEMO, '--index', index, '--no-index'], { cwd: DVC_DEMO, encoding: 'utf8' });
+    assert.match(text.stdout, /^dataset data\.xml {2}\(data\/data\.xml · md5 [0-9a-f]{12}\)\n└─ read by +run workspace/);
+    assert.match(text.stdout, /produces +model model\.pkl/);
+    const none = spawnSync(process.execPath, [BIN, 'lineage', 'no-such-thing', '--dir', DVC_DEMO, '--index', index, '--no-index'], { encoding: 'utf8' });
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /nothing in the index is or uses "no-such-thing"/);
+  });
+});
