@@ -23,6 +23,7 @@ const builds = [
   { ...node, entryPoints: { worker: 'src/core/index/worker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { evaluator: 'src/core/analysis/evaluator.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { datasets: 'src/core/datasets/worker.ts' }, outdir: 'dist' },
   {
     bundle: true,
     platform: 'browser',
@@ -37,7 +38,7 @@ const builds = [
 ];
 
 function report() {
-  const files = ['extension.js', 'worker.js', 'cli.js', 'evaluator.js', 'compare.js', 'evaluation.js'];
+  const files = ['extension.js', 'worker.js', 'cli.js', 'evaluator.js', 'datasets.js', 'compare.js', 'evaluation.js'];
   const rows = files.map((f) => {
     try {
       return `  dist/${f.padEnd(14)} ${(statSync(`dist/${f}`).size / 1024).toFixed(1).padStart(8)} KiB`;

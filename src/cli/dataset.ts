@@ -14,7 +14,7 @@ import { statsOf } from '../core/datasets/versions';
 import { classBalance, type TableStats } from '../core/datasets/stats';
 import { diffTables, type TableDiff } from '../core/datasets/diff';
 import { checkTables } from '../core/datasets/checks';
-import { TABLE_EXTENSIONS } from '../core/datasets/table';
+import { tableFiles } from '../core/datasets/files';
 import type { Diagnostic } from '../core/model';
 import { type Args, value } from './args';
 import { formatTable } from './table';
@@ -149,31 +149,6 @@ function printDiff(a: string, b: string, before: TableStats, after: TableStats, 
     );
   }
   print(`\nduplicate rows: ${d.duplicates.before} → ${d.duplicates.after}`);
-}
-
-/** Table files under the given folders (or the files given), skipping VCS, caches and environments. */
-export function tableFiles(targets: string[]): string[] {
-  const out: string[] = [];
-  const SKIP = new Set(['.git', '.dvc', 'node_modules', '.venv', 'venv', '__pycache__', 'mlruns', 'wandb', 'lightning_logs', '.runlens']);
-  const walk = (dir: string, depth: number) => {
-    if (depth > 12 || out.length >= 10_000) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries.sort((x, y) => (x.name < y.name ? -1 : 1))) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory() && !SKIP.has(e.name)) walk(p, depth + 1);
-      else if (e.isFile() && TABLE_EXTENSIONS.test(e.name)) out.push(p);
-    }
-  };
-  for (const t of targets) {
-    if (fs.statSync(t).isDirectory()) walk(path.resolve(t), 0);
-    else out.push(path.resolve(t));
-  }
-  return out;
 }
 
 async function check(targets: string[], args: Args): Promise<number> {

@@ -69,7 +69,7 @@ class Graph {
 }
 
 /** The folder a run's relative paths (DVC deps, params) are relative to. */
-function projectDir(run: RunRow): string {
+export function projectDir(run: RunRow): string {
   if (run.format === 'dvc') return run.path;
   // An MLflow run lives in <project>/mlruns/<experiment>/<run>; W&B in <project>/wandb/run-…; others nearby.
   const parts = run.path.split(path.sep);

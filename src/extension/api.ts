@@ -5,6 +5,7 @@ import type { RunsNode, RunsViewState } from './trees/runs';
 import type { ProblemsNode } from './trees/problems';
 import type { DatasetsNode } from './trees/datasets';
 import type { ModelsNode } from './trees/models';
+import type { LineageItem } from './trees/lineage';
 
 export interface RunlensApi {
   /** Resolves after the first indexing pass of this activation. */
@@ -18,7 +19,10 @@ export interface RunlensApi {
   runsTreeItem(node: RunsNode): import('vscode').TreeItem;
   runsViewState(): RunsViewState;
   problemsChildren(node?: ProblemsNode): ProblemsNode[];
-  datasetsChildren(node?: DatasetsNode): DatasetsNode[];
+  datasetsChildren(node?: DatasetsNode): Promise<DatasetsNode[]>;
+  lineageChildren(node?: LineageItem): LineageItem[];
+  /** Waits for the data checks that follow the first indexing pass; what they found. */
+  dataChecks(): Promise<{ files: number; problems: number } | undefined>;
   modelsChildren(node?: ModelsNode): ModelsNode[];
   /** The last full message each open compare (or metric chart) panel sent its webview. */
   compareMessages(): (Extract<CompareHostMessage, { type: 'compare' }> | undefined)[];

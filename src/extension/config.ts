@@ -15,6 +15,7 @@ export interface RunlensConfig {
   pageSize: number;
   keyMetric: string;
   python: string;
+  dataChecks: boolean;
 }
 
 export function readConfig(): RunlensConfig {
@@ -29,5 +30,6 @@ export function readConfig(): RunlensConfig {
     pageSize: Math.max(10, c.get<number>('pageSize', 100)),
     keyMetric: c.get<string>('keyMetric', ''),
     python: c.get<string>('python', 'python3'),
+    dataChecks: c.get<boolean>('dataChecks.enabled', true),
   };
 }

@@ -19,6 +19,9 @@ import { evaluationPanels, registerEvaluationSerializer } from './panels/evaluat
 import { ScriptScanner, registerScriptCommands } from './scripts';
 import { TaskService, taskShell } from './tasks';
 import { ScriptCodeLensProvider } from './codelens';
+import { DATA_SCHEME, DatasetService, registerDatasetCommands } from './datasets';
+import { LineageTreeProvider } from './trees/lineage';
+import type { LineageItem } from './trees/lineage';
 
 export function activate(extension: vscode.ExtensionContext): RunlensApi {
   const started = performance.now();
@@ -36,7 +39,13 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     return run ? runArtifactPath(run, rel) : rel;
   };
   const problemsTree = new ProblemsTreeProvider(index);
-  const datasetsTree = new DatasetsTreeProvider(index);
+  const datasetService = new DatasetService(ctx);
+  const datasetsTree = new DatasetsTreeProvider(index, async (abs) => {
+    const r = await datasetService.run({ op: 'history', file: abs });
+    return r.op === 'history' ? r.history : undefined;
+  });
+  const lineageTree = new LineageTreeProvider(index);
+  const lineageView = vscode.window.createTreeView<LineageItem>('runlens.lineage', { treeDataProvider: lineageTree, showCollapseAll: true });
   const modelsTree = new ModelsTreeProvider(index, artifactPath);
   const documents = new RunDocuments(index);
   extension.subscriptions.push(
@@ -48,6 +57,10 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     datasetsTree,
     modelsTree,
     documents,
+    datasetService,
+    lineageTree,
+    lineageView,
+    vscode.workspace.registerTextDocumentContentProvider(DATA_SCHEME, datasetService),
     vscode.window.createTreeView('runlens.problems', { treeDataProvider: problemsTree, showCollapseAll: true }),
     vscode.window.createTreeView('runlens.datasets', { treeDataProvider: datasetsTree, showCollapseAll: true }),
     vscode.window.createTreeView('runlens.models', { treeDataProvider: modelsTree, showCollapseAll: true }),
@@ -56,6 +69,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     registerEvaluationSerializer(ctx),
   );
   registerCommands(ctx);
+  registerDatasetCommands(ctx, datasetService, lineageTree, lineageView, datasetsTree);
   const scanner = new ScriptScanner();
   tasks = new TaskService(ctx, scanner);
   const lenses = new ScriptCodeLensProvider(ctx, scanner);
@@ -80,6 +94,8 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     vscode.workspace.onDidGrantWorkspaceTrust(() => log.info('workspace trusted: tasks enabled')),
   );
   const ready = readConfig().indexOnStartup && roots().length > 0 ? index.refresh() : Promise.resolve(undefined);
+  // Data checks once the first pass is in, off the host (the dataset worker); again on request.
+  const dataChecked = ready.then(() => (readConfig().dataChecks ? datasetService.checkWorkspace(false) : undefined)).catch((e) => log.warn(`data checks: ${(e as Error).message}`));
   const activationMs = performance.now() - started;
   log.info(`Runlens activated in ${activationMs.toFixed(1)} ms (index: ${indexFile}, trusted: ${vscode.workspace.isTrusted})`);
   return {
@@ -91,6 +107,11 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     runsViewState: () => runsTree.state,
     problemsChildren: (node) => problemsTree.getChildren(node),
     datasetsChildren: (node) => datasetsTree.getChildren(node),
+    lineageChildren: (node) => lineageTree.getChildren(node),
+    dataChecks: async () => {
+      await dataChecked;
+      return datasetService.lastChecks;
+    },
     modelsChildren: (node) => modelsTree.getChildren(node),
     compareMessages: () => [...comparePanels()].map((p) => p.lastMessage),
     evaluationViews: () => [...evaluationPanels()].map((p) => p.lastView),

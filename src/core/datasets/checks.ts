@@ -81,6 +81,8 @@ interface FilePass {
 
 export interface CheckOptions {
   label?: string;
+  /** Also report duplicate rows in files that are no split's (default true; the editor reports splits only). */
+  allDuplicates?: boolean;
   signal?: { cancelled: boolean };
 }
 
@@ -216,6 +218,6 @@ export async function checkTables(files: string[], options: CheckOptions = {}): 
   const grouped = new Set(groups.flatMap((g) => g.splits.map((s) => s.file)));
   const out: Diagnostic[] = [];
   for (const g of groups) out.push(...(await checkSplitGroup(g, options)));
-  for (const f of files) if (!grouped.has(f) && tableFormat(f)) out.push(...(await checkDuplicates(f, options)));
+  if (options.allDuplicates !== false) for (const f of files) if (!grouped.has(f) && tableFormat(f)) out.push(...(await checkDuplicates(f, options)));
   return out;
 }

@@ -1,8 +1,15 @@
 /**
  * The Datasets view: data files whose versions the index knows (DVC-tracked deps and outs with their md5),
- * each version with the runs that read or wrote it. Clicking a run opens its run document.
+ * each with its versions from git history (every commit that changed its `.dvc` file or `dvc.lock` entry,
+ * newest first) and, under each version, the runs that read or wrote it. Clicking a run opens its run
+ * document; a version's context menu has statistics, the diff with the previous version, and lineage.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { projectDir } from '../../core/lineage';
+import type { DatasetHistory } from '../../core/datasets/history';
+import { formatBytes } from '../../core/format';
+import type { IndexService } from '../indexing';
 import { IndexTreeProvider } from './indexTree';
 
 interface Version {
@@ -12,29 +19,65 @@ interface Version {
   runIds: string[];
 }
 
+export interface HistoryVersion {
+  id: string;
+  date?: string;
+  subject?: string;
+  commits: number;
+  size?: number;
+  nfiles?: number;
+  /** The next older version's id, for diffs. */
+  previous?: string;
+}
+
 export type DatasetsNode =
-  | { kind: 'dataset'; path: string; versions: Version[] }
-  | { kind: 'version'; version: Version }
+  | { kind: 'dataset'; path: string; abs: string; versions: Version[] }
+  | { kind: 'version'; version: Version; abs: string; history?: HistoryVersion; runs: { runId: string; role: 'dep' | 'out' }[] }
   | { kind: 'run'; runId: string; name: string; role: 'dep' | 'out' };
 
 export class DatasetsTreeProvider extends IndexTreeProvider<DatasetsNode> {
+  /** Git history per data path, read once per index change by the dataset worker. */
+  private readonly histories = new Map<string, Promise<DatasetHistory | undefined>>();
+
+  constructor(
+    index: IndexService,
+    private readonly history: (abs: string) => Promise<DatasetHistory | undefined>,
+  ) {
+    super(index);
+    index.onDidChange(() => this.histories.clear());
+  }
+
   getTreeItem(node: DatasetsNode): vscode.TreeItem {
     switch (node.kind) {
       case 'dataset': {
         const item = new vscode.TreeItem(node.path, vscode.TreeItemCollapsibleState.Collapsed);
         const n = new Set(node.versions.map((v) => v.version)).size;
-        item.description = `${n} ${n === 1 ? 'version' : 'versions'}`;
+        item.description = `${n} ${n === 1 ? 'version' : 'versions'} in runs`;
+        item.tooltip = node.abs;
         item.iconPath = new vscode.ThemeIcon('database');
-        item.id = `dataset:${node.path}`;
+        item.id = `dataset:${node.abs}`;
+        item.contextValue = 'runlens.dataset';
         return item;
       }
       case 'version': {
         const v = node.version;
-        const item = new vscode.TreeItem(v.version.slice(0, 12), vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = `${v.role === 'dep' ? 'read by' : 'written by'} ${v.runIds.length} ${v.runIds.length === 1 ? 'run' : 'runs'}`;
-        item.tooltip = `${v.path}\nmd5 ${v.version}`;
-        item.iconPath = new vscode.ThemeIcon('versions');
-        item.contextValue = 'runlens.datasetVersion';
+        const h = node.history;
+        const item = new vscode.TreeItem(v.version.slice(0, 12), node.runs.length > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const reads = node.runs.filter((r) => r.role === 'dep').length;
+        const writes = node.runs.length - reads;
+        const used = [reads ? `read by ${reads} ${reads === 1 ? 'run' : 'runs'}` : '', writes ? `written by ${writes} ${writes === 1 ? 'run' : 'runs'}` : ''].filter(Boolean).join(', ');
+        item.description = [h?.date?.slice(0, 10), h?.subject?.slice(0, 50), used || (h ? 'no run in the index' : '')].filter(Boolean).join(' · ');
+        item.tooltip = [
+          `${v.path}`,
+          `${v.version.endsWith('.dir') ? 'folder ' : ''}md5 ${v.version}`,
+          h?.size !== undefined ? `${formatBytes(h.size)}${h.nfiles !== undefined ? ` in ${h.nfiles} files` : ''}` : undefined,
+          h ? `${h.commits} ${h.commits === 1 ? 'commit' : 'commits'}, newest ${h.date ?? ''}: ${h.subject ?? ''}` : 'not in git history',
+        ]
+          .filter(Boolean)
+          .join('\n');
+        item.iconPath = new vscode.ThemeIcon(h ? 'git-commit' : 'versions');
+        item.id = `dataset-version:${node.abs}@${v.version}`;
+        item.contextValue = h?.previous ? 'runlens.datasetVersion.diffable' : 'runlens.datasetVersion';
         return item;
       }
       case 'run': {
@@ -42,28 +85,52 @@ export class DatasetsTreeProvider extends IndexTreeProvider<DatasetsNode> {
         item.description = node.role === 'dep' ? 'input' : 'output';
         item.iconPath = new vscode.ThemeIcon(node.role === 'dep' ? 'arrow-right' : 'arrow-left');
         item.command = { command: 'runlens.openRunDocument', title: 'Open Run', arguments: [node.runId] };
+        item.contextValue = 'runlens.datasetRun';
         return item;
       }
     }
   }
 
-  getChildren(node?: DatasetsNode): DatasetsNode[] {
+  private historyOf(abs: string): Promise<DatasetHistory | undefined> {
+    let h = this.histories.get(abs);
+    if (!h) this.histories.set(abs, (h = this.history(abs).catch(() => undefined)));
+    return h;
+  }
+
+  async getChildren(node?: DatasetsNode): Promise<DatasetsNode[]> {
     const store = this.store();
     if (!store) return [];
     if (!node) {
-      const byPath = new Map<string, Version[]>();
+      const byPath = new Map<string, { path: string; abs: string; versions: Version[] }>();
       for (const v of store.datasets()) {
-        let list = byPath.get(v.path);
-        if (!list) byPath.set(v.path, (list = []));
-        list.push(v);
+        const run = store.getRun(v.runIds[0]);
+        const abs = run ? path.resolve(projectDir(run), v.path) : v.path;
+        let entry = byPath.get(abs);
+        if (!entry) byPath.set(abs, (entry = { path: v.path, abs, versions: [] }));
+        entry.versions.push(v);
       }
-      return [...byPath].map(([p, versions]) => ({ kind: 'dataset', path: p, versions }));
+      return [...byPath.values()].map((d) => ({ kind: 'dataset', ...d }));
     }
-    if (node.kind === 'dataset') return node.versions.map((version) => ({ kind: 'version', version }));
-    if (node.kind === 'version') {
-      return node.version.runIds.map((runId) => ({ kind: 'run', runId, name: store.getRun(runId)?.name ?? runId, role: node.version.role }));
+    if (node.kind === 'dataset') {
+      const runsOf = (id: string) => node.versions.filter((v) => v.version === id).flatMap((v) => v.runIds.map((runId) => ({ runId, role: v.role })));
+      const history = await this.historyOf(node.abs);
+      const out: DatasetsNode[] = [];
+      const seen = new Set<string>();
+      history?.versions.forEach((hv, i) => {
+        seen.add(hv.id);
+        const version = node.versions.find((v) => v.version === hv.id) ?? { path: node.path, version: hv.id, role: 'dep' as const, runIds: [] };
+        const c = hv.commits[0];
+        out.push({ kind: 'version', abs: node.abs, version, runs: runsOf(hv.id), history: { id: hv.id, date: c?.date, subject: c?.subject, commits: hv.commits.length, size: hv.size, nfiles: hv.nfiles, previous: history.versions[i + 1]?.id } });
+      });
+      // Versions runs used that git does not show (no repository, or an uncommitted lock file).
+      for (const v of node.versions) {
+        if (seen.has(v.version)) continue;
+        seen.add(v.version);
+        out.push({ kind: 'version', abs: node.abs, version: v, runs: runsOf(v.version) });
+      }
+      return out;
     }
+    if (node.kind === 'version') return node.runs.map(({ runId, role }) => ({ kind: 'run', runId, name: store.getRun(runId)?.name ?? runId, role }));
     return [];
   }
-
 }

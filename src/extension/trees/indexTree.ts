@@ -4,7 +4,7 @@ import type { Store } from '../../core/index/store';
 import type { IndexService } from '../indexing';
 
 export abstract class IndexTreeProvider<T> implements vscode.TreeDataProvider<T>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<undefined>();
+  protected readonly emitter = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subscription: vscode.Disposable;
 
@@ -22,7 +22,7 @@ export abstract class IndexTreeProvider<T> implements vscode.TreeDataProvider<T>
   }
 
   abstract getTreeItem(node: T): vscode.TreeItem;
-  abstract getChildren(node?: T): T[];
+  abstract getChildren(node?: T): T[] | Thenable<T[]>;
 
   dispose(): void {
     this.subscription.dispose();

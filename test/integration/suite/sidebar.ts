@@ -158,17 +158,49 @@ describe('the Runlens sidebar', () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
-  it('lists dataset versions, models and problems in their views', () => {
+  it('lists dataset versions, models and problems in their views', async () => {
     const lock = fs.readFileSync(`${vscode.workspace.workspaceFolders![0].uri.fsPath}/dvc-get-started/dvc.lock`, 'utf8');
     const md5 = /- path: data\/data\.xml\n\s+hash: md5\n\s+md5: (\w+)/.exec(lock)![1];
-    const data = api().datasetsChildren().find((n) => n.kind === 'dataset' && n.path === 'data/data.xml')!;
+    const data = (await api().datasetsChildren()).find((n) => n.kind === 'dataset' && n.path === 'data/data.xml')!;
     assert.ok(data, 'data/data.xml is a dataset');
-    assert.ok(api().datasetsChildren(data).some((v) => v.kind === 'version' && v.version.version === md5));
+    assert.ok((await api().datasetsChildren(data)).some((v) => v.kind === 'version' && v.version.version === md5));
     const models = api().modelsChildren();
     assert.ok(models.some((m) => m.kind === 'logged'), 'MLflow logged models of heart-disease');
     const bert = models.find((m) => m.kind === 'run' && m.runName === 'results' && m.files.some((f) => f.path.endsWith('model.safetensors')));
     assert.ok(bert, 'the Trainer checkpoints’ weights');
     const files = api().problemsChildren();
     assert.ok(files.some((f) => f.kind === 'file' && f.file.endsWith('metrics.json')), 'the DVC metrics file not produced yet');
+  });
+
+  it('shows the lineage of a dataset: the run that read it and the model that run produced', async () => {
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const lock = fs.readFileSync(`${root}/dvc-get-started/dvc.lock`, 'utf8');
+    const md5 = /- path: data\/data\.xml\n\s+hash: md5\n\s+md5: (\w+)/.exec(lock)![1];
+    await vscode.commands.executeCommand('runlens.showLineage', `${root}/dvc-get-started/data/data.xml`);
+    const [top] = api().lineageChildren();
+    assert.deepEqual([top.node.kind, top.node.label, top.node.version], ['dataset', 'data.xml', md5]);
+    const readers = api().lineageChildren(top);
+    const run = readers.find((c) => c.node.kind === 'run' && c.link?.relation === 'read')!;
+    assert.ok(run, 'read by the DVC workspace run');
+    const outputs = api().lineageChildren(run);
+    assert.ok(outputs.some((c) => c.node.kind === 'model' && c.node.label === 'model.pkl' && c.link?.relation === 'produced'), 'produces model.pkl');
+  });
+
+  it('reports rows shared between train and test splits in the Problems panel', async () => {
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    // Real rows: the predictions a digits run wrote, split with 3 rows in both halves.
+    const [header, ...rows] = fs.readFileSync(`${root}/digits-sweep/lightning_logs/version_4/predictions.csv`, 'utf8').trim().split('\n');
+    fs.mkdirSync(`${root}/splits`, { recursive: true });
+    fs.writeFileSync(`${root}/splits/train.csv`, [header, ...rows.slice(0, 200)].join('\n') + '\n');
+    fs.writeFileSync(`${root}/splits/test.csv`, [header, ...rows.slice(197, 300)].join('\n') + '\n');
+    const distinct = new Set(rows.slice(0, 200));
+    const shared = rows.slice(197, 300).filter((r) => distinct.has(r)).length;
+    await vscode.commands.executeCommand('runlens.checkData');
+    const found = vscode.languages.getDiagnostics(vscode.Uri.file(`${root}/splits/test.csv`));
+    const leak = found.find((d) => d.message.startsWith('leakage'));
+    assert.ok(leak, found.map((d) => d.message).join('\n'));
+    assert.match(leak.message, new RegExp(`^leakage: ${shared} of ${rows.slice(197, 300).length} rows`));
+    assert.equal(leak.range.start.line, 1);
+    assert.equal(leak.source, 'Runlens data');
   });
 });

@@ -1,0 +1,77 @@
+/**
+ * Dataset work off the caller's thread: statistics, version diffs and data checks stream whole files, so
+ * the extension host hands them to a worker thread running this module (bundled as `dist/datasets.js`).
+ * One request per worker; `terminate()` cancels.
+ */
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { Diagnostic } from '../model';
+import { checkTables } from './checks';
+import { diffTables, type TableDiff } from './diff';
+import { datasetHistory, type DatasetHistory } from './history';
+import type { TableStats } from './stats';
+import { statsOf } from './versions';
+
+export type DatasetRequest =
+  | { op: 'stats'; ref: string; label?: string }
+  | { op: 'diff'; before: string; after: string; label?: string }
+  | { op: 'check'; files: string[]; label?: string; allDuplicates?: boolean }
+  | { op: 'history'; file: string };
+
+export type DatasetResult =
+  | { op: 'stats'; label: string; stats: TableStats }
+  | { op: 'diff'; before: { label: string; stats: TableStats }; after: { label: string; stats: TableStats }; diff: TableDiff }
+  | { op: 'check'; diagnostics: Diagnostic[] }
+  | { op: 'history'; history: DatasetHistory }
+  | { op: 'error'; message: string };
+
+export async function runDatasetRequest(req: DatasetRequest): Promise<DatasetResult> {
+  try {
+    switch (req.op) {
+      case 'stats': {
+        const r = await statsOf(req.ref, { label: req.label });
+        return { op: 'stats', label: r.label, stats: r.stats };
+      }
+      case 'diff': {
+        const before = await statsOf(req.before, { label: req.label });
+        const after = await statsOf(req.after, { label: req.label });
+        return { op: 'diff', before, after, diff: diffTables(before.stats, after.stats) };
+      }
+      case 'check':
+        return { op: 'check', diagnostics: await checkTables(req.files, { label: req.label, allDuplicates: req.allDuplicates }) };
+      case 'history':
+        return { op: 'history', history: await datasetHistory(req.file) };
+    }
+  } catch (e) {
+    return { op: 'error', message: (e as Error).message.split('\n')[0] };
+  }
+}
+
+export interface DatasetJob {
+  readonly done: Promise<DatasetResult>;
+  cancel(): void;
+}
+
+/** Runs a request in a worker thread running `script` (this module, bundled). */
+export function startDatasetJob(script: string, req: DatasetRequest): DatasetJob {
+  const worker = new Worker(script, { workerData: req });
+  let cancelled = false;
+  const done = new Promise<DatasetResult>((resolve) => {
+    worker.once('message', (m: DatasetResult) => {
+      resolve(m);
+      void worker.terminate();
+    });
+    worker.once('error', (e) => resolve({ op: 'error', message: e.message }));
+    worker.once('exit', (code) => resolve({ op: 'error', message: cancelled ? 'cancelled' : `the dataset worker exited with code ${code}` }));
+  });
+  return {
+    done,
+    cancel() {
+      cancelled = true;
+      void worker.terminate();
+    },
+  };
+}
+
+if (!isMainThread && parentPort && (workerData as DatasetRequest | undefined)?.op) {
+  void runDatasetRequest(workerData as DatasetRequest).then((r) => parentPort!.postMessage(r));
+}
