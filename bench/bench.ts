@@ -8,13 +8,14 @@
  *   --big-mb N                                   one large event file (default 150)
  *   --query-runs N --query-metrics N             query benchmark index (default 30,000 × 100)
  *   --format-runs N --format-steps N             per-format workspaces (default 1,000 runs × 10 metrics × 100 steps)
+ *   --csv-mb N                                   one data table for dataset statistics (default 1024)
  *   --keep DIR                                   generate into DIR and keep it
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeScalarEvent, frameRecord, writeEventFile, writeEventFileOfSize, writeFrameworkRuns, writeMlflowStore } from './generate';
+import { encodeScalarEvent, frameRecord, writeCsvOfSize, writeEventFile, writeEventFileOfSize, writeFrameworkRuns, writeMlflowStore } from './generate';
 
 function flag(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,6 +36,7 @@ const spec = {
   formatSteps: flag('format-steps', 100),
   chartRuns: flag('chart-runs', 100),
   chartPoints: flag('chart-points', 200_000),
+  csvMb: flag('csv-mb', 1024),
 };
 const keep = process.argv.includes('--keep') ? process.argv[process.argv.indexOf('--keep') + 1] : undefined;
 const root = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-bench-'));
@@ -119,6 +121,16 @@ for (const format of ['lightning', 'huggingface', 'keras', 'wandb', 'dvc']) {
   }
   row(`${format}: ${fcold.counts.runs} runs, ${fcold.counts.points.toLocaleString('en')} points — cold`, fmt(fcold.ms), `${(fcold.ms / fraw.ms).toFixed(2)}× raw (${fmt(fraw.ms)})`);
   row(`${format}: warm`, fmt(fwarm.ms), `${((100 * fwarm.ms) / fcold.ms).toFixed(1)} % of cold${live}`);
+}
+
+// Dataset statistics of one large table, streamed: time, throughput and peak RSS against the raw read.
+if (spec.csvMb > 0) {
+  const csv = path.join(root, 'data', 'table.csv');
+  if (!fs.existsSync(csv)) writeCsvOfSize(csv, spec.csvMb);
+  const s = phase('csvstats', csv);
+  row(`dataset statistics of a ${(s.bytes / 2 ** 20).toFixed(0)} MiB CSV (${s.rows.toLocaleString('en')} rows × ${s.columns} columns)`, fmt(s.ms), `${((s.bytes / 2 ** 20) / (s.ms / 1000)).toFixed(0)} MiB/s; ${(s.ms / s.rawMs).toFixed(1)}× raw (${fmt(s.rawMs)})`);
+  row('  peak RSS', `${s.rssMb.toFixed(0)} MB`, `${s.duplicates.toLocaleString('en')} duplicate rows, ${s.missing.toLocaleString('en')} missing cells found`, 'flat');
+  if (!keep) fs.rmSync(csv);
 }
 
 const corpus = path.resolve(__dirname, '..', '..', '..', 'shared', 'corpus');

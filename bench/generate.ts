@@ -192,3 +192,39 @@ export function writeFrameworkRuns(root: string, format: string, runs: number, s
   }
   return touched;
 }
+
+/**
+ * A data table of about `mb` MiB: an id, 8 numeric features, a categorical column, a text column and a
+ * label of 5 classes, with some missing cells and some repeated rows. Written in 8 MiB pieces.
+ */
+export function writeCsvOfSize(file: string, mb: number, seed = 11): number {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const r = rng(seed);
+  const fd = fs.openSync(file, 'w');
+  const cats = ['red', 'green', 'blue', 'cyan', 'magenta', 'yellow', 'black', 'white', 'grey', 'orange'];
+  let rows = 0;
+  let bytes = 0;
+  const header = 'id,f0,f1,f2,f3,f4,f5,f6,f7,colour,note,label\n';
+  fs.writeSync(fd, header);
+  bytes += header.length;
+  let last = '';
+  while (bytes < mb * 2 ** 20) {
+    const parts: string[] = [];
+    for (let i = 0; i < 50_000; i++) {
+      let line: string;
+      if (last && r() < 0.001) line = last;
+      else {
+        const f = Array.from({ length: 8 }, (_, k) => (r() < 0.002 ? '' : ((r() - 0.5) * (k + 1) * 10).toFixed(5)));
+        line = `${rows},${f.join(',')},${cats[Math.floor(r() * cats.length)]},${r() < 0.01 ? '"a, quoted note"' : 'note ' + Math.floor(r() * 1000)},${Math.floor(r() * r() * 5)}\n`;
+      }
+      last = line;
+      parts.push(line);
+      rows++;
+    }
+    const chunk = parts.join('');
+    fs.writeSync(fd, chunk);
+    bytes += chunk.length;
+  }
+  fs.closeSync(fd);
+  return rows;
+}

@@ -27,7 +27,7 @@ export interface ColumnStats {
   /** Numeric values, sorted: all of them, or a uniform sample of SAMPLE when `sampled`. */
   values?: number[];
   sampled?: boolean;
-  /** Value counts, most frequent first (ties by value): all of them when `countsComplete`, else the top TOP. */
+  /** Value counts, most frequent first (ties by value): all of them when `countsComplete`; the top TOP when there are more; none once over DISTINCT_CAP values (not categories). */
   counts: [string, number][];
   countsComplete: boolean;
 }
@@ -69,15 +69,20 @@ export function guessLabelColumn(columns: string[]): string | undefined {
 }
 
 const INTEGER = /^[+-]?\d+$/;
-const NUMBER_START = /^[\s+\-.\d]/;
 
 /** A cell as a number the way a CSV reader would take it, or undefined for text. */
 export function cellNumber(s: string): number | undefined {
-  if (!NUMBER_START.test(s)) return s === 'inf' || s === 'Infinity' ? Infinity : undefined;
-  if (/^[+-]?0[xob]/i.test(s.trim())) return undefined;
+  const c = s.charCodeAt(0);
+  // Digits, sign, dot, or leading space: the only starts a number has (besides inf/Infinity).
+  if (!((c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46 || c === 32)) return s === 'inf' || s === 'Infinity' ? Infinity : undefined;
+  const x = s.charCodeAt(1) | 32;
+  if (c === 48 && (x === 120 || x === 111 || x === 98)) return undefined; // 0x…, 0o…, 0b…: Number() would take them
   const n = Number(s);
-  if (Number.isNaN(n)) return s.trim() === '-inf' || s.trim() === '-Infinity' ? -Infinity : s.trim() === '+inf' ? Infinity : undefined;
-  return s.trim() === '' ? undefined : n;
+  if (n !== n) {
+    const t = s.trim();
+    return t === '-inf' || t === '-Infinity' ? -Infinity : t === '+inf' ? Infinity : undefined;
+  }
+  return c === 32 && s.trim() === '' ? undefined : n;
 }
 
 class ColumnAccumulator {
@@ -96,6 +101,7 @@ class ColumnAccumulator {
   seenNumbers = 0;
   counts = new Map<string, number>();
   capped = false;
+  distinctSeen = 0;
 
   constructor(
     readonly name: string,
@@ -109,10 +115,17 @@ class ColumnAccumulator {
       return;
     }
     this.count++;
-    const c = this.counts.get(s);
-    if (c !== undefined) this.counts.set(s, c + 1);
-    else if (this.counts.size < DISTINCT_CAP) this.counts.set(s, 1);
-    else this.capped = true;
+    if (!this.capped) {
+      const c = this.counts.get(s);
+      if (c !== undefined) this.counts.set(s, c + 1);
+      else if (this.counts.size < DISTINCT_CAP) this.counts.set(s, 1);
+      else {
+        // Too many values to be categories (ids, measurements, free text): stop counting, free the map.
+        this.capped = true;
+        this.distinctSeen = this.counts.size;
+        this.counts = new Map();
+      }
+    }
     if (this.boolean && s !== 'True' && s !== 'False' && s !== 'true' && s !== 'false' && s !== 'TRUE' && s !== 'FALSE') this.boolean = false;
     if (!this.numeric) return;
     const x = cellNumber(s);
@@ -148,7 +161,7 @@ class ColumnAccumulator {
       type,
       count: this.count,
       missing,
-      distinct: this.counts.size,
+      distinct: this.capped ? this.distinctSeen : this.counts.size,
       distinctCapped: this.capped,
       counts: counts.slice(0, TOP),
       countsComplete: !this.capped && counts.length <= TOP,
