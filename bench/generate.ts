@@ -5,6 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { maskedCrc32c } from '../src/core/formats/crc32c';
+import { rng } from '../src/core/random';
+
+/** Deterministic pseudo-random numbers, so every bench run writes the same bytes. */
+export { rng };
 
 export interface MlflowSpec {
   runs: number;
@@ -14,17 +18,6 @@ export interface MlflowSpec {
   runsPerExperiment: number;
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so every bench run writes the same bytes. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function writeMlflowStore(root: string, spec: MlflowSpec): string[] {
   const rand = rng(42);

@@ -7,6 +7,7 @@
 import type { Diagnostic } from '../model';
 import { type ByteSource, type TableFormat, readTable } from './table';
 import { RowHashSet, hashRow } from './rowHash';
+import { rng as seededRng } from '../random';
 
 export type ColumnType = 'integer' | 'float' | 'boolean' | 'string' | 'empty';
 
@@ -178,17 +179,6 @@ class ColumnAccumulator {
   }
 }
 
-/** A seeded PRNG (mulberry32), so a table's sample — and so its statistics — are the same on every read. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface StatsOptions {
   /** The label column; found by name when not given. */
@@ -198,7 +188,8 @@ export interface StatsOptions {
 
 /** Streams a table once and returns its statistics. Bad content becomes located diagnostics. */
 export async function tableStats(source: ByteSource, format: TableFormat, name: string, options: StatsOptions = {}): Promise<TableStats> {
-  const rng = seeded(0x5eed);
+  // Seeded, so a table's sample — and so its statistics — are the same on every read.
+  const rng = seededRng(0x5eed);
   let columns: ColumnAccumulator[] = [];
   let rows = 0;
   const dupes = new RowHashSet();
