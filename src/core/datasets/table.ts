@@ -91,8 +91,26 @@ interface ChunkParser {
   end(): void;
 }
 
-function csvParser(delimiter: string, file: string, reader: TableReader, diagnostics: Diagnostic[]): ChunkParser {
+/**
+ * Buffers decoded text and hands it to `parse` once a good amount is pending (a record spanning chunks just
+ * stays pending): `parse` returns the text it left for later; `final` is set on the last call, then `done`.
+ */
+function buffered(parse: (text: string, final: boolean) => string, done: () => void): ChunkParser {
   let pending = '';
+  return {
+    push(text) {
+      pending += text;
+      if (pending.length >= 1 << 20) pending = parse(pending, false);
+    },
+    end() {
+      parse(pending, true);
+      pending = '';
+      done();
+    },
+  };
+}
+
+function csvParser(delimiter: string, file: string, reader: TableReader, diagnostics: Diagnostic[]): ChunkParser {
   let line = 1;
   let width = -1;
   let first = true;
@@ -110,38 +128,31 @@ function csvParser(delimiter: string, file: string, reader: TableReader, diagnos
     }
     reader.onRow(cells, at);
   };
-  const run = (final: boolean) => {
-    if (first && pending.length > 0) {
-      if (pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
-      first = false;
-    }
-    // A CR at the end of a chunk may be half of a CRLF: keep it for the next one.
-    let hold = '';
-    if (!final && pending.endsWith('\r')) {
-      hold = '\r';
-      pending = pending.slice(0, -1);
-    }
-    if (pending.includes('\r')) pending = pending.replace(/\r+\n?/g, '\n');
-    const end = scanCsv(pending, 0, line, delimiter, final ? 'complete' : 'open', onRecord);
-    if (final && end.pos < pending.length) diagnostics.push({ file, line: end.line, severity: 'error', message: 'unterminated quoted field (the rest of the file is inside it)' });
-    pending = pending.slice(end.pos) + hold;
-    line = end.line;
-  };
-  return {
-    push(text) {
-      pending += text;
-      // Parse once a good amount is buffered; a quoted field spanning chunks just stays pending.
-      if (pending.length >= 1 << 20) run(false);
+  return buffered(
+    (pending, final) => {
+      if (first && pending.length > 0) {
+        if (pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
+        first = false;
+      }
+      // A CR at the end of a chunk may be half of a CRLF: keep it for the next one.
+      let hold = '';
+      if (!final && pending.endsWith('\r')) {
+        hold = '\r';
+        pending = pending.slice(0, -1);
+      }
+      if (pending.includes('\r')) pending = pending.replace(/\r+\n?/g, '\n');
+      const end = scanCsv(pending, 0, line, delimiter, final ? 'complete' : 'open', onRecord);
+      if (final && end.pos < pending.length) diagnostics.push({ file, line: end.line, severity: 'error', message: 'unterminated quoted field (the rest of the file is inside it)' });
+      line = end.line;
+      return pending.slice(end.pos) + hold;
     },
-    end() {
-      run(true);
+    () => {
       if (ragged > 20) diagnostics.push({ file, severity: 'warning', message: `${ragged} rows in all have a different number of cells than the header` });
     },
-  };
+  );
 }
 
 function jsonlParser(file: string, reader: TableReader, diagnostics: Diagnostic[]): ChunkParser {
-  let pending = '';
   let line = 1;
   const columns: string[] = [];
   const index = new Map<string, number>();
@@ -178,29 +189,23 @@ function jsonlParser(file: string, reader: TableReader, diagnostics: Diagnostic[
     for (const k in o) cells[index.get(k)!] = cell(o[k]);
     reader.onRow(cells, line);
   };
-  const run = (final: boolean) => {
-    let i = 0;
-    for (;;) {
-      const nl = pending.indexOf('\n', i);
-      if (nl < 0) break;
-      take(pending.slice(i, nl));
-      line++;
-      i = nl + 1;
-    }
-    pending = pending.slice(i);
-    if (final && pending.trim()) {
-      take(pending);
-      pending = '';
-    }
-  };
-  return {
-    push(text) {
-      pending += text;
-      if (pending.length >= 1 << 20) run(false);
+  return buffered(
+    (pending, final) => {
+      let i = 0;
+      for (;;) {
+        const nl = pending.indexOf('\n', i);
+        if (nl < 0) break;
+        take(pending.slice(i, nl));
+        line++;
+        i = nl + 1;
+      }
+      const rest = pending.slice(i);
+      if (!final) return rest;
+      if (rest.trim()) take(rest);
+      return '';
     },
-    end() {
-      run(true);
+    () => {
       if (bad > 20) diagnostics.push({ file, severity: 'warning', message: `${bad} lines in all are not JSON objects` });
     },
-  };
+  );
 }
