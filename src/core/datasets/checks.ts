@@ -181,35 +181,10 @@ function balance(passes: FilePass[]): Diagnostic[] {
   return out;
 }
 
-/** Duplicate rows of a file that belongs to no split group. */
+/** Duplicate rows of a file that belongs to no split group: the group check over that file alone. */
 export async function checkDuplicates(file: string, options: CheckOptions = {}): Promise<Diagnostic[]> {
-  const format = tableFormat(file);
-  if (!format) return [];
-  const set = new RowHashSet();
-  let pick: number[] = [];
-  let count = 0;
-  let first: { line: number; of: number } | undefined;
-  const result = await readTable(
-    { file },
-    format,
-    file,
-    {
-      onHeader(columns) {
-        pick = columns.map((c, i) => (INDEX_COLUMNS.has(c) ? -1 : i)).filter((i) => i >= 0);
-      },
-      onRow(cells, line) {
-        const of = set.addOrGet(hashRow(pick.map((i) => cells[i] ?? '')), line);
-        if (of !== undefined) {
-          count++;
-          first ??= { line, of };
-        }
-      },
-    },
-    options.signal,
-  );
-  const out = result.diagnostics;
-  if (first) out.push({ file, line: first.line, severity: 'warning', message: duplicateMessage(count, first) });
-  return out;
+  if (!tableFormat(file)) return [];
+  return checkSplitGroup({ key: file, splits: [{ split: 'train', file }] }, options);
 }
 
 /** Every check over a set of table files: split groups, then duplicates in the files of no group. */
