@@ -13,6 +13,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { artifactPath, type RunRow, type Store } from './index/store';
+import { artifactKind, isModelArtifact } from './model';
+import { parseVersionRef } from './datasets/versions';
 
 export type LineageKind = 'run' | 'dataset' | 'code' | 'model';
 
@@ -47,13 +49,28 @@ export interface LineageGraph {
 }
 
 const CODE_FILE = /\.(py|ipynb|sh|r|jl|scala|java|cpp|c|js|ts)$/i;
-const MODEL_FILE = /(^|\/)(model|models)(\/|$)|\.(pkl|pickle|joblib|pt|pth|ckpt|onnx|safetensors|h5|keras|pb|tflite|bin)$/i;
+/** A DVC out that is a model: a model-like file by its name (as artifacts are classified), or a `model(s)/` folder. */
+const isModelOut = (rel: string) => /(^|\/)models?(\/|$)/i.test(rel) || ['model', 'checkpoint', 'pickle'].includes(artifactKind(rel));
 const DATA_FILE = /\.(csv|tsv|jsonl|ndjson|json|parquet|feather|arrow|h5|hdf5|npz|npy|xml|txt|zip|tar|gz|tfrecord|avro|orc|xlsx?)$/i;
 
 class Graph {
   nodes = new Map<string, LineageNode>();
   edges: LineageEdge[] = [];
   private edgeKeys = new Set<string>();
+  private models?: ReturnType<Store['models']>;
+
+  constructor(readonly store: Store) {}
+
+  /** The index's logged models, read once per graph however many runs it expands. */
+  loggedModels(): ReturnType<Store['models']> {
+    return (this.models ??= this.store.models());
+  }
+
+  /** The graph focused on the first node `match` accepts, if any. */
+  focusOn(match: (n: LineageNode) => boolean): LineageGraph | undefined {
+    const focus = [...this.nodes.values()].find(match);
+    return focus ? { focus: focus.id, nodes: [...this.nodes.values()], edges: this.edges } : undefined;
+  }
 
   node(n: LineageNode): string {
     if (!this.nodes.has(n.id)) this.nodes.set(n.id, n);
@@ -89,7 +106,8 @@ function datasetNode(abs: string, version: string | undefined, detail: string): 
 }
 
 /** Adds a run with its inputs, code and outputs. Returns the run's node id. */
-function expandRun(g: Graph, store: Store, run: RunRow): string {
+function expandRun(g: Graph, run: RunRow): string {
+  const store = g.store;
   const id = g.node(runNode(run));
   const tags = store.tags(run.rid);
   const params = store.params(run.rid);
@@ -118,7 +136,7 @@ function expandRun(g: Graph, store: Store, run: RunRow): string {
       continue;
     }
     if (m[1] === 'dep' && outs.has(m[2])) continue;
-    const model = MODEL_FILE.test(m[2]);
+    const model = isModelOut(m[2]);
     const n = g.node(model ? { id: `model:${abs}`, kind: 'model', label: m[2], detail: `md5 ${v.slice(0, 12)}`, path: abs, version: v } : datasetNode(abs, v, `${m[2]} · md5 ${v.slice(0, 12)}`));
     if (m[1] === 'dep') g.edge({ from: n, to: id, relation: 'read', via: 'dvc.lock' });
     else g.edge({ from: id, to: n, relation: model ? 'produced' : 'wrote', via: 'dvc.lock' });
@@ -138,11 +156,11 @@ function expandRun(g: Graph, store: Store, run: RunRow): string {
   }
   // Outputs: models and checkpoints among the artifacts, and logged models naming this run.
   for (const a of store.artifacts(run.rid)) {
-    if (a.kind !== 'model' && a.kind !== 'checkpoint' && !(a.kind === 'pickle' && !a.path.endsWith('training_args.bin'))) continue;
+    if (!isModelArtifact(a)) continue;
     const abs = artifactPath(run, a.path);
     g.edge({ from: id, to: g.node({ id: `model:${abs}`, kind: 'model', label: a.path, detail: `${a.kind} · ${a.size} bytes`, path: abs }), relation: 'produced', via: 'artifact' });
   }
-  for (const m of store.models()) {
+  for (const m of g.loggedModels()) {
     if (m.sourceRunNativeId !== run.nativeId) continue;
     g.edge({ from: id, to: g.node({ id: `model:logged:${m.id}`, kind: 'model', label: m.name, detail: `logged model ${m.nativeId}`, path: m.path }), relation: 'produced', via: 'logged model' });
   }
@@ -168,46 +186,39 @@ function runsOfDataset(store: Store, abs: string, version?: string): { run: RunR
  * models the runs on the other side of them.
  */
 export function lineageOf(store: Store, ref: string, cwd = process.cwd()): LineageGraph | undefined {
-  const g = new Graph();
+  // Each way of reading `ref` expands its runs into a graph of its own, focused on the node it names.
+  const attempt = (runs: RunRow[], match: (n: LineageNode) => boolean) => {
+    if (runs.length === 0) return undefined;
+    const g = new Graph(store);
+    for (const run of runs) expandRun(g, run);
+    return g.focusOn(match);
+  };
   const runs = store.resolveRun(ref);
-  if (runs.length === 1) {
-    const focus = expandRun(g, store, runs[0]);
-    return { focus, nodes: [...g.nodes.values()], edges: g.edges };
-  }
+  if (runs.length === 1) return attempt(runs, (n) => n.id === `run:${runs[0].id}`);
   // A logged model by id, native id or name.
-  const logged = store.models().find((m) => m.id === ref || m.nativeId === ref || m.name === ref);
+  const g = new Graph(store);
+  const logged = g.loggedModels().find((m) => m.id === ref || m.nativeId === ref || m.name === ref);
   if (logged) {
-    const node = g.node({ id: `model:logged:${logged.id}`, kind: 'model', label: logged.name, detail: `logged model ${logged.nativeId}`, path: logged.path });
-    for (const run of logged.sourceRunNativeId ? store.resolveRun(logged.sourceRunNativeId) : []) expandRun(g, store, run);
-    return { focus: node, nodes: [...g.nodes.values()], edges: g.edges };
+    g.node({ id: `model:logged:${logged.id}`, kind: 'model', label: logged.name, detail: `logged model ${logged.nativeId}`, path: logged.path });
+    for (const run of logged.sourceRunNativeId ? store.resolveRun(logged.sourceRunNativeId) : []) expandRun(g, run);
+    return g.focusOn((n) => n.id === `model:logged:${logged.id}`);
   }
-  const at = ref.lastIndexOf('@');
-  const [file, version] = at > 0 && !fs.existsSync(ref) ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, undefined];
+  const { file, ref: version } = parseVersionRef(ref);
   const abs = path.resolve(cwd, file.replace(/\.dvc$/, ''));
-  // A model file: the run whose artifacts hold it.
-  const producers = store.runsWithArtifact(abs);
-  if (producers.length > 0) {
-    for (const run of producers) expandRun(g, store, run);
-    const focus = [...g.nodes.values()].find((n) => n.kind === 'model' && n.path === abs);
-    if (focus) return { focus: focus.id, nodes: [...g.nodes.values()], edges: g.edges };
-  }
-  const users = runsOfDataset(store, abs, version);
-  if (users.length > 0) {
-    for (const u of users) expandRun(g, store, u.run);
-    const focus = [...g.nodes.values()].find((n) => n.kind !== 'run' && n.kind !== 'code' && n.path === abs && (!version || n.version?.startsWith(version)));
-    if (focus) return { focus: focus.id, nodes: [...g.nodes.values()], edges: g.edges };
-  }
-  // A data file named only by runs' params.
-  const byParam = store.runsWithParamValueLike(path.basename(abs)).filter((run) => {
-    const params = store.params(run.rid);
-    return Object.values(params).some((v) => path.resolve(projectDir(run), v) === abs || v === abs);
-  });
-  if (byParam.length > 0) {
-    for (const run of byParam) expandRun(g, store, run);
-    const focus = [...g.nodes.values()].find((n) => n.kind === 'dataset' && n.path === abs);
-    if (focus) return { focus: focus.id, nodes: [...g.nodes.values()], edges: g.edges };
-  }
-  return undefined;
+  return (
+    // A model file: the runs whose artifacts hold it.
+    attempt(store.runsWithArtifact(abs), (n) => n.kind === 'model' && n.path === abs) ??
+    // A data file (or model) a run read or wrote.
+    attempt(
+      runsOfDataset(store, abs, version).map((u) => u.run),
+      (n) => n.kind !== 'run' && n.kind !== 'code' && n.path === abs && (!version || n.version?.startsWith(version) === true),
+    ) ??
+    // A data file named only by runs' params.
+    attempt(
+      store.runsWithParamValueLike(path.basename(abs)).filter((run) => Object.values(store.params(run.rid)).some((v) => path.resolve(projectDir(run), v) === abs || v === abs)),
+      (n) => n.kind === 'dataset' && n.path === abs,
+    )
+  );
 }
 
 const UP: Record<Relation, string> = { read: 'input', ran: 'code', wrote: 'written by', produced: 'made by' };

@@ -92,6 +92,11 @@ export interface SeriesSummary {
   max: number;
 }
 
+/** Artifacts the Models view and lineage treat as models: weights, checkpoints, pickles (not Trainer's pickled arguments). */
+export function isModelArtifact(a: Pick<Artifact, 'kind' | 'path'>): boolean {
+  return a.kind === 'model' || a.kind === 'checkpoint' || (a.kind === 'pickle' && !a.path.endsWith('training_args.bin'));
+}
+
 /** Classify an artifact by its name; never opens the file. */
 export function artifactKind(relPath: string): ArtifactKind {
   const name = relPath.toLowerCase();
