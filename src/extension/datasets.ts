@@ -11,11 +11,12 @@ import { tableFiles } from '../core/datasets/files';
 import { classBalance, type TableStats } from '../core/datasets/stats';
 import type { TableDiff } from '../core/datasets/diff';
 import type { Ctx } from './ctx';
-import type { DatasetsNode, DatasetsTreeProvider } from './trees/datasets';
+import type { DatasetsNode } from './trees/datasets';
 import type { LineageItem, LineageTreeProvider } from './trees/lineage';
 import type { RunsNode } from './trees/runs';
 import type { ModelsNode } from './trees/models';
 import { pickRun } from './selection';
+import { showDiagnostics } from './problems';
 
 export const DATA_SCHEME = 'runlens-data';
 
@@ -65,17 +66,7 @@ export class DatasetService implements vscode.TextDocumentContentProvider, vscod
       if (r.op === 'error' && r.message !== 'cancelled') this.ctx.log.warn(`data checks: ${r.message}`);
       return;
     }
-    const byFile = new Map<string, vscode.Diagnostic[]>();
-    for (const d of r.diagnostics) {
-      const line = Math.max(0, (d.line ?? 1) - 1);
-      const diag = new vscode.Diagnostic(new vscode.Range(line, 0, line, Number.MAX_SAFE_INTEGER), d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information);
-      diag.source = 'Runlens data';
-      let list = byFile.get(d.file);
-      if (!list) byFile.set(d.file, (list = []));
-      list.push(diag);
-    }
-    this.checks.clear();
-    this.checks.set([...byFile].map(([f, list]) => [vscode.Uri.file(f), list]));
+    showDiagnostics(this.checks, r.diagnostics, 'Runlens data');
     this.lastChecks = { files: files.length, problems: r.diagnostics.length };
     this.ctx.log.info(`data checks: ${files.length} table files, ${r.diagnostics.length} findings`);
   }
@@ -159,9 +150,8 @@ function lineageRef(ctx: Ctx, arg: LineageArg): string | undefined {
   }
 }
 
-export function registerDatasetCommands(ctx: Ctx, service: DatasetService, lineage: LineageTreeProvider, lineageView: vscode.TreeView<LineageItem>, datasets: DatasetsTreeProvider): void {
+export function registerDatasetCommands(ctx: Ctx, service: DatasetService, lineage: LineageTreeProvider, lineageView: vscode.TreeView<LineageItem>): void {
   const reg = (id: string, fn: (...args: any[]) => unknown) => ctx.subscriptions.push(vscode.commands.registerCommand(id, fn));
-  void datasets;
   reg('runlens.showLineage', async (arg?: LineageArg) => {
     const ref = lineageRef(ctx, arg) ?? (await pickRun(ctx, 'Show the lineage of which run?'))?.id;
     if (!ref) return;

@@ -40,10 +40,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
   };
   const problemsTree = new ProblemsTreeProvider(index);
   const datasetService = new DatasetService(ctx);
-  const datasetsTree = new DatasetsTreeProvider(index, async (abs) => {
-    const r = await datasetService.run({ op: 'history', file: abs });
-    return r.op === 'history' ? r.history : undefined;
-  });
+  const datasetsTree = new DatasetsTreeProvider(index);
   const lineageTree = new LineageTreeProvider(index);
   const lineageView = vscode.window.createTreeView<LineageItem>('runlens.lineage', { treeDataProvider: lineageTree, showCollapseAll: true });
   const modelsTree = new ModelsTreeProvider(index, artifactPath);
@@ -69,7 +66,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     registerEvaluationSerializer(ctx),
   );
   registerCommands(ctx);
-  registerDatasetCommands(ctx, datasetService, lineageTree, lineageView, datasetsTree);
+  registerDatasetCommands(ctx, datasetService, lineageTree, lineageView);
   const scanner = new ScriptScanner();
   tasks = new TaskService(ctx, scanner);
   const lenses = new ScriptCodeLensProvider(ctx, scanner);

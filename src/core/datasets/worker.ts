@@ -7,21 +7,18 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import type { Diagnostic } from '../model';
 import { checkTables } from './checks';
 import { diffTables, type TableDiff } from './diff';
-import { datasetHistory, type DatasetHistory } from './history';
 import type { TableStats } from './stats';
 import { statsOf } from './versions';
 
 export type DatasetRequest =
   | { op: 'stats'; ref: string; label?: string }
   | { op: 'diff'; before: string; after: string; label?: string }
-  | { op: 'check'; files: string[]; label?: string; allDuplicates?: boolean }
-  | { op: 'history'; file: string };
+  | { op: 'check'; files: string[]; label?: string; allDuplicates?: boolean };
 
 export type DatasetResult =
   | { op: 'stats'; label: string; stats: TableStats }
   | { op: 'diff'; before: { label: string; stats: TableStats }; after: { label: string; stats: TableStats }; diff: TableDiff }
   | { op: 'check'; diagnostics: Diagnostic[] }
-  | { op: 'history'; history: DatasetHistory }
   | { op: 'error'; message: string };
 
 export async function runDatasetRequest(req: DatasetRequest): Promise<DatasetResult> {
@@ -38,8 +35,6 @@ export async function runDatasetRequest(req: DatasetRequest): Promise<DatasetRes
       }
       case 'check':
         return { op: 'check', diagnostics: await checkTables(req.files, { label: req.label, allDuplicates: req.allDuplicates }) };
-      case 'history':
-        return { op: 'history', history: await datasetHistory(req.file) };
     }
   } catch (e) {
     return { op: 'error', message: (e as Error).message.split('\n')[0] };

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { projectDir } from '../../core/lineage';
-import type { DatasetHistory } from '../../core/datasets/history';
+import { type DatasetHistory, datasetHistory } from '../../core/datasets/history';
 import { formatBytes } from '../../core/format';
 import type { IndexService } from '../indexing';
 import { IndexTreeProvider } from './indexTree';
@@ -36,15 +36,21 @@ export type DatasetsNode =
   | { kind: 'run'; runId: string; name: string; role: 'dep' | 'out' };
 
 export class DatasetsTreeProvider extends IndexTreeProvider<DatasetsNode> {
-  /** Git history per data path, read once per index change by the dataset worker. */
+  /**
+   * Git history per data path, read once per index change. Read here, not in the dataset worker: it is two
+   * git processes and a few small YAML files, all asynchronous.
+   */
   private readonly histories = new Map<string, Promise<DatasetHistory | undefined>>();
+  private readonly cleared: vscode.Disposable;
 
-  constructor(
-    index: IndexService,
-    private readonly history: (abs: string) => Promise<DatasetHistory | undefined>,
-  ) {
+  constructor(index: IndexService) {
     super(index);
-    index.onDidChange(() => this.histories.clear());
+    this.cleared = index.onDidChange(() => this.histories.clear());
+  }
+
+  override dispose(): void {
+    this.cleared.dispose();
+    super.dispose();
   }
 
   getTreeItem(node: DatasetsNode): vscode.TreeItem {
@@ -93,7 +99,7 @@ export class DatasetsTreeProvider extends IndexTreeProvider<DatasetsNode> {
 
   private historyOf(abs: string): Promise<DatasetHistory | undefined> {
     let h = this.histories.get(abs);
-    if (!h) this.histories.set(abs, (h = this.history(abs).catch(() => undefined)));
+    if (!h) this.histories.set(abs, (h = datasetHistory(abs).catch(() => undefined)));
     return h;
   }
 
