@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dvcFileHistory, dvcOut } from '../../src/core/datasets/history';
+import { datasetHistory, dvcOut } from '../../src/core/datasets/history';
 import { corpus, tempDir } from './corpus';
 
 interface Block {
@@ -57,7 +57,7 @@ describe('dataset versions from git history', () => {
       if (last && last.md5 === md5) last.commits++;
       else expected.push({ md5, commits: 1, newest: b.subject });
     }
-    const history = await dvcFileHistory(path.join(repo, 'data', 'data.xml.dvc'));
+    const history = (await datasetHistory(path.join(repo, 'data', 'data.xml.dvc'))).versions;
     built = path.join(repo, 'data', 'data.xml.dvc');
     assert.deepEqual(history.map((v) => ({ md5: v.md5, commits: v.commits.length, newest: v.commits[0].subject })), expected);
     // Every distinct version the log names, with its size.
@@ -72,7 +72,7 @@ describe('dataset versions from git history', () => {
     const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
     const json = spawnSync(process.execPath, [bin, 'dataset', built, '--json'], { encoding: 'utf8' });
     assert.equal(json.status, 0, json.stderr);
-    assert.deepEqual(JSON.parse(json.stdout), JSON.parse(JSON.stringify(await dvcFileHistory(built))));
+    assert.deepEqual(JSON.parse(json.stdout), JSON.parse(JSON.stringify((await datasetHistory(built)).versions)));
     const human = spawnSync(process.execPath, [bin, 'dataset', built], { encoding: 'utf8' });
     assert.match(human.stdout, /data\.xml\.dvc: \d+ versions in \d+ commits/);
     const outside = spawnSync(process.execPath, [bin, 'dataset', corpus('dvc', 'iterative__example-get-started', 'data', 'data.xml.dvc')], { encoding: 'utf8', cwd: tempDir() });

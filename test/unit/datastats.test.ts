@@ -253,7 +253,15 @@ describe('data checks: leakage, split balance, duplicates', () => {
 });
 
 describe('versions of data files from git and DVC', () => {
-  const gitIn = (repo: string) => (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo }, encoding: 'utf8' });
+  /** A new git repository in a temp folder, and a function running git in it. */
+  const newRepo = (prefix: string) => {
+    const repo = tempDir(prefix);
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo }, encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 'runlens@example.com');
+    git('config', 'user.name', 'runlens');
+    return { repo, git };
+  };
 
   it('follows a dvc.lock out through the six snapshots of the DVC example project', async function () {
     this.timeout(60_000);
@@ -261,11 +269,7 @@ describe('versions of data files from git and DVC', () => {
     // The snapshots oldest to newest: the dates at which the history log shows each one's data.xml.dvc
     // (ca2c488 and 3df98ae share 2019's; ca2c488 predates dvc.lock, 3df98ae has a schema 1.0 lock).
     const snapshots = ['ca2c488', '3df98ae', 'd4228b5', '021e6cf', 'a00dcb4'].map((s) => `iterative__example-get-started@${s}`).filter((s) => fs.existsSync(path.join(root, s)));
-    const repo = tempDir('runlens-dvc-');
-    const git = gitIn(repo);
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.email', 'dvc@example.com');
-    git('config', 'user.name', 'example');
+    const { repo, git } = newRepo('runlens-dvc-');
     const expected: string[] = [];
     for (const snap of snapshots) {
       const lock = path.join(root, snap, 'dvc.lock');
@@ -294,11 +298,7 @@ describe('versions of data files from git and DVC', () => {
 
   it('lists versions of a CSV committed to git and diffs the newest against the previous one', async function () {
     this.timeout(60_000);
-    const repo = tempDir('runlens-gitcsv-');
-    const git = gitIn(repo);
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.email', 'a@example.com');
-    git('config', 'user.name', 'a');
+    const { repo, git } = newRepo('runlens-gitcsv-');
     const target = path.join(repo, 'predictions.csv');
     const blobs: string[] = [];
     for (const f of ['predictions_20250103_205803.csv', 'predictions_20250104_143552.csv']) {
@@ -322,11 +322,7 @@ describe('versions of data files from git and DVC', () => {
 
   it('reads a DVC-tracked version from the DVC cache, and refuses a workspace copy that is another version', async function () {
     this.timeout(60_000);
-    const repo = tempDir('runlens-dvccache-');
-    const git = gitIn(repo);
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.email', 'a@example.com');
-    git('config', 'user.name', 'a');
+    const { repo, git } = newRepo('runlens-dvccache-');
     const md5s: string[] = [];
     for (const f of ['predictions_20250103_205803.csv', 'predictions_20250104_143552.csv']) {
       const bytes = fs.readFileSync(path.join(REGRESSION, f));

@@ -124,8 +124,3 @@ export async function datasetHistory(file: string, options: { allRefs?: boolean;
   }
   return { data, trackedBy: t.file, tracker: t.tracker, root: real, versions };
 }
-
-/** The versions recorded by one `.dvc` file (see datasetHistory). */
-export async function dvcFileHistory(file: string, options: { allRefs?: boolean; maxCommits?: number } = {}): Promise<DatasetVersion[]> {
-  return (await datasetHistory(file.endsWith('.dvc') ? file : file + '.dvc', options)).versions;
-}
