@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { describeModel } from '../../src/core/artifacts/models';
+import { readTensorBundleIndex } from '../../src/core/artifacts/savedmodel';
 import { prng } from '../fuzz/harness';
 import { corpus, tempDir } from './corpus';
 
@@ -120,5 +121,94 @@ z.close()`]);
       }
     }
     assert.ok(warned > 40, `${warned} of 75 damaged copies warned`);
+  });
+});
+
+describe('TensorFlow SavedModel, read without TensorFlow', () => {
+  const DIGITS = path.join(MODELS, 'Deepender25__Handwritten-Digit-Recognition---CNN-with-99.65-Accuracy');
+  const SAVED = path.join(DIGITS, 'mnist_digit_classifier_savedmodel');
+
+  /** Weights per layer as Keras creates them, from the config of the same model saved as .keras. */
+  function kerasWeights(): number[][] {
+    const oracle = python(`import json,zipfile;print(json.dumps(json.loads(zipfile.ZipFile(${JSON.stringify(path.join(DIGITS, 'mnist_digit_classifier.keras'))}).read('config.json'))['config']['layers']))`);
+    assert.ok(oracle, 'python3 reads the .keras config');
+    const shapes: number[][] = [];
+    let channels = 0;
+    for (const { class_name: kind, config } of oracle as { class_name: string; config: Record<string, unknown> }[]) {
+      if (kind === 'InputLayer') channels = (config.batch_shape as number[]).at(-1)!;
+      else if (kind === 'Conv2D') {
+        const [h, w] = config.kernel_size as number[];
+        shapes.push([h, w, channels, config.filters as number], [config.filters as number]);
+        channels = config.filters as number;
+      } else if (kind === 'Dense') {
+        shapes.push([channels, config.units as number], [config.units as number]);
+        channels = config.units as number;
+      } else if (kind === 'BatchNormalization') shapes.push([channels], [channels], [channels], [channels]); // gamma, beta, moving mean, variance
+    }
+    return shapes;
+  }
+
+  it('variables.index: every weight of the model, its shape and the parameter count, as the Keras config of the same model implies', () => {
+    const expected = kerasWeights();
+    const d = describeModel(SAVED);
+    assert.equal(d.format, 'savedmodel');
+    const key = (s: (number | string)[]) => s.join('x');
+    assert.deepEqual(d.tensors!.map((t) => key(t.shape)).sort(), expected.map(key).sort());
+    assert.equal(d.parameters, expected.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0));
+    assert.equal(d.parameters, 213354);
+    assert.ok(d.tensors!.every((t) => t.dtype === 'float32'));
+    // Each entry's byte size in the data shard agrees with its shape (float32: 4 bytes per element).
+    const bundle = readTensorBundleIndex(fs.readFileSync(path.join(SAVED, 'variables', 'variables.index')));
+    for (const v of bundle.variables) if (v.dtype === 'float32') assert.equal(v.bytes, 4 * v.shape.reduce<number>((a, b) => a * Number(b), 1), v.name);
+    assert.deepEqual(bundle.warnings, [], 'every block checksum (masked CRC-32C) matches');
+    // The folder has no saved_model.pb in the corpus: said, not thrown.
+    assert.deepEqual(d.warnings, ['saved_model.pb is missing']);
+    assert.deepEqual(describeModel(path.join(SAVED, 'variables', 'variables.index')).parameters, d.parameters);
+  });
+
+  it('variables.index damaged: a flipped byte fails its block checksum, a truncated copy is refused with the reason', () => {
+    const bytes = fs.readFileSync(path.join(SAVED, 'variables', 'variables.index'));
+    const flipped = Buffer.from(bytes);
+    flipped[100] ^= 0x01; // inside the first data block
+    assert.match(readTensorBundleIndex(flipped).warnings.join('\n'), /data block at byte 0: checksum mismatch/);
+    assert.throws(() => readTensorBundleIndex(bytes.subarray(0, bytes.length - 10)), /no table magic number/);
+    const dir = tempDir('runlens-savedmodel-');
+    fs.mkdirSync(path.join(dir, 'variables'));
+    fs.writeFileSync(path.join(dir, 'variables', 'variables.index'), bytes.subarray(0, 2000));
+    const d = describeModel(dir);
+    assert.equal(d.format, 'savedmodel');
+    assert.ok(d.warnings.some((w) => /^variables\/variables\.index: no table magic number/.test(w)), d.warnings.join('\n'));
+  });
+
+  it('saved_model.pb: tags, TensorFlow version, signatures and operators, from a file protobufjs encodes from the upstream schema', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const protobuf = require('protobufjs') as typeof import('protobufjs');
+    const root = protobuf.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'saved_model.proto'), 'utf8'), { keepCase: true }).root;
+    const SavedModel = root.lookupType('tensorflow.SavedModel');
+    const tensor = (name: string, dtype: number, dims: number[]) => ({ name, dtype, tensor_shape: { dim: dims.map((size) => ({ size })) } });
+    const message = SavedModel.fromObject({
+      saved_model_schema_version: 1,
+      meta_graphs: [{
+        meta_info_def: { tags: ['serve'], tensorflow_version: '2.15.0', tensorflow_git_version: 'v2.15.0-rc1-8-g6887368d6d4' },
+        graph_def: {
+          node: [{ name: 'x', op: 'Placeholder' }, { name: 'v', op: 'VarHandleOp' }, { name: 'call', op: 'StatefulPartitionedCall' }],
+          library: { function: [{ signature: { name: '__inference_serve_1' }, node_def: [{ name: 'conv', op: 'Conv2D' }, { name: 'relu', op: 'Relu' }, { name: 'conv_1', op: 'Conv2D' }] }] },
+        },
+        signature_def: {
+          serving_default: { inputs: { keras_tensor: tensor('serving_default_keras_tensor:0', 1, [-1, 28, 28, 1]) }, outputs: { output_0: tensor('StatefulPartitionedCall:0', 1, [-1, 10]) }, method_name: 'tensorflow/serving/predict' },
+        },
+      }],
+    });
+    const dir = tempDir('runlens-savedmodel-');
+    fs.writeFileSync(path.join(dir, 'saved_model.pb'), SavedModel.encode(message).finish());
+    fs.cpSync(path.join(SAVED, 'variables'), path.join(dir, 'variables'), { recursive: true });
+    const d = describeModel(path.join(dir, 'saved_model.pb'));
+    assert.deepEqual(d.warnings, []);
+    assert.equal(d.parameters, 213354);
+    const facts = Object.fromEntries(d.facts);
+    assert.equal(facts['TensorFlow (serve)'], '2.15.0');
+    assert.equal(facts['signature serving_default'], 'tensorflow/serving/predict (keras_tensor: float32[?, 28, 28, 1]) → (output_0: float32[?, 10])');
+    assert.deepEqual(d.operators, { Placeholder: 1, VarHandleOp: 1, StatefulPartitionedCall: 1, Conv2D: 2, Relu: 1 });
+    assert.match(d.summary, /^SavedModel · 1 signatures · 38 weights · 213\.4k params$/);
   });
 });

@@ -15,8 +15,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { ProtoReader, WIRE_LEN, WIRE_VARINT } from '../formats/protobuf';
+import { forEachField as fields, ProtoReader, WIRE_LEN, WIRE_VARINT } from '../formats/protobuf';
 import { parseYaml } from '../formats/yaml';
+import { elements, modelWeights, readSavedModelDir, savedModelDir } from './savedmodel';
 import { formatBytes as bytes } from '../format';
 
 export interface TensorInfo {
@@ -34,7 +35,7 @@ export interface ZipEntry {
 
 export interface ModelDescription {
   file: string;
-  format: 'safetensors' | 'onnx' | 'keras' | 'pytorch' | 'zip' | 'mlmodel' | 'pickle' | 'other';
+  format: 'safetensors' | 'onnx' | 'savedmodel' | 'keras' | 'pytorch' | 'zip' | 'mlmodel' | 'pickle' | 'other';
   size: number;
   /** One line for a tree item or a table. */
   summary: string;
@@ -60,9 +61,12 @@ const PICKLE = /\.(pkl|pickle|joblib)$|(^|[\\/])training_args\.bin$/i;
  * leaves larger ONNX files undecoded (they are read whole) — for callers on an interactive thread.
  */
 export function describeModel(file: string, options: { hash?: boolean; maxOnnxBytes?: number } = {}): ModelDescription {
-  const size = fs.statSync(file).size;
+  const stat = fs.statSync(file);
+  const size = stat.size;
   const base: ModelDescription = { file, format: 'other', size, summary: '', facts: [], warnings: [] };
   try {
+    const savedModel = stat.isDirectory() ? file : savedModelDir(file);
+    if (savedModel) return savedModelDescription(savedModel, base);
     if (/\.safetensors$/i.test(file)) return safetensors(file, base);
     if (/\.onnx$/i.test(file)) {
       if (size <= (options.maxOnnxBytes ?? Infinity)) return onnx(file, base);
@@ -134,17 +138,6 @@ function safetensors(file: string, d: ModelDescription): ModelDescription {
 // ---- ONNX ----
 
 const ONNX_TYPES: Record<number, string> = { 1: 'float', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 10: 'float16', 11: 'double', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128', 16: 'bfloat16' };
-
-/** Fields of one message: a callback per (field, wire type); unknown fields skipped. */
-function fields(buf: Uint8Array, start: number, end: number, fn: (field: number, wire: number, r: ProtoReader) => void): void {
-  const r = new ProtoReader(buf, start, end);
-  while (!r.done) {
-    const [field, wire] = r.key();
-    const before = r.pos;
-    fn(field, wire, r);
-    if (r.pos === before) r.skip(wire);
-  }
-}
 
 function valueInfo(buf: Uint8Array, s: number, e: number): TensorInfo {
   const info: TensorInfo = { name: '', dtype: '?', shape: [] };
@@ -427,6 +420,37 @@ function mlmodel(file: string, d: ModelDescription): ModelDescription {
   if (doc.mlflow_version) d.facts.push(['MLflow', doc.mlflow_version]);
   if (doc.run_id) d.facts.push(['run', doc.run_id]);
   d.summary = `MLmodel · ${flavors.join(', ') || 'no flavor'}${doc.signature ? ' · signature' : ''}`;
+  return d;
+}
+
+// ---- TensorFlow SavedModel ----
+
+function savedModelDescription(dir: string, d: ModelDescription): ModelDescription {
+  d.format = 'savedmodel';
+  const { graph, bundle, warnings } = readSavedModelDir(dir);
+  const parts = ['SavedModel'];
+  for (const g of graph?.metaGraphs ?? []) {
+    const tag = g.tags.join(', ') || '(no tags)';
+    if (g.tensorflowVersion) d.facts.push([`TensorFlow (${tag})`, g.tensorflowVersion]);
+    for (const s of g.signatures) {
+      const io = (ts: TensorInfo[]) => ts.map((t) => `${t.name}: ${t.dtype}[${t.shape.join(', ')}]`).join('; ');
+      d.facts.push([`signature ${s.key}`, `${s.method || 'method?'} (${io(s.inputs)}) → (${io(s.outputs)})`]);
+    }
+    const ops = Object.entries(g.operators).sort((a, b) => b[1] - a[1]);
+    d.facts.push([`operators (${tag})`, `${ops.reduce((a, [, n]) => a + n, 0)} in the graph and ${g.functions} functions: ${ops.slice(0, 8).map(([k, n]) => `${k} ${n}`).join(', ')}`]);
+    d.operators = { ...(d.operators ?? {}), ...g.operators };
+  }
+  if (graph) parts.push(`${graph.metaGraphs.reduce((a, g) => a + g.signatures.length, 0)} signatures`);
+  if (bundle) {
+    const weights = modelWeights(bundle);
+    d.tensors = weights;
+    d.parameters = weights.reduce((a, v) => a + elements(v.shape), 0);
+    const size = weights.reduce((a, v) => a + v.bytes, 0);
+    d.facts.unshift(['variables', `${weights.length} weights of ${bundle.variables.length} entries (${bytes(size)} in ${bundle.shards} data shard${bundle.shards === 1 ? '' : 's'}, not read)`], ['parameters', d.parameters.toLocaleString('en-US')]);
+    parts.push(`${weights.length} weights`, `${compact(d.parameters)} params`);
+  }
+  d.warnings.push(...warnings);
+  d.summary = parts.join(' · ');
   return d;
 }
 

@@ -111,8 +111,12 @@ export class ProtoReader {
   int64(): number {
     const start = this.pos;
     const v = this.varint();
-    // Negative int64 values take 10 bytes and overflow 2^63; fold them back.
-    return this.pos - start === 10 && v >= 2 ** 63 ? v - 2 ** 64 : v;
+    if (this.pos - start < 10) return v;
+    // Negative int64 values take 10 bytes; a float sum loses their low bits (-1 would read 2^64 → 0), so
+    // they are read again exactly and folded back as two's complement.
+    let big = 0n;
+    for (let i = 9; i >= 0; i--) big = (big << 7n) | BigInt(this.buf[start + i] & 0x7f);
+    return Number(BigInt.asIntN(64, big));
   }
 
   /** Returns [start, end) of a length-delimited field's payload and skips over it. */
@@ -152,5 +156,19 @@ export class ProtoReader {
 
   private need(n: number): void {
     if (n < 0 || this.pos + n > this.end) throw new ProtobufError(`field runs past the end of its message`, this.pos);
+  }
+}
+
+/**
+ * Walks the fields of one message, calling `fn` per (field number, wire type) with the reader positioned on
+ * the value; whatever `fn` leaves unread is skipped, so callers name only the fields they want.
+ */
+export function forEachField(buf: Uint8Array, start: number, end: number, fn: (field: number, wire: number, r: ProtoReader) => void): void {
+  const r = new ProtoReader(buf, start, end);
+  while (!r.done) {
+    const [field, wire] = r.key();
+    const before = r.pos;
+    fn(field, wire, r);
+    if (r.pos === before) r.skip(wire);
   }
 }
