@@ -31,14 +31,14 @@ const builds = [
     target: 'es2022',
     sourcemap: true,
     minify: release,
-    entryPoints: { compare: 'webview/compare.ts', evaluation: 'webview/evaluation.ts' },
+    entryPoints: { compare: 'webview/compare.ts', evaluation: 'webview/evaluation.ts', datasetDiff: 'webview/datasetDiff.ts' },
     outdir: 'dist',
     logLevel: 'warning',
   },
 ];
 
 function report() {
-  const files = ['extension.js', 'worker.js', 'cli.js', 'evaluator.js', 'datasets.js', 'compare.js', 'evaluation.js'];
+  const files = ['extension.js', 'worker.js', 'cli.js', 'evaluator.js', 'datasets.js', 'compare.js', 'evaluation.js', 'datasetDiff.js'];
   const rows = files.map((f) => {
     try {
       return `  dist/${f.padEnd(14)} ${(statSync(`dist/${f}`).size / 1024).toFixed(1).padStart(8)} KiB`;

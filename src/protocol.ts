@@ -5,6 +5,7 @@
 import type { Evaluation, EvaluationDelta } from './core/analysis/evaluation';
 import type { ColumnMapping } from './core/analysis/predictions';
 import type { Comparison } from './core/analysis/compare';
+import type { TableDiffView } from './core/datasets/diff';
 
 export type XAxis = 'step' | 'time' | 'relative';
 
@@ -93,3 +94,9 @@ export type EvaluationWebviewMessage =
   | { type: 'clearBaseline' }
   /** Join a dataset table on a key, to segment by its columns. */
   | { type: 'joinDataset' };
+
+// ---- Dataset diff panel ----
+
+export type DatasetDiffHostMessage = { type: 'diff'; view: TableDiffView };
+
+export type DatasetDiffWebviewMessage = { type: 'ready' } | { type: 'openMarkdown' };

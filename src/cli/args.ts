@@ -6,7 +6,7 @@ export interface Args {
   values: Record<string, string[]>;
 }
 
-const BOOLEAN = new Set(['json', 'help', 'no-index', 'all', 'deleted']);
+const BOOLEAN = new Set(['json', 'help', 'no-index', 'no-cache', 'all', 'deleted']);
 
 export function parseArgs(argv: string[]): Args {
   const out: Args = { positional: [], flags: {}, values: {} };

@@ -18,6 +18,8 @@ import { tableFiles } from '../core/datasets/files';
 import type { Diagnostic } from '../core/model';
 import { type Args, value } from './args';
 import { formatTable } from './table';
+import { ContentCache, cacheFileFor } from '../core/cache';
+import { defaultIndexPath } from './workspace';
 import { formatBytes } from '../core/format';
 
 const USAGE = `usage: runlens dataset <file> [--all] [--json]          versions from git history
@@ -79,8 +81,26 @@ async function history(file: string, args: Args): Promise<number> {
 
 const num = (x: number | undefined) => (x === undefined ? '' : Number.isInteger(x) ? String(x) : x.toPrecision(6));
 
+/**
+ * The content cache the statistics are kept in: beside the index (`--index`, `RUNLENS_INDEX`, or the
+ * default cache folder); `--no-cache` computes everything again.
+ */
+function contentCache(args: Args): ContentCache {
+  if (args.flags['no-cache']) return ContentCache.none();
+  return ContentCache.open(cacheFileFor(value(args, 'index') ?? process.env.RUNLENS_INDEX ?? defaultIndexPath(process.cwd())));
+}
+
+async function withCache<T>(args: Args, fn: (cache: ContentCache) => Promise<T>): Promise<T> {
+  const cache = contentCache(args);
+  try {
+    return await fn(cache);
+  } finally {
+    cache.close();
+  }
+}
+
 async function stats(arg: string, args: Args): Promise<number> {
-  const { label, stats: s } = await statsOf(arg, { label: value(args, 'label') });
+  const { label, stats: s } = await withCache(args, (cache) => statsOf(arg, { label: value(args, 'label'), cache }));
   if (args.flags.json) {
     // The numeric samples are for diffs; the JSON keeps the summaries.
     json({ ...s, columns: s.columns.map(({ values: _values, ...c }) => c) });
@@ -116,8 +136,7 @@ async function diff(refs: string[], args: Args): Promise<number> {
   const label = value(args, 'label');
   // One file: its previous version against its newest.
   const [a, b] = refs.length === 2 ? refs : [`${refs[0]}@~1`, `${refs[0]}@~0`];
-  const before = await statsOf(a, { label });
-  const after = await statsOf(b, { label });
+  const [before, after] = await withCache(args, async (cache) => [await statsOf(a, { label, cache }), await statsOf(b, { label, cache })]);
   const d = diffTables(before.stats, after.stats);
   if (args.flags.json) {
     json({ before: before.label, after: after.label, ...d });

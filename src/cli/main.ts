@@ -11,7 +11,7 @@
  * workspace (`--index FILE`, `RUNLENS_INDEX`, or ~/.cache/runlens/).
  */
 import { runAnalyze } from './analyze';
-import { runModel } from './model';
+import { runModel, runModels } from './model';
 import { runDataset } from './dataset';
 import { runLineage } from './lineage';
 import { UsageError, parseArgs } from './args';
@@ -47,7 +47,9 @@ commands:
                               came of it: DVC deps/outs, MLflow dataset inputs, data files named by params,
                               git commit, script, stages, model artifacts, logged models   --json
   model <file>...             what a model file is, from its header: safetensors, ONNX, Keras, PyTorch zip,
-                              MLmodel, pickles (size and SHA-256; never loaded)   --json
+                              MLmodel, TF SavedModel, pickles (size and SHA-256; never loaded)   --json
+  models [dir]                every model and its versions, each with the run that made it: MLflow registered
+                              versions (stage, aliases), logged models, model files by content hash   --json
 
 options:
   --dir DIR        workspace to index for show/compare/metrics (default: demo workspace)
@@ -55,6 +57,7 @@ options:
   --source FORMAT=PATH  add a folder with a forced format (mlflow, mlflow-db, tensorboard, lightning, huggingface, keras); repeatable
   --exclude GLOB   skip matching paths; repeatable
   --no-index       query the existing index without re-indexing
+  --no-cache       dataset stats/diff: compute again instead of using the statistics kept by content hash
   -h, --help       this help
 
 query syntax: params.lr < 0.01 and metrics.val_acc > 0.9 and tags.model = "resnet" and status = "FINISHED"
@@ -84,6 +87,8 @@ export function main(argv: string[]): number | Promise<number> {
       case 'analyze':
       case 'evaluate':
         return runAnalyze(rest, args);
+      case 'models':
+        return runModels(rest, args);
       case 'model':
         return runModel(rest, args);
       case 'dataset':

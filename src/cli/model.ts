@@ -1,14 +1,25 @@
-/** `runlens model <file>...`: model artifacts described from their headers, never loaded. */
+/**
+ * `runlens model <file>...`: model artifacts described from their headers, never loaded.
+ * `runlens models [dir]`: every model of the workspace, its versions, and the run that made each.
+ */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { modelCatalog } from '../core/artifacts/catalog';
+import type { CatalogModel, CatalogVersion } from '../core/artifacts/catalog';
 import { describeModel } from '../core/artifacts/models';
+import { ContentCache, cacheFileFor } from '../core/cache';
+import { formatBytes } from '../core/format';
 import type { Args } from './args';
 import { UsageError } from './args';
+import { openWorkspace } from './workspace';
 
 export function runModel(rest: string[], args: Args): number {
   if (rest.length === 0) throw new UsageError('usage: runlens model <file>... [--json]');
   const out = [];
   for (const file of rest) {
-    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new UsageError(`no such file: ${file}`);
+    const st = fs.existsSync(file) ? fs.statSync(file) : undefined;
+    const savedModel = st?.isDirectory() && ['saved_model.pb', path.join('variables', 'variables.index')].some((f) => fs.existsSync(path.join(file, f)));
+    if (!st || (!st.isFile() && !savedModel)) throw new UsageError(`no such file: ${file}`);
     out.push(describeModel(file));
   }
   if (args.flags.json) {
@@ -22,4 +33,48 @@ export function runModel(rest: string[], args: Args): number {
     for (const w of d.warnings) process.stdout.write(`  warning: ${w}\n`);
   }
   return out.some((d) => d.warnings.length) ? 1 : 0;
+}
+
+export function runModels(rest: string[], args: Args): number {
+  if (rest.length > 1) throw new UsageError('usage: runlens models [dir] [--json]');
+  const { store } = openWorkspace(rest[0], args);
+  const cache = ContentCache.open(cacheFileFor(store.file));
+  try {
+    const catalog = modelCatalog(store, (file) => {
+      try {
+        return cache.fileHash(file);
+      } catch {
+        return undefined;
+      }
+    });
+    if (args.flags.json) process.stdout.write(JSON.stringify(catalog, null, 2) + '\n');
+    else process.stdout.write(formatCatalog(catalog));
+    return 0;
+  } finally {
+    cache.close();
+    store.close();
+  }
+}
+
+const KIND = { registered: 'registered model', logged: 'logged model', file: 'model file' } as const;
+
+export function versionLine(v: CatalogVersion): string {
+  const parts = [v.label];
+  if (v.where && v.where.some((w) => w.includes('checkpoint') || w.includes('epoch='))) parts.push(v.where.join(', '));
+  if (v.stage) parts.push(v.stage);
+  if (v.aliases?.length) parts.push(v.aliases.map((a) => `@${a}`).join(' '));
+  if (v.size !== undefined) parts.push(formatBytes(v.size));
+  if (v.createdAt) parts.push(new Date(v.createdAt).toISOString().slice(0, 16).replace('T', ' '));
+  const runs = v.runs.length ? v.runs.map((r) => (/^[0-9a-f]{16,}$/i.test(r.nativeId) && r.name !== r.nativeId.slice(0, 8) ? `${r.name} (${r.nativeId.slice(0, 8)})` : r.name)).join(', ') : 'no run in the index';
+  return `${parts.join(' · ')}  ← ${runs}`;
+}
+
+function formatCatalog(catalog: CatalogModel[]): string {
+  if (!catalog.length) return 'no models: no registered or logged models, and no model files among the runs\' artifacts\n';
+  const lines: string[] = [];
+  for (const m of catalog) {
+    lines.push(`${m.name}  (${KIND[m.kind]}${m.experimentName ? `, ${m.experimentName}` : ''}; ${m.versions.length} version${m.versions.length === 1 ? '' : 's'})`);
+    for (const v of m.versions) lines.push(`  ${versionLine(v)}`);
+  }
+  return lines.join('\n') + '\n';
 }

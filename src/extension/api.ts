@@ -23,7 +23,7 @@ export interface RunlensApi {
   lineageChildren(node?: LineageItem): LineageItem[];
   /** Waits for the data checks that follow the first indexing pass; what they found. */
   dataChecks(): Promise<{ files: number; problems: number } | undefined>;
-  modelsChildren(node?: ModelsNode): ModelsNode[];
+  modelsChildren(node?: ModelsNode): Thenable<ModelsNode[]>;
   /** The last full message each open compare (or metric chart) panel sent its webview. */
   compareMessages(): (Extract<CompareHostMessage, { type: 'compare' }> | undefined)[];
   /** What each open evaluation panel shows. */

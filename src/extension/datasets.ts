@@ -8,8 +8,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type DatasetRequest, type DatasetResult, startDatasetJob } from '../core/datasets/worker';
 import { tableFiles } from '../core/datasets/files';
+import { cacheFileFor } from '../core/cache';
 import { classBalance, type TableStats } from '../core/datasets/stats';
-import type { TableDiff } from '../core/datasets/diff';
+import { type TableDiff, tableDiffView } from '../core/datasets/diff';
+import { showDatasetDiff } from './panels/datasetDiff';
 import type { Ctx } from './ctx';
 import type { DatasetsNode } from './trees/datasets';
 import type { LineageItem, LineageTreeProvider } from './trees/lineage';
@@ -32,6 +34,19 @@ export class DatasetService implements vscode.TextDocumentContentProvider, vscod
 
   private script(): string {
     return path.join(this.ctx.extension.extensionPath, 'dist', 'datasets.js');
+  }
+
+  /** The content cache beside the index: statistics by content hash, file hashes. */
+  get cacheFile(): string {
+    return cacheFileFor(this.ctx.index.indexFile);
+  }
+
+  /** SHA-256 of files in the worker (cached by path, size, mtime, inode); null for one that cannot be read. */
+  async hashFiles(files: string[]): Promise<Record<string, string | null>> {
+    const r = await this.run({ op: 'hash', files, cache: this.cacheFile });
+    if (r.op === 'hash') return r.hashes;
+    this.ctx.log.warn(`hashing model files: ${r.op === 'error' ? r.message : r.op}`);
+    return {};
   }
 
   /** A request in the worker; with a title, under a cancellable progress notification. */
@@ -138,11 +153,9 @@ function lineageRef(ctx: Ctx, arg: LineageArg): string | undefined {
     case 'run':
       return 'run' in arg && typeof arg.run === 'object' ? arg.run.id : 'runId' in arg ? arg.runId : undefined;
     case 'version':
-      return 'abs' in arg ? `${arg.abs}@${arg.version.version}` : undefined;
+      return 'abs' in arg ? `${arg.abs}@${arg.version.version}` : 'ref' in arg ? arg.ref : undefined;
     case 'dataset':
       return 'abs' in arg ? arg.abs : undefined;
-    case 'logged':
-      return arg.model.id;
     case 'file':
       return arg.fsPath;
     default:
@@ -165,7 +178,7 @@ export function registerDatasetCommands(ctx: Ctx, service: DatasetService, linea
   reg('runlens.datasetStats', async (arg?: DatasetsNode | vscode.Uri) => {
     const ref = arg instanceof vscode.Uri ? arg.fsPath : arg?.kind === 'version' ? `${arg.abs}@${arg.version.version}` : vscode.window.activeTextEditor?.document.uri.fsPath;
     if (!ref) return;
-    const r = await service.run({ op: 'stats', ref }, `Runlens: statistics of ${path.basename(ref)}`);
+    const r = await service.run({ op: 'stats', ref, cache: service.cacheFile }, `Runlens: statistics of ${path.basename(ref)}`);
     if (r.op === 'stats') await service.openMarkdown(`Statistics of ${path.basename(r.label.split(' ')[0])}`, statsMarkdown(r.label, r.stats));
     else if (r.op === 'error' && r.message !== 'cancelled') void vscode.window.showWarningMessage(`Runlens: ${r.message}`);
   });
@@ -178,8 +191,11 @@ export function registerDatasetCommands(ctx: Ctx, service: DatasetService, linea
       void vscode.window.showInformationMessage(`Runlens: ${arg.version.path} is a folder version (DVC .dir); diffs compare table files (CSV, TSV, JSON Lines).`);
       return;
     }
-    const r = await service.run({ op: 'diff', before: `${arg.abs}@${arg.history.previous}`, after: `${arg.abs}@${arg.version.version}` }, `Runlens: comparing two versions of ${path.basename(arg.abs)}`);
-    if (r.op === 'diff') await service.openMarkdown(`Diff of ${path.basename(arg.abs)} ${arg.history.previous.slice(0, 8)}..${arg.version.version.slice(0, 8)}`, diffMarkdown(r.before.label, r.after.label, r.before.stats, r.after.stats, r.diff));
+    const r = await service.run({ op: 'diff', before: `${arg.abs}@${arg.history.previous}`, after: `${arg.abs}@${arg.version.version}`, cache: service.cacheFile }, `Runlens: comparing two versions of ${path.basename(arg.abs)}`);
+    if (r.op === 'diff') {
+      const title = `Diff of ${path.basename(arg.abs)} ${arg.history.previous.slice(0, 8)}..${arg.version.version.slice(0, 8)}`;
+      showDatasetDiff(ctx, title, tableDiffView(r.before, r.after, r.diff), () => service.openMarkdown(title, diffMarkdown(r.before.label, r.after.label, r.before.stats, r.after.stats, r.diff)));
+    }
     else if (r.op === 'error' && r.message !== 'cancelled') void vscode.window.showWarningMessage(`Runlens: ${r.message}`);
   });
   reg('runlens.checkData', () => service.checkWorkspace(true));

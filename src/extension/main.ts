@@ -9,7 +9,6 @@ import { IndexService } from './indexing';
 import { publishProblems } from './problems';
 import type { RunsNode } from './trees/runs';
 import { RunsTreeProvider } from './trees/runs';
-import { artifactPath as runArtifactPath } from '../core/index/store';
 import { ProblemsTreeProvider } from './trees/problems';
 import { DatasetsTreeProvider } from './trees/datasets';
 import { ModelsTreeProvider } from './trees/models';
@@ -34,16 +33,12 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
   const runsTree = new RunsTreeProvider(index, extension.workspaceState, () => readConfig().pageSize, () => readConfig().keyMetric, (id) => tasks?.exitCodeOf(id));
   const runsView = vscode.window.createTreeView<RunsNode>('runlens.runs', { treeDataProvider: runsTree, showCollapseAll: true, canSelectMany: true });
   const ctx: Ctx = { extension, subscriptions: extension.subscriptions, log, index, runsTree, runsView, config: readConfig };
-  const artifactPath = (runId: string, rel: string) => {
-    const run = index.reader().getRun(runId);
-    return run ? runArtifactPath(run, rel) : rel;
-  };
   const problemsTree = new ProblemsTreeProvider(index);
   const datasetService = new DatasetService(ctx);
   const datasetsTree = new DatasetsTreeProvider(index);
   const lineageTree = new LineageTreeProvider(index);
   const lineageView = vscode.window.createTreeView<LineageItem>('runlens.lineage', { treeDataProvider: lineageTree, showCollapseAll: true });
-  const modelsTree = new ModelsTreeProvider(index, artifactPath);
+  const modelsTree = new ModelsTreeProvider(index, (files) => datasetService.hashFiles(files));
   const documents = new RunDocuments(index);
   extension.subscriptions.push(
     log,

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tableStats } from '../../src/core/datasets/stats';
 import { ks2, psi } from '../../src/core/datasets/drift';
-import { diffTables } from '../../src/core/datasets/diff';
+import { diffTables, tableDiffView } from '../../src/core/datasets/diff';
 import { checkTables, splitGroups } from '../../src/core/datasets/checks';
 import { datasetHistory } from '../../src/core/datasets/history';
 import { statsOf } from '../../src/core/datasets/versions';
@@ -196,6 +196,36 @@ print(json.dumps({'ks': ks(a, b), 'ks2': ks(c, d[:1000]), 'psi': psi({'0': 10, '
       assert.equal(c.before, count(lines.slice(1, 4001), c.value));
       assert.equal(c.after, count(lines.slice(4001), c.value));
     }
+  });
+});
+
+describe('the dataset diff panel’s histograms', () => {
+  it('bins both versions of a numeric column on shared edges as numpy.histogram does, most drifted column first', async function () {
+    const a = await tableStats({ file: path.join(REGRESSION, 'predictions_20250103_205803.csv') }, 'csv', 'a');
+    const b = await tableStats({ file: path.join(REGRESSION, 'predictions_20250104_143552.csv') }, 'csv', 'b');
+    const view = tableDiffView({ label: 'a', stats: a }, { label: 'b', stats: b }, diffTables(a, b));
+    assert.deepEqual(view.histograms.map((h) => h.column), ['Predicted', 'Actual'], 'KS 1 before KS 0');
+    const oracle = python(
+      `
+import json, sys
+import numpy as np
+x, y = (np.array(json.loads(v)) for v in sys.argv[1:3])
+lo, hi = min(x.min(), y.min()), max(x.max(), y.max())
+hx, edges = np.histogram(x, bins=30, range=(lo, hi))
+hy, _ = np.histogram(y, bins=30, range=(lo, hi))
+print(json.dumps({'edges': edges.tolist(), 'before': (hx / len(x)).tolist(), 'after': (hy / len(y)).tolist()}))
+`,
+      JSON.stringify(a.columns.find((c) => c.name === 'Predicted')!.values),
+      JSON.stringify(b.columns.find((c) => c.name === 'Predicted')!.values),
+    );
+    if (!oracle) this.skip();
+    const h = view.histograms[0];
+    const close = (x: number[], y: number[]) => x.length === y.length && x.every((v, i) => Math.abs(v - y[i]) < 1e-9 * Math.max(1, Math.abs(y[i])));
+    assert.ok(close(h.edges, oracle.edges), `${h.edges} vs ${oracle.edges}`);
+    assert.deepEqual(h.before, oracle.before);
+    assert.deepEqual(h.after, oracle.after);
+    assert.equal(view.before.rows, a.rows);
+    assert.equal(view.after.md5, b.md5);
   });
 });
 

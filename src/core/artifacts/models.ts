@@ -11,12 +11,12 @@
  * - MLflow `MLmodel`: flavors, signature, input example;
  * - pickles (`.pkl`, `.joblib`, `training_args.bin`) and anything else: size and SHA-256 only.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { forEachField as fields, ProtoReader, WIRE_LEN, WIRE_VARINT } from '../formats/protobuf';
 import { parseYaml } from '../formats/yaml';
+import { sha256File } from '../cache';
 import { elements, modelWeights, readSavedModelDir, savedModelDir } from './savedmodel';
 import { formatBytes as bytes } from '../format';
 
@@ -83,7 +83,7 @@ export function describeModel(file: string, options: { hash?: boolean; maxOnnxBy
   // Pickles and the rest: what they are never needs opening them as objects.
   base.format = PICKLE.test(file) ? 'pickle' : base.format;
   if (options.hash !== false) {
-    base.sha256 = sha256(file);
+    base.sha256 = sha256File(file);
     base.facts.push(['sha256', base.sha256]);
   }
   if (base.format === 'pickle') base.facts.push(['loaded', 'never: unpickling runs code the file chooses']);
@@ -455,18 +455,6 @@ function savedModelDescription(dir: string, d: ModelDescription): ModelDescripti
 }
 
 // ---- helpers ----
-
-function sha256(file: string): string {
-  const h = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(1 << 20);
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest('hex');
-}
 
 function compact(n: number): string {
   return n >= 1e9 ? `${(n / 1e9).toFixed(1)}B` : n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);

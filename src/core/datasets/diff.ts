@@ -3,7 +3,7 @@
  * missing values, the label's class balance, and per-column drift — KS for numeric columns, PSI for
  * categorical ones (and for numeric columns with few distinct values, which are categories in practice).
  */
-import { ks2, psi, psiVerdict } from './drift';
+import { ks2, psi, psiVerdict, sharedHistogram, type SharedHistogram } from './drift';
 import { type ColumnStats, type TableStats, isCategorical } from './stats';
 
 export interface ColumnDrift {
@@ -91,4 +91,27 @@ function columnDrift(before: ColumnStats, after: ColumnStats): ColumnDrift[] {
     out.push({ column: before.name, test: 'psi', statistic: value, verdict: psiVerdict(value) });
   }
   return out;
+}
+
+/** A diff as a panel shows it: the diff, both sides' summaries, and histograms of the numeric columns. */
+export interface TableDiffView {
+  before: { label: string; rows: number; columns: number; bytes: number; md5: string };
+  after: { label: string; rows: number; columns: number; bytes: number; md5: string };
+  diff: TableDiff;
+  /** Numeric columns on both sides, most drifted (KS statistic) first. */
+  histograms: ({ column: string } & SharedHistogram)[];
+}
+
+export function tableDiffView(before: { label: string; stats: TableStats }, after: { label: string; stats: TableStats }, diff: TableDiff, maxHistograms = 12): TableDiffView {
+  const side = ({ label, stats }: { label: string; stats: TableStats }) => ({ label, rows: stats.rows, columns: stats.columns.length, bytes: stats.bytes, md5: stats.md5 });
+  const a = new Map(after.stats.columns.map((c) => [c.name, c]));
+  const ks = new Map(diff.drift.filter((d) => d.test === 'ks').map((d) => [d.column, d.statistic]));
+  const histograms: TableDiffView['histograms'] = [];
+  for (const cb of [...before.stats.columns].sort((x, y) => (ks.get(y.name) ?? -1) - (ks.get(x.name) ?? -1))) {
+    const ca = a.get(cb.name);
+    if (histograms.length >= maxHistograms || !ca?.values || !cb.values || !ks.has(cb.name)) continue;
+    const h = sharedHistogram(cb.values, ca.values);
+    if (h) histograms.push({ column: cb.name, ...h });
+  }
+  return { before: side(before), after: side(after), diff, histograms };
 }

@@ -68,3 +68,30 @@ export function psi(reference: Map<string, number> | [string, number][], other: 
 export function psiVerdict(value: number): 'stable' | 'moderate shift' | 'major shift' {
   return value < 0.1 ? 'stable' : value < 0.25 ? 'moderate shift' : 'major shift';
 }
+
+export interface SharedHistogram {
+  /** bins + 1 edges over both samples' range. */
+  edges: number[];
+  /** Share of each sample per bin (each side sums to 1), so samples of different sizes compare. */
+  before: number[];
+  after: number[];
+}
+
+/**
+ * Two sorted samples binned on the same equal-width edges (the last bin closed), as shares: what a chart
+ * of a drifting column overlays. A constant column gets one bin.
+ */
+export function sharedHistogram(a: ArrayLike<number>, b: ArrayLike<number>, bins = 30): SharedHistogram | undefined {
+  if (!a.length || !b.length) return undefined;
+  const lo = Math.min(a[0], b[0]);
+  const hi = Math.max(a[a.length - 1], b[b.length - 1]);
+  const n = hi > lo ? bins : 1;
+  const width = (hi - lo) / n;
+  const edges = Array.from({ length: n + 1 }, (_, i) => (i === n ? hi : lo + i * width));
+  const share = (xs: ArrayLike<number>) => {
+    const counts = new Array<number>(n).fill(0);
+    for (let i = 0; i < xs.length; i++) counts[width > 0 ? Math.min(n - 1, Math.floor((xs[i] - lo) / width)) : 0]++;
+    return counts.map((c) => c / xs.length);
+  };
+  return { edges, before: share(a), after: share(b) };
+}

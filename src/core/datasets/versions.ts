@@ -11,6 +11,7 @@ import { type ByteSource, tableFormat } from './table';
 import { blobChunks } from './git';
 import { type DatasetHistory, type DatasetVersion, datasetHistory } from './history';
 import { type StatsOptions, type TableStats, tableStats } from './stats';
+import type { ContentCache } from '../cache';
 
 export interface VersionContent {
   source: ByteSource;
@@ -70,26 +71,46 @@ export interface ResolvedTable {
   stats: TableStats;
 }
 
+/** Bumped when statistics change for the same content, so that cached ones are not served. */
+const STATS_VERSION = 1;
+
 /**
  * Statistics of a table named by a path or `PATH@REF`. A plain path reads the workspace file; a REF reads
- * that version from git or the DVC cache. Throws with a message for people when it cannot.
+ * that version from git or the DVC cache. Throws with a message for people when it cannot. With a cache,
+ * statistics are kept by content — a git blob id, a DVC md5, the SHA-256 of a workspace file — and a
+ * version already read is not read again.
  */
-export async function statsOf(arg: string, options: StatsOptions = {}): Promise<ResolvedTable> {
+export async function statsOf(arg: string, options: StatsOptions & { cache?: ContentCache } = {}): Promise<ResolvedTable> {
   const { file, ref } = parseVersionRef(arg);
   const format = tableFormat(file.replace(/\.dvc$/, ''));
   if (!format) throw new Error(`${file}: not a table Runlens reads (CSV, TSV, JSON Lines)`);
+  const { cache, ...statsOptions } = options;
+  const cached = async (digest: string | undefined, name: string, compute: () => Promise<TableStats>): Promise<TableStats> => {
+    const kind = `stats:${STATS_VERSION}:${statsOptions.label ?? ''}:${name}`;
+    const hit = digest && cache?.get<TableStats>(digest, kind);
+    if (hit) return hit;
+    const stats = await compute();
+    if (digest && !statsOptions.signal?.cancelled) cache?.put(digest, kind, stats);
+    return stats;
+  };
   if (ref === undefined) {
     if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
-    return { label: file, stats: await tableStats({ file }, format, file, options) };
+    const digest = cache ? `sha256:${cache.fileHash(file)}` : undefined;
+    return { label: file, stats: await cached(digest, file, () => tableStats({ file }, format, file, statsOptions)) };
   }
   const history = await datasetHistory(file);
   const version = findVersion(history, ref);
   if (!version) throw new Error(`${file}: no version matches ${JSON.stringify(ref)} (${history.versions.length} versions; try ~0 for the newest)`);
   const content = versionContent(history, version);
   if (!content) throw new Error(`${file}@${ref}: the content of version ${version.id.slice(0, 12)} is in neither git, the DVC cache nor the workspace (dvc pull fetches it)`);
-  const stats = await tableStats(content.source, format, `${file}@${version.id.slice(0, 12)}`, options);
-  if (content.expectMd5 && stats.md5 !== content.expectMd5) {
-    throw new Error(`${file}@${ref}: the ${content.from} is not version ${version.id.slice(0, 12)} (its md5 is ${stats.md5.slice(0, 12)})`);
-  }
+  const name = `${file}@${version.id.slice(0, 12)}`;
+  const digest = version.blob ? `git-blob:${version.blob}` : version.md5 ? `md5:${version.md5}` : undefined;
+  const stats = await cached(digest, name, async () => {
+    const s = await tableStats(content.source, format, name, statsOptions);
+    if (content.expectMd5 && s.md5 !== content.expectMd5) {
+      throw new Error(`${file}@${ref}: the ${content.from} is not version ${version.id.slice(0, 12)} (its md5 is ${s.md5.slice(0, 12)})`);
+    }
+    return s;
+  });
   return { label: `${file}@${version.id.slice(0, 12)} (${content.from}, ${version.commits[0].sha.slice(0, 8)} ${version.commits[0].subject.slice(0, 50)})`, stats };
 }

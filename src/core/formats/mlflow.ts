@@ -263,6 +263,65 @@ export function listMlflowLoggedModels(exp: MlflowExperimentDir, diagnostics: Di
   return out;
 }
 
+/** One version of a registered model, as both MLflow stores keep it. */
+export interface MlflowModelVersion {
+  name: string;
+  version: number;
+  createdAt?: number;
+  stage?: string;
+  status?: string;
+  /** Where the version's files are: a run's artifact path, `runs:/…`, `models:/m-…`. */
+  source: string;
+  runId?: string;
+  description?: string;
+  aliases: string[];
+  tags: Record<string, string>;
+}
+
+/**
+ * The file store's model registry: `mlruns/models/<name>/meta.yaml`, `version-<N>/meta.yaml` (with
+ * `tags/`), and `aliases/<alias>` files holding a version number.
+ */
+export function readMlflowRegistry(storeRoot: string, diagnostics: Diagnostic[]): MlflowModelVersion[] {
+  const out: MlflowModelVersion[] = [];
+  const root = path.join(storeRoot, 'models');
+  for (const entry of safeReaddir(root)) {
+    if (!entry.isDirectory()) continue;
+    const modelDir = path.join(root, entry.name);
+    const modelMeta = fs.existsSync(path.join(modelDir, 'meta.yaml')) ? readMeta(path.join(modelDir, 'meta.yaml'), diagnostics) : {};
+    const name = str(modelMeta.name) ?? entry.name;
+    const aliases = new Map<number, string[]>();
+    for (const [alias, text] of Object.entries(readKeyFiles(path.join(modelDir, 'aliases'), diagnostics))) {
+      const v = Number(text.trim());
+      if (Number.isInteger(v)) aliases.set(v, [...(aliases.get(v) ?? []), alias]);
+    }
+    for (const v of safeReaddir(modelDir)) {
+      const m = /^version-(\d+)$/.exec(v.name);
+      if (!v.isDirectory() || !m) continue;
+      const metaFile = path.join(modelDir, v.name, 'meta.yaml');
+      if (!fs.existsSync(metaFile)) {
+        diagnostics.push({ file: path.join(modelDir, v.name), severity: 'warning', message: 'registered model version without meta.yaml' });
+        continue;
+      }
+      const meta = readMeta(metaFile, diagnostics);
+      const version = num(meta.version) ?? Number(m[1]);
+      out.push({
+        name,
+        version,
+        createdAt: num(meta.creation_timestamp),
+        stage: str(meta.current_stage),
+        status: str(meta.status),
+        source: str(meta.source) ?? '',
+        runId: str(meta.run_id) || undefined,
+        description: str(meta.description) || undefined,
+        aliases: aliases.get(version) ?? [],
+        tags: readKeyFiles(path.join(modelDir, v.name, 'tags'), diagnostics),
+      });
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name) || a.version - b.version);
+}
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** UTF-8, or — for files some tool wrote in a legacy encoding — Latin-1 with a located warning. */

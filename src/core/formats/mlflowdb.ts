@@ -6,6 +6,7 @@ import type { Database } from '../index/sqlite';
 import { openDatabase } from '../index/sqlite';
 import type { Diagnostic, Lifecycle, MetricPoint, Run } from '../model';
 import { MLFLOW_STATUS } from './mlflow';
+import type { MlflowModelVersion } from './mlflow';
 
 const METRIC_PAGE = 20_000;
 
@@ -24,6 +25,7 @@ export interface MlflowDbRun {
 export interface MlflowDbContents {
   experiments: MlflowDbExperiment[];
   runs: MlflowDbRun[];
+  registered: MlflowModelVersion[];
   diagnostics: Diagnostic[];
 }
 
@@ -57,7 +59,7 @@ export function readMlflowDatabase(
   try {
     db = openDatabase(file, { readonly: true, fileMustExist: true, timeoutMs: 1000 });
   } catch (err) {
-    return { experiments: [], runs: [], diagnostics: [{ file, severity: 'error', message: `cannot open MLflow database: ${(err as Error).message}` }] };
+    return { experiments: [], runs: [], registered: [], diagnostics: [{ file, severity: 'error', message: `cannot open MLflow database: ${(err as Error).message}` }] };
   }
   try {
     // SELECT *: the schema grew over MLflow versions (creation_time, name, deleted_time…); read what is there.
@@ -122,13 +124,45 @@ export function readMlflowDatabase(
         last = rows[rows.length - 1]._row as number;
       }
     }
-    return { experiments, runs, diagnostics };
+    return { experiments, runs, registered: readRegistry(db), diagnostics };
   } catch (err) {
     diagnostics.push({ file, severity: 'error', message: `cannot read MLflow database: ${(err as Error).message}` });
-    return { experiments: [], runs: [], diagnostics };
+    return { experiments: [], runs: [], registered: [], diagnostics };
   } finally {
     db.close();
   }
+}
+
+/** The model registry's tables, where this MLflow has them: versions with their tags and aliases. */
+function readRegistry(db: Database): MlflowModelVersion[] {
+  const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+  if (!tables.has('model_versions')) return [];
+  const byVersion = (table: string, value: string) => {
+    const out = new Map<string, [string, string][]>();
+    if (!tables.has(table)) return out;
+    for (const r of db.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[]) {
+      const k = `${String(r.name)}\0${String(r.version)}`;
+      out.set(k, [...(out.get(k) ?? []), [String(r.key ?? r.alias), String(r[value] ?? '')]]);
+    }
+    return out;
+  };
+  const tags = byVersion('model_version_tags', 'value');
+  const aliases = byVersion('registered_model_aliases', 'alias');
+  return (db.prepare('SELECT * FROM model_versions ORDER BY name, version').all() as Record<string, unknown>[]).map((r) => {
+    const k = `${String(r.name)}\0${String(r.version)}`;
+    return {
+      name: String(r.name),
+      version: Number(r.version),
+      createdAt: typeof r.creation_time === 'number' ? r.creation_time : undefined,
+      stage: r.current_stage ? String(r.current_stage) : undefined,
+      status: r.status ? String(r.status) : undefined,
+      source: String(r.source ?? ''),
+      runId: r.run_id ? String(r.run_id) : undefined,
+      description: r.description ? String(r.description) : undefined,
+      aliases: (aliases.get(k) ?? []).map(([alias]) => alias),
+      tags: Object.fromEntries(tags.get(k) ?? []),
+    };
+  });
 }
 
 /** Logged dataset inputs as tags `mlflow.dataset.<name>` = digest (see the file store reader). */

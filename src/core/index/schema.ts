@@ -73,13 +73,22 @@ export const MIGRATIONS: string[] = [
   `
   CREATE TABLE overviews(sid INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY(sid, seq)) WITHOUT ROWID;
   `,
+  // 5: registered model versions (MLflow's model registry) beside logged models: what kind of entry, its
+  // version number, stage, aliases and description.
+  `
+  ALTER TABLE models ADD COLUMN kind TEXT NOT NULL DEFAULT 'logged';
+  ALTER TABLE models ADD COLUMN version INTEGER;
+  ALTER TABLE models ADD COLUMN stage TEXT;
+  ALTER TABLE models ADD COLUMN aliases TEXT;
+  ALTER TABLE models ADD COLUMN description TEXT;
+  `,
 ];
 
 /**
  * Bumped whenever a reader changes what it produces from the same files: an index written by other readers
  * is emptied and rebuilt, since unchanged files would otherwise never be read again.
  */
-export const READERS_VERSION = 4;
+export const READERS_VERSION = 5;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

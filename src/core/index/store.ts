@@ -30,6 +30,21 @@ export interface RunRow {
   path: string;
 }
 
+/** A model, checkpoint or pickle file among a run's artifacts. */
+export interface ModelFileRow {
+  runId: string;
+  runName: string;
+  runNativeId: string;
+  runPath: string;
+  format: Format;
+  startTime: number | null;
+  experimentName: string;
+  /** Relative to the run's artifacts. */
+  path: string;
+  size: number;
+  kind: string;
+}
+
 export interface ExperimentRow {
   id: string;
   source: string;
@@ -54,7 +69,15 @@ export interface ModelInput {
   status?: string;
   params: Record<string, string>;
   metrics: Record<string, number>;
+  /** Where the model lies: a logged model's folder, a registered version's source URI. */
   path: string;
+  /** A logged model (MLflow 3 `models/m-…`) or a version of a registered model (MLflow's registry). */
+  kind?: 'logged' | 'registered';
+  version?: number;
+  /** A registered version's stage (None, Staging, Production, Archived) and aliases. */
+  stage?: string;
+  aliases?: string[];
+  description?: string;
 }
 
 export interface DiagnosticRow extends Diagnostic {
@@ -227,8 +250,8 @@ export class Store {
       deleteSeries: db.prepare('DELETE FROM series WHERE sid = ?'),
       deleteChunks: db.prepare('DELETE FROM chunks WHERE sid = ?'),
       deleteOverviews: db.prepare('DELETE FROM overviews WHERE sid = ?'),
-      insertModel: db.prepare(`INSERT OR REPLACE INTO models(id, unit, experiment_id, native_id, name, source_run_native_id, created_at, status, params, metrics, path)
-        VALUES (@id, @unit, @experimentId, @nativeId, @name, @sourceRunNativeId, @createdAt, @status, @params, @metrics, @path)`),
+      insertModel: db.prepare(`INSERT OR REPLACE INTO models(id, unit, experiment_id, native_id, name, source_run_native_id, created_at, status, params, metrics, path, kind, version, stage, aliases, description)
+        VALUES (@id, @unit, @experimentId, @nativeId, @name, @sourceRunNativeId, @createdAt, @status, @params, @metrics, @path, @kind, @version, @stage, @aliases, @description)`),
       deleteModelsOfUnit: db.prepare('DELETE FROM models WHERE unit = ?'),
       insertDiagnostic: db.prepare('INSERT INTO diagnostics(unit, file, line, offset, severity, message) VALUES (?, ?, ?, ?, ?, ?)'),
       deleteDiagnostics: db.prepare('DELETE FROM diagnostics WHERE unit = ?'),
@@ -328,6 +351,11 @@ export class Store {
       status: m.status ?? null,
       params: JSON.stringify(m.params),
       metrics: JSON.stringify(m.metrics),
+      kind: m.kind ?? 'logged',
+      version: m.version ?? null,
+      stage: m.stage ?? null,
+      aliases: m.aliases?.length ? JSON.stringify(m.aliases) : null,
+      description: m.description || null,
     });
   }
 
@@ -410,15 +438,28 @@ export class Store {
     return [...out.values()];
   }
 
-  /** Model and checkpoint files among runs' artifacts, largest first per run. */
-  modelFiles(limit = 5000): { runId: string; runName: string; runPath: string; path: string; size: number; kind: string }[] {
+  /** Model and checkpoint files among runs' artifacts, and every file of MLflow model folders; newest runs first. */
+  modelFiles(limit = 5000): ModelFileRow[] {
     return this.db
       .prepare(
-        `SELECT r.id AS runId, r.name AS runName, r.path AS runPath, a.path, a.size, a.kind FROM artifacts a JOIN runs r ON r.rid = a.rid
-         WHERE (a.kind IN ('model', 'checkpoint') OR (a.kind = 'pickle' AND a.path NOT LIKE '%training_args.bin'))
+        `SELECT r.id AS runId, r.name AS runName, r.native_id AS runNativeId, r.path AS runPath, r.format AS format, r.start_time AS startTime,
+           e.name AS experimentName, a.path, a.size, a.kind
+         FROM artifacts a JOIN runs r ON r.rid = a.rid JOIN experiments e ON e.id = r.experiment_id
+         WHERE a.kind IN ('model', 'checkpoint') OR (a.kind = 'pickle' AND a.path NOT LIKE '%training_args.bin')
+           -- every file of an MLflow model folder (the folder of an MLmodel): environment files, examples
+           OR EXISTS (SELECT 1 FROM artifacts m WHERE m.rid = a.rid AND (m.path = 'MLmodel' OR m.path LIKE '%/MLmodel')
+                      AND substr(a.path, 1, length(m.path) - 7) = substr(m.path, 1, length(m.path) - 7))
          ORDER BY r.start_time DESC, r.rid, a.path LIMIT ?`,
       )
-      .all(limit) as { runId: string; runName: string; runPath: string; path: string; size: number; kind: string }[];
+      .all(limit) as ModelFileRow[];
+  }
+
+  /** Runs by their format's own ids (an MLflow run_id), for the models that name the run that made them. */
+  runsByNativeId(nativeIds: string[]): Map<string, RunRow[]> {
+    const out = new Map<string, RunRow[]>();
+    const stmt = this.db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.native_id = ?`);
+    for (const id of new Set(nativeIds)) out.set(id, stmt.all(id) as RunRow[]);
+    return out;
   }
 
   /** Runs one of whose artifacts is the file at `abs` (an absolute path). */
@@ -566,7 +607,7 @@ export class Store {
   }
 
   models(): (ModelInput & { unit: string })[] {
-    return (this.db.prepare('SELECT * FROM models ORDER BY name, created_at').all() as Record<string, unknown>[]).map((r) => ({
+    return (this.db.prepare('SELECT * FROM models ORDER BY name, kind, version, created_at').all() as Record<string, unknown>[]).map((r) => ({
       id: r.id as string,
       unit: r.unit as string,
       experimentId: r.experiment_id as string,
@@ -578,6 +619,11 @@ export class Store {
       params: JSON.parse(r.params as string) as Record<string, string>,
       metrics: JSON.parse(r.metrics as string) as Record<string, number>,
       path: r.path as string,
+      kind: r.kind as 'logged' | 'registered',
+      version: (r.version as number | null) ?? undefined,
+      stage: (r.stage as string | null) ?? undefined,
+      aliases: r.aliases ? (JSON.parse(r.aliases as string) as string[]) : undefined,
+      description: (r.description as string | null) ?? undefined,
     }));
   }
 

@@ -14,10 +14,11 @@ import {
   listMlflowRunDirs,
   readMlflowExperiment,
   readMlflowMetricFile,
+  readMlflowRegistry,
   readMlflowRunHeader,
   walkFiles,
 } from '../formats/mlflow';
-import type { MlflowExperimentDir, MlflowRunDir } from '../formats/mlflow';
+import type { MlflowExperimentDir, MlflowModelVersion, MlflowRunDir } from '../formats/mlflow';
 import { readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { TagKinds } from '../formats/tensorboard';
@@ -79,7 +80,7 @@ export interface UnitReadResult {
 }
 
 /** Every kind of unit; a unit's key is `<kind>:<path>`. */
-export const UNIT_KINDS = ['mlflow-run', 'tensorboard-run', 'lightning-run', 'huggingface-output', 'keras-log', 'wandb-run', 'dvc-project', 'mlflow-experiment', 'mlflow-db'] as const;
+export const UNIT_KINDS = ['mlflow-run', 'tensorboard-run', 'lightning-run', 'huggingface-output', 'keras-log', 'wandb-run', 'dvc-project', 'mlflow-experiment', 'mlflow-registry', 'mlflow-db'] as const;
 
 export type UnitKind = (typeof UNIT_KINDS)[number];
 
@@ -124,6 +125,7 @@ function mlflowStoreUnits(source: DiscoveredSource): Unit[] {
     units.push(mlflowExperimentUnit(source, exp, experimentId));
     for (const rd of listMlflowRunDirs(exp)) units.push(mlflowRunUnit(source, rd, experimentId));
   }
+  if (fs.existsSync(path.join(source.path, 'models'))) units.push(mlflowRegistryUnit(source));
   return units;
 }
 
@@ -143,6 +145,7 @@ export function unitFromOrigin(kind: UnitKind, origin: UnitOrigin): Unit | undef
     const exp = readMlflowExperiment(path.dirname(origin.dir), origin.inTrash ?? false);
     return exp && mlflowRunUnit(source, { experiment: exp, runId: path.basename(origin.dir), dir: origin.dir }, mlflowExperimentId(source, exp));
   }
+  if (kind === 'mlflow-registry') return fs.existsSync(path.join(source.path, 'models')) ? mlflowRegistryUnit(source) : undefined;
   const one = source.format === 'mlflow' ? undefined : ONE_UNIT[source.format];
   return one?.kind === kind ? one.make(source) : undefined;
 }
@@ -178,6 +181,53 @@ function mlflowExperimentUnit(source: DiscoveredSource, exp: MlflowExperimentDir
           path: m.dir,
         });
       }
+      return { state: { files: ctx.now }, diagnostics, points: 0 };
+    },
+  };
+}
+
+/** Registered model versions as MLflow's registry keeps them, in the store's `models` rows. */
+export function putRegisteredVersions(store: Store, unit: string, source: string, versions: MlflowModelVersion[]): void {
+  for (const v of versions) {
+    store.putModel(unit, {
+      id: stableId('mlflow-registered', source, v.name, String(v.version)),
+      experimentId: '',
+      nativeId: `${v.name}/${v.version}`,
+      name: v.name,
+      sourceRunNativeId: v.runId,
+      createdAt: v.createdAt,
+      status: v.status,
+      params: v.tags,
+      metrics: {},
+      path: v.source,
+      kind: 'registered',
+      version: v.version,
+      stage: v.stage,
+      aliases: v.aliases,
+      description: v.description,
+    });
+  }
+}
+
+/** The file store's model registry (`mlruns/models/`): one unit, re-read whole when any file in it changes. */
+function mlflowRegistryUnit(source: DiscoveredSource): Unit {
+  const root = path.join(source.path, 'models');
+  const key = `mlflow-registry:${root}`;
+  return {
+    key,
+    origin: { source },
+    owns: (f) => isUnder(f, root),
+    kind: 'mlflow-registry',
+    appendable: false,
+    fingerprint(prev) {
+      const out = statFiles([]);
+      listTree(root, 6, out, prev, 'fingerprints');
+      return out;
+    },
+    read(ctx) {
+      const diagnostics: Diagnostic[] = [];
+      ctx.store.clearModelsOfUnit(key);
+      putRegisteredVersions(ctx.store, key, source.path, readMlflowRegistry(source.path, diagnostics));
       return { state: { files: ctx.now }, diagnostics, points: 0 };
     },
   };
@@ -294,6 +344,8 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
         },
       );
       closeAll();
+      store.clearModelsOfUnit(key);
+      putRegisteredVersions(store, key, source.path, content.registered);
       return { state: { files: ctx.now }, diagnostics: content.diagnostics, points };
     },
   };

@@ -1,34 +1,46 @@
 /**
- * The Models view: MLflow logged models (with their metrics) and the model and checkpoint files found in
- * runs, under the run that made them. Nothing is loaded: names, sizes and the index's metadata only.
+ * The Models view: model → versions → the run that made each version.
+ *
+ * - registered models (MLflow's registry): versions with their stage and aliases;
+ * - logged models (MLflow 3), by name;
+ * - model files among runs' artifacts, by experiment and path (an MLflow model folder as one): a version
+ *   per distinct content, hashed in the dataset worker when the model is expanded (cached by path, size,
+ *   mtime and inode), so the view never reads a checkpoint on the extension host.
+ *
+ * Files show their header, decoded on hover; nothing is loaded or unpickled.
  */
 import * as vscode from 'vscode';
-import type { ModelInput } from '../../core/index/store';
+import { type CatalogFile, type CatalogModel, type CatalogRun, type CatalogVersion, type FileModel, fileModels, fileVersions, indexedModels } from '../../core/artifacts/catalog';
+import { describeModel } from '../../core/artifacts/models';
+import { formatBytes } from '../../core/format';
 import type { IndexService } from '../indexing';
 import { IndexTreeProvider } from './indexTree';
 import { appendUserText, formatValue } from '../format';
-import { describeModel } from '../../core/artifacts/models';
-
-interface ModelFile {
-  runId: string;
-  runName: string;
-  runPath: string;
-  path: string;
-  size: number;
-  kind: string;
-}
 
 export type ModelsNode =
-  | { kind: 'logged'; model: ModelInput }
-  | { kind: 'run'; runId: string; runName: string; files: ModelFile[] }
-  | { kind: 'file'; file: ModelFile; fsPath: string };
+  | { kind: 'model'; model: CatalogModel }
+  | { kind: 'fileModel'; model: FileModel }
+  | { kind: 'version'; model: CatalogModel; version: CatalogVersion; ref?: string }
+  | { kind: 'run'; run: CatalogRun; runId: string }
+  | { kind: 'file'; file: CatalogFile; fsPath: string };
+
+/** SHA-256 of files, off the extension host; null for a file that cannot be read. */
+export type Hasher = (files: string[]) => Promise<Record<string, string | null>>;
+
+const KIND_LABEL = { registered: 'registered model', logged: 'logged model', file: 'model files' } as const;
+const STAGE_ICON: Record<string, string> = { Production: 'rocket', Staging: 'beaker', Archived: 'archive' };
 
 export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
+  /** File models' versions, per model key, until the index changes. */
+  private readonly versions = new Map<string, Promise<CatalogModel>>();
+  private readonly cleared: vscode.Disposable;
+
   constructor(
     index: IndexService,
-    private readonly artifactPath: (runId: string, rel: string) => string,
+    private readonly hasher: Hasher,
   ) {
     super(index);
+    this.cleared = index.onDidChange(() => this.versions.clear());
   }
 
   /** A model file's header, decoded when its tooltip is about to show (never loaded, never hashed here). */
@@ -36,8 +48,7 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
     if (node.kind !== 'file') return item;
     try {
       const d = describeModel(node.fsPath, { hash: false, maxOnnxBytes: 64 * 2 ** 20 });
-      const md = new vscode.MarkdownString(undefined, false);
-      md.supportHtml = false;
+      const md = new vscode.MarkdownString(undefined, true);
       md.appendMarkdown('**');
       appendUserText(md, d.summary);
       md.appendMarkdown('**  \n');
@@ -53,7 +64,6 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
         appendUserText(md, w);
         md.appendMarkdown('  \n');
       }
-      md.supportThemeIcons = true;
       item.tooltip = md;
     } catch (e) {
       item.tooltip = `${node.fsPath}\n${(e as Error).message}`;
@@ -63,30 +73,78 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
 
   getTreeItem(node: ModelsNode): vscode.TreeItem {
     switch (node.kind) {
-      case 'logged': {
+      case 'model': {
         const m = node.model;
-        const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.None);
-        const metrics = Object.entries(m.metrics).slice(0, 2).map(([k, v]) => `${k} ${formatValue(v)}`);
-        item.description = ['logged model', ...metrics].join(' · ');
-        item.tooltip = `${m.name} (${m.nativeId})\n${m.path}`;
-        item.iconPath = new vscode.ThemeIcon('package');
-        item.command = { command: 'revealInExplorer', title: 'Reveal', arguments: [vscode.Uri.file(m.path)] };
+        const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = `${KIND_LABEL[m.kind]} · ${m.versions.length} version${m.versions.length === 1 ? '' : 's'}`;
+        item.iconPath = new vscode.ThemeIcon(m.kind === 'registered' ? 'library' : 'package');
+        item.id = `models:${m.key}`;
+        item.contextValue = `runlens.model.${m.kind}`;
+        return item;
+      }
+      case 'fileModel': {
+        const m = node.model;
+        const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.Collapsed);
+        const runs = new Set(m.copies.map((c) => c.run.id)).size;
+        item.description = `${KIND_LABEL.file} · ${m.experimentName} · ${runs} run${runs === 1 ? '' : 's'}`;
+        item.tooltip = `${m.name} in the runs of ${m.experimentName}: one version per distinct content (SHA-256), computed when expanded.`;
+        item.iconPath = new vscode.ThemeIcon('file-binary');
+        item.id = `models:${m.key}`;
+        item.contextValue = 'runlens.model.file';
+        return item;
+      }
+      case 'version': {
+        const v = node.version;
+        const item = new vscode.TreeItem(v.label, vscode.TreeItemCollapsibleState.Collapsed);
+        const metrics = Object.entries(v.metrics ?? {}).slice(0, 2).map(([k, x]) => `${k} ${formatValue(x)}`);
+        item.description = [
+          node.model.name.includes('*') ? v.where?.join(', ') : undefined,
+          v.stage,
+          v.aliases?.length ? v.aliases.map((a) => `@${a}`).join(' ') : undefined,
+          v.size !== undefined ? formatBytes(v.size) : undefined,
+          v.createdAt ? new Date(v.createdAt).toISOString().slice(0, 16).replace('T', ' ') : undefined,
+          ...metrics,
+          v.runs.length > 1 ? `${v.runs.length} runs` : v.runs[0] ? `← ${v.runs[0].name}` : 'run not indexed',
+        ]
+          .filter(Boolean)
+          .join(' · ');
+        const md = new vscode.MarkdownString();
+        md.appendMarkdown(`**${node.model.name} ${v.label}**  \n`);
+        for (const [k, x] of [
+          ['status', v.status],
+          ['stage', v.stage],
+          ['content', v.hash ? `SHA-256 ${v.hash}` : undefined],
+          ['source', v.source],
+          ['description', v.description],
+        ] as const) {
+          if (!x) continue;
+          md.appendMarkdown(`*${k}:* `);
+          appendUserText(md, x);
+          md.appendMarkdown('  \n');
+        }
+        item.tooltip = md;
+        item.iconPath = new vscode.ThemeIcon(STAGE_ICON[v.stage ?? ''] ?? (node.model.kind === 'file' ? 'versions' : 'tag'));
+        item.id = `models:${node.model.key}:${v.id}`;
+        item.contextValue = 'runlens.modelVersion';
         return item;
       }
       case 'run': {
-        const item = new vscode.TreeItem(node.runName, vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = `${node.files.length} ${node.files.length === 1 ? 'file' : 'files'}`;
+        const r = node.run;
+        const item = new vscode.TreeItem(r.name, vscode.TreeItemCollapsibleState.None);
+        item.description = `made by · ${r.experimentName} · ${r.nativeId.slice(0, 8)}`;
         item.iconPath = new vscode.ThemeIcon('beaker');
-        item.id = `models-run:${node.runId}`;
+        item.contextValue = 'runlens.modelRun';
+        item.command = { command: 'runlens.openRunDocument', title: 'Open Run', arguments: [r.id] };
         return item;
       }
       case 'file': {
         const f = node.file;
         const item = new vscode.TreeItem(f.path, vscode.TreeItemCollapsibleState.None);
         const pickle = f.kind === 'pickle';
-        item.description = `${f.kind} · ${(f.size / 1048576).toFixed(f.size < 10485760 ? 2 : 0)} MB${pickle ? ' · never loaded' : ''}`;
+        item.description = `${f.kind} · ${formatBytes(f.size)}${pickle ? ' · never loaded' : ''}`;
         item.resourceUri = vscode.Uri.file(node.fsPath);
-        item.iconPath = new vscode.ThemeIcon(f.kind === 'checkpoint' ? 'save' : pickle ? 'lock' : 'package');
+        item.iconPath = new vscode.ThemeIcon(f.kind === 'checkpoint' ? 'save' : pickle ? 'lock' : 'file');
+        item.contextValue = 'runlens.modelFile';
         // The tooltip (the file's header, decoded) is built on hover: resolveTreeItem. A pickle's says it
         // is never loaded — unpickling runs code the file chooses.
         item.command = { command: 'revealInExplorer', title: 'Reveal', arguments: [vscode.Uri.file(node.fsPath)] };
@@ -95,22 +153,42 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
     }
   }
 
-  getChildren(node?: ModelsNode): ModelsNode[] {
+  private fileVersions(model: FileModel): Promise<CatalogModel> {
+    let p = this.versions.get(model.key);
+    if (!p) {
+      const files = model.copies.flatMap((c) => c.files.map((f) => f.fsPath));
+      p = this.hasher(files).then((hashes) => fileVersions(model, (f) => hashes[f] ?? undefined));
+      this.versions.set(model.key, p);
+    }
+    return p;
+  }
+
+  async getChildren(node?: ModelsNode): Promise<ModelsNode[]> {
     const store = this.store();
     if (!store) return [];
     if (!node) {
-      const out: ModelsNode[] = store.models().map((model) => ({ kind: 'logged', model }));
-      const byRun = new Map<string, ModelFile[]>();
-      for (const f of store.modelFiles()) {
-        let list = byRun.get(f.runId);
-        if (!list) byRun.set(f.runId, (list = []));
-        list.push(f);
-      }
-      for (const [runId, files] of byRun) out.push({ kind: 'run', runId, runName: files[0].runName, files });
-      return out;
+      return [...indexedModels(store).map((model): ModelsNode => ({ kind: 'model', model })), ...fileModels(store).map((model): ModelsNode => ({ kind: 'fileModel', model }))];
     }
-    if (node.kind === 'run') return node.files.map((file) => ({ kind: 'file', file, fsPath: this.artifactPath(file.runId, file.path) }));
-    return [];
+    switch (node.kind) {
+      case 'model':
+        return node.model.versions.map((version) => ({ kind: 'version', model: node.model, version, ref: node.model.kind === 'logged' ? version.id : version.runs[0]?.id }));
+      case 'fileModel': {
+        const model = await this.fileVersions(node.model);
+        return model.versions.map((version) => ({ kind: 'version', model, version, ref: version.files[0]?.fsPath }));
+      }
+      case 'version': {
+        const runs: ModelsNode[] = node.version.runs.map((run) => ({ kind: 'run', run, runId: run.id }));
+        // A file version's files, once: the copy of its first run (the others hold the same bytes).
+        const files = node.version.files.filter((f, i, all) => all.findIndex((g) => g.path === f.path) === i);
+        return [...runs, ...files.map((file): ModelsNode => ({ kind: 'file', file, fsPath: file.fsPath }))];
+      }
+      default:
+        return [];
+    }
   }
 
+  override dispose(): void {
+    this.cleared.dispose();
+    super.dispose();
+  }
 }

@@ -164,10 +164,15 @@ describe('the Runlens sidebar', () => {
     const data = (await api().datasetsChildren()).find((n) => n.kind === 'dataset' && n.path === 'data/data.xml')!;
     assert.ok(data, 'data/data.xml is a dataset');
     assert.ok((await api().datasetsChildren(data)).some((v) => v.kind === 'version' && v.version.version === md5));
-    const models = api().modelsChildren();
-    assert.ok(models.some((m) => m.kind === 'logged'), 'MLflow logged models of heart-disease');
-    const bert = models.find((m) => m.kind === 'run' && m.runName === 'results' && m.files.some((f) => f.path.endsWith('model.safetensors')));
-    assert.ok(bert, 'the Trainer checkpoints’ weights');
+    const models = await api().modelsChildren();
+    assert.ok(models.some((m) => m.kind === 'model' && m.model.kind === 'logged'), 'MLflow logged models of heart-disease');
+    // Model → versions (hashed in the worker) → the run that made it, and the version's files.
+    const bert = models.find((m) => m.kind === 'fileModel' && m.model.name === 'checkpoint-*/model.safetensors')!;
+    assert.ok(bert, 'the Trainer checkpoints’ weights, one model');
+    const versions = await api().modelsChildren(bert);
+    assert.deepEqual(versions.map((v) => v.kind === 'version' && v.version.where![0]), ['checkpoint-189/model.safetensors', 'checkpoint-126/model.safetensors']);
+    const madeBy = await api().modelsChildren(versions[0]);
+    assert.deepEqual(madeBy.map((n) => (n.kind === 'run' ? `run ${n.run.name}` : n.kind === 'file' ? `file ${n.file.path}` : n.kind)), ['run results', 'file checkpoint-189/model.safetensors']);
     const files = api().problemsChildren();
     assert.ok(files.some((f) => f.kind === 'file' && f.file.endsWith('metrics.json')), 'the DVC metrics file not produced yet');
   });
