@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { tableStats } from '../../src/core/datasets/stats';
 import { ks2, psi } from '../../src/core/datasets/drift';
 import { diffTables, tableDiffView } from '../../src/core/datasets/diff';
+import { gitTrackedTables } from '../../src/core/datasets/git';
 import { checkTables, splitGroups } from '../../src/core/datasets/checks';
 import { datasetHistory } from '../../src/core/datasets/history';
 import { statsOf } from '../../src/core/datasets/versions';
@@ -340,6 +341,11 @@ describe('versions of data files from git and DVC', () => {
     const h = await datasetHistory(target);
     assert.equal(h.tracker, 'git');
     assert.deepEqual(h.versions.map((v) => v.blob), blobs);
+    // The Datasets view finds it among the repository's committed tables (an untracked one is not listed).
+    fs.writeFileSync(path.join(repo, 'scratch.csv'), 'a,b\n1,2\n');
+    assert.deepEqual(await gitTrackedTables(repo), [target]);
+    assert.deepEqual(await gitTrackedTables(tempDir()), [], 'no repository: no tables');
+    fs.rmSync(path.join(repo, 'scratch.csv'));
     const viaGit = (await statsOf(`${target}@~1`)).stats;
     const direct = await tableStats({ file: path.join(REGRESSION, 'predictions_20250103_205803.csv') }, 'csv', 'x');
     assert.deepEqual({ ...viaGit, diagnostics: [] }, { ...direct, diagnostics: [] });

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatLineage, lineageOf } from '../../src/core/lineage';
+import { openDatabase } from '../../src/core/index/sqlite';
 import { copyOf, corpus, indexInto, tempDir } from './corpus';
 
 const BIN = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
@@ -49,6 +50,32 @@ describe('lineage: what data and code made which model', () => {
           assert.ok(back.edges.some((e) => e.to === m.id && e.from === g.focus && e.relation === 'produced'));
           if (hasInput) assert.ok(back.nodes.some((n) => n.kind === 'dataset' && n.version === digest));
         }
+      }
+    } finally {
+      store.close();
+    }
+  });
+
+  it("reads dataset inputs from mlflow.db's inputs and datasets tables (MLflow's schema; model outputs are not inputs)", () => {
+    // A real tracking database whose runs logged models (RUN_OUTPUT → MODEL_OUTPUT rows in `inputs`), and
+    // the dataset the wine project logged, entered as MLflow's log_input writes it for two of its runs.
+    const db = path.join(copyOf(corpus('mlflow', '2024ab05143__heart-disease-mlops')), 'mlflow.db');
+    const meta = fs.readFileSync(fs.readdirSync(path.join(WINE, 'mlruns', '0', 'datasets')).map((d) => path.join(WINE, 'mlruns', '0', 'datasets', d, 'meta.yaml'))[0], 'utf8');
+    const digest = /^digest: (\S+)/m.exec(meta)![1];
+    const name = /^name: (\S+)/m.exec(meta)![1];
+    const sqlite = openDatabase(db, {});
+    const runs = sqlite.prepare('SELECT run_uuid, experiment_id FROM runs ORDER BY start_time').all() as { run_uuid: string; experiment_id: number }[];
+    const modelOutputs = sqlite.prepare("SELECT COUNT(*) FROM inputs WHERE destination_type = 'MODEL_OUTPUT'").pluck().get() as number;
+    assert.ok(modelOutputs > 0, 'the database has model-output rows that are not dataset inputs');
+    sqlite.prepare("INSERT INTO datasets VALUES ('ds-1', ?, ?, ?, 'local', '{\"uri\": \"winequality-red.csv\"}', NULL, NULL)").run(runs[0].experiment_id, name, digest);
+    for (const [i, r] of runs.slice(0, 2).entries()) sqlite.prepare("INSERT INTO inputs VALUES (?, 'DATASET', 'ds-1', 'RUN', ?, 0)").run(`in-${i}`, r.run_uuid);
+    sqlite.close();
+    const { store } = indexInto([path.dirname(db)]);
+    try {
+      for (const [i, r] of runs.entries()) {
+        const g = lineageOf(store, r.run_uuid)!;
+        const inputs = g.edges.filter((e) => e.to === g.focus && e.relation === 'read').map((e) => g.nodes.find((n) => n.id === e.from)!);
+        assert.deepEqual(inputs.map((n) => [n.label, n.version]), i < 2 ? [[name, digest]] : [], r.run_uuid);
       }
     } finally {
       store.close();

@@ -29,6 +29,26 @@ export function gitPath(root: string, file: string): string {
 }
 
 /**
+ * Table files (CSV, TSV, JSON Lines) committed to the repository holding `dir`, as absolute paths under
+ * `dir` — plain data files versioned by git itself. Empty when `dir` is not in a repository.
+ */
+export async function gitTrackedTables(dir: string, limit = 500): Promise<string[]> {
+  const root = await gitRoot(dir);
+  if (!root) return [];
+  try {
+    const raw = await simpleGit({ baseDir: dir }).raw(['ls-files', '-z', '--full-name', '--', '*.csv', '*.tsv', '*.jsonl', '*.ndjson']);
+    return raw
+      .split('\0')
+      .filter(Boolean)
+      .map((rel) => path.join(root, ...rel.split('/')))
+      .filter((abs) => !path.relative(dir, abs).startsWith('..'))
+      .slice(0, limit);
+  } catch {
+    return [];
+  }
+}
+
+/**
  * Commits that changed `rel`, newest first, each with the blob the path had after it (undefined when the
  * commit deleted it). One `git log --raw` process.
  */

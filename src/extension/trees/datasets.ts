@@ -1,6 +1,6 @@
 /**
- * The Datasets view: data files whose versions the index knows (DVC-tracked deps and outs with their md5),
- * each with its versions from git history (every commit that changed its `.dvc` file or `dvc.lock` entry,
+ * The Datasets view: data files whose versions the index knows (DVC-tracked deps and outs with their md5)
+ * and table files committed to git (CSV, TSV, JSON Lines), each with its versions from git history (every commit that changed its `.dvc` file or `dvc.lock` entry,
  * newest first) and, under each version, the runs that read or wrote it. Clicking a run opens its run
  * document; a version's context menu has statistics, the diff with the previous version, and lineage.
  */
@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { projectDir } from '../../core/lineage';
 import { type DatasetHistory, datasetHistory } from '../../core/datasets/history';
+import { gitTrackedTables } from '../../core/datasets/git';
 import { formatBytes } from '../../core/format';
 import type { IndexService } from '../indexing';
 import { IndexTreeProvider } from './indexTree';
@@ -28,6 +29,8 @@ export interface HistoryVersion {
   nfiles?: number;
   /** The next older version's id, for diffs. */
   previous?: string;
+  /** A git blob id (a table committed to git) rather than a DVC md5. */
+  blob?: boolean;
 }
 
 export type DatasetsNode =
@@ -58,7 +61,7 @@ export class DatasetsTreeProvider extends IndexTreeProvider<DatasetsNode> {
       case 'dataset': {
         const item = new vscode.TreeItem(node.path, vscode.TreeItemCollapsibleState.Collapsed);
         const n = new Set(node.versions.map((v) => v.version)).size;
-        item.description = `${n} ${n === 1 ? 'version' : 'versions'} in runs`;
+        item.description = n ? `${n} ${n === 1 ? 'version' : 'versions'} in runs` : 'in git';
         item.tooltip = node.abs;
         item.iconPath = new vscode.ThemeIcon('database');
         item.id = `dataset:${node.abs}`;
@@ -75,7 +78,7 @@ export class DatasetsTreeProvider extends IndexTreeProvider<DatasetsNode> {
         item.description = [h?.date?.slice(0, 10), h?.subject?.slice(0, 50), used || (h ? 'no run in the index' : '')].filter(Boolean).join(' · ');
         item.tooltip = [
           `${v.path}`,
-          `${v.version.endsWith('.dir') ? 'folder ' : ''}md5 ${v.version}`,
+          `${v.version.endsWith('.dir') ? 'folder ' : ''}${h?.blob ? 'git blob' : 'md5'} ${v.version}`,
           h?.size !== undefined ? `${formatBytes(h.size)}${h.nfiles !== undefined ? ` in ${h.nfiles} files` : ''}` : undefined,
           h ? `${h.commits} ${h.commits === 1 ? 'commit' : 'commits'}, newest ${h.date ?? ''}: ${h.subject ?? ''}` : 'not in git history',
         ]
@@ -115,6 +118,14 @@ export class DatasetsTreeProvider extends IndexTreeProvider<DatasetsNode> {
         if (!entry) byPath.set(abs, (entry = { path: v.path, abs, versions: [] }));
         entry.versions.push(v);
       }
+      const tracked = await Promise.all((vscode.workspace.workspaceFolders ?? []).map((f) => gitTrackedTables(f.uri.fsPath)));
+      const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+      // Plain tables committed to git: their versions are their commits (after the DVC-tracked ones).
+      for (const abs of tracked.flat()) {
+        if (byPath.has(abs)) continue;
+        const root = roots.find((r) => !path.relative(r, abs).startsWith('..')) ?? path.dirname(abs);
+        byPath.set(abs, { path: path.relative(root, abs).split(path.sep).join('/'), abs, versions: [] });
+      }
       return [...byPath.values()].map((d) => ({ kind: 'dataset', ...d }));
     }
     if (node.kind === 'dataset') {
@@ -126,7 +137,7 @@ export class DatasetsTreeProvider extends IndexTreeProvider<DatasetsNode> {
         seen.add(hv.id);
         const version = node.versions.find((v) => v.version === hv.id) ?? { path: node.path, version: hv.id, role: 'dep' as const, runIds: [] };
         const c = hv.commits[0];
-        out.push({ kind: 'version', abs: node.abs, version, runs: runsOf(hv.id), history: { id: hv.id, date: c?.date, subject: c?.subject, commits: hv.commits.length, size: hv.size, nfiles: hv.nfiles, previous: history.versions[i + 1]?.id } });
+        out.push({ kind: 'version', abs: node.abs, version, runs: runsOf(hv.id), history: { id: hv.id, date: c?.date, subject: c?.subject, commits: hv.commits.length, size: hv.size, nfiles: hv.nfiles, previous: history.versions[i + 1]?.id, blob: hv.blob !== undefined } });
       });
       // Versions runs used that git does not show (no repository, or an uncommitted lock file).
       for (const v of node.versions) {
