@@ -7,7 +7,9 @@
 // a leading + ctrl-clicks, adding the row to the selection);
 // clicking a metric opens its chart. --open FILE opens a workspace file (quick open) and --palette TEXT
 // then runs a command-palette entry, e.g. --open digits_predictions.csv --palette "Runlens: Evaluate";
-// --wheel PIXELS scrolls the editor area (a panel) down before the shot.
+// --wheel PIXELS scrolls the editor area (a panel) down before the shot. --panes "Runs,Models" clicks those
+// views' headers first (collapsing an open view, expanding a closed one). --answer TEXT types TEXT into the
+// quick pick the palette command opens and accepts it.
 //
 // Needs what `npm test` installs (.cache/) and a build (`npm run build`). Drives chromium over the DevTools
 // protocol with Node 24's built-in WebSocket.
@@ -33,6 +35,8 @@ const argOf = (name) => (process.argv.indexOf(name) > 0 ? process.argv[process.a
 const openFile = argOf('--open');
 const palette = argOf('--palette');
 const wheel = Number(argOf('--wheel') ?? 0);
+const panes = argOf('--panes')?.split(',') ?? [];
+const answer = argOf('--answer');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-shot-'));
 const workspace = path.join(tmp, 'demo');
 fs.cpSync(path.join(ROOT, 'demo', 'workspace'), workspace, { recursive: true });
@@ -70,6 +74,10 @@ try {
   await sleep(3000);
     const clickRow = (label) => evaluate(`(() => { const ctrl = ${JSON.stringify(label)}.startsWith('+'); const want = ctrl ? ${JSON.stringify(label)}.slice(1) : ${JSON.stringify(label)}; const rows = [...document.querySelectorAll('.monaco-list-row')]; const row = rows.find((r) => r.querySelector('.label-name')?.textContent === want) ?? rows.find((r) => (r.getAttribute('aria-label') ?? r.textContent ?? '').includes(want)); if (row && ctrl) { for (const type of ['mousedown', 'mouseup', 'click']) row.dispatchEvent(new MouseEvent(type, { bubbles: true, ctrlKey: true, button: 0 })); } else row?.click(); return !!row; })()`);
   await sleep(5000);
+  for (const pane of panes) {
+    await evaluate(`[...document.querySelectorAll('.pane-header')].find((h) => h.querySelector('h3.title')?.textContent === ${JSON.stringify(pane)})?.click()`);
+    await sleep(1500);
+  }
   for (const label of clicks) {
     let found = false;
     for (let i = 0; i < 40 && !found; i++) {
@@ -98,6 +106,13 @@ try {
     await sleep(1200);
     await key('Enter', 'Enter');
     await sleep(4000);
+    if (answer) {
+      // The command asked something (a quick pick): type the answer and accept it.
+      await send('Input.insertText', { text: answer });
+      await sleep(1200);
+      await key('Enter', 'Enter');
+      await sleep(5000);
+    }
   }
   if (wheel) {
     // Scroll the editor area (a webview panel's page) by mouse wheel, as a user would.

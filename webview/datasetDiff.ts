@@ -66,7 +66,7 @@ function render(v: TableDiffView): void {
       card('columns', `${v.before.columns} → ${v.after.columns}`),
       card('duplicate rows', `${int(d.duplicates.before)} → ${int(d.duplicates.after)}`),
       card('drifted columns', `${d.drift.filter((x) => severity(x.verdict) !== 'stable').length} of ${new Set(d.drift.map((x) => x.column)).size}`),
-      d.label ? card(`label ${short(d.label.column, 16)} PSI`, d.label.psi.toFixed(4), d.label.verdict) : null,
+      d.label ? card(`PSI of the label (${short(d.label.column, 16)})`, d.label.psi.toFixed(4), d.label.verdict) : null,
     ),
   );
   const open = el('button', {}, 'Open as Markdown');
@@ -74,10 +74,11 @@ function render(v: TableDiffView): void {
   body.push(el('div', { class: 'bar' }, open, el('span', { class: 'note' }, `md5 ${v.before.md5.slice(0, 12)} → ${v.after.md5.slice(0, 12)}`)));
 
   if (d.added.length || d.removed.length || d.retyped.length) {
-    const list = el('ul', {});
-    for (const x of d.added) list.append(el('li', {}, 'added ', el('code', {}, x)));
-    for (const x of d.removed) list.append(el('li', {}, 'removed ', el('code', {}, x)));
-    for (const r of d.retyped) list.append(el('li', {}, el('code', {}, r.column), `: ${r.before} → ${r.after}`));
+    const list = el('div', { class: 'schema' });
+    const names = (xs: string[]) => xs.flatMap((x, i) => [i ? ', ' : '', el('code', {}, x)]);
+    if (d.added.length) list.append(el('div', {}, el('span', { class: 'k' }, `added (${d.added.length})`), el('span', {}, ...names(d.added))));
+    if (d.removed.length) list.append(el('div', {}, el('span', { class: 'k' }, `removed (${d.removed.length})`), el('span', {}, ...names(d.removed))));
+    if (d.retyped.length) list.append(el('div', {}, el('span', { class: 'k' }, `retyped (${d.retyped.length})`), el('span', {}, ...d.retyped.flatMap((r, i) => [i ? ', ' : '', el('code', {}, r.column), ` ${r.before} → ${r.after}`]))));
     body.push(el('h2', {}, 'Schema'), list);
   }
 
@@ -165,10 +166,10 @@ function render(v: TableDiffView): void {
         chart(canvas, {
           type: 'bar',
           data: {
-            labels: h.before.map((_, i) => fmt(h.edges[i])),
+            labels: h.before.map((_, i) => (h.edges[1] - h.edges[0] === 1 && Number.isInteger(h.edges[i] + 0.5) ? String(h.edges[i] + 0.5) : fmt(h.edges[i]))),
             datasets: [
-              { label: 'before', data: h.before, backgroundColor: c.before + 'aa', barPercentage: 1, categoryPercentage: 1 },
-              { label: 'after', data: h.after, backgroundColor: c.after + 'aa', barPercentage: 1, categoryPercentage: 1 },
+              { label: 'before', data: h.before, backgroundColor: c.before, barPercentage: 1, categoryPercentage: 0.9 },
+              { label: 'after', data: h.after, backgroundColor: c.after, barPercentage: 1, categoryPercentage: 0.9 },
             ],
           },
           options: {

@@ -4,7 +4,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { modelCatalog } from '../core/artifacts/catalog';
+import { dvcModels, dvcModelVersions, modelCatalog } from '../core/artifacts/catalog';
+import { datasetHistory } from '../core/datasets/history';
 import type { CatalogModel, CatalogVersion } from '../core/artifacts/catalog';
 import { describeModel } from '../core/artifacts/models';
 import { ContentCache, cacheFileFor } from '../core/cache';
@@ -35,7 +36,7 @@ export function runModel(rest: string[], args: Args): number {
   return out.some((d) => d.warnings.length) ? 1 : 0;
 }
 
-export function runModels(rest: string[], args: Args): number {
+export async function runModels(rest: string[], args: Args): Promise<number> {
   if (rest.length > 1) throw new UsageError('usage: runlens models [dir] [--json]');
   const { store } = openWorkspace(rest[0], args);
   const cache = ContentCache.open(cacheFileFor(store.file));
@@ -47,6 +48,7 @@ export function runModels(rest: string[], args: Args): number {
         return undefined;
       }
     });
+    for (const m of dvcModels(store)) catalog.push(dvcModelVersions(store, m, await datasetHistory(m.abs).catch(() => undefined)));
     if (args.flags.json) process.stdout.write(JSON.stringify(catalog, null, 2) + '\n');
     else process.stdout.write(formatCatalog(catalog));
     return 0;
@@ -56,7 +58,7 @@ export function runModels(rest: string[], args: Args): number {
   }
 }
 
-const KIND = { registered: 'registered model', logged: 'logged model', file: 'model file' } as const;
+const KIND = { registered: 'registered model', logged: 'logged model', file: 'model file', dvc: 'DVC-tracked model' } as const;
 
 export function versionLine(v: CatalogVersion): string {
   const parts = [v.label];
@@ -65,6 +67,7 @@ export function versionLine(v: CatalogVersion): string {
   if (v.aliases?.length) parts.push(v.aliases.map((a) => `@${a}`).join(' '));
   if (v.size !== undefined) parts.push(formatBytes(v.size));
   if (v.createdAt) parts.push(new Date(v.createdAt).toISOString().slice(0, 16).replace('T', ' '));
+  if (v.description && !v.stage) parts.push(v.description.slice(0, 60));
   const runs = v.runs.length ? v.runs.map((r) => (/^[0-9a-f]{16,}$/i.test(r.nativeId) && r.name !== r.nativeId.slice(0, 8) ? `${r.name} (${r.nativeId.slice(0, 8)})` : r.name)).join(', ') : 'no run in the index';
   return `${parts.join(' · ')}  ← ${runs}`;
 }

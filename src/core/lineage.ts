@@ -49,6 +49,11 @@ export interface LineageGraph {
 }
 
 const CODE_FILE = /\.(py|ipynb|sh|r|jl|scala|java|cpp|c|js|ts)$/i;
+
+/** Source code among a stage's deps (the code that ran, not data it read). */
+export function isCodeFile(p: string): boolean {
+  return CODE_FILE.test(p);
+}
 /** A DVC out that is a model: a model-like file by its name (as artifacts are classified), or a `model(s)/` folder. */
 const isModelOut = (rel: string) => /(^|\/)models?(\/|$)/i.test(rel) || ['model', 'checkpoint', 'pickle'].includes(artifactKind(rel));
 const DATA_FILE = /\.(csv|tsv|jsonl|ndjson|json|parquet|feather|arrow|h5|hdf5|npz|npy|xml|txt|zip|tar|gz|tfrecord|avro|orc|xlsx?)$/i;

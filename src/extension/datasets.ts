@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type DatasetRequest, type DatasetResult, startDatasetJob } from '../core/datasets/worker';
 import { tableFiles } from '../core/datasets/files';
+import { TABLE_EXTENSIONS } from '../core/datasets/table';
 import { cacheFileFor } from '../core/cache';
 import { classBalance, type TableStats } from '../core/datasets/stats';
 import { type TableDiff, tableDiffView } from '../core/datasets/diff';
@@ -163,6 +164,20 @@ function lineageRef(ctx: Ctx, arg: LineageArg): string | undefined {
   }
 }
 
+/** A table file of the workspace, picked by name (or any file through the open dialog). */
+async function pickTable(title: string, exclude?: string): Promise<string | undefined> {
+  const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+  const items: (vscode.QuickPickItem & { file?: string })[] = tableFiles(roots, 2000, { runOutputs: true })
+    .filter((f) => f !== exclude)
+    .map((file) => ({ label: path.basename(file), description: vscode.workspace.asRelativePath(path.dirname(file)), file }));
+  items.push({ label: '$(folder-opened) Choose a file…', alwaysShow: true });
+  const picked = await vscode.window.showQuickPick(items, { title, matchOnDescription: true });
+  if (!picked) return undefined;
+  if (picked.file) return picked.file;
+  const [uri] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Tables: ['csv', 'tsv', 'jsonl', 'ndjson'] }, title })) ?? [];
+  return uri?.fsPath;
+}
+
 export function registerDatasetCommands(ctx: Ctx, service: DatasetService, lineage: LineageTreeProvider, lineageView: vscode.TreeView<LineageItem>): void {
   const reg = (id: string, fn: (...args: any[]) => unknown) => ctx.subscriptions.push(vscode.commands.registerCommand(id, fn));
   reg('runlens.showLineage', async (arg?: LineageArg) => {
@@ -197,6 +212,25 @@ export function registerDatasetCommands(ctx: Ctx, service: DatasetService, linea
       showDatasetDiff(ctx, title, tableDiffView(r.before, r.after, r.diff), () => service.openMarkdown(title, diffMarkdown(r.before.label, r.after.label, r.before.stats, r.after.stats, r.diff)));
     }
     else if (r.op === 'error' && r.message !== 'cancelled') void vscode.window.showWarningMessage(`Runlens: ${r.message}`);
+  });
+  reg('runlens.compareTables', async (arg?: vscode.Uri, selected?: vscode.Uri[]) => {
+    // From the Explorer with two tables selected: those two; otherwise the given or active table, then one to
+    // compare it with.
+    const tables = (selected ?? []).filter((u) => TABLE_EXTENSIONS.test(u.fsPath));
+    let [before, after]: (string | undefined)[] = tables.length === 2 ? tables.map((u) => u.fsPath) : [];
+    if (!before) {
+      const active = vscode.window.activeTextEditor?.document.uri;
+      before = arg?.fsPath ?? (active?.scheme === 'file' && TABLE_EXTENSIONS.test(active.fsPath) ? active.fsPath : await pickTable('Runlens: Compare Data Tables — the first (before) table'));
+      if (!before) return;
+      after = await pickTable(`Runlens: compare ${path.basename(before)} with…`, before);
+    }
+    if (!before || !after) return;
+    const r = await service.run({ op: 'diff', before, after, cache: service.cacheFile }, `Runlens: comparing ${path.basename(before)} and ${path.basename(after)}`);
+    if (r.op === 'diff') {
+      const title = `Diff of ${path.basename(before)} and ${path.basename(after)}`;
+      const rel = (side: { label: string; stats: TableStats }) => ({ ...side, label: vscode.workspace.asRelativePath(side.label) });
+      showDatasetDiff(ctx, title, tableDiffView(rel(r.before), rel(r.after), r.diff), () => service.openMarkdown(title, diffMarkdown(r.before.label, r.after.label, r.before.stats, r.after.stats, r.diff)));
+    } else if (r.op === 'error' && r.message !== 'cancelled') void vscode.window.showWarningMessage(`Runlens: ${r.message}`);
   });
   reg('runlens.checkData', () => service.checkWorkspace(true));
 }

@@ -3,13 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { modelCatalog } from '../../src/core/artifacts/catalog';
+import { dvcModels, dvcModelVersions, modelCatalog } from '../../src/core/artifacts/catalog';
+import { datasetHistory } from '../../src/core/datasets/history';
 import type { CatalogModel } from '../../src/core/artifacts/catalog';
 import { ContentCache } from '../../src/core/cache';
 import { statsOf } from '../../src/core/datasets/versions';
 import { indexWorkspace } from '../../src/core/index/indexer';
 import { openDatabase } from '../../src/core/index/sqlite';
-import { copyOf, corpus, indexInto, tempDir } from './corpus';
+import { copyOf, corpus, indexInto, newRepo, tempDir } from './corpus';
 
 const BIN = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
 /** 7 MLflow runs that log a `model/` and an `explainer/` MLflow model folder each. */
@@ -137,6 +138,34 @@ describe('models and their versions, each with the run that made it', () => {
       fs.rmSync(path.join(root, 'mlruns', 'models'), { recursive: true });
       indexWorkspace(store, { roots: [root] });
       assert.equal(wine(), undefined);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('DVC-tracked models: a version per md5 the dvc.lock out had in git history (the six DVC snapshots committed in order), the newest written by the workspace run', async function () {
+    this.timeout(60_000);
+    const root = corpus('dvc');
+    const snapshots = ['ca2c488', '3df98ae', 'd4228b5', '021e6cf', 'a00dcb4'].map((s) => path.join(root, `iterative__example-get-started@${s}`)).filter((s) => fs.existsSync(path.join(s, 'dvc.lock')));
+    const { repo, git } = newRepo('runlens-dvcmodel-');
+    const md5s: string[] = [];
+    for (const snap of snapshots) {
+      for (const f of ['dvc.yaml', 'dvc.lock', 'params.yaml']) if (fs.existsSync(path.join(snap, f))) fs.copyFileSync(path.join(snap, f), path.join(repo, f));
+      git('add', '-A');
+      git('commit', '-q', '--allow-empty', '-m', path.basename(snap));
+      const m = /- path: model\.pkl\n(?:\s+hash: md5\n)?\s+md5: (\S+)/.exec(fs.readFileSync(path.join(snap, 'dvc.lock'), 'utf8'));
+      if (m && md5s[0] !== m[1]) md5s.unshift(m[1]);
+    }
+    assert.ok(md5s.length >= 2, `${md5s.length} model versions in the snapshots`);
+    const { store } = indexInto([repo]);
+    try {
+      const [model] = dvcModels(store);
+      assert.equal(model?.name, 'model.pkl');
+      const catalog = dvcModelVersions(store, model, await datasetHistory(model.abs));
+      assert.deepEqual(catalog.versions.map((v) => v.hash), md5s, 'newest first');
+      assert.deepEqual(catalog.versions[0].runs.map((r) => r.name), [store.resolveRun(catalog.versions[0].runs[0].id)[0].name]);
+      assert.equal(catalog.versions[0].runs.length, 1, 'the workspace run wrote the newest');
+      assert.ok(catalog.versions.slice(1).every((v) => v.runs.length === 0 && /^[0-9a-f]{8} iterative__example-get-started@/.test(v.description!)));
     } finally {
       store.close();
     }

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { openDatabase } from '../../src/core/index/sqlite';
 import { corpus, tempDir } from './corpus';
 
 const BIN = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
@@ -21,7 +22,15 @@ describe('runlens CLI on the demo workspace', () => {
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.match(out.workspace, /demo[/\\]workspace$/);
-    assert.deepEqual(out.counts.byFormat, { dvc: 1, huggingface: 2, keras: 1, lightning: 19, mlflow: 21, 'mlflow-db': 3, tensorboard: 4 });
+    // The databases' runs, counted by SQLite itself.
+    const demo = path.join(__dirname, '..', '..', '..', 'demo', 'workspace');
+    const dbRuns = ['heart-disease', 'nyc-taxi'].reduce((n, d) => {
+      const db = openDatabase(path.join(demo, d, 'mlflow.db'), { readonly: true, fileMustExist: true });
+      n += db.prepare('SELECT COUNT(*) FROM runs').pluck().get() as number;
+      db.close();
+      return n;
+    }, 0);
+    assert.deepEqual(out.counts.byFormat, { dvc: 1, huggingface: 2, keras: 1, lightning: 19, mlflow: 21, 'mlflow-db': dbRuns, tensorboard: 4 });
     assert.equal(out.problems, 0);
   });
 
@@ -38,7 +47,7 @@ describe('runlens CLI on the demo workspace', () => {
     const active = JSON.parse(cli('runs', '--json', '--no-index', '--all').stdout).total;
     const all = JSON.parse(cli('runs', '--json', '--no-index', '--all', '--deleted').stdout).total;
     const deleted = JSON.parse(cli('runs', '--json', '--no-index', '--query', 'lifecycle = "deleted"').stdout).total;
-    assert.equal(all, 51);
+    assert.equal(all, 176);
     assert.equal(active + deleted, all);
     assert.ok(deleted > 0);
   });

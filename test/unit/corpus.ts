@@ -1,4 +1,5 @@
 /** Paths into ../shared/corpus (real files from public projects) and temp-dir helpers for tests. */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,4 +29,14 @@ export function copyOf(src: string): string {
   const dest = path.join(dir, path.basename(src));
   fs.cpSync(src, dest, { recursive: true });
   return dest;
+}
+
+/** A new git repository in a temp folder, and a function running git in it. */
+export function newRepo(prefix: string): { repo: string; git: (...args: string[]) => string } {
+  const repo = tempDir(prefix);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo }, encoding: 'utf8' });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'runlens@example.com');
+  git('config', 'user.name', 'runlens');
+  return { repo, git };
 }

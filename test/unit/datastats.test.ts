@@ -3,13 +3,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tableStats } from '../../src/core/datasets/stats';
-import { ks2, psi } from '../../src/core/datasets/drift';
+import { ks2, psi, sharedHistogram } from '../../src/core/datasets/drift';
 import { diffTables, tableDiffView } from '../../src/core/datasets/diff';
 import { gitTrackedTables } from '../../src/core/datasets/git';
 import { checkTables, splitGroups } from '../../src/core/datasets/checks';
 import { datasetHistory } from '../../src/core/datasets/history';
 import { statsOf } from '../../src/core/datasets/versions';
-import { corpus, tempDir } from './corpus';
+import { corpus, newRepo, tempDir } from './corpus';
 
 /** Real tables from the corpus: a CSV of AG News labels, a TSV of Fashion-MNIST classes, quoted CSV, JSON Lines. */
 const AGNEWS = corpus('predictions', 'AguLeon__LoRA_RoBERTa_AGNews', 'results', 'inference_output.csv');
@@ -226,6 +226,12 @@ print(json.dumps({'edges': edges.tolist(), 'before': (hx / len(x)).tolist(), 'af
     assert.deepEqual(h.before, oracle.before);
     assert.deepEqual(h.after, oracle.after);
     assert.equal(view.before.rows, a.rows);
+    // An integer column over a short range (the digits' class ids): a bin per value.
+    const p = await tableStats({ file: corpus('predictions', 'AguLeon__LoRA_RoBERTa_AGNews', 'results', 'inference_output.csv') }, 'csv', 'p');
+    const labels = p.columns.find((c) => c.name === 'Label')!.values!;
+    const perValue = sharedHistogram(labels.slice(0, 4000), labels.slice(4000), 30, true)!;
+    assert.deepEqual(perValue.edges, [-0.5, 0.5, 1.5, 2.5, 3.5]);
+    for (let k = 0; k < 4; k++) assert.equal(perValue.before[k], labels.slice(0, 4000).filter((x) => x === k).length / 4000);
     assert.equal(view.after.md5, b.md5);
   });
 });
@@ -284,16 +290,6 @@ describe('data checks: leakage, split balance, duplicates', () => {
 });
 
 describe('versions of data files from git and DVC', () => {
-  /** A new git repository in a temp folder, and a function running git in it. */
-  const newRepo = (prefix: string) => {
-    const repo = tempDir(prefix);
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: repo }, encoding: 'utf8' });
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.email', 'runlens@example.com');
-    git('config', 'user.name', 'runlens');
-    return { repo, git };
-  };
-
   it('follows a dvc.lock out through the six snapshots of the DVC example project', async function () {
     this.timeout(60_000);
     const root = corpus('dvc');

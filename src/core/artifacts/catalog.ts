@@ -14,6 +14,9 @@
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
+import type { DatasetHistory } from '../datasets/history';
+import { artifactKind, isModelArtifact } from '../model';
+import { projectDir } from '../lineage';
 import type { ModelFileRow, RunRow, Store } from '../index/store';
 import { artifactPath } from '../index/store';
 
@@ -60,7 +63,7 @@ export interface CatalogVersion {
 export interface CatalogModel {
   key: string;
   name: string;
-  kind: 'registered' | 'logged' | 'file';
+  kind: 'registered' | 'logged' | 'file' | 'dvc';
   /** For file models: the experiment whose runs saved it. */
   experimentName?: string;
   /** Newest first. */
@@ -190,4 +193,55 @@ export function fileVersions(model: FileModel, hash: FileHasher): CatalogModel {
 /** Every model with its versions (files hashed with `hash`). */
 export function modelCatalog(store: Store, hash: FileHasher): CatalogModel[] {
   return [...indexedModels(store), ...fileModels(store).map((m) => fileVersions(m, hash))];
+}
+
+/** A model file a DVC stage writes (a `dvc.lock` out), with the runs that wrote each of its md5s. */
+export interface DvcModel {
+  key: string;
+  /** As the lock file names it. */
+  name: string;
+  abs: string;
+  /** md5 → ids of the runs that wrote it. */
+  writers: Map<string, string[]>;
+}
+
+/** DVC outs that are models (`model.pkl`, `model.onnx`, …), from the index: no file is read. */
+export function dvcModels(store: Store): DvcModel[] {
+  const out = new Map<string, DvcModel>();
+  for (const d of store.datasets()) {
+    if (d.role !== 'out' || !isModelArtifact({ kind: artifactKind(d.path), path: d.path })) continue;
+    const run = store.getRun(d.runIds[0]);
+    const abs = run ? path.resolve(projectDir(run), d.path) : d.path;
+    let m = out.get(abs);
+    if (!m) out.set(abs, (m = { key: `dvc:${abs}`, name: d.path, abs, writers: new Map() }));
+    m.writers.set(d.version, [...(m.writers.get(d.version) ?? []), ...d.runIds]);
+  }
+  return [...out.values()];
+}
+
+/**
+ * A DVC-tracked model's versions: every md5 its lock entry had in git history (newest first, dated by the
+ * commit that recorded it), and any md5 a run wrote that git does not show yet (an uncommitted lock).
+ */
+export function dvcModelVersions(store: Store, model: DvcModel, history: DatasetHistory | undefined): CatalogModel {
+  const run = (id: string) => store.getRun(id);
+  const runsOf = (md5: string) => (model.writers.get(md5) ?? []).flatMap((id) => {
+    const r = run(id);
+    return r ? [toRun(r)] : [];
+  });
+  const versions: CatalogVersion[] = (history?.versions ?? []).map((v) => ({
+    id: v.id,
+    label: v.id.slice(0, 12),
+    hash: v.md5,
+    size: v.size,
+    createdAt: v.commits.length ? Date.parse(v.commits[v.commits.length - 1].date) : undefined,
+    description: v.commits[0] ? `${v.commits[0].sha.slice(0, 8)} ${v.commits[0].subject}` : undefined,
+    source: history ? path.relative(history.root, history.trackedBy) : undefined,
+    runs: runsOf(v.id),
+    files: [],
+  }));
+  for (const md5 of model.writers.keys()) {
+    if (!versions.some((v) => v.id === md5)) versions.unshift({ id: md5, label: md5.slice(0, 12), hash: md5, description: 'not committed', runs: runsOf(md5), files: [] });
+  }
+  return { key: model.key, name: model.name, kind: 'dvc', versions };
 }

@@ -110,7 +110,7 @@ export function tableDiffView(before: { label: string; stats: TableStats }, afte
   for (const cb of [...before.stats.columns].sort((x, y) => (ks.get(y.name) ?? -1) - (ks.get(x.name) ?? -1))) {
     const ca = a.get(cb.name);
     if (histograms.length >= maxHistograms || !ca?.values || !cb.values || !ks.has(cb.name)) continue;
-    const h = sharedHistogram(cb.values, ca.values);
+    const h = sharedHistogram(cb.values, ca.values, 30, cb.type === 'integer' && ca.type === 'integer');
     if (h) histograms.push({ column: cb.name, ...h });
   }
   return { before: side(before), after: side(after), diff, histograms };

@@ -79,12 +79,19 @@ export interface SharedHistogram {
 
 /**
  * Two sorted samples binned on the same equal-width edges (the last bin closed), as shares: what a chart
- * of a drifting column overlays. A constant column gets one bin.
+ * of a drifting column overlays. A constant column gets one bin; with `integers`, a range of at most
+ * `bins` values gets one bin per value.
  */
-export function sharedHistogram(a: ArrayLike<number>, b: ArrayLike<number>, bins = 30): SharedHistogram | undefined {
+export function sharedHistogram(a: ArrayLike<number>, b: ArrayLike<number>, bins = 30, integers = false): SharedHistogram | undefined {
   if (!a.length || !b.length) return undefined;
-  const lo = Math.min(a[0], b[0]);
-  const hi = Math.max(a[a.length - 1], b[b.length - 1]);
+  let lo = Math.min(a[0], b[0]);
+  let hi = Math.max(a[a.length - 1], b[b.length - 1]);
+  // Integer values over a short range (class ids, counts): a bin per value, centred on it.
+  if (integers && hi - lo + 1 <= bins) {
+    bins = hi - lo + 1;
+    lo -= 0.5;
+    hi += 0.5;
+  }
   const n = hi > lo ? bins : 1;
   const width = (hi - lo) / n;
   const edges = Array.from({ length: n + 1 }, (_, i) => (i === n ? hi : lo + i * width));

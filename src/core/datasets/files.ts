@@ -3,10 +3,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TABLE_EXTENSIONS } from './table';
 
-/** Table files under the given folders (or the files given), skipping VCS, caches and environments. */
-export function tableFiles(targets: string[], limit = 10_000): string[] {
+const NEVER = ['.git', '.dvc', 'node_modules', '.venv', 'venv', '__pycache__', '.runlens'];
+const RUN_STORES = ['mlruns', 'wandb', 'lightning_logs'];
+
+/**
+ * Table files under the given folders (or the files given), skipping VCS, caches and environments, and —
+ * unless `runOutputs` — run stores (what runs wrote there is not a dataset to check, but can be compared).
+ */
+export function tableFiles(targets: string[], limit = 10_000, options: { runOutputs?: boolean } = {}): string[] {
   const out: string[] = [];
-  const SKIP = new Set(['.git', '.dvc', 'node_modules', '.venv', 'venv', '__pycache__', 'mlruns', 'wandb', 'lightning_logs', '.runlens']);
+  const SKIP = new Set(options.runOutputs ? NEVER : [...NEVER, ...RUN_STORES]);
   const walk = (dir: string, depth: number) => {
     if (depth > 12 || out.length >= limit) return;
     let entries: fs.Dirent[];

@@ -18,7 +18,6 @@ const DIFF_CSS = `
   .card .v { font-size: 1.3em; font-weight: 600; }
   .card .k { color: var(--vscode-descriptionForeground); }
   .sides { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin-bottom: 8px; }
-  .sides .k { color: var(--vscode-descriptionForeground); }
   .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 16px; }
   .chart { position: relative; height: 200px; }
   .wide { position: relative; height: 260px; max-width: 900px; }
@@ -26,6 +25,9 @@ const DIFF_CSS = `
   .likely { color: var(--vscode-charts-orange, #d18616); }
   .stable { color: var(--vscode-descriptionForeground); }
   h2 { font-size: 1.1em; margin: 18px 0 6px; }
+  code { font-family: var(--vscode-editor-font-family); padding: 1px 3px; border-radius: 3px; background: var(--vscode-textCodeBlock-background); line-height: 1.7; }
+  .schema div { display: grid; grid-template-columns: 110px 1fr; margin: 2px 0; }
+  .schema .k, .sides .k { color: var(--vscode-descriptionForeground); }
 `;
 
 const panels = new Set<vscode.WebviewPanel>();

@@ -6,7 +6,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { projectDir } from '../../core/lineage';
+import { isCodeFile, projectDir } from '../../core/lineage';
+import { artifactKind, isModelArtifact } from '../../core/model';
 import { type DatasetHistory, datasetHistory } from '../../core/datasets/history';
 import { gitTrackedTables } from '../../core/datasets/git';
 import { formatBytes } from '../../core/format';
@@ -112,6 +113,8 @@ export class DatasetsTreeProvider extends IndexTreeProvider<DatasetsNode> {
     if (!node) {
       const byPath = new Map<string, { path: string; abs: string; versions: Version[] }>();
       for (const v of store.datasets()) {
+        // Code a stage depends on and models it writes have views of their own (Lineage, Models).
+        if (isCodeFile(v.path) || isModelArtifact({ kind: artifactKind(v.path), path: v.path })) continue;
         const run = store.getRun(v.runIds[0]);
         const abs = run ? path.resolve(projectDir(run), v.path) : v.path;
         let entry = byPath.get(abs);

@@ -10,7 +10,8 @@
  * Files show their header, decoded on hover; nothing is loaded or unpickled.
  */
 import * as vscode from 'vscode';
-import { type CatalogFile, type CatalogModel, type CatalogRun, type CatalogVersion, type FileModel, fileModels, fileVersions, indexedModels } from '../../core/artifacts/catalog';
+import { type CatalogFile, type CatalogModel, type CatalogRun, type CatalogVersion, type DvcModel, type FileModel, dvcModels, dvcModelVersions, fileModels, fileVersions, indexedModels } from '../../core/artifacts/catalog';
+import { datasetHistory } from '../../core/datasets/history';
 import { describeModel } from '../../core/artifacts/models';
 import { formatBytes } from '../../core/format';
 import type { IndexService } from '../indexing';
@@ -20,6 +21,7 @@ import { appendUserText, formatValue } from '../format';
 export type ModelsNode =
   | { kind: 'model'; model: CatalogModel }
   | { kind: 'fileModel'; model: FileModel }
+  | { kind: 'dvcModel'; model: DvcModel }
   | { kind: 'version'; model: CatalogModel; version: CatalogVersion; ref?: string }
   | { kind: 'run'; run: CatalogRun; runId: string }
   | { kind: 'file'; file: CatalogFile; fsPath: string };
@@ -27,8 +29,8 @@ export type ModelsNode =
 /** SHA-256 of files, off the extension host; null for a file that cannot be read. */
 export type Hasher = (files: string[]) => Promise<Record<string, string | null>>;
 
-const KIND_LABEL = { registered: 'registered model', logged: 'logged model', file: 'model files' } as const;
-const STAGE_ICON: Record<string, string> = { Production: 'rocket', Staging: 'beaker', Archived: 'archive' };
+const KIND_LABEL = { registered: 'registered model', logged: 'logged model', file: 'model files', dvc: 'DVC-tracked' } as const;
+const STAGE_ICON: Record<string, string> = { Production: 'rocket', Archived: 'archive' };
 
 export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
   /** File models' versions, per model key, until the index changes. */
@@ -93,6 +95,17 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
         item.contextValue = 'runlens.model.file';
         return item;
       }
+      case 'dvcModel': {
+        const m = node.model;
+        const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = `${KIND_LABEL.dvc} · versions from git history`;
+        item.tooltip = `${m.abs}\nA dvc.lock out: a version per md5 it had in git history, with the runs that wrote it.`;
+        item.iconPath = new vscode.ThemeIcon('package');
+        item.resourceUri = vscode.Uri.file(m.abs);
+        item.id = `models:${m.key}`;
+        item.contextValue = 'runlens.model.dvc';
+        return item;
+      }
       case 'version': {
         const v = node.version;
         const item = new vscode.TreeItem(v.label, vscode.TreeItemCollapsibleState.Collapsed);
@@ -100,6 +113,7 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
         item.description = [
           node.model.name.includes('*') ? v.where?.join(', ') : undefined,
           v.stage,
+          node.model.kind === 'dvc' ? v.description : undefined,
           v.aliases?.length ? v.aliases.map((a) => `@${a}`).join(' ') : undefined,
           v.size !== undefined ? formatBytes(v.size) : undefined,
           v.createdAt ? new Date(v.createdAt).toISOString().slice(0, 16).replace('T', ' ') : undefined,
@@ -167,7 +181,8 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
     const store = this.store();
     if (!store) return [];
     if (!node) {
-      return [...indexedModels(store).map((model): ModelsNode => ({ kind: 'model', model })), ...fileModels(store).map((model): ModelsNode => ({ kind: 'fileModel', model }))];
+      const kindOrder = { registered: 0, logged: 1, dvc: 2, file: 3 };
+      return [...indexedModels(store).sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind]).map((model): ModelsNode => ({ kind: 'model', model })), ...dvcModels(store).map((model): ModelsNode => ({ kind: 'dvcModel', model })), ...fileModels(store).map((model): ModelsNode => ({ kind: 'fileModel', model }))];
     }
     switch (node.kind) {
       case 'model':
@@ -175,6 +190,10 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
       case 'fileModel': {
         const model = await this.fileVersions(node.model);
         return model.versions.map((version) => ({ kind: 'version', model, version, ref: version.files[0]?.fsPath }));
+      }
+      case 'dvcModel': {
+        const model = dvcModelVersions(store, node.model, await datasetHistory(node.model.abs).catch(() => undefined));
+        return model.versions.map((version) => ({ kind: 'version', model, version, ref: `${node.model.abs}@${version.id}` }));
       }
       case 'version': {
         const runs: ModelsNode[] = node.version.runs.map((run) => ({ kind: 'run', run, runId: run.id }));

@@ -26,10 +26,10 @@ describe('Runlens in a workspace with run data', () => {
     const folder = vscode.workspace.workspaceFolders![0].uri.fsPath;
     assert.ok(!api.indexFile.startsWith(folder), `index ${api.indexFile} is inside the workspace`);
     const counts = api.counts();
-    // demo/workspace: 21 MLflow file-store runs, 3 in mlflow.db, 4 TensorBoard log directories, 19 Lightning
+    // demo/workspace: 21 MLflow file-store runs, 3 + 125 in two mlflow.db, 4 TensorBoard log directories, 19 Lightning
     // versions (3 + a 16-run sweep), 2 Hugging Face trainings, a Keras log and a DVC project.
-    assert.deepEqual(counts.byFormat, { mlflow: 21, 'mlflow-db': 3, tensorboard: 4, lightning: 19, huggingface: 2, keras: 1, dvc: 1 });
-    assert.equal(counts.runs, 51);
+    assert.deepEqual(counts.byFormat, { mlflow: 21, 'mlflow-db': 128, tensorboard: 4, lightning: 19, huggingface: 2, keras: 1, dvc: 1 });
+    assert.equal(counts.runs, 176);
   });
 
   it('shows experiments and runs in the Runs tree, read back through the API', async () => {

@@ -11,7 +11,7 @@ describe('Runlens in an untrusted workspace (Restricted Mode)', () => {
     await waitFor(() => runlens().isActive, 30_000, 'Runlens to activate in Restricted Mode');
     const api = runlens().exports;
     await api.ready;
-    assert.equal(api.counts().runs, 51);
+    assert.equal(api.counts().runs, 176);
   });
 
   it('refuses every command that would run code', async () => {
