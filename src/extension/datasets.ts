@@ -174,7 +174,7 @@ async function pickTable(title: string, exclude?: string): Promise<string | unde
   const picked = await vscode.window.showQuickPick(items, { title, matchOnDescription: true });
   if (!picked) return undefined;
   if (picked.file) return picked.file;
-  const [uri] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Tables: ['csv', 'tsv', 'jsonl', 'ndjson'] }, title })) ?? [];
+  const [uri] = (await vscode.window.showOpenDialog({ canSelectMany: false, filters: { Tables: ['csv', 'tsv', 'jsonl', 'ndjson', 'parquet'] }, title })) ?? [];
   return uri?.fsPath;
 }
 
@@ -203,7 +203,7 @@ export function registerDatasetCommands(ctx: Ctx, service: DatasetService, linea
       return;
     }
     if (arg.version.version.endsWith('.dir')) {
-      void vscode.window.showInformationMessage(`Runlens: ${arg.version.path} is a folder version (DVC .dir); diffs compare table files (CSV, TSV, JSON Lines).`);
+      void vscode.window.showInformationMessage(`Runlens: ${arg.version.path} is a folder version (DVC .dir); diffs compare table files (CSV, TSV, JSON Lines, Parquet).`);
       return;
     }
     const r = await service.run({ op: 'diff', before: `${arg.abs}@${arg.history.previous}`, after: `${arg.abs}@${arg.version.version}`, cache: service.cacheFile }, `Runlens: comparing two versions of ${path.basename(arg.abs)}`);

@@ -1,4 +1,4 @@
-/** Finding the data tables of a workspace: CSV, TSV and JSON Lines files outside VCS, caches, environments and run stores. */
+/** Finding the data tables of a workspace: CSV, TSV, JSON Lines and Parquet files outside VCS, caches, environments and run stores. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TABLE_EXTENSIONS } from './table';

@@ -29,14 +29,14 @@ export function gitPath(root: string, file: string): string {
 }
 
 /**
- * Table files (CSV, TSV, JSON Lines) committed to the repository holding `dir`, as absolute paths under
+ * Table files (CSV, TSV, JSON Lines, Parquet) committed to the repository holding `dir`, as absolute paths under
  * `dir` — plain data files versioned by git itself. Empty when `dir` is not in a repository.
  */
 export async function gitTrackedTables(dir: string, limit = 500): Promise<string[]> {
   const root = await gitRoot(dir);
   if (!root) return [];
   try {
-    const raw = await simpleGit({ baseDir: dir }).raw(['ls-files', '-z', '--full-name', '--', '*.csv', '*.tsv', '*.jsonl', '*.ndjson']);
+    const raw = await simpleGit({ baseDir: dir }).raw(['ls-files', '-z', '--full-name', '--', '*.csv', '*.tsv', '*.jsonl', '*.ndjson', '*.parquet']);
     return raw
       .split('\0')
       .filter(Boolean)

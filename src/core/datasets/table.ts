@@ -1,5 +1,5 @@
 /**
- * Data tables read as a stream of records: CSV, TSV and JSON Lines, from a file or any byte source (a git
+ * Data tables read as a stream of records: CSV, TSV and JSON Lines (and Parquet, in parquet.ts), from a file or any byte source (a git
  * blob, a DVC cache object), in fixed-size chunks so that a file of any size is read with flat memory. The
  * content's MD5 is computed on the way (the hash DVC 3 records for a file), so a table is read once for its
  * statistics and its identity together.
@@ -8,13 +8,14 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Diagnostic } from '../model';
 import { scanCsv } from '../formats/csv';
+import { readParquet } from './parquet';
 
-export type TableFormat = 'csv' | 'tsv' | 'jsonl';
+export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
 
-export const TABLE_EXTENSIONS = /\.(csv|tsv|jsonl|ndjson)$/i;
+export const TABLE_EXTENSIONS = /\.(csv|tsv|jsonl|ndjson|parquet)$/i;
 
 export function tableFormat(file: string): TableFormat | undefined {
-  const m = /\.(csv|tsv|jsonl|ndjson)$/i.exec(file);
+  const m = TABLE_EXTENSIONS.exec(file);
   if (!m) return undefined;
   const ext = m[1].toLowerCase();
   return ext === 'ndjson' ? 'jsonl' : (ext as TableFormat);
@@ -40,6 +41,7 @@ const CHUNK = 4 * 2 ** 20;
 
 /** Reads a whole table, calling the reader per record; never throws for bad content (diagnostics instead). */
 export async function readTable(source: ByteSource, format: TableFormat, name: string, reader: TableReader, signal?: { cancelled: boolean }): Promise<TableReadResult> {
+  if (format === 'parquet') return readParquet(source, name, reader, signal);
   const diagnostics: Diagnostic[] = [];
   const hash = crypto.createHash('md5');
   const decoder = new TextDecoder('utf-8');

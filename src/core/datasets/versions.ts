@@ -83,7 +83,7 @@ const STATS_VERSION = 1;
 export async function statsOf(arg: string, options: StatsOptions & { cache?: ContentCache } = {}): Promise<ResolvedTable> {
   const { file, ref } = parseVersionRef(arg);
   const format = tableFormat(file.replace(/\.dvc$/, ''));
-  if (!format) throw new Error(`${file}: not a table Runlens reads (CSV, TSV, JSON Lines)`);
+  if (!format) throw new Error(`${file}: not a table Runlens reads (CSV, TSV, JSON Lines, Parquet)`);
   const { cache, ...statsOptions } = options;
   const cached = async (digest: string | undefined, name: string, compute: () => Promise<TableStats>): Promise<TableStats> => {
     const kind = `stats:${STATS_VERSION}:${statsOptions.label ?? ''}:${name}`;

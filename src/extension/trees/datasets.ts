@@ -1,6 +1,6 @@
 /**
  * The Datasets view: data files whose versions the index knows (DVC-tracked deps and outs with their md5)
- * and table files committed to git (CSV, TSV, JSON Lines), each with its versions from git history (every commit that changed its `.dvc` file or `dvc.lock` entry,
+ * and table files committed to git (CSV, TSV, JSON Lines, Parquet), each with its versions from git history (every commit that changed its `.dvc` file or `dvc.lock` entry,
  * newest first) and, under each version, the runs that read or wrote it. Clicking a run opens its run
  * document; a version's context menu has statistics, the diff with the previous version, and lineage.
  */
