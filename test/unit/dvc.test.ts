@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { corpus, indexInto } from './corpus';
+import { indexWorkspace } from '../../src/core/index/indexer';
+import { corpus, indexInto, newRepo, tempDir } from './corpus';
 
 const at = (sha: string) => corpus('dvc', `iterative__example-get-started@${sha}`);
 
@@ -64,5 +65,71 @@ describe('DVC projects', () => {
     assert.deepEqual([...formats].sort(), ['dvc', 'keras', 'wandb']);
     store.close();
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('DVC experiments in git (refs/exps)', () => {
+  const SNAPSHOTS = corpus('dvc');
+  /** Commits a snapshot's files (as they are in the corpus) on top of HEAD, optionally on a side branch. */
+  const commitSnapshot = (repo: string, git: (...a: string[]) => string, snap: string, message: string) => {
+    for (const f of fs.readdirSync(repo)) if (f !== '.git') fs.rmSync(path.join(repo, f), { recursive: true, force: true });
+    fs.cpSync(path.join(SNAPSHOTS, `iterative__example-get-started@${snap}`), repo, { recursive: true });
+    git('add', '-A');
+    git('commit', '-q', '--allow-empty', '-m', message);
+    return git('rev-parse', 'HEAD').trim();
+  };
+  /** What `dvc exp run` leaves: a commit on top of the baseline, reachable only from refs/exps/<b[:2]>/<b[2:]>/<name>. */
+  const experiment = (repo: string, git: (...a: string[]) => string, baseline: string, snap: string, name: string) => {
+    git('checkout', '-q', '--detach', baseline);
+    const sha = commitSnapshot(repo, git, snap, `dvc: commit experiment ${name}`);
+    git('update-ref', `refs/exps/${baseline.slice(0, 2)}/${baseline.slice(2)}/${name}`, sha);
+    git('checkout', '-q', 'main');
+    return sha;
+  };
+  /** The oracle: the same snapshot read from disk as a workspace. */
+  const onDisk = (snap: string) => {
+    const { store } = indexInto([path.join(SNAPSHOTS, `iterative__example-get-started@${snap}`)]);
+    try {
+      const [run] = store.queryRuns({ sql: "r.format = 'dvc'", params: [] }, { sql: '', params: [] });
+      return { params: store.params(run.rid), metrics: Object.fromEntries(store.seriesSummaries(run.rid).map((s) => [s.key, [s.count, s.last]])) };
+    } finally {
+      store.close();
+    }
+  };
+
+  it('reads each experiment from its commit as the workspace reader reads the same files from disk, and follows refs as they come and go', function () {
+    this.timeout(60_000);
+    const { repo, git } = newRepo('runlens-dvcexp-');
+    const baseline = commitSnapshot(repo, git, 'a00dcb4', 'baseline');
+    const shaA = experiment(repo, git, baseline, '021e6cf', 'sober-oxen');
+    const shaB = experiment(repo, git, baseline, 'd4228b5', 'tiled-mule');
+    assert.equal(git('status', '--porcelain'), '');
+    const dir = tempDir();
+    const { store } = indexInto([repo], dir);
+    try {
+      const runs = () => store.queryRuns({ sql: "r.format = 'dvc'", params: [] }, { sql: '', params: [] });
+      assert.deepEqual(runs().map((r) => r.name).sort(), ['sober-oxen', 'tiled-mule', 'workspace']);
+      for (const [name, snap, sha] of [['sober-oxen', '021e6cf', shaA], ['tiled-mule', 'd4228b5', shaB]] as const) {
+        const run = runs().find((r) => r.name === name)!;
+        assert.equal(run.gitCommit, sha);
+        const tags = store.tags(run.rid);
+        assert.equal(tags['dvc.exp.baseline'], baseline);
+        const expected = onDisk(snap);
+        assert.deepEqual(store.params(run.rid), expected.params, `${name}: params`);
+        assert.deepEqual(Object.fromEntries(store.seriesSummaries(run.rid).map((s) => [s.key, [s.count, s.last]])), expected.metrics, `${name}: metrics`);
+      }
+      // DVCLive step series come through git too (021e6cf has evaluation/plots/metrics/*.tsv).
+      assert.ok(store.seriesSummaries(runs().find((r) => r.name === 'sober-oxen')!.rid).some((s) => s.count > 1 || /avg_prec|roc_auc/.test(s.key)));
+      // A new experiment, then a removed one: the next index follows the refs.
+      experiment(repo, git, baseline, 'a00dcb4', 'third-exp');
+      indexWorkspace(store, { roots: [repo] });
+      assert.deepEqual(runs().map((r) => r.name).sort(), ['sober-oxen', 'third-exp', 'tiled-mule', 'workspace']);
+      git('update-ref', '-d', `refs/exps/${baseline.slice(0, 2)}/${baseline.slice(2)}/tiled-mule`);
+      indexWorkspace(store, { roots: [repo] });
+      assert.deepEqual(runs().map((r) => r.name).sort(), ['sober-oxen', 'third-exp', 'workspace']);
+      assert.equal(git('status', '--porcelain'), '', 'nothing in the work tree was touched');
+    } finally {
+      store.close();
+    }
   });
 });

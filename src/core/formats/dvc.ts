@@ -14,6 +14,23 @@ import { readTextFile } from './files';
 import { parseNumberText } from './lines';
 import { flattenParams, parseYaml, scalarText } from './yaml';
 
+/**
+ * How the reader sees a project's files: the disk for the workspace, a git commit's tree for a DVC
+ * experiment (see dvcExperiments.ts). Paths are absolute, as on disk.
+ */
+export interface ProjectFiles {
+  exists(file: string): boolean;
+  text(file: string, diagnostics: Diagnostic[]): string | undefined;
+  /** Entries of a folder: names, and whether each is a folder. */
+  list(dir: string): { name: string; dir: boolean }[];
+}
+
+export const diskFiles: ProjectFiles = {
+  exists: (file) => fs.existsSync(file),
+  text: readTextFile,
+  list: (dir) => safeDirents(dir).map((e) => ({ name: e.name, dir: e.isDirectory() || (e.isSymbolicLink() && !!fs.statSync(path.join(dir, e.name), { throwIfNoEntry: false })?.isDirectory()) })),
+};
+
 export interface DvcProject {
   params: Record<string, string>;
   tags: Record<string, string>;
@@ -38,12 +55,12 @@ function isStageFile(file: string): boolean {
   }
 }
 
-export function readDvcProject(dir: string): DvcProject {
+export function readDvcProject(dir: string, files: ProjectFiles = diskFiles): DvcProject {
   const p: DvcProject = { params: {}, tags: {}, series: new Map(), files: [], diagnostics: [] };
   const yamlOf = (file: string): Record<string, any> | undefined => {
-    if (!fs.existsSync(file)) return undefined;
+    if (!files.exists(file)) return undefined;
     p.files.push(file);
-    const parsed = parseYaml(readTextFile(file, p.diagnostics) ?? '', file);
+    const parsed = parseYaml(files.text(file, p.diagnostics) ?? '', file);
     p.diagnostics.push(...parsed.diagnostics);
     return parsed.value && typeof parsed.value === 'object' ? (parsed.value as Record<string, any>) : undefined;
   };
@@ -73,7 +90,7 @@ export function readDvcProject(dir: string): DvcProject {
   }
 
   // DVC 0.x stage files.
-  for (const n of safeNames(dir).filter((n) => n.endsWith('.dvc') && n !== '.dvc')) {
+  for (const n of files.list(dir).map((e) => e.name).filter((n) => n.endsWith('.dvc') && n !== '.dvc')) {
     const stage = yamlOf(path.join(dir, n));
     if (!stage || typeof stage.cmd !== 'string') continue;
     p.tags[`dvc.stage.${n.slice(0, -4)}.cmd`] = stage.cmd;
@@ -82,54 +99,54 @@ export function readDvcProject(dir: string): DvcProject {
 
   for (const f of paramFiles) {
     const file = path.join(dir, f);
-    const values = f.endsWith('.json') ? readJson(file, p) : yamlOf(file);
+    const values = f.endsWith('.json') ? readJson(file, p, files) : yamlOf(file);
     for (const [k, v] of Object.entries(flattenParams(values ?? {}))) if (!(k in p.params)) p.params[k] = v;
   }
 
   const metricValues = new Map<string, number>();
   for (const rel of metricFiles) {
     const file = path.join(dir, rel);
-    if (!fs.existsSync(file)) {
+    if (!files.exists(file)) {
       p.diagnostics.push({ file, severity: 'info', message: 'metrics file named in the pipeline is not in the workspace (not produced yet, or not committed)' });
       continue;
     }
-    for (const [k, v] of readMetricsFile(file, p)) metricValues.set(metricValues.has(k) ? `${rel}:${k}` : k, v);
+    for (const [k, v] of readMetricsFile(file, p, files)) metricValues.set(metricValues.has(k) ? `${rel}:${k}` : k, v);
   }
 
   // DVCLive folders anywhere below (a few levels): step series from plots/metrics/**.tsv.
-  for (const live of findDvcliveDirs(dir, 3)) {
+  for (const live of findDvcliveDirs(dir, 3, files)) {
     const root = path.join(live, 'plots', 'metrics');
-    for (const file of walkTsv(root)) {
+    for (const file of walkTsv(root, files)) {
       p.files.push(file);
       const key = path.relative(root, file).split(path.sep).join('/').replace(/\.tsv$/, '');
-      readDvcliveTsv(file, key, p);
+      readDvcliveTsv(file, key, p, files);
     }
     const liveParams = yamlOf(path.join(live, 'params.yaml'));
     for (const [k, v] of Object.entries(flattenParams(liveParams ?? {}))) if (!(k in p.params)) p.params[k] = v;
     const liveMetrics = path.join(live, 'metrics.json');
-    if (fs.existsSync(liveMetrics) && !metricFiles.has(path.relative(dir, liveMetrics))) {
-      for (const [k, v] of readMetricsFile(liveMetrics, p)) if (!metricValues.has(k)) metricValues.set(k, v);
+    if (files.exists(liveMetrics) && !metricFiles.has(path.relative(dir, liveMetrics))) {
+      for (const [k, v] of readMetricsFile(liveMetrics, p, files)) if (!metricValues.has(k)) metricValues.set(k, v);
     }
   }
   for (const [k, v] of metricValues) if (!p.series.has(k)) p.series.set(k, [{ step: 0, time: NaN, value: v }]);
 
-  p.gitCommit = gitHead(dir);
+  if (files === diskFiles) p.gitCommit = gitHead(dir);
   return p;
 }
 
-function readJson(file: string, p: DvcProject): Record<string, unknown> | undefined {
-  if (!fs.existsSync(file)) return undefined;
+function readJson(file: string, p: DvcProject, files: ProjectFiles): Record<string, unknown> | undefined {
+  if (!files.exists(file)) return undefined;
   p.files.push(file);
-  const parsed = parsePythonJson(readTextFile(file, p.diagnostics) ?? '', file);
+  const parsed = parsePythonJson(files.text(file, p.diagnostics) ?? '', file);
   p.diagnostics.push(...parsed.diagnostics);
   return parsed.value && typeof parsed.value === 'object' ? (parsed.value as Record<string, unknown>) : undefined;
 }
 
 /** Numbers of a metrics file: JSON or YAML (flattened with '.'), or a file holding one number. */
-function readMetricsFile(file: string, p: DvcProject): Map<string, number> {
+function readMetricsFile(file: string, p: DvcProject, files: ProjectFiles): Map<string, number> {
   p.files.push(file);
   const out = new Map<string, number>();
-  const text = (readTextFile(file, p.diagnostics) ?? '').trim();
+  const text = (files.text(file, p.diagnostics) ?? '').trim();
   const single = parseNumberText(text);
   if (single !== undefined) {
     out.set(path.basename(file).replace(/\.[^.]+$/, ''), single);
@@ -146,8 +163,8 @@ function readMetricsFile(file: string, p: DvcProject): Map<string, number> {
 }
 
 /** `step<TAB>[timestamp<TAB>]<name>` rows, as DVCLive writes them. */
-function readDvcliveTsv(file: string, key: string, p: DvcProject): void {
-  const table = parseCsv(readTextFile(file, p.diagnostics) ?? '', file, '\t');
+function readDvcliveTsv(file: string, key: string, p: DvcProject, files: ProjectFiles): void {
+  const table = parseCsv(files.text(file, p.diagnostics) ?? '', file, '\t');
   p.diagnostics.push(...table.diagnostics);
   const stepIdx = table.header.indexOf('step');
   const timeIdx = table.header.indexOf('timestamp');
@@ -171,27 +188,26 @@ function readDvcliveTsv(file: string, key: string, p: DvcProject): void {
   p.series.set(key, pts);
 }
 
-export function findDvcliveDirs(dir: string, depth: number): string[] {
+export function findDvcliveDirs(dir: string, depth: number, files: ProjectFiles = diskFiles): string[] {
   const out: string[] = [];
   const visit = (d: string, level: number) => {
-    if (fs.existsSync(path.join(d, 'plots', 'metrics'))) out.push(d);
+    if (files.exists(path.join(d, 'plots', 'metrics'))) out.push(d);
     if (level >= depth) return;
-    for (const n of safeNames(d)) {
-      if (n.startsWith('.') || n === 'node_modules') continue;
-      const full = path.join(d, n);
-      if (fs.statSync(full, { throwIfNoEntry: false })?.isDirectory()) visit(full, level + 1);
+    for (const e of files.list(d)) {
+      if (e.name.startsWith('.') || e.name === 'node_modules' || !e.dir) continue;
+      visit(path.join(d, e.name), level + 1);
     }
   };
   visit(dir, 0);
   return out;
 }
 
-function walkTsv(root: string): string[] {
+function walkTsv(root: string, files: ProjectFiles): string[] {
   const out: string[] = [];
-  for (const e of safeDirents(root)) {
+  for (const e of files.list(root)) {
     const full = path.join(root, e.name);
-    if (e.isDirectory()) out.push(...walkTsv(full));
-    else if (e.isFile() && e.name.endsWith('.tsv')) out.push(full);
+    if (e.dir) out.push(...walkTsv(full, files));
+    else if (e.name.endsWith('.tsv')) out.push(full);
   }
   return out.sort();
 }
@@ -224,14 +240,6 @@ function findGitHead(dir: string): string | undefined {
     d = parent;
   }
   return undefined;
-}
-
-function safeNames(dir: string): string[] {
-  try {
-    return fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 function safeDirents(dir: string): fs.Dirent[] {

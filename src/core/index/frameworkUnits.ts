@@ -3,6 +3,7 @@
  * merged into one run), Hugging Face Trainer output folders (one run per training), Keras CSV histories.
  * These files are small or rewritten whole, so a change re-reads the unit.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DiscoveredSource } from '../discovery';
@@ -15,6 +16,7 @@ import { readHfTraining } from '../formats/huggingface';
 import { readKerasCsv, readKerasHistoryJson } from '../formats/keras';
 import { readWandbRun, wandbFile, wandbLogFile } from '../formats/wandb';
 import { findDvcliveDirs, readDvcProject } from '../formats/dvc';
+import { commitFiles, type DvcExperiment, gitDirs, listDvcExperiments } from '../formats/dvcExperiments';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { RunInput, Store } from './store';
 import { stableId } from './store';
@@ -270,8 +272,12 @@ export function dvcUnit(source: DiscoveredSource): Unit {
     owns: (f) => f.startsWith(dir + path.sep),
     fingerprint(prev) {
       const core = ['dvc.yaml', 'dvc.lock', 'params.yaml', ...safeNames(dir).filter((n) => n.endsWith('.dvc') && n !== '.dvc')].map((n) => path.join(dir, n));
+      const repo = gitDirs(dir);
+      // Experiments live in git refs: a new, re-run or removed experiment changes these.
+      if (repo) core.push(path.join(repo.gitDir, 'packed-refs'));
       const out = statFiles([...core, ...Object.keys(prev?.files ?? {})]);
       for (const live of findDvcliveDirs(dir, 3)) listTree(path.join(live, 'plots', 'metrics'), 6, out, prev, 'names');
+      if (repo) listTree(path.join(repo.gitDir, 'refs', 'exps'), 8, out, prev, 'fingerprints');
       return out;
     },
     read(ctx: UnitReadContext): UnitReadResult {
@@ -294,9 +300,62 @@ export function dvcUnit(source: DiscoveredSource): Unit {
         artifacts: [],
       };
       const files = statFiles(project.files, { files: { ...ctx.now }, dirs: {} }).files;
-      return { state: { files }, diagnostics: project.diagnostics, points: writeRun(store, key, run, project.series) };
+      let points = writeRun(store, key, run, project.series);
+      const diagnostics = project.diagnostics;
+      for (const exp of dvcExperimentRuns(dir, run.experimentId, diagnostics)) points += writeRun(store, key, exp.run, exp.series);
+      return { state: { files }, diagnostics, points };
     },
   };
+}
+
+/**
+ * The project's DVC experiments (`refs/exps/…`), each read from its commit as a run of the project's
+ * experiment. In a repository with several DVC projects, an experiment belongs to the project whose folder
+ * it changed.
+ */
+function dvcExperimentRuns(dir: string, experimentId: string, diagnostics: Diagnostic[]): { run: RunInput; series: Map<string, MetricPoint[]> }[] {
+  const repo = gitDirs(dir);
+  if (!repo) return [];
+  const rel = path.relative(repo.root, dir).split(path.sep).join('/');
+  const out: { run: RunInput; series: Map<string, MetricPoint[]> }[] = [];
+  for (const exp of listDvcExperiments(repo.root)) {
+    try {
+      if (rel && !changesFolder(repo.root, exp, rel)) continue;
+      const project = readDvcProject(dir, commitFiles(repo.root, exp.commit, dir));
+      diagnostics.push(...project.diagnostics.filter((d) => d.severity !== 'info').map((d) => ({ ...d, message: `experiment ${exp.name} (${exp.commit.slice(0, 8)}): ${d.message}` })));
+      out.push({
+        run: {
+          id: stableId('dvc-exp', dir, exp.ref),
+          experimentId,
+          format: 'dvc',
+          nativeId: exp.name,
+          name: exp.name,
+          status: 'FINISHED',
+          lifecycle: 'active',
+          startTime: exp.time,
+          endTime: exp.time,
+          gitCommit: exp.commit,
+          path: dir,
+          params: project.params,
+          tags: { ...project.tags, 'dvc.exp.ref': exp.ref, 'dvc.exp.baseline': exp.baseline },
+          artifacts: [],
+        },
+        series: project.series,
+      });
+    } catch (e) {
+      diagnostics.push({ file: path.join(repo.gitDir, ...exp.ref.split('/')), severity: 'warning', message: `DVC experiment ${exp.name} could not be read from git: ${(e as Error).message.split('\n')[0]}` });
+    }
+  }
+  return out;
+}
+
+function changesFolder(root: string, exp: DvcExperiment, rel: string): boolean {
+  try {
+    const [a, b] = execFileSync('git', ['rev-parse', `${exp.commit}:${rel}`, `${exp.baseline}:${rel}`], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8').trim().split('\n');
+    return a !== b;
+  } catch {
+    return true; // the folder is new in the experiment, or the baseline is gone
+  }
 }
 
 function safeNames(dir: string): string[] {
