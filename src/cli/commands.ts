@@ -1,6 +1,7 @@
 /** The CLI subcommands. Human output is a table; `--json` output is stable for scripts. */
 import { compileFilter, compileSort } from '../core/index/query';
 import { compareRuns } from '../core/analysis/compare';
+import { runEnvironment } from '../core/environment';
 import type { RunRow, Store } from '../core/index/store';
 import type { Args } from './args';
 import { UsageError, value } from './args';
@@ -100,7 +101,9 @@ function runJson(store: Store, r: RunRow, full: boolean) {
     metrics: Object.fromEntries(store.seriesSummaries(r.rid).map((s) => [s.key, s.last])),
   };
   if (!full) return base;
-  return { ...base, tags: store.tags(r.rid), series: store.seriesSummaries(r.rid), artifacts: store.artifacts(r.rid) };
+  const tags = store.tags(r.rid);
+  const artifacts = store.artifacts(r.rid);
+  return { ...base, tags, series: store.seriesSummaries(r.rid), artifacts, environment: runEnvironment(r, tags, artifacts) };
 }
 
 export function runShow(rest: string[], args: Args): number {
@@ -128,6 +131,10 @@ export function runShow(rest: string[], args: Args): number {
       ['path', r.path],
     ];
     for (const [k, v] of attrs) if (v) out(`  ${k.padEnd(11)} ${v}`);
+    const env = runEnvironment(r, store.tags(r.rid), store.artifacts(r.rid));
+    const facts = env.facts.filter((f) => !['script', 'git.commit', 'user'].includes(f.key));
+    if (facts.length) out('\nEnvironment\n' + formatTable(['KEY', 'VALUE', 'FROM'], facts.map((f) => [f.key, f.value, f.from]), 80));
+    if (env.packages.length) out(`\nPackages (${env.packages.length}, from ${env.packagesFrom})\n` + formatTable(['NAME', 'VERSION'], env.packages.map((p) => [p.name, p.version ?? p.spec]), 80));
     const params = store.params(r.rid);
     if (Object.keys(params).length) out('\nParams\n' + formatTable(['KEY', 'VALUE'], Object.entries(params), 80));
     const series = store.seriesSummaries(r.rid);

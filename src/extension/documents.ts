@@ -7,6 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { RunRow } from '../core/index/store';
+import { runEnvironment } from '../core/environment';
 import { runDocument } from '../core/analysis/runDocument';
 import { effectiveStatus } from '../core/analysis/status';
 import type { IndexService } from './indexing';
@@ -35,7 +36,8 @@ export class RunDocuments implements vscode.TextDocumentContentProvider, vscode.
     if (kind === 'run') {
       const run = store.getRun(ids);
       if (!run) return `# This run is no longer in the index (id ${ids}).\n`;
-      return runDocument({ run: { ...run, status: effectiveStatus(run) }, params: store.params(run.rid), tags: store.tags(run.rid), metrics: store.seriesSummaries(run.rid) });
+      const tags = store.tags(run.rid);
+      return runDocument({ run: { ...run, status: effectiveStatus(run) }, params: store.params(run.rid), tags, metrics: store.seriesSummaries(run.rid), environment: runEnvironment(run, tags, store.artifacts(run.rid)) });
     }
     return `# Unknown Runlens document: ${uri.toString()}\n`;
   }

@@ -5,6 +5,7 @@
  */
 import type { SeriesSummary } from '../model';
 import type { RunRow } from '../index/store';
+import type { RunEnvironment } from '../environment';
 
 /** Tags that describe where and how a run ran rather than what it is. */
 const ENVIRONMENT_TAG = /(^|[._])(python|host|hostname|os|platform|cuda|gpu|gpus|cpu|cpus|conda|docker|pip|requirements|executable|program|source\.type|source\.name|user|framework|torch_version|transformers_version)([._]|$)/i;
@@ -14,9 +15,11 @@ export interface RunDocumentInput {
   params: Record<string, string>;
   tags: Record<string, string>;
   metrics: SeriesSummary[];
+  /** What the run ran on (environment.ts): its facts lead the environment section, its packages follow. */
+  environment?: RunEnvironment;
 }
 
-export function runDocument({ run, params, tags, metrics }: RunDocumentInput): string {
+export function runDocument({ run, params, tags, metrics, environment }: RunDocumentInput): string {
   const lines: string[] = [`# ${run.name} — Runlens (read-only)`];
   const section = (title: string, entries: [string, string | number | null | undefined][]) => {
     const present = entries.filter((e): e is [string, string | number] => e[1] !== null && e[1] !== undefined && e[1] !== '');
@@ -42,7 +45,9 @@ export function runDocument({ run, params, tags, metrics }: RunDocumentInput): s
   ]);
   const env = Object.entries(tags).filter(([k]) => ENVIRONMENT_TAG.test(k));
   const rest = Object.entries(tags).filter(([k]) => !ENVIRONMENT_TAG.test(k));
-  section('environment', sorted(env));
+  const facts: [string, string][] = (environment?.facts ?? []).filter((f) => !['script', 'git.commit', 'user'].includes(f.key)).map((f) => [f.key, f.value]);
+  section('environment', [...facts, ...sorted(env)]);
+  if (environment?.packages.length) section(`packages  # ${environment.packagesFrom}`, environment.packages.map((p) => [p.name, p.version ?? p.spec] as [string, string]).sort((a, b) => compareKeys(a[0].toLowerCase(), b[0].toLowerCase())));
   section('params', sorted(Object.entries(params)));
   section('tags', sorted(rest));
   lines.push(`metrics:${metrics.length ? '' : ' {}'}`);
