@@ -63,6 +63,115 @@ describe('incremental indexing', () => {
     for (const d of [dir, scratch.dir, ws]) fs.rmSync(d, { recursive: true });
   });
 
+  it('Lightning: CSV rows and event records appended in pieces (cut mid-row and mid-record) are read from where the last pass stopped, and each pass equals an index from scratch', () => {
+    const src = path.join(__dirname, '..', '..', '..', 'demo', 'workspace', 'digits-lightning', 'lightning_logs', 'version_1');
+    const ws = tempDir('runlens-ws-');
+    const dir = path.join(ws, 'lightning_logs', 'version_1');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(path.join(src, 'hparams.yaml'), path.join(dir, 'hparams.yaml'));
+    const eventName = fs.readdirSync(src).find((f) => f.startsWith('events.out'))!;
+    const csv = fs.readFileSync(path.join(src, 'metrics.csv'));
+    const events = fs.readFileSync(path.join(src, eventName));
+    const offsets: number[] = [];
+    readTfRecords(path.join(src, eventName), 0, (_b, _s, _e, off) => offsets.push(off));
+    // Three cuts of each file: inside a row / a record, then further on, then the end.
+    const csvCuts = [Math.floor(csv.length / 3) + 7, Math.floor((2 * csv.length) / 3) + 3, csv.length];
+    const eventCuts = [offsets[Math.floor(offsets.length / 3)] + 5, offsets[Math.floor((2 * offsets.length) / 3)] + 9, events.length];
+    fs.writeFileSync(path.join(dir, 'metrics.csv'), csv.subarray(0, csvCuts[0]));
+    fs.writeFileSync(path.join(dir, eventName), events.subarray(0, eventCuts[0]));
+    const { store, dir: indexDir } = indexInto([ws]);
+    try {
+      for (let i = 1; i < 3; i++) {
+        fs.appendFileSync(path.join(dir, 'metrics.csv'), csv.subarray(csvCuts[i - 1], csvCuts[i]));
+        fs.appendFileSync(path.join(dir, eventName), events.subarray(eventCuts[i - 1], eventCuts[i]));
+        const pass = indexWorkspace(store, { roots: [ws] });
+        assert.deepEqual([pass.read, pass.appended], [1, 1], `pass ${i}: one unit, read from its offsets`);
+        const scratch = indexInto([ws]);
+        assert.deepEqual(snapshot(store), snapshot(scratch.store), `pass ${i}`);
+        scratch.store.close();
+      }
+      // The CSV's rows, counted from the file: every non-empty val_acc cell is a point.
+      const [run] = store.queryRuns({ sql: "r.format = 'lightning'", params: [] }, { sql: '', params: [] });
+      const rows = csv.toString('utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+      const col = 'epoch,step,train_loss_epoch,train_loss_step,val_acc,val_loss'.split(',').indexOf('val_acc');
+      assert.deepEqual(store.seriesPoints(run.rid, 'val_acc').map((p) => p.value), rows.filter((r) => r[col] !== '').map((r) => Number(r[col])));
+      assert.equal(store.diagnostics().filter((d) => d.severity !== 'info').length, 0);
+      // A rewritten CSV (what the logger does when a metric appears) is read whole again.
+      const header = csv.toString('utf8').split('\n')[0];
+      fs.writeFileSync(path.join(dir, 'metrics.csv'), `${header},lr\n` + csv.toString('utf8').split('\n').slice(1).filter(Boolean).map((l) => `${l},0.01`).join('\n') + '\n');
+      const rewrite = indexWorkspace(store, { roots: [ws] });
+      assert.deepEqual([rewrite.read, rewrite.appended], [1, 0]);
+      const scratch = indexInto([ws]);
+      assert.deepEqual(snapshot(store), snapshot(scratch.store));
+      scratch.store.close();
+    } finally {
+      store.close();
+      for (const d of [indexDir, ws]) fs.rmSync(d, { recursive: true });
+    }
+  });
+
+  it('Keras CSVLogger: epochs appended (the last one cut mid-row) are read from the last complete row, equal to an index from scratch', () => {
+    const src = path.join(__dirname, '..', '..', '..', 'demo', 'workspace', 'digits-cnn', 'training_log.csv');
+    const bytes = fs.readFileSync(src);
+    const ws = tempDir('runlens-ws-');
+    const file = path.join(ws, 'training_log.csv');
+    const cuts = [Math.floor(bytes.length / 2) + 5, bytes.length - 3, bytes.length];
+    fs.writeFileSync(file, bytes.subarray(0, cuts[0]));
+    const { store, dir } = indexInto([ws]);
+    try {
+      for (let i = 1; i < cuts.length; i++) {
+        fs.appendFileSync(file, bytes.subarray(cuts[i - 1], cuts[i]));
+        const pass = indexWorkspace(store, { roots: [ws] });
+        assert.deepEqual([pass.read, pass.appended], [1, 1], `pass ${i}`);
+        const scratch = indexInto([ws]);
+        assert.deepEqual(snapshot(store), snapshot(scratch.store), `pass ${i}`);
+        scratch.store.close();
+      }
+      const [run] = store.queryRuns({ sql: '', params: [] }, { sql: '', params: [] });
+      const rows = bytes.toString('utf8').trim().split(/\r?\n/);
+      assert.equal(store.seriesPoints(run.rid, 'loss').length, rows.length - 1, 'one point per epoch row');
+    } finally {
+      store.close();
+      for (const d of [dir, ws]) fs.rmSync(d, { recursive: true });
+    }
+  });
+
+  it('W&B: history rows appended while the summary is rewritten are read from the last row, equal to an index from scratch', () => {
+    const src = corpus('wandb', 'Aameer__ANN', 'wandb', 'run-20190614_133846-pgmkjezb');
+    const ws = tempDir('runlens-ws-');
+    const run = path.join(ws, 'wandb', path.basename(src));
+    fs.cpSync(src, run, { recursive: true });
+    const history = fs.readFileSync(path.join(src, 'wandb-history.jsonl'));
+    const summary = JSON.parse(fs.readFileSync(path.join(src, 'wandb-summary.json'), 'utf8')) as Record<string, unknown>;
+    const lines = history.toString('utf8').split('\n').filter(Boolean);
+    assert.ok(lines.length >= 4, `${lines.length} history rows`);
+    // As the run trains: a few rows, the summary of the last one plus a value only the summary has.
+    const cuts = [Buffer.byteLength(lines.slice(0, 2).join('\n') + '\n') + 10, Math.floor(history.length * 0.7), history.length];
+    const summaryAt = (rows: number, extra: Record<string, unknown>) => JSON.stringify({ ...JSON.parse(lines[Math.max(0, rows - 1)]), ...extra });
+    fs.writeFileSync(path.join(run, 'wandb-history.jsonl'), history.subarray(0, cuts[0]));
+    fs.writeFileSync(path.join(run, 'wandb-summary.json'), summaryAt(2, { best_val: 0.5 }));
+    const { store, dir } = indexInto([ws]);
+    try {
+      for (let i = 1; i < cuts.length; i++) {
+        fs.appendFileSync(path.join(run, 'wandb-history.jsonl'), history.subarray(cuts[i - 1], cuts[i]));
+        const rows = history.subarray(0, cuts[i]).toString('utf8').split('\n').length - 1;
+        // The last pass: the real summary (best_val gone from it).
+        fs.writeFileSync(path.join(run, 'wandb-summary.json'), i < cuts.length - 1 ? summaryAt(rows, { best_val: 0.6 + i / 10 }) : JSON.stringify(summary));
+        const pass = indexWorkspace(store, { roots: [ws] });
+        assert.deepEqual([pass.read, pass.appended], [1, 1], `pass ${i}: read from the history's offset`);
+        const scratch = indexInto([ws]);
+        assert.deepEqual(snapshot(store), snapshot(scratch.store), `pass ${i}`);
+        scratch.store.close();
+      }
+      const [r] = store.resolveRun('pgmkjezb');
+      assert.equal(store.seriesPoints(r.rid, 'loss').length, lines.filter((l) => 'loss' in JSON.parse(l)).length);
+      assert.ok(!store.seriesSummaries(r.rid).some((s) => s.key === 'best_val'), 'a summary value that is gone is gone');
+    } finally {
+      store.close();
+      for (const d of [dir, ws]) fs.rmSync(d, { recursive: true });
+    }
+  });
+
   it('reads a file that grew but was rewritten whole again, not from its old offset (found by the fuzzer)', () => {
     const ws = tempDir('runlens-ws-');
     fs.cpSync(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python', 'mlruns'), path.join(ws, 'mlruns'), { recursive: true });

@@ -4,7 +4,6 @@
  */
 import * as fs from 'node:fs';
 import type { Diagnostic, MetricPoint } from '../model';
-import { readMetricsCsv } from './lightning';
 import { parsePythonJson } from './json';
 import { readTextFile } from './files';
 
@@ -25,14 +24,6 @@ export function looksLikeKerasCsv(file: string): boolean {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
-}
-
-export function readKerasCsv(file: string): { series: Map<string, MetricPoint[]>; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
-  const series = new Map<string, MetricPoint[]>();
-  const text = readTextFile(file, diagnostics);
-  if (text !== undefined) readMetricsCsv(text, file, 'epoch', series, diagnostics);
-  return { series, diagnostics };
 }
 
 /** `json.dump(model.fit(...).history)`: an object of equal-length number lists, in a file named *history*.json. */

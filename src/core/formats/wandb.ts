@@ -31,6 +31,19 @@ export interface WandbRun {
   series: Map<string, MetricPoint[]>;
   artifacts: Artifact[];
   diagnostics: Diagnostic[];
+  /** Where `wandb-history.jsonl` was read to, to read only what is appended next time. */
+  history?: WandbHistoryPosition;
+  /** Keys whose series come from the history (the others are summary values: one point at the last step). */
+  historyKeys: string[];
+}
+
+export interface WandbHistoryPosition {
+  file: string;
+  offset: number;
+  line: number;
+  /** Rows read (the step of rows without `_step`), and the last step. */
+  rows: number;
+  lastStep: number;
 }
 
 const STATES: Record<string, RunStatus> = { finished: 'FINISHED', running: 'RUNNING', failed: 'FAILED', crashed: 'FAILED', killed: 'KILLED' };
@@ -47,11 +60,17 @@ export function wandbLogFile(dir: string): string | undefined {
   return f && fs.existsSync(f) ? f : undefined;
 }
 
-export function readWandbRun(dir: string): WandbRun {
+/**
+ * Reads a run. With `from` (the history position of the last read, same file), only the history rows
+ * appended since are read: `series` then holds the new history points and the summary values, and
+ * `historyKeys` every key the history has had.
+ */
+export function readWandbRun(dir: string, from?: { history: WandbHistoryPosition; historyKeys: string[] }): WandbRun {
   const diagnostics: Diagnostic[] = [];
   const m = WANDB_RUN_DIR_RE.exec(path.basename(dir));
   const runId = m?.[3] ?? path.basename(dir);
-  const run: WandbRun = { runId, name: runId, status: 'UNKNOWN', params: {}, tags: {}, series: new Map(), artifacts: [], diagnostics };
+  const run: WandbRun = { runId, name: runId, status: 'UNKNOWN', params: {}, tags: {}, series: new Map(), artifacts: [], diagnostics, historyKeys: [] };
+  const historyKeys = new Set(from?.historyKeys ?? []);
   if (m) run.startTime = Date.parse(`${m[2].slice(0, 4)}-${m[2].slice(4, 6)}-${m[2].slice(6, 8)}T${m[2].slice(9, 11)}:${m[2].slice(11, 13)}:${m[2].slice(13, 15)}Z`);
 
   const configFile = wandbFile(dir, 'config.yaml');
@@ -88,10 +107,11 @@ export function readWandbRun(dir: string): WandbRun {
 
   const historyFile = wandbFile(dir, 'wandb-history.jsonl');
   const logFile = wandbLogFile(dir);
-  let lastStep = 0;
+  const resume = from && from.history.file === historyFile ? from.history : undefined;
+  let lastStep = resume?.lastStep ?? 0;
   if (historyFile) {
-    let index = 0;
-    const res = readLines(historyFile, 0, 1, (line, lineNo) => {
+    let index = resume?.rows ?? 0;
+    const res = readLines(historyFile, resume?.offset ?? 0, resume?.line ?? 1, (line, lineNo) => {
       if (line.trim() === '') return;
       const parsed = parsePythonJson(line, historyFile);
       if (!parsed.value || typeof parsed.value !== 'object') {
@@ -106,6 +126,7 @@ export function readWandbRun(dir: string): WandbRun {
       addNumbers(run.series, row, '', step, time);
     });
     if (res.pendingBytes > 0) diagnostics.push({ file: historyFile, line: res.nextLine, severity: 'info', message: 'last line has no newline yet (still being written?); it is read once complete' });
+    run.history = { file: historyFile, offset: res.endOffset, line: res.nextLine, rows: index, lastStep };
   } else if (logFile) {
     const log = readWandbLog(logFile);
     diagnostics.push(...log.diagnostics);
@@ -119,14 +140,16 @@ export function readWandbRun(dir: string): WandbRun {
     if (log.run.gitCommit) run.gitCommit ??= log.run.gitCommit;
     if (log.run.startTime !== undefined) run.startTime ??= log.run.startTime;
     if (log.exitCode !== undefined && run.status === 'UNKNOWN') run.status = log.exitCode === 0 ? 'FINISHED' : 'FAILED';
-    if (Object.keys(log.summary).length) summaryOnly(run, log.summary, lastStep);
+    if (Object.keys(log.summary).length) summaryOnly(run, log.summary, lastStep, new Set(run.series.keys()));
   }
 
+  for (const k of run.series.keys()) historyKeys.add(k);
+  run.historyKeys = [...historyKeys];
   const summaryFile = wandbFile(dir, 'wandb-summary.json');
   if (summaryFile) {
     const parsed = parsePythonJson(readTextFile(summaryFile, diagnostics) ?? '', summaryFile);
     diagnostics.push(...parsed.diagnostics);
-    if (parsed.value && typeof parsed.value === 'object') summaryOnly(run, parsed.value as Record<string, unknown>, lastStep);
+    if (parsed.value && typeof parsed.value === 'object') summaryOnly(run, parsed.value as Record<string, unknown>, lastStep, historyKeys);
   }
 
   walkFiles(dir, 4, (_f, rel, size) => {
@@ -138,10 +161,10 @@ export function readWandbRun(dir: string): WandbRun {
 }
 
 /** Summary values of keys with no history become one-point series (test metrics, say). */
-function summaryOnly(run: WandbRun, summary: Record<string, unknown>, step: number): void {
+function summaryOnly(run: WandbRun, summary: Record<string, unknown>, step: number, historyKeys: Set<string>): void {
   const extra = new Map<string, MetricPoint[]>();
   addNumbers(extra, summary, '', step, NaN);
-  for (const [k, pts] of extra) if (!run.series.has(k)) run.series.set(k, pts.slice(-1));
+  for (const [k, pts] of extra) if (!run.series.has(k) && !historyKeys.has(k)) run.series.set(k, pts.slice(-1));
 }
 
 /** Numbers of a logged row, nested dicts flattened with '.'; media (dicts with `_type`) and `_…` keys skipped. */

@@ -10,14 +10,15 @@ import type { DiscoveredSource } from '../discovery';
 import type { Artifact, Diagnostic, MetricPoint, RunStatus } from '../model';
 import { artifactKind } from '../model';
 import { walkFiles } from '../formats/mlflow';
-import { readLightningVersion } from '../formats/lightning';
+import { type MetricsCsvPosition, readLightningParams, readMetricsCsvFrom } from '../formats/lightning';
 import { groupHfTrainings, hfStateFiles } from '../formats/huggingface';
 import { readHfTraining } from '../formats/huggingface';
-import { readKerasCsv, readKerasHistoryJson } from '../formats/keras';
-import { readWandbRun, wandbFile, wandbLogFile } from '../formats/wandb';
+import { readKerasHistoryJson } from '../formats/keras';
+import { readWandbRun, type WandbHistoryPosition, wandbFile, wandbLogFile } from '../formats/wandb';
 import { findDvcliveDirs, readDvcProject } from '../formats/dvc';
 import { commitFiles, type DvcExperiment, gitDirs, listDvcExperiments } from '../formats/dvcExperiments';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
+import type { TagKinds } from '../formats/tensorboard';
 import type { RunInput, Store } from './store';
 import { stableId } from './store';
 import { listTree, statFiles } from './listing';
@@ -60,69 +61,112 @@ function mtime(file: string): number | undefined {
 
 // ---- Lightning ----
 
+/** What a Lightning version's incremental reads carry from one pass to the next. */
+interface LightningExtra {
+  params: Record<string, string>;
+  csv?: MetricsCsvPosition;
+  kinds: TagKinds;
+  status: RunStatus;
+  start?: number;
+  end?: number;
+}
+
+/**
+ * A Lightning version folder: `hparams.yaml`, the CSV logger's `metrics.csv` and the TensorBoard logger's
+ * event files, one run. Appends are read from where the last pass stopped: new CSV rows (complete lines),
+ * new event records. The CSV's values win for keys both loggers write. A rewritten CSV (the logger adds a
+ * column by writing the file again), a changed `hparams.yaml` or a CSV that appears later is a full read.
+ */
 export function lightningUnit(source: DiscoveredSource): Unit {
   const dir = source.path;
   const key = `lightning-run:${dir}`;
+  const hparams = path.join(dir, 'hparams.yaml');
+  const csv = path.join(dir, 'metrics.csv');
   const files = () => ['hparams.yaml', 'metrics.csv', ...safeNames(dir).filter((n) => EVENT_FILE_RE.test(n))].map((n) => path.join(dir, n));
   return {
     key,
     kind: 'lightning-run',
     origin: { source },
-    appendable: false,
+    appendable: true,
     owns: (f) => path.dirname(f) === dir,
     fingerprint: () => statFiles(files()),
     read(ctx: UnitReadContext): UnitReadResult {
       const { store } = ctx;
-      store.clearUnitRuns(key);
-      const v = readLightningVersion(dir);
-      const diagnostics: Diagnostic[] = [...v.diagnostics];
-      const series = v.series;
-      const params = { ...v.params };
-      // Event files of the same version: their scalars join the run (CSV values win for keys in both).
+      const prev = ctx.prev?.extra as LightningExtra | undefined;
+      const csvChange = ctx.now[csv] ? ctx.changes[csv] : undefined;
+      const incremental = ctx.incremental && prev !== undefined && ctx.changes[hparams] !== 'new' && ctx.changes[hparams] !== 'append' && (csvChange === undefined ? !prev.csv : csvChange === 'same' || (csvChange === 'append' && !!prev.csv));
+      const diagnostics: Diagnostic[] = [];
+      const extra: LightningExtra = incremental ? { ...prev, params: { ...prev.params }, kinds: { ...prev.kinds } } : { params: readLightningParams(dir, diagnostics), kinds: {}, status: 'UNKNOWN' };
+      if (!incremental) store.clearUnitRuns(key);
+      const reread = new Set<string>(incremental ? [] : Object.keys(ctx.now));
+      const state = { files: { ...ctx.now } } as UnitReadResult['state'];
+      const csvSeries = new Map<string, MetricPoint[]>();
+      if (ctx.now[csv]) {
+        if (!incremental || csvChange === 'append') {
+          extra.csv = readMetricsCsvFrom(csv, incremental ? extra.csv : undefined, 'step', csvSeries, diagnostics);
+          reread.add(csv);
+        }
+        state.files[csv] = { ...ctx.now[csv], offset: extra.csv?.offset };
+      }
+      // Event files of the same version: their scalars join the run, except for keys the CSV logger has.
+      const csvKeys = new Set((extra.csv?.header ?? []).filter((h) => h !== 'step' && h !== ''));
       const fromEvents = new Map<string, MetricPoint[]>();
-      let status: RunStatus = 'UNKNOWN';
-      let start: number | undefined;
-      let end: number | undefined;
       for (const file of Object.keys(ctx.now).filter((f) => EVENT_FILE_RE.test(path.basename(f))).sort()) {
-        const res = readEventFile(file, 0, {}, {
+        const change = ctx.changes[file] ?? 'new';
+        const offset = incremental && change === 'append' ? (ctx.prev?.files[file]?.offset ?? 0) : 0;
+        if (incremental && change === 'same') {
+          state.files[file] = { ...ctx.now[file], offset: ctx.prev?.files[file]?.offset };
+          continue;
+        }
+        reread.add(file);
+        const res = readEventFile(file, offset, extra.kinds, {
           scalar(tag, step, time, value) {
+            if (csvKeys.has(tag)) return;
             let pts = fromEvents.get(tag);
             if (!pts) fromEvents.set(tag, (pts = []));
             pts.push({ step, time, value });
           },
           // Lightning writes hparams.yaml's nested keys to the hparams plugin again, '/'-joined: keep one.
-          param: (k, val) => void (k in params || k.replace(/\//g, '.') in params || (params[k] = val)),
-          status: (s) => void (status = s),
+          param: (k, val) => void (k in extra.params || k.replace(/\//g, '.') in extra.params || (extra.params[k] = val)),
+          status: (st) => void (extra.status = st),
           wallTime(t) {
             if (t > 0) {
-              start = start === undefined ? t : Math.min(start, t);
-              end = end === undefined ? t : Math.max(end, t);
+              extra.start = extra.start === undefined ? t : Math.min(extra.start, t);
+              extra.end = extra.end === undefined ? t : Math.max(extra.end, t);
             }
           },
-        });
+        }, ctx.cancelled);
         diagnostics.push(...res.diagnostics);
+        state.files[file] = { ...ctx.now[file], offset: res.endOffset };
       }
-      for (const [tag, pts] of fromEvents) if (!series.has(tag)) series.set(tag, pts);
-      const hparams = path.join(dir, 'hparams.yaml');
-      const csv = path.join(dir, 'metrics.csv');
       const run: RunInput = {
         id: stableId('lightning', dir),
         experimentId: experimentFor(store, source, 'lightning', path.dirname(dir)),
         format: 'lightning',
         nativeId: (path.relative(source.root, dir) || path.basename(dir)).split(path.sep).join('/'),
         name: path.basename(dir),
-        status,
+        status: extra.status,
         lifecycle: 'active',
         // Without event files, the hparams file (written as fit starts) and the CSV (last flush) date the run.
-        startTime: start ?? mtime(hparams),
-        endTime: end ?? mtime(csv),
+        startTime: extra.start ?? mtime(hparams),
+        endTime: extra.end ?? mtime(csv),
         path: dir,
-        params,
+        params: extra.params,
         tags: {},
         artifacts: listArtifacts(dir, (rel) => EVENT_FILE_RE.test(path.basename(rel)) || rel === 'hparams.yaml' || rel === 'metrics.csv'),
       };
-      const points = writeRun(store, key, run, series);
-      return { state: { files: ctx.now }, diagnostics, points };
+      const rid = store.putRun(key, run);
+      let points = 0;
+      for (const series of [csvSeries, fromEvents]) {
+        for (const [k, pts] of series) {
+          const w = store.seriesWriter(rid, k, !incremental);
+          for (const p of pts) w.push(p.step, p.time, p.value);
+          w.close();
+          points += pts.length;
+        }
+      }
+      state.extra = extra as unknown as Record<string, unknown>;
+      return { state, diagnostics, reread, points };
     },
   };
 }
@@ -181,20 +225,34 @@ export function huggingfaceUnit(source: DiscoveredSource): Unit {
 
 // ---- Keras ----
 
+/**
+ * A Keras CSVLogger file (one row per epoch, appended as training goes: read from the last complete row)
+ * or a `history` JSON dump (read whole).
+ */
 export function kerasUnit(source: DiscoveredSource): Unit {
   const file = source.path;
   const key = `keras-log:${file}`;
+  const csv = !/\.json$/i.test(file);
   return {
     key,
     kind: 'keras-log',
     origin: { source },
-    appendable: false,
+    appendable: csv,
     owns: (f) => f === file,
     fingerprint: () => statFiles([file]),
     read(ctx: UnitReadContext): UnitReadResult {
       const { store } = ctx;
-      store.clearUnitRuns(key);
-      const { series, diagnostics } = /\.json$/i.test(file) ? readKerasHistoryJson(file) : readKerasCsv(file);
+      const prev = ctx.prev?.extra as { csv?: MetricsCsvPosition } | undefined;
+      const incremental = csv && ctx.incremental && ctx.changes[file] === 'append' && !!prev?.csv;
+      if (!incremental) store.clearUnitRuns(key);
+      let series: Map<string, MetricPoint[]>;
+      let diagnostics: Diagnostic[];
+      let position: MetricsCsvPosition | undefined;
+      if (csv) {
+        series = new Map();
+        diagnostics = [];
+        position = readMetricsCsvFrom(file, incremental ? prev!.csv : undefined, 'epoch', series, diagnostics);
+      } else ({ series, diagnostics } = readKerasHistoryJson(file));
       const dir = path.dirname(file);
       const run: RunInput = {
         id: stableId('keras', file),
@@ -210,16 +268,41 @@ export function kerasUnit(source: DiscoveredSource): Unit {
         tags: {},
         artifacts: [],
       };
-      return { state: { files: ctx.now }, diagnostics, points: writeRun(store, key, run, series) };
+      const rid = store.putRun(key, run);
+      let points = 0;
+      for (const [k, pts] of series) {
+        const w = store.seriesWriter(rid, k, !incremental);
+        for (const p of pts) w.push(p.step, p.time, p.value);
+        w.close();
+        points += pts.length;
+      }
+      const files = { ...ctx.now };
+      if (position && files[file]) files[file] = { ...files[file], offset: position.offset };
+      return { state: { files, extra: position ? { csv: position } : undefined }, diagnostics, reread: new Set([file]), points };
     },
   };
 }
 
 // ---- Weights & Biases ----
 
+/** What a W&B run's incremental reads carry: where the history was read to, and which keys it has. */
+interface WandbExtra {
+  history?: WandbHistoryPosition;
+  historyKeys: string[];
+  /** Keys written last time from the summary alone (one point at the last step). */
+  summaryOnly: string[];
+}
+
+/**
+ * A W&B run folder. `wandb-history.jsonl` grows by appended rows while the run trains: only the new rows
+ * are read; the config, summary and metadata files (rewritten in place) are read whole each time. Summary
+ * values with no history are one point at the last step, so they are written again as the history grows.
+ * The binary `.wandb` log is read whole.
+ */
 export function wandbUnit(source: DiscoveredSource): Unit {
   const dir = source.path;
   const key = `wandb-run:${dir}`;
+  const small = new Set(['config.yaml', 'wandb-summary.json', 'wandb-metadata.json']);
   const files = () =>
     ['config.yaml', 'wandb-summary.json', 'wandb-metadata.json', 'wandb-history.jsonl']
       .map((n) => wandbFile(dir, n))
@@ -229,13 +312,17 @@ export function wandbUnit(source: DiscoveredSource): Unit {
     key,
     kind: 'wandb-run',
     origin: { source },
-    appendable: false,
+    appendable: true,
+    rewritable: (f) => small.has(path.basename(f)),
     owns: (f) => f.startsWith(dir + path.sep),
     fingerprint: () => statFiles(files()),
     read(ctx: UnitReadContext): UnitReadResult {
       const { store } = ctx;
-      store.clearUnitRuns(key);
-      const w = readWandbRun(dir);
+      const prev = ctx.prev?.extra as WandbExtra | undefined;
+      const histFile = prev?.history?.file;
+      const incremental = ctx.incremental && !!histFile && (ctx.changes[histFile] === 'append' || ctx.changes[histFile] === 'same');
+      if (!incremental) store.clearUnitRuns(key);
+      const w = readWandbRun(dir, incremental ? { history: prev!.history!, historyKeys: prev!.historyKeys } : undefined);
       const run: RunInput = {
         id: stableId('wandb', dir),
         experimentId: experimentFor(store, source, 'wandb', path.dirname(dir)),
@@ -254,7 +341,27 @@ export function wandbUnit(source: DiscoveredSource): Unit {
         tags: w.tags,
         artifacts: w.artifacts,
       };
-      return { state: { files: ctx.now }, diagnostics: w.diagnostics, points: writeRun(store, key, run, w.series) };
+      const historyKeys = new Set(w.historyKeys);
+      const summaryOnly = [...w.series.keys()].filter((k) => !historyKeys.has(k));
+      let points: number;
+      if (!incremental) points = writeRun(store, key, run, w.series);
+      else {
+        const rid = store.putRun(key, run);
+        const before = new Set(prev!.historyKeys);
+        points = 0;
+        for (const [k, pts] of w.series) {
+          // A key new to the history replaces its summary point; a summary-only key is written again.
+          const w2 = store.seriesWriter(rid, k, !historyKeys.has(k) || !before.has(k));
+          for (const p of pts) w2.push(p.step, p.time, p.value);
+          w2.close();
+          points += pts.length;
+        }
+        for (const k of prev!.summaryOnly) if (!w.series.has(k) && !historyKeys.has(k)) store.dropSeries(rid, k);
+      }
+      const state = { files: { ...ctx.now } } as UnitReadResult['state'];
+      if (w.history && state.files[w.history.file]) state.files[w.history.file] = { ...state.files[w.history.file], offset: w.history.offset };
+      state.extra = { history: w.history, historyKeys: w.historyKeys, summaryOnly } satisfies WandbExtra as unknown as Record<string, unknown>;
+      return { state, diagnostics: w.diagnostics, reread: incremental ? new Set(Object.keys(ctx.now).filter((f) => f !== histFile || ctx.changes[f] !== 'same')) : undefined, points };
     },
   };
 }

@@ -147,7 +147,7 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): 
     else c = 'changed';
     changes[f] = c;
     if (c !== 'same') changed = true;
-    if (c === 'changed') appendOnly = false;
+    if (c === 'changed' && !unit.rewritable?.(f)) appendOnly = false;
   }
   if (prev) {
     for (const f of Object.keys(prev.files)) {

@@ -369,6 +369,15 @@ export class Store {
   }
 
   /** A writer that appends points to the series `key` of run `rid` (created when missing). */
+  /** Removes one series of a run (a value that is gone from the file that held it). */
+  dropSeries(rid: number, key: string): void {
+    const existing = this.stmts.seriesOf.get(rid, key) as SeriesState | undefined;
+    if (!existing) return;
+    this.stmts.deleteChunks.run(existing.sid);
+    this.stmts.deleteOverviews.run(existing.sid);
+    this.stmts.deleteSeries.run(existing.sid);
+  }
+
   seriesWriter(rid: number, key: string, replace: boolean): SeriesWriter {
     const existing = this.stmts.seriesOf.get(rid, key) as SeriesState | undefined;
     if (existing && replace) {

@@ -90,6 +90,11 @@ export interface Unit {
   kind: UnitKind;
   /** Whether appended files can be read from their last offset instead of re-reading the unit. */
   appendable: boolean;
+  /**
+   * Small files the unit reads whole on every pass (a summary rewritten as training goes): their changes
+   * do not force the unit's appended files to be read again from the start.
+   */
+  rewritable?(file: string): boolean;
   /** Whether a change at `file` is this unit's to read (watcher events are routed with it). */
   owns(file: string): boolean;
   /** The unit's files with their fingerprints; `prev` lets unchanged folders skip readdir and stat. */
