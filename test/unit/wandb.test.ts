@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32 } from '../../src/core/formats/crc32';
 import { readWandbLog } from '../../src/core/formats/wandbLog';
+import { indexWorkspace } from '../../src/core/index/indexer';
+import type { Store } from '../../src/core/index/store';
 import { corpus, indexInto, tempDir } from './corpus';
 
 const ANN = corpus('wandb', 'Aameer__ANN');
@@ -127,6 +129,45 @@ describe('W&B binary transaction log (.wandb)', () => {
     assert.equal(bad.diagnostics[0].offset, starts[10]);
     assert.match(bad.diagnostics[0].message, /CRC-32/);
     fs.rmSync(dir, { recursive: true });
+  });
+
+  it('is read from the last whole record when it grows (cuts inside records and across blocks), equal to an index from scratch', () => {
+    const ws = tempDir();
+    const runDir = path.join(ws, 'wandb', 'offline-run-20240102_030405-abc123');
+    fs.mkdirSync(path.join(runDir, 'files'), { recursive: true });
+    const full = path.join(tempDir(), 'run-abc123.wandb');
+    const records: Buffer[] = [len(17, Buffer.concat([str(1, 'abc123'), str(8, 'brisk-sun-7')])), len(5, len(1, item('lr', '{"value": 0.001}')))];
+    for (let s = 0; s < 2500; s++) records.push(history(s, { loss: 1 / (s + 1) }));
+    records.push(len(3, len(1, item('test_acc', '0.93'))));
+    records.push(len(2, Buffer.concat([len(1, Buffer.concat([str(1, 'big'), str(16, JSON.stringify('x'.repeat(70000)))]))])));
+    for (let s = 2500; s < 3000; s++) records.push(history(s, { loss: 1 / (s + 1) }));
+    const starts = writeWandbLog(full, records);
+    const bytes = fs.readFileSync(full);
+    const log = path.join(runDir, 'run-abc123.wandb');
+    // Cuts: inside a record, in the middle of the record that spans blocks, and the end.
+    const cuts = [starts[1200] + 5, starts[2503] + 40000, bytes.length];
+    fs.writeFileSync(log, bytes.subarray(0, cuts[0]));
+    const snap = (store: Store) => {
+      const [run] = store.queryRuns({ sql: "r.format = 'wandb'", params: [] }, { sql: '', params: [] });
+      return { params: store.params(run.rid), series: store.seriesSummaries(run.rid).map((s) => ({ ...s, points: store.seriesPoints(run.rid, s.key) })) };
+    };
+    const { store } = indexInto([ws]);
+    try {
+      for (let i = 1; i < cuts.length; i++) {
+        fs.appendFileSync(log, bytes.subarray(cuts[i - 1], cuts[i]));
+        const pass = indexWorkspace(store, { roots: [ws] });
+        assert.deepEqual([pass.read, pass.appended], [1, 1], `pass ${i}`);
+        const scratch = indexInto([ws]);
+        assert.deepEqual(snap(store), snap(scratch.store), `pass ${i}`);
+        scratch.store.close();
+      }
+      const s = snap(store);
+      assert.equal(s.series.find((x) => x.key === 'loss')!.points.length, 3000);
+      assert.deepEqual(s.series.find((x) => x.key === 'test_acc')!.points.map((p) => [p.step, p.value]), [[2999, 0.93]], 'a summary value at the last step');
+      assert.equal(s.params.lr, '0.001');
+    } finally {
+      store.close();
+    }
   });
 
   it('is used for history when a run folder has no JSONL', () => {

@@ -12,7 +12,7 @@ import { parsePythonJson } from './json';
 import { readTextFile } from './files';
 import { readLines } from './lines';
 import { walkFiles } from './mlflow';
-import { readWandbLog } from './wandbLog';
+import { readWandbLog, type WandbLogPosition } from './wandbLog';
 import { flattenParams, parseYaml, scalarText } from './yaml';
 
 export const WANDB_RUN_DIR_RE = /^(offline-)?run-(\d{8}_\d{6})-([a-z0-9]+)$/;
@@ -38,9 +38,12 @@ export interface WandbRun {
 }
 
 export interface WandbHistoryPosition {
+  /** `wandb-history.jsonl`, or the binary log when there is no JSONL. */
   file: string;
   offset: number;
   line: number;
+  /** For the binary log: what its records had set (config, summary, run) by `offset`. */
+  log?: WandbLogPosition;
   /** Rows read (the step of rows without `_step`), and the last step. */
   rows: number;
   lastStep: number;
@@ -107,7 +110,8 @@ export function readWandbRun(dir: string, from?: { history: WandbHistoryPosition
 
   const historyFile = wandbFile(dir, 'wandb-history.jsonl');
   const logFile = wandbLogFile(dir);
-  const resume = from && from.history.file === historyFile ? from.history : undefined;
+  // The history source read last time, if it is still the one (the JSONL wins over the log).
+  const resume = from && from.history.file === (historyFile ?? logFile) ? from.history : undefined;
   let lastStep = resume?.lastStep ?? 0;
   if (historyFile) {
     let index = resume?.rows ?? 0;
@@ -126,24 +130,26 @@ export function readWandbRun(dir: string, from?: { history: WandbHistoryPosition
       addNumbers(run.series, row, '', step, time);
     });
     if (res.pendingBytes > 0) diagnostics.push({ file: historyFile, line: res.nextLine, severity: 'info', message: 'last line has no newline yet (still being written?); it is read once complete' });
+    for (const k of run.series.keys()) historyKeys.add(k);
     run.history = { file: historyFile, offset: res.endOffset, line: res.nextLine, rows: index, lastStep };
   } else if (logFile) {
-    const log = readWandbLog(logFile);
+    const log = readWandbLog(logFile, resume?.log);
     diagnostics.push(...log.diagnostics);
     for (const h of log.history) {
       const step = h.step ?? lastStep;
       lastStep = step;
       addNumbers(run.series, h.values, '', step, typeof h.values._timestamp === 'number' ? h.values._timestamp * 1000 : NaN);
     }
+    for (const k of run.series.keys()) historyKeys.add(k);
+    run.history = { file: logFile, offset: log.position.offset, line: 0, rows: 0, lastStep, log: log.position };
     Object.assign(run.params, log.config);
     if (log.run.displayName) run.name = log.run.displayName;
     if (log.run.gitCommit) run.gitCommit ??= log.run.gitCommit;
     if (log.run.startTime !== undefined) run.startTime ??= log.run.startTime;
     if (log.exitCode !== undefined && run.status === 'UNKNOWN') run.status = log.exitCode === 0 ? 'FINISHED' : 'FAILED';
-    if (Object.keys(log.summary).length) summaryOnly(run, log.summary, lastStep, new Set(run.series.keys()));
+    if (Object.keys(log.summary).length) summaryOnly(run, log.summary, lastStep, historyKeys);
   }
 
-  for (const k of run.series.keys()) historyKeys.add(k);
   run.historyKeys = [...historyKeys];
   const summaryFile = wandbFile(dir, 'wandb-summary.json');
   if (summaryFile) {

@@ -29,38 +29,69 @@ export interface WandbLog {
   diagnostics: Diagnostic[];
 }
 
-export function readWandbLog(file: string): WandbLog {
-  const out: WandbLog = { history: [], summary: {}, config: {}, run: {}, diagnostics: [] };
+/** Where a log was read to and what its records had set by then, to read only what is appended next. */
+export interface WandbLogPosition {
+  /** Just after the last whole record (a record split over blocks counts once its last part is read). */
+  offset: number;
+  summary: Record<string, unknown>;
+  config: Record<string, string>;
+  run: WandbLog['run'];
+  exitCode?: number;
+}
+
+/**
+ * Reads a log from its start, or from `from` (a position an earlier read returned, in the same file):
+ * `history` then holds the records appended since, and summary, config and run what all records set.
+ */
+export function readWandbLog(file: string, from?: WandbLogPosition): WandbLog & { position: WandbLogPosition } {
+  const out: WandbLog = { history: [], summary: { ...(from?.summary ?? {}) }, config: { ...(from?.config ?? {}) }, run: { ...(from?.run ?? {}) }, exitCode: from?.exitCode, diagnostics: [] };
+  const base = from?.offset ?? 0;
+  const position = () => ({ offset: safe, summary: out.summary, config: out.config, run: out.run, exitCode: out.exitCode });
+  let safe = base;
   let buf: Buffer;
   try {
-    buf = fs.readFileSync(file);
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      buf = Buffer.alloc(Math.max(0, size - base));
+      fs.readSync(fd, buf, 0, buf.length, base);
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (err) {
     out.diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
-    return out;
+    return { ...out, position: position() };
   }
-  if (buf.length < HEADER || buf.toString('latin1', 0, 4) !== IDENT || buf.readUInt16LE(4) !== MAGIC) {
+  if (base === 0 && (buf.length < HEADER || buf.toString('latin1', 0, 4) !== IDENT || buf.readUInt16LE(4) !== MAGIC)) {
     out.diagnostics.push({ file, offset: 0, severity: 'error', message: 'not a W&B transaction log (bad header)' });
-    return out;
+    return { ...out, position: position() };
   }
   const typeSeeds = [0, 1, 2, 3, 4].map((t) => crc32(Uint8Array.of(t)));
-  let pos = HEADER;
+  // Absolute file offsets: blocks are 32 KiB from the file's start, wherever the read starts.
+  let pos = base === 0 ? HEADER : base;
   let pending: Buffer[] = [];
   let pendingOffset = 0;
-  while (pos < buf.length) {
+  const end = base + buf.length;
+  const at = (abs: number) => abs - base;
+  while (pos < end) {
     const left = BLOCK - (pos % BLOCK);
     if (left < HEADER) {
       pos += left; // zero padding at the end of a block
+      if (!pending.length) safe = Math.min(pos, end);
       continue;
     }
-    if (pos + HEADER > buf.length) {
+    if (pos + HEADER > end) {
       out.diagnostics.push({ file, offset: pos, severity: 'info', message: 'last record is incomplete (header cut short): still being written or truncated' });
       break;
     }
-    const checksum = buf.readUInt32LE(pos);
-    const length = buf.readUInt16LE(pos + 4);
-    const type = buf[pos + 6];
+    const checksum = buf.readUInt32LE(at(pos));
+    const length = buf.readUInt16LE(at(pos) + 4);
+    const type = buf[at(pos) + 6];
     if (type === 0 && length === 0 && checksum === 0) {
-      pos += left; // preallocated / padded tail of a block
+      // Preallocated / padded tail of a block — or, at the very end, zeros not yet overwritten.
+      if (pos + left > end) break;
+      pos += left;
+      if (!pending.length) safe = pos;
       continue;
     }
     const start = pos + HEADER;
@@ -68,19 +99,21 @@ export function readWandbLog(file: string): WandbLog {
       out.diagnostics.push({ file, offset: pos, severity: 'error', message: `bad record header (type ${type}, length ${length}); rest of the block skipped` });
       pos += left;
       pending = [];
+      safe = Math.min(pos, end);
       continue;
     }
-    if (start + length > buf.length) {
+    if (start + length > end) {
       out.diagnostics.push({ file, offset: pos, severity: 'info', message: 'last record is incomplete (payload cut short): still being written or truncated' });
       break;
     }
-    if (crc32(buf, typeSeeds[type], start, start + length) !== checksum) {
+    if (crc32(buf, typeSeeds[type], at(start), at(start) + length) !== checksum) {
       out.diagnostics.push({ file, offset: pos, severity: 'error', message: 'record fails its CRC-32 check; record skipped' });
       pos = start + length;
       pending = [];
+      safe = pos;
       continue;
     }
-    const data = buf.subarray(start, start + length);
+    const data = buf.subarray(at(start), at(start) + length);
     if (type === FULL) decodeRecord(data, pos, file, out);
     else if (type === FIRST) {
       pending = [data];
@@ -93,8 +126,9 @@ export function readWandbLog(file: string): WandbLog {
       }
     }
     pos = start + length;
+    if (!pending.length) safe = pos;
   }
-  return out;
+  return { ...out, position: position() };
 }
 
 // wandb.Record fields

@@ -297,7 +297,8 @@ interface WandbExtra {
  * A W&B run folder. `wandb-history.jsonl` grows by appended rows while the run trains: only the new rows
  * are read; the config, summary and metadata files (rewritten in place) are read whole each time. Summary
  * values with no history are one point at the last step, so they are written again as the history grows.
- * The binary `.wandb` log is read whole.
+ * Without the JSONL, the binary `.wandb` log is the history: read from the last whole record, with the
+ * config, summary and run fields its earlier records set carried over.
  */
 export function wandbUnit(source: DiscoveredSource): Unit {
   const dir = source.path;
@@ -320,7 +321,8 @@ export function wandbUnit(source: DiscoveredSource): Unit {
       const { store } = ctx;
       const prev = ctx.prev?.extra as WandbExtra | undefined;
       const histFile = prev?.history?.file;
-      const incremental = ctx.incremental && !!histFile && (ctx.changes[histFile] === 'append' || ctx.changes[histFile] === 'same');
+      const historySource = wandbFile(dir, 'wandb-history.jsonl') ?? wandbLogFile(dir);
+      const incremental = ctx.incremental && !!histFile && histFile === historySource && (ctx.changes[histFile] === 'append' || ctx.changes[histFile] === 'same');
       if (!incremental) store.clearUnitRuns(key);
       const w = readWandbRun(dir, incremental ? { history: prev!.history!, historyKeys: prev!.historyKeys } : undefined);
       const run: RunInput = {
