@@ -110,6 +110,27 @@ describe('incremental indexing', () => {
     }
   });
 
+  it('an older event file that grows back while a newer one has points is read again with it, in file order (found by the fuzzer)', () => {
+    const ws = copyOf(corpus('lightning', 'Dodsaren__weather-predder', 'lightning_logs', 'version_50'));
+    const [older] = fs.readdirSync(ws).filter((f) => f.startsWith('events.out')).sort();
+    const bytes = fs.readFileSync(path.join(ws, older));
+    const offsets: number[] = [];
+    readTfRecords(path.join(ws, older), 0, (_b, _s, _e, off) => offsets.push(off));
+    fs.writeFileSync(path.join(ws, older), bytes.subarray(0, offsets[Math.floor(offsets.length / 2)]));
+    const { store, dir } = indexInto([path.dirname(ws)]);
+    try {
+      fs.appendFileSync(path.join(ws, older), bytes.subarray(offsets[Math.floor(offsets.length / 2)]));
+      const pass = indexWorkspace(store, { roots: [path.dirname(ws)] });
+      assert.equal(pass.read, 1);
+      const scratch = indexInto([path.dirname(ws)]);
+      assert.deepEqual(snapshot(store), snapshot(scratch.store));
+      scratch.store.close();
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
   it('Keras CSVLogger: epochs appended (the last one cut mid-row) are read from the last complete row, equal to an index from scratch', () => {
     const src = path.join(__dirname, '..', '..', '..', 'demo', 'workspace', 'digits-cnn', 'training_log.csv');
     const bytes = fs.readFileSync(src);

@@ -21,7 +21,7 @@ import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { TagKinds } from '../formats/tensorboard';
 import type { RunInput, Store } from './store';
 import { stableId } from './store';
-import { listTree, statFiles } from './listing';
+import { appendsInOrder, listTree, statFiles } from './listing';
 import type { Unit, UnitReadContext, UnitReadResult } from './units';
 
 const MAX_ARTIFACTS = 2000;
@@ -94,7 +94,14 @@ export function lightningUnit(source: DiscoveredSource): Unit {
       const { store } = ctx;
       const prev = ctx.prev?.extra as LightningExtra | undefined;
       const csvChange = ctx.now[csv] ? ctx.changes[csv] : undefined;
-      const incremental = ctx.incremental && prev !== undefined && ctx.changes[hparams] !== 'new' && ctx.changes[hparams] !== 'append' && (csvChange === undefined ? !prev.csv : csvChange === 'same' || (csvChange === 'append' && !!prev.csv));
+      const eventFiles = Object.keys(ctx.now).filter((f) => EVENT_FILE_RE.test(path.basename(f)));
+      const incremental =
+        ctx.incremental &&
+        prev !== undefined &&
+        ctx.changes[hparams] !== 'new' &&
+        ctx.changes[hparams] !== 'append' &&
+        (csvChange === undefined ? !prev.csv : csvChange === 'same' || (csvChange === 'append' && !!prev.csv)) &&
+        appendsInOrder(eventFiles, ctx.changes);
       const diagnostics: Diagnostic[] = [];
       const extra: LightningExtra = incremental ? { ...prev, params: { ...prev.params }, kinds: { ...prev.kinds } } : { params: readLightningParams(dir, diagnostics), kinds: {}, status: 'UNKNOWN' };
       if (!incremental) store.clearUnitRuns(key);
@@ -111,7 +118,7 @@ export function lightningUnit(source: DiscoveredSource): Unit {
       // Event files of the same version: their scalars join the run, except for keys the CSV logger has.
       const csvKeys = new Set((extra.csv?.header ?? []).filter((h) => h !== 'step' && h !== ''));
       const fromEvents = new Map<string, MetricPoint[]>();
-      for (const file of Object.keys(ctx.now).filter((f) => EVENT_FILE_RE.test(path.basename(f))).sort()) {
+      for (const file of eventFiles.sort()) {
         const change = ctx.changes[file] ?? 'new';
         const offset = incremental && change === 'append' ? (ctx.prev?.files[file]?.offset ?? 0) : 0;
         if (incremental && change === 'same') {

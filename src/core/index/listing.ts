@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileState } from './units';
+import type { FileChange } from './units';
 
 export interface Listing {
   files: Record<string, FileState>;
@@ -78,4 +79,20 @@ function walk(dir: string, depth: number, maxDepth: number, out: Listing): void 
     if (e.isDirectory()) walk(full, depth + 1, maxDepth, out);
     else if (e.isFile()) statFiles([full], out);
   }
+}
+
+/**
+ * Whether the files that grew or appeared all come after every unchanged one, in `order`: then reading
+ * only what they gained appends each series' points in the order a full read gives them (files in order,
+ * each from its start). A run still writing its newest event file is the common case; an older file that
+ * grew (or was restored) while a newer one has points is read again with the rest.
+ */
+export function appendsInOrder(files: string[], changes: Record<string, FileChange>): boolean {
+  let changedSeen = false;
+  for (const f of [...files].sort()) {
+    if ((changes[f] ?? 'new') === 'same') {
+      if (changedSeen) return false;
+    } else changedSeen = true;
+  }
+  return true;
 }

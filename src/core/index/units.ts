@@ -23,7 +23,7 @@ import { readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { TagKinds } from '../formats/tensorboard';
 import type { SeriesWriter, Store } from './store';
-import { listTree, statFiles } from './listing';
+import { appendsInOrder, listTree, statFiles } from './listing';
 import { dvcUnit, huggingfaceUnit, kerasUnit, lightningUnit, wandbUnit } from './frameworkUnits';
 import type { Listing } from './listing';
 import { stableId } from './store';
@@ -395,11 +395,12 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
       const { store } = ctx;
       const diagnostics: Diagnostic[] = [];
       const reread = new Set<string>();
-      const prevExtra = ctx.incremental ? (ctx.prev?.extra as TensorboardExtra | undefined) : undefined;
+      const incremental = ctx.incremental && appendsInOrder(Object.keys(ctx.now), ctx.changes);
+      const prevExtra = incremental ? (ctx.prev?.extra as TensorboardExtra | undefined) : undefined;
       const extra: TensorboardExtra = prevExtra
         ? { ...prevExtra, kinds: { ...prevExtra.kinds }, params: { ...prevExtra.params } }
         : { kinds: {}, params: {}, status: 'UNKNOWN' };
-      if (!ctx.incremental) store.clearUnitRuns(key);
+      if (!incremental) store.clearUnitRuns(key);
       store.upsertExperiment(`tensorboard-experiment:${parent}`, { id: experimentId, source: parent, format: 'tensorboard', nativeId: parent, name: relParent.split(path.sep).join('/'), lifecycle: 'active' });
       const runId = stableId('tensorboard', dir);
       const artifacts: { path: string; size: number; kind: ReturnType<typeof artifactKind> }[] = [];
@@ -428,7 +429,7 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
       const sink = {
         scalar(tag: string, step: number, timeMs: number, value: number) {
           let w = writers.get(tag);
-          if (!w) writers.set(tag, (w = store.seriesWriter(rid, tag, !ctx.incremental)));
+          if (!w) writers.set(tag, (w = store.seriesWriter(rid, tag, !incremental)));
           w.push(step, timeMs, value);
           points++;
         },
@@ -450,7 +451,7 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
         const change = ctx.changes[file] ?? 'new';
         const prevFile = ctx.prev?.files[file];
         let offset = 0;
-        if (ctx.incremental) {
+        if (incremental) {
           if (change === 'same') {
             state.files[file] = { ...ctx.now[file], offset: prevFile?.offset };
             continue;
