@@ -69,7 +69,12 @@ export class ContentCache {
 }
 
 export function sha256File(file: string): string {
-  const h = createHash('sha256');
+  return hashFile(file, 'sha256');
+}
+
+/** A file's digest, read in 1 MiB pieces. */
+export function hashFile(file: string, algorithm: 'sha256' | 'md5'): string {
+  const h = createHash(algorithm);
   const fd = fs.openSync(file, 'r');
   try {
     const buf = Buffer.alloc(1 << 20);

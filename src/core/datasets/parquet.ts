@@ -11,6 +11,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import type { Diagnostic } from '../model';
+import { hashFile } from '../cache';
 import type { ByteSource, TableReader, TableReadResult } from './table';
 
 const MAX_GATHERED = 1024 * 2 ** 20;
@@ -52,18 +53,6 @@ function fileBuffer(file: string): AsyncBuffer {
   } as AsyncBuffer & { close(): void };
 }
 
-function md5OfFile(file: string): string {
-  const hash = crypto.createHash('md5');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(4 * 2 ** 20);
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
-}
-
 /** A Parquet value as CSV text; `float` columns keep a decimal point on whole numbers (1.0, not 1). */
 export function parquetCell(v: unknown, float: boolean): string {
   if (v === null || v === undefined) return '';
@@ -83,7 +72,7 @@ export async function readParquet(source: ByteSource, name: string, reader: Tabl
   let close = () => {};
   try {
     if ('file' in source) {
-      md5 = md5OfFile(source.file);
+      md5 = hashFile(source.file, 'md5');
       const b = fileBuffer(source.file);
       buffer = b;
       close = (b as AsyncBuffer & { close(): void }).close;

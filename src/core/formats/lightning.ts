@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic, MetricPoint } from '../model';
 import { forEachCsvRecord } from './csv';
-import { readTextFile } from './files';
+import { readFrom, readTextFile } from './files';
 import { parseNumberText } from './lines';
 import { flattenParams, parseYaml } from './yaml';
 
@@ -73,14 +73,7 @@ export function readMetricsCsvFrom(file: string, from: MetricsCsvPosition | unde
   const start = from?.offset ?? 0;
   let bytes: Buffer;
   try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      bytes = Buffer.alloc(Math.max(0, size - start));
-      fs.readSync(fd, bytes, 0, bytes.length, start);
-    } finally {
-      fs.closeSync(fd);
-    }
+    bytes = readFrom(file, start);
   } catch (e) {
     diagnostics.push({ file, severity: 'error', message: `cannot read: ${(e as Error).message}` });
     return from ?? { offset: 0, header: [], line: 1, rows: 0, bad: 0 };

@@ -5,9 +5,9 @@
  * summary, config, run and exit records are decoded (field numbers of wandb_internal.proto), everything else
  * skipped. A cut or damaged record is reported at its offset; the ones before it are kept.
  */
-import * as fs from 'node:fs';
 import type { Diagnostic } from '../model';
 import { crc32 } from './crc32';
+import { readFrom } from './files';
 import { parsePythonJson } from './json';
 import { ProtoReader, ProtobufError, WIRE_LEN, WIRE_VARINT } from './protobuf';
 
@@ -50,14 +50,7 @@ export function readWandbLog(file: string, from?: WandbLogPosition): WandbLog & 
   let safe = base;
   let buf: Buffer;
   try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      buf = Buffer.alloc(Math.max(0, size - base));
-      fs.readSync(fd, buf, 0, buf.length, base);
-    } finally {
-      fs.closeSync(fd);
-    }
+    buf = readFrom(file, base);
   } catch (err) {
     out.diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
     return { ...out, position: position() };
