@@ -17,27 +17,17 @@ export const WIRE_I32 = 5;
 
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
-// Little-endian float decoding through one shared scratch buffer: cheaper than a DataView per message.
-const scratch = new ArrayBuffer(8);
-const scratchBytes = new Uint8Array(scratch);
-const scratchF32 = new Float32Array(scratch);
-const scratchF64 = new Float64Array(scratch);
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 export class ProtoReader {
   pos: number;
+  /** A view of `buf` for fixed-width numbers, made once per buffer (readers are reset onto many records of one buffer). */
+  private view: DataView | undefined;
 
   constructor(readonly buf: Uint8Array, start = 0, readonly end = buf.length) {
     this.pos = start;
   }
 
-  private load(n: number): void {
-    this.need(n);
-    const b = this.buf;
-    const p = this.pos;
-    if (LITTLE_ENDIAN) for (let i = 0; i < n; i++) scratchBytes[i] = b[p + i];
-    else for (let i = 0; i < n; i++) scratchBytes[n - 1 - i] = b[p + i];
-    this.pos += n;
+  private dataView(): DataView {
+    return (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength));
   }
 
   get done(): boolean {
@@ -63,6 +53,7 @@ export class ProtoReader {
 
   /** Points the reader at another message (reuse without allocation on hot paths). */
   reset(buf: Uint8Array, start: number, end: number): this {
+    if (buf !== this.buf) this.view = undefined;
     (this as { buf: Uint8Array }).buf = buf;
     (this as { end: number }).end = end;
     this.pos = start;
@@ -98,13 +89,17 @@ export class ProtoReader {
   }
 
   double(): number {
-    this.load(8);
-    return scratchF64[0];
+    this.need(8);
+    const v = this.dataView().getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
   }
 
   float(): number {
-    this.load(4);
-    return scratchF32[0];
+    this.need(4);
+    const v = this.dataView().getFloat32(this.pos, true);
+    this.pos += 4;
+    return v;
   }
 
   /** Signed 64-bit varint (int64 encoding: two's complement, not zigzag). */
