@@ -70,10 +70,11 @@ async function history(file: string, args: Args): Promise<number> {
   }
   const by = { 'dvc-file': path.basename(h.trackedBy), 'dvc-lock': `the dvc.lock entry of ${path.relative(path.dirname(h.trackedBy), h.data)}`, git: 'git' }[h.tracker];
   print(`${file}: ${h.versions.length} versions in ${h.versions.reduce((n, v) => n + v.commits.length, 0)} commits, tracked by ${by} (newest first)`);
+  if (h.remote) print(`DVC remote: ${h.remote.name}${h.remote.url ? ` (${h.remote.url})` : ''}${h.versions.some((v) => v.remote) ? '; versions that name another remote say so' : ''}`);
   print(
     formatTable(
       [h.tracker === 'git' ? 'BLOB' : 'MD5', 'SIZE', 'FILES', 'COMMITS', 'NEWEST', 'DATE', 'SUBJECT'],
-      h.versions.map((v) => [v.id.slice(0, 12), v.size === undefined ? '' : formatBytes(v.size), v.nfiles === undefined ? '' : String(v.nfiles), String(v.commits.length), v.commits[0].sha.slice(0, 8), v.commits[0].date.slice(0, 10), v.commits[0].subject.slice(0, 60)]),
+      h.versions.map((v) => [v.id.slice(0, 12) + (v.remote ? ` @${v.remote}` : ''), v.size === undefined ? '' : formatBytes(v.size), v.nfiles === undefined ? '' : String(v.nfiles), String(v.commits.length), v.commits[0].sha.slice(0, 8), v.commits[0].date.slice(0, 10), v.commits[0].subject.slice(0, 60)]),
     ),
   );
   return 0;

@@ -323,6 +323,28 @@ describe('versions of data files from git and DVC', () => {
     assert.equal(h.versions.length, 4);
   });
 
+  it("names the DVC remote that holds the versions: .dvc/config's core.remote and its url, config.local overriding, an out's own remote", async function () {
+    this.timeout(60_000);
+    const snap = corpus('dvc', 'iterative__example-get-started@a00dcb4');
+    const { repo, git } = newRepo('runlens-dvcremote-');
+    fs.cpSync(snap, repo, { recursive: true });
+    git('add', '-A');
+    git('commit', '-q', '-m', 'a00dcb4');
+    const config = fs.readFileSync(path.join(snap, '.dvc', 'config'), 'utf8');
+    const name = /remote = (\S+)/.exec(config)![1];
+    const url = new RegExp(`remote "${name}"'\\]\\s*url = (\\S+)`).exec(config)![1];
+    const h = await datasetHistory(path.join(repo, 'data', 'data.xml'));
+    assert.deepEqual(h.remote, { name, url });
+    // A local override, as `dvc remote default --local` writes it.
+    fs.writeFileSync(path.join(repo, '.dvc', 'config.local'), "[core]\n    remote = nas\n['remote \"nas\"']\n    url = /mnt/nas/dvc\n");
+    assert.deepEqual((await datasetHistory(path.join(repo, 'data', 'data.xml'))).remote, { name: 'nas', url: '/mnt/nas/dvc' });
+    // An out that names its own remote.
+    const dvcFile = path.join(repo, 'data', 'data.xml.dvc');
+    fs.writeFileSync(dvcFile, fs.readFileSync(dvcFile, 'utf8').replace(/(\n\s+path: data\.xml)/, '$1\n  remote: archive'));
+    git('commit', '-q', '-am', 'data.xml goes to the archive remote');
+    assert.equal((await datasetHistory(path.join(repo, 'data', 'data.xml'))).versions[0].remote, 'archive');
+  });
+
   it('lists versions of a CSV committed to git and diffs the newest against the previous one', async function () {
     this.timeout(60_000);
     const { repo, git } = newRepo('runlens-gitcsv-');

@@ -23,6 +23,8 @@ export interface DatasetVersion {
   blob?: string;
   size?: number;
   nfiles?: number;
+  /** A remote the out names itself (`remote:` in its entry); else the history's default remote holds it. */
+  remote?: string;
   /** The commits that recorded this version, newest first. */
   commits: DatasetCommit[];
 }
@@ -36,16 +38,64 @@ export interface DatasetHistory {
   /** The git work tree's top folder. */
   root: string;
   versions: DatasetVersion[];
+  /** The DVC project's default remote (`dvc push` / `dvc pull` go there), from `.dvc/config`. */
+  remote?: DvcRemote;
 }
 
 interface OutEntry {
   md5?: string;
   size?: number;
   nfiles?: number;
+  /** The remote this out is pushed to, when the out names one (`remote:`); else the project's default. */
+  remote?: string;
 }
 
-const outEntry = (o: { md5?: unknown; size?: unknown; nfiles?: unknown } | undefined): OutEntry =>
-  o ? { md5: o.md5 === undefined || o.md5 === null ? undefined : String(o.md5), size: typeof o.size === 'number' ? o.size : undefined, nfiles: typeof o.nfiles === 'number' ? o.nfiles : undefined } : {};
+const outEntry = (o: { md5?: unknown; size?: unknown; nfiles?: unknown; remote?: unknown } | undefined): OutEntry =>
+  o
+    ? {
+        md5: o.md5 === undefined || o.md5 === null ? undefined : String(o.md5),
+        size: typeof o.size === 'number' ? o.size : undefined,
+        nfiles: typeof o.nfiles === 'number' ? o.nfiles : undefined,
+        remote: typeof o.remote === 'string' ? o.remote : undefined,
+      }
+    : {};
+
+export interface DvcRemote {
+  name: string;
+  url?: string;
+}
+
+/**
+ * The default remote of the DVC project holding `dir`: `core.remote` and that remote's `url` from
+ * `.dvc/config`, `.dvc/config.local` overriding (DVC's INI files; read, never written).
+ */
+export function dvcDefaultRemote(dir: string): DvcRemote | undefined {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const config = path.join(d, '.dvc', 'config');
+    if (fs.existsSync(config)) {
+      const values = new Map<string, string>();
+      for (const file of [config, path.join(d, '.dvc', 'config.local')]) {
+        let text: string;
+        try {
+          text = fs.readFileSync(file, 'utf8');
+        } catch {
+          continue;
+        }
+        let section = '';
+        for (const raw of text.split(/\r?\n/)) {
+          const line = raw.trim();
+          const head = /^\[\s*'?([^\]']+?)'?\s*\]$/.exec(line);
+          if (head) section = head[1].replace(/\s+/g, ' ');
+          const kv = /^([\w.-]+)\s*=\s*(.*)$/.exec(line);
+          if (kv && !head) values.set(`${section}.${kv[1]}`, kv[2]);
+        }
+      }
+      const name = values.get('core.remote');
+      return name ? { name, url: values.get(`remote "${name}".url`) } : undefined;
+    }
+    if (path.dirname(d) === d) return undefined;
+  }
+}
 
 /** The outs of a `.dvc` file's content (DVC 1+ and 0.x layouts): md5, size, nfiles of the first out. */
 export function dvcOut(content: string, file = '.dvc'): OutEntry {
@@ -108,7 +158,7 @@ export async function datasetHistory(file: string, options: { allRefs?: boolean;
     if (!id) return;
     const last = versions[versions.length - 1];
     if (last && last.id === id) last.commits.push(c);
-    else versions.push({ id, md5: entry.md5, blob: entry.blob, size: entry.size, nfiles: entry.nfiles, commits: [c] });
+    else versions.push({ id, md5: entry.md5, blob: entry.blob, size: entry.size, nfiles: entry.nfiles, remote: entry.remote, commits: [c] });
   };
   if (t.tracker === 'git') {
     for (const c of log) if (c.blob) push(c, { blob: c.blob });
@@ -122,5 +172,5 @@ export async function datasetHistory(file: string, options: { allRefs?: boolean;
       if (entry) push(c, entry);
     }
   }
-  return { data, trackedBy: t.file, tracker: t.tracker, root: real, versions };
+  return { data, trackedBy: t.file, tracker: t.tracker, root: real, versions, remote: t.tracker === 'git' ? undefined : dvcDefaultRemote(path.dirname(t.file)) };
 }

@@ -32,6 +32,8 @@ export interface HistoryVersion {
   previous?: string;
   /** A git blob id (a table committed to git) rather than a DVC md5. */
   blob?: boolean;
+  /** The DVC remote that holds it: the out's own, else the project's default (name and URL). */
+  remote?: string;
 }
 
 export type DatasetsNode =
@@ -82,6 +84,7 @@ export class DatasetsTreeProvider extends IndexTreeProvider<DatasetsNode> {
           `${v.version.endsWith('.dir') ? 'folder ' : ''}${h?.blob ? 'git blob' : 'md5'} ${v.version}`,
           h?.size !== undefined ? `${formatBytes(h.size)}${h.nfiles !== undefined ? ` in ${h.nfiles} files` : ''}` : undefined,
           h ? `${h.commits} ${h.commits === 1 ? 'commit' : 'commits'}, newest ${h.date ?? ''}: ${h.subject ?? ''}` : 'not in git history',
+          h?.remote ? `DVC remote: ${h.remote}` : undefined,
         ]
           .filter(Boolean)
           .join('\n');
@@ -140,7 +143,7 @@ export class DatasetsTreeProvider extends IndexTreeProvider<DatasetsNode> {
         seen.add(hv.id);
         const version = node.versions.find((v) => v.version === hv.id) ?? { path: node.path, version: hv.id, role: 'dep' as const, runIds: [] };
         const c = hv.commits[0];
-        out.push({ kind: 'version', abs: node.abs, version, runs: runsOf(hv.id), history: { id: hv.id, date: c?.date, subject: c?.subject, commits: hv.commits.length, size: hv.size, nfiles: hv.nfiles, previous: history.versions[i + 1]?.id, blob: hv.blob !== undefined } });
+        out.push({ kind: 'version', abs: node.abs, version, runs: runsOf(hv.id), history: { id: hv.id, date: c?.date, subject: c?.subject, commits: hv.commits.length, size: hv.size, nfiles: hv.nfiles, previous: history.versions[i + 1]?.id, blob: hv.blob !== undefined, remote: hv.remote ?? (history.remote ? `${history.remote.name}${history.remote.url ? ` (${history.remote.url})` : ''}` : undefined) } });
       });
       // Versions runs used that git does not show (no repository, or an uncommitted lock file).
       for (const v of node.versions) {
