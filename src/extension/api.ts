@@ -1,6 +1,7 @@
 /** What `activate` returns: a small API for other extensions and for the integration tests. */
 import type { IndexSummary } from '../core/index/indexer';
 import type { CompareHostMessage, EvaluationView } from '../protocol';
+import type { TableDiffView } from '../core/datasets/diff';
 import type { RunsNode, RunsViewState } from './trees/runs';
 import type { ProblemsNode } from './trees/problems';
 import type { DatasetsNode } from './trees/datasets';
@@ -28,6 +29,8 @@ export interface RunlensApi {
   compareMessages(): (Extract<CompareHostMessage, { type: 'compare' }> | undefined)[];
   /** What each open evaluation panel shows. */
   evaluationViews(): (EvaluationView | undefined)[];
+  /** What each open dataset diff panel shows. */
+  datasetDiffViews(): TableDiffView[];
   /** Index counts (runs, experiments, series, points, per format). */
   counts(): { runs: number; experiments: number; series: number; points: number; byFormat: Record<string, number> };
   /** The lenses Runlens shows on an open document. */

@@ -12,6 +12,7 @@ import { RunsTreeProvider } from './trees/runs';
 import { ProblemsTreeProvider } from './trees/problems';
 import { DatasetsTreeProvider } from './trees/datasets';
 import { ModelsTreeProvider } from './trees/models';
+import { datasetDiffViews } from './panels/datasetDiff';
 import { RunDocuments, SCHEME } from './documents';
 import { comparePanels, registerCompareSerializer } from './panels/compare';
 import { evaluationPanels, registerEvaluationSerializer } from './panels/evaluation';
@@ -107,6 +108,7 @@ export function activate(extension: vscode.ExtensionContext): RunlensApi {
     modelsChildren: (node) => modelsTree.getChildren(node),
     compareMessages: () => [...comparePanels()].map((p) => p.lastMessage),
     evaluationViews: () => [...evaluationPanels()].map((p) => p.lastView),
+    datasetDiffViews,
     counts: () => index.reader().counts(),
     codeLenses: (uri) => lenses.provideCodeLenses(vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString())!),
     taskShell: () => taskShell(),

@@ -30,10 +30,11 @@ const DIFF_CSS = `
   .schema .k, .sides .k { color: var(--vscode-descriptionForeground); }
 `;
 
-const panels = new Set<vscode.WebviewPanel>();
+const panels = new Map<vscode.WebviewPanel, TableDiffView>();
 
-export function datasetDiffPanels(): ReadonlySet<vscode.WebviewPanel> {
-  return panels;
+/** What each open dataset diff panel shows. */
+export function datasetDiffViews(): TableDiffView[] {
+  return [...panels.values()];
 }
 
 /** Opens a panel on a diff already computed; `markdown` opens the same diff as a Markdown preview. */
@@ -44,7 +45,7 @@ export function showDatasetDiff(ctx: Ctx, title: string, view: TableDiffView, ma
     localResourceRoots: [vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist')],
   });
   panel.webview.html = panelHtml(panel.webview, vscode.Uri.joinPath(ctx.extension.extensionUri, 'dist', 'datasetDiff.js'), 'Runlens dataset diff', '<div id="app"><p class="note">Loading…</p></div>', DIFF_CSS);
-  panels.add(panel);
+  panels.set(panel, view);
   const subscription = panel.webview.onDidReceiveMessage((m: DatasetDiffWebviewMessage) => {
     if (m.type === 'ready') void panel.webview.postMessage({ type: 'diff', view } satisfies DatasetDiffHostMessage);
     else if (m.type === 'openMarkdown') void markdown();

@@ -177,6 +177,39 @@ describe('the Runlens sidebar', () => {
     assert.ok(files.some((f) => f.kind === 'file' && f.file.endsWith('metrics.json')), 'the DVC metrics file not produced yet');
   });
 
+  it('lists registered model versions with their stage and the run that made each, and DVC-tracked models by md5', async () => {
+    const models = await api().modelsChildren();
+    const regressor = models.find((m) => m.kind === 'model' && m.model.kind === 'registered' && m.model.name === 'nyc-taxi-regressor')!;
+    assert.ok(regressor, 'the registry of nyc-taxi/mlflow.db');
+    const versions = await api().modelsChildren(regressor);
+    assert.deepEqual(versions.map((v) => (v.kind === 'version' ? [v.version.label, v.version.stage ?? ''] : [])), [['v4', ''], ['v3', 'Staging'], ['v2', 'Production'], ['v1', 'Staging']]);
+    const [made] = await api().modelsChildren(versions[2]);
+    assert.ok(made.kind === 'run' && made.run.nativeId === 'f539394805074f4296c1ed6b0a1d905d', 'v2 was made by run f5393948…');
+    const pkl = models.find((m) => m.kind === 'dvcModel' && m.model.name === 'model.pkl')!;
+    assert.ok(pkl, 'model.pkl, a dvc.lock out');
+    const lock = fs.readFileSync(`${vscode.workspace.workspaceFolders![0].uri.fsPath}/dvc-get-started/dvc.lock`, 'utf8');
+    const md5 = /- path: model\.pkl\n\s+hash: md5\n\s+md5: (\w+)/.exec(lock)![1];
+    const pklVersions = await api().modelsChildren(pkl);
+    const current = pklVersions.find((v) => v.kind === 'version' && v.version.id === md5)!;
+    assert.ok(current, 'the md5 in dvc.lock is a version');
+    assert.deepEqual((await api().modelsChildren(current)).map((n) => n.kind === 'run' && n.run.name), ['workspace']);
+  });
+
+  it('compares two tables in the dataset diff panel (Compare Data Tables with two files selected)', async () => {
+    const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
+    const [a, b] = ['version_0', 'version_1'].map((v) => vscode.Uri.file(`${root}/digits-sweep/lightning_logs/${v}/predictions.csv`));
+    await vscode.commands.executeCommand('runlens.compareTables', a, [a, b]);
+    const view = api().datasetDiffViews().at(-1)!;
+    assert.ok(view, 'a panel is open');
+    const rows = (u: vscode.Uri) => fs.readFileSync(u.fsPath, 'utf8').trim().split('\n').length - 1;
+    assert.deepEqual(view.diff.rows, { before: rows(a), after: rows(b) });
+    assert.equal(view.before.label, 'digits-sweep/lightning_logs/version_0/predictions.csv');
+    assert.equal(view.diff.label?.column, 'label');
+    assert.equal(view.diff.label?.psi, 0, 'the same held-out labels');
+    assert.ok(view.histograms.some((h) => h.column === 'prediction'), 'the predicted classes, before and after');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
   it('shows the lineage of a dataset: the run that read it and the model that run produced', async () => {
     const root = vscode.workspace.workspaceFolders![0].uri.fsPath;
     const lock = fs.readFileSync(`${root}/dvc-get-started/dvc.lock`, 'utf8');
