@@ -197,6 +197,14 @@ export function registerDatasetCommands(ctx: Ctx, service: DatasetService, linea
     if (r.op === 'stats') await service.openMarkdown(`Statistics of ${path.basename(r.label.split(' ')[0])}`, statsMarkdown(r.label, r.stats));
     else if (r.op === 'error' && r.message !== 'cancelled') void vscode.window.showWarningMessage(`Runlens: ${r.message}`);
   });
+  /** Diffs two tables (`PATH[@REF]`) in the worker and opens the diff panel; `label` rewrites the sides' labels there. */
+  const compareTables = async (before: string, after: string, progress: string, title: string, label: (l: string) => string = (l) => l): Promise<void> => {
+    const r = await service.run({ op: 'diff', before, after, cache: service.cacheFile }, progress);
+    if (r.op === 'diff') {
+      const side = (x: { label: string; stats: TableStats }) => ({ ...x, label: label(x.label) });
+      showDatasetDiff(ctx, title, tableDiffView(side(r.before), side(r.after), r.diff), () => service.openMarkdown(title, diffMarkdown(r.before.label, r.after.label, r.before.stats, r.after.stats, r.diff)));
+    } else if (r.op === 'error' && r.message !== 'cancelled') void vscode.window.showWarningMessage(`Runlens: ${r.message}`);
+  };
   reg('runlens.diffDatasetVersion', async (arg?: DatasetsNode) => {
     if (arg?.kind !== 'version' || !arg.history?.previous) {
       void vscode.window.showInformationMessage('Runlens: choose a dataset version that has a previous version in the Datasets view.');
@@ -206,12 +214,12 @@ export function registerDatasetCommands(ctx: Ctx, service: DatasetService, linea
       void vscode.window.showInformationMessage(`Runlens: ${arg.version.path} is a folder version (DVC .dir); diffs compare table files (CSV, TSV, JSON Lines, Parquet).`);
       return;
     }
-    const r = await service.run({ op: 'diff', before: `${arg.abs}@${arg.history.previous}`, after: `${arg.abs}@${arg.version.version}`, cache: service.cacheFile }, `Runlens: comparing two versions of ${path.basename(arg.abs)}`);
-    if (r.op === 'diff') {
-      const title = `Diff of ${path.basename(arg.abs)} ${arg.history.previous.slice(0, 8)}..${arg.version.version.slice(0, 8)}`;
-      showDatasetDiff(ctx, title, tableDiffView(r.before, r.after, r.diff), () => service.openMarkdown(title, diffMarkdown(r.before.label, r.after.label, r.before.stats, r.after.stats, r.diff)));
-    }
-    else if (r.op === 'error' && r.message !== 'cancelled') void vscode.window.showWarningMessage(`Runlens: ${r.message}`);
+    await compareTables(
+      `${arg.abs}@${arg.history.previous}`,
+      `${arg.abs}@${arg.version.version}`,
+      `Runlens: comparing two versions of ${path.basename(arg.abs)}`,
+      `Diff of ${path.basename(arg.abs)} ${arg.history.previous.slice(0, 8)}..${arg.version.version.slice(0, 8)}`,
+    );
   });
   reg('runlens.compareTables', async (arg?: vscode.Uri, selected?: vscode.Uri[]) => {
     // From the Explorer with two tables selected: those two; otherwise the given or active table, then one to
@@ -225,12 +233,9 @@ export function registerDatasetCommands(ctx: Ctx, service: DatasetService, linea
       after = await pickTable(`Runlens: compare ${path.basename(before)} with…`, before);
     }
     if (!before || !after) return;
-    const r = await service.run({ op: 'diff', before, after, cache: service.cacheFile }, `Runlens: comparing ${path.basename(before)} and ${path.basename(after)}`);
-    if (r.op === 'diff') {
-      const title = `Diff of ${path.basename(before)} and ${path.basename(after)}`;
-      const rel = (side: { label: string; stats: TableStats }) => ({ ...side, label: vscode.workspace.asRelativePath(side.label) });
-      showDatasetDiff(ctx, title, tableDiffView(rel(r.before), rel(r.after), r.diff), () => service.openMarkdown(title, diffMarkdown(r.before.label, r.after.label, r.before.stats, r.after.stats, r.diff)));
-    } else if (r.op === 'error' && r.message !== 'cancelled') void vscode.window.showWarningMessage(`Runlens: ${r.message}`);
+    await compareTables(before, after, `Runlens: comparing ${path.basename(before)} and ${path.basename(after)}`, `Diff of ${path.basename(before)} and ${path.basename(after)}`, (label) =>
+      vscode.workspace.asRelativePath(label),
+    );
   });
   reg('runlens.checkData', () => service.checkWorkspace(true));
 }

@@ -63,6 +63,16 @@ export function listDvcExperiments(root: string): DvcExperiment[] {
   return exps.sort((a, b) => a.time - b.time || (a.name < b.name ? -1 : 1));
 }
 
+/** Whether an experiment changed the project folder `rel` (relative to the repository) from its baseline. */
+export function experimentChanges(root: string, exp: DvcExperiment, rel: string): boolean {
+  try {
+    const [a, b] = git(root, ['rev-parse', `${exp.commit}:${rel}`, `${exp.baseline}:${rel}`]).toString('utf8').trim().split('\n');
+    return a !== b;
+  } catch {
+    return true; // the folder is new in the experiment, or the baseline is gone
+  }
+}
+
 const TEXT_FILE = /\.(ya?ml|json|lock|tsv|csv|dvc)$|(^|\/)[^./]+$/i;
 const MAX_TEXT = 16 * 2 ** 20;
 

@@ -15,24 +15,9 @@ import { flattenParams, parseYaml } from './yaml';
 export const LIGHTNING_VERSION_RE = /^version_\d+$/;
 const MAX_PARAMS = 1000;
 
-export interface LightningVersion {
-  params: Record<string, string>;
-  series: Map<string, MetricPoint[]>;
-  diagnostics: Diagnostic[];
-}
-
 /** True for a folder a Lightning logger wrote (a version folder with its CSV or hparams). */
 export function isLightningVersionDir(dir: string, names: Set<string>): boolean {
   return LIGHTNING_VERSION_RE.test(path.basename(dir)) && (names.has('metrics.csv') || names.has('hparams.yaml'));
-}
-
-export function readLightningVersion(dir: string): LightningVersion {
-  const diagnostics: Diagnostic[] = [];
-  const params = readLightningParams(dir, diagnostics);
-  const series = new Map<string, MetricPoint[]>();
-  const csvFile = path.join(dir, 'metrics.csv');
-  if (fs.existsSync(csvFile)) readMetricsCsvFrom(csvFile, undefined, 'step', series, diagnostics);
-  return { params, series, diagnostics };
 }
 
 /** `hparams.yaml`, nested keys flattened to `a.b.c` (the first MAX_PARAMS). */

@@ -3,7 +3,6 @@
  * merged into one run), Hugging Face Trainer output folders (one run per training), Keras CSV histories.
  * These files are small or rewritten whole, so a change re-reads the unit.
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DiscoveredSource } from '../discovery';
@@ -16,7 +15,7 @@ import { readHfTraining } from '../formats/huggingface';
 import { readKerasHistoryJson } from '../formats/keras';
 import { readWandbRun, type WandbHistoryPosition, wandbFile, wandbLogFile } from '../formats/wandb';
 import { findDvcliveDirs, readDvcProject } from '../formats/dvc';
-import { commitFiles, type DvcExperiment, gitDirs, listDvcExperiments } from '../formats/dvcExperiments';
+import { commitFiles, experimentChanges, gitDirs, listDvcExperiments } from '../formats/dvcExperiments';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { TagKinds } from '../formats/tensorboard';
 import type { RunInput, Store } from './store';
@@ -36,10 +35,17 @@ function experimentFor(store: Store, source: DiscoveredSource, format: RunInput[
 
 /** Puts a run and replaces its series; returns the number of points written. */
 function writeRun(store: Store, unitKey: string, run: RunInput, series: Map<string, MetricPoint[]>): number {
-  const rid = store.putRun(unitKey, run);
+  return writeSeries(store, store.putRun(unitKey, run), series, true);
+}
+
+/**
+ * Writes a run's series: each replaces the stored one or is appended to it (`replace`, for all keys or per
+ * key). Returns the number of points written.
+ */
+function writeSeries(store: Store, rid: number, series: Map<string, MetricPoint[]>, replace: boolean | ((key: string) => boolean)): number {
   let points = 0;
   for (const [key, pts] of series) {
-    const w = store.seriesWriter(rid, key, true);
+    const w = store.seriesWriter(rid, key, typeof replace === 'boolean' ? replace : replace(key));
     for (const p of pts) w.push(p.step, p.time, p.value);
     w.close();
     points += pts.length;
@@ -163,15 +169,7 @@ export function lightningUnit(source: DiscoveredSource): Unit {
         artifacts: listArtifacts(dir, (rel) => EVENT_FILE_RE.test(path.basename(rel)) || rel === 'hparams.yaml' || rel === 'metrics.csv'),
       };
       const rid = store.putRun(key, run);
-      let points = 0;
-      for (const series of [csvSeries, fromEvents]) {
-        for (const [k, pts] of series) {
-          const w = store.seriesWriter(rid, k, !incremental);
-          for (const p of pts) w.push(p.step, p.time, p.value);
-          w.close();
-          points += pts.length;
-        }
-      }
+      const points = writeSeries(store, rid, csvSeries, !incremental) + writeSeries(store, rid, fromEvents, !incremental);
       state.extra = extra as unknown as Record<string, unknown>;
       return { state, diagnostics, reread, points };
     },
@@ -275,14 +273,7 @@ export function kerasUnit(source: DiscoveredSource): Unit {
         tags: {},
         artifacts: [],
       };
-      const rid = store.putRun(key, run);
-      let points = 0;
-      for (const [k, pts] of series) {
-        const w = store.seriesWriter(rid, k, !incremental);
-        for (const p of pts) w.push(p.step, p.time, p.value);
-        w.close();
-        points += pts.length;
-      }
+      const points = writeSeries(store, store.putRun(key, run), series, !incremental);
       const files = { ...ctx.now };
       if (position && files[file]) files[file] = { ...files[file], offset: position.offset };
       return { state: { files, extra: position ? { csv: position } : undefined }, diagnostics, reread: new Set([file]), points };
@@ -357,14 +348,8 @@ export function wandbUnit(source: DiscoveredSource): Unit {
       else {
         const rid = store.putRun(key, run);
         const before = new Set(prev!.historyKeys);
-        points = 0;
-        for (const [k, pts] of w.series) {
-          // A key new to the history replaces its summary point; a summary-only key is written again.
-          const w2 = store.seriesWriter(rid, k, !historyKeys.has(k) || !before.has(k));
-          for (const p of pts) w2.push(p.step, p.time, p.value);
-          w2.close();
-          points += pts.length;
-        }
+        // A key new to the history replaces its summary point; a summary-only key is written again.
+        points = writeSeries(store, rid, w.series, (k) => !historyKeys.has(k) || !before.has(k));
         for (const k of prev!.summaryOnly) if (!w.series.has(k) && !historyKeys.has(k)) store.dropSeries(rid, k);
       }
       const state = { files: { ...ctx.now } } as UnitReadResult['state'];
@@ -436,7 +421,7 @@ function dvcExperimentRuns(dir: string, experimentId: string, diagnostics: Diagn
   const out: { run: RunInput; series: Map<string, MetricPoint[]> }[] = [];
   for (const exp of listDvcExperiments(repo.root)) {
     try {
-      if (rel && !changesFolder(repo.root, exp, rel)) continue;
+      if (rel && !experimentChanges(repo.root, exp, rel)) continue;
       const project = readDvcProject(dir, commitFiles(repo.root, exp.commit, dir));
       diagnostics.push(...project.diagnostics.filter((d) => d.severity !== 'info').map((d) => ({ ...d, message: `experiment ${exp.name} (${exp.commit.slice(0, 8)}): ${d.message}` })));
       out.push({
@@ -463,15 +448,6 @@ function dvcExperimentRuns(dir: string, experimentId: string, diagnostics: Diagn
     }
   }
   return out;
-}
-
-function changesFolder(root: string, exp: DvcExperiment, rel: string): boolean {
-  try {
-    const [a, b] = execFileSync('git', ['rev-parse', `${exp.commit}:${rel}`, `${exp.baseline}:${rel}`], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString('utf8').trim().split('\n');
-    return a !== b;
-  } catch {
-    return true; // the folder is new in the experiment, or the baseline is gone
-  }
 }
 
 function safeNames(dir: string): string[] {

@@ -54,13 +54,7 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
       md.appendMarkdown('**');
       appendUserText(md, d.summary);
       md.appendMarkdown('**  \n');
-      for (const [k, v] of d.facts) {
-        md.appendMarkdown('*');
-        appendUserText(md, k);
-        md.appendMarkdown(':* ');
-        appendUserText(md, v.length > 400 ? v.slice(0, 400) + '…' : v);
-        md.appendMarkdown('  \n');
-      }
+      appendFacts(md, d.facts.map(([k, v]) => [k, v.length > 400 ? v.slice(0, 400) + '…' : v]));
       for (const w of d.warnings.slice(0, 10)) {
         md.appendMarkdown('$(warning) ');
         appendUserText(md, w);
@@ -124,18 +118,13 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
           .join(' · ');
         const md = new vscode.MarkdownString();
         md.appendMarkdown(`**${node.model.name} ${v.label}**  \n`);
-        for (const [k, x] of [
+        appendFacts(md, [
           ['status', v.status],
           ['stage', v.stage],
           ['content', v.hash ? `SHA-256 ${v.hash}` : undefined],
           ['source', v.source],
           ['description', v.description],
-        ] as const) {
-          if (!x) continue;
-          md.appendMarkdown(`*${k}:* `);
-          appendUserText(md, x);
-          md.appendMarkdown('  \n');
-        }
+        ]);
         item.tooltip = md;
         item.iconPath = new vscode.ThemeIcon(STAGE_ICON[v.stage ?? ''] ?? (node.model.kind === 'file' ? 'versions' : 'tag'));
         item.id = `models:${node.model.key}:${v.id}`;
@@ -209,5 +198,17 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
   override dispose(): void {
     this.cleared.dispose();
     super.dispose();
+  }
+}
+
+/** `*name:* value` lines, one per fact with a value; both sides escaped (they come from files). */
+function appendFacts(md: vscode.MarkdownString, facts: [string, string | undefined][]): void {
+  for (const [k, v] of facts) {
+    if (!v) continue;
+    md.appendMarkdown('*');
+    appendUserText(md, k);
+    md.appendMarkdown(':* ');
+    appendUserText(md, v);
+    md.appendMarkdown('  \n');
   }
 }
