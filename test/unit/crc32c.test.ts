@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { crc32c, maskedCrc32c, maskedCrc32c8 } from '../../src/core/formats/crc32c';
+import { crc32c, maskedCrc32c } from '../../src/core/formats/crc32c';
+import { withScanner } from '../../src/core/formats/tfrecord';
 
 describe('crc32c', () => {
   it('matches the published CRC-32C check value', () => {
@@ -21,9 +22,16 @@ describe('crc32c', () => {
     }
   });
 
-  it('has an 8-byte form equal to the general one at any offset', () => {
-    const data = Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 131 + 7) & 0xff));
-    for (let i = 0; i + 8 <= data.length; i++) assert.equal(maskedCrc32c8(data, i), maskedCrc32c(data, i, i + 8), `offset ${i}`);
+  it('is computed the same by the WebAssembly framing module, for every length and alignment', () => {
+    withScanner((s) => {
+      assert.equal(s.crc32c(Buffer.from('123456789')), 0xe3069283);
+      assert.equal(s.crc32c(Buffer.alloc(32, 0xff)), 0x62a8ab43);
+      const data = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 131 + 7) & 0xff));
+      for (let start = 0; start < 9; start++) {
+        for (let end = start; end <= start + 40; end++) assert.equal(s.crc32c(data.subarray(start, end)), crc32c(data, start, end), `range ${start}..${end}`);
+        assert.equal(s.crc32c(data.subarray(start)), crc32c(data, start), `range ${start}..300`);
+      }
+    });
   });
 
   it('masks as TFRecord does (rotate right 15, add 0xa282ead8)', () => {

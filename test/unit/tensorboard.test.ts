@@ -44,7 +44,7 @@ describe('TensorBoard event files', () => {
     }
   });
 
-  it('reads TF2 .v2 scalar tensors', () => {
+  it('reads a TF 2.2 Keras .v2 file (its epoch scalars are simple_value, with TF2 framing records)', () => {
     const dir = corpus('tensorboard', 'Nivesara__project_fashion_mnist', 'logs', 'cnn_1layer', 'validation');
     const { series, res } = scalars(eventFile(dir));
     assert.deepEqual(res.diagnostics, []);

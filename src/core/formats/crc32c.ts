@@ -1,10 +1,16 @@
 /**
- * CRC-32C (Castagnoli), slicing-by-8: TFRecord framing checks every record with it, so it sits on the
- * hottest path of TensorBoard indexing. Eight 256-entry tables let the loop consume 8 bytes per step.
+ * CRC-32C (Castagnoli), slicing-by-8: eight 256-entry tables let the loop consume 8 bytes per step. The
+ * TFRecord framing runs the same algorithm in WebAssembly (`wasm/events.wat`, on these tables); this one
+ * serves the small reads (SavedModel blocks) and is the reference the module is tested against.
  */
 
 const POLY = 0x82f63b78;
 const [T0, T1, T2, T3, T4, T5, T6, T7] = buildTables();
+
+/** The eight tables, for the WebAssembly framing (`wasm/events.wat`), which takes them at start-up. */
+export function crc32cTables(): readonly Uint32Array[] {
+  return [T0, T1, T2, T3, T4, T5, T6, T7];
+}
 
 function buildTables(): Uint32Array[] {
   const tables: Uint32Array[] = [];
@@ -50,15 +56,5 @@ export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
 /** TFRecord's masked CRC: rotate right by 15 and add a constant, so CRCs of CRCs stay well-mixed. */
 export function maskedCrc32c(buf: Uint8Array, start = 0, end = buf.length): number {
   const crc = crc32c(buf, start, end);
-  return ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0;
-}
-
-/** Masked CRC-32C of exactly the 8 bytes at `i` (a TFRecord length): one slicing-by-8 step, no loop. */
-export function maskedCrc32c8(buf: Uint8Array, i: number): number {
-  const a = (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)) ^ 0xffffffff;
-  const b = buf[i + 4] | (buf[i + 5] << 8) | (buf[i + 6] << 16) | (buf[i + 7] << 24);
-  const crc =
-    (T7[a & 0xff] ^ T6[(a >>> 8) & 0xff] ^ T5[(a >>> 16) & 0xff] ^ T4[a >>> 24] ^
-      T3[b & 0xff] ^ T2[(b >>> 8) & 0xff] ^ T1[(b >>> 16) & 0xff] ^ T0[b >>> 24] ^ 0xffffffff) >>> 0;
   return ((((crc >>> 15) | (crc << 17)) >>> 0) + 0xa282ead8) >>> 0;
 }

@@ -5,7 +5,7 @@
  *
  * Field numbers follow tensorflow/core/util/event.proto and framework/summary.proto.
  */
-import { readTfRecords } from './tfrecord';
+import { ENTRY_SCALAR, scanTfRecords } from './tfrecord';
 import { ProtoReader, ProtobufError, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './protobuf';
 import type { Diagnostic, RunStatus } from '../model';
 
@@ -20,6 +20,7 @@ export interface EventSink {
   scalar(tag: string, step: number, timeMs: number, value: number): void;
   param?(key: string, value: string): void;
   status?(status: RunStatus, timeMs: number | undefined): void;
+  /** Wall times of records: called at least with the earliest and the latest (keep a min and a max). */
   wallTime?(timeMs: number): void;
 }
 
@@ -50,70 +51,56 @@ const DT_BOOL = 10;
 const DT_HALF = 19;
 const DT_BFLOAT16 = 14;
 
-/** Reads an event file from `startOffset`, streaming every scalar into `sink`. */
+/**
+ * Reads an event file from `startOffset`, streaming every scalar into `sink`. The WebAssembly framing
+ * decodes the common records (`simple_value` and float/double scalar tensors, see `wasm/events.wat`);
+ * every other record — plugin metadata, hparams, other tensor types, anything unusual — is decoded here by
+ * EventDecoder, in file order.
+ */
 export function readEventFile(
   file: string,
   startOffset: number,
   kinds: TagKinds,
   sink: EventSink,
   cancelled?: () => boolean,
+  /** false: every record through EventDecoder (the reference the fast path is tested against). */
+  fastPath = true,
 ): EventFileResult {
   const diagnostics: Diagnostic[] = [];
   const decoder = new EventDecoder(kinds, sink);
-  const result = readTfRecords(
+  const result = scanTfRecords(
     file,
     startOffset,
-    (buf, start, end, offset) => {
+    fastPath,
+    (s, e) => {
+      if (e.kind === ENTRY_SCALAR) {
+        const tag = s.tag(e.a);
+        // A scalar tensor counts unless the tag's plugin metadata (seen earlier) said it is not a scalar.
+        if (e.b === 0 || kinds[tag] !== 'other') sink.scalar(tag, e.step, e.wall * 1000, e.value);
+        return;
+      }
       try {
-        decoder.decode(buf, start, end);
+        decoder.decode(s.bytes, e.a, e.b);
       } catch (err) {
         if (!(err instanceof ProtobufError)) throw err;
         diagnostics.push({
           file,
-          offset,
+          offset: e.offset,
           severity: 'error',
-          message: `malformed Event record: ${err.message} (at byte ${err.offset - start} of the record)`,
+          message: `malformed Event record: ${err.message} (at byte ${err.offset - e.a} of the record)`,
         });
       }
     },
     { cancelled },
   );
+  if (result.minWall !== undefined) {
+    sink.wallTime?.(result.minWall * 1000);
+    sink.wallTime?.(result.maxWall! * 1000);
+  }
   return { endOffset: result.endOffset, records: result.records, diagnostics: [...result.diagnostics, ...diagnostics] };
 }
 
-/**
- * Tags repeat on every event of a file: decode each distinct tag once, finding it again by a hash of its
- * bytes (verified byte for byte, so a collision only costs a decode).
- */
-class TagCache {
-  private readonly entries = new Map<number, { bytes: Uint8Array; text: string }>();
-  private readonly decoder = new TextDecoder('utf-8');
-
-  get(buf: Uint8Array, start: number, end: number): string {
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-    h = (h ^ (end - start)) >>> 0;
-    const hit = this.entries.get(h);
-    if (hit && hit.bytes.length === end - start) {
-      let same = true;
-      for (let i = 0; i < hit.bytes.length; i++) {
-        if (hit.bytes[i] !== buf[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return hit.text;
-    }
-    const bytes = buf.slice(start, end);
-    const text = this.decoder.decode(bytes);
-    if (this.entries.size < 4096) this.entries.set(h, { bytes, text });
-    return text;
-  }
-}
-
 class EventDecoder {
-  private readonly tags = new TagCache();
-
   constructor(
     private readonly kinds: TagKinds,
     private readonly sink: EventSink,
@@ -166,10 +153,8 @@ class EventDecoder {
     let dataClass = 0;
     while (r.pos < r.end) {
       const key = r.rawKey();
-      if (key === KEY_TAG) {
-        const ts = r.lenStart();
-        tag = this.tags.get(buf, ts, r.lenEnd);
-      } else if (key === KEY_SIMPLE_VALUE) simple = r.float();
+      if (key === KEY_TAG) tag = r.string();
+      else if (key === KEY_SIMPLE_VALUE) simple = r.float();
       else if (key === KEY_TENSOR) {
         tensorStart = r.lenStart();
         tensorEnd = r.lenEnd;

@@ -1,30 +1,261 @@
 /**
  * TFRecord framing, streamed: `u64 length | u32 masked crc(length) | data | u32 masked crc(data)`.
- * Reads a file from a byte offset in fixed-size chunks so memory stays flat on multi-GB files, and reports
- * the offset just past the last complete record so a growing file can be resumed there.
+ *
+ * The framing, both CRC-32C checks and (for event files) the common Event shapes run in WebAssembly
+ * (`wasm/events.wat`): the file is read in 4 MiB pieces straight into the module's memory, one `scan` call
+ * walks every whole record of a piece, and JavaScript sees a table of results. Memory stays flat on
+ * multi-GB files; the offset just past the last complete record is reported so a growing file can be
+ * resumed there.
  */
 import * as fs from 'node:fs';
-import { maskedCrc32c, maskedCrc32c8 } from './crc32c';
+import { crc32cTables } from './crc32c';
+import { EVENTS_WASM } from './wasm/binaries';
 import type { Diagnostic } from '../model';
 
-const HEADER = 12;
-const FOOTER = 4;
 const CHUNK = 4 * 1024 * 1024;
-/** A record larger than this is not a summary event; refuse rather than allocate it. */
-const MAX_RECORD = 512 * 1024 * 1024;
+
+// The module's memory layout (see events.wat).
+const TAG_BY_ID = 40960;
+const OUT = 393216;
+const ENTRY = 40;
+const IN = 1 << 20;
+/** Bytes kept free after the input so a fixed-width read just past a bad length stays in memory. */
+const SLACK = 16;
+/** Forget the tags seen in earlier files once this many are kept (the module holds 3,072). */
+const TAGS_KEPT = 2048;
+
+export const ENTRY_SCALAR = 1;
+export const ENTRY_RECORD = 2;
+export const ENTRY_BAD_CRC = 3;
+
+const MODE_CRC = 1;
+const MODE_EVENTS = 2;
+
+const STOP_NEED_MORE = 0;
+const STOP_OUTPUT_FULL = 1;
+const STOP_LENGTH_CRC = 2;
+/** A record over 512 MiB is not a summary event: the module refuses it rather than have it allocated. */
+const STOP_TOO_LARGE = 3;
+
+// The WebAssembly API, as much as is used here (the project's TypeScript libs do not declare it).
+interface WasmGlobal {
+  value: number;
+}
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+};
+
+interface EventsExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  scan(pos: number, end: number, mode: number): number;
+  reset(forgetTags: number): void;
+  crc32c(start: number, end: number): number;
+  scanPos: WasmGlobal;
+  outCount: WasmGlobal;
+  need: WasmGlobal;
+  records: WasmGlobal;
+  minWall: WasmGlobal;
+  maxWall: WasmGlobal;
+  tagCount: WasmGlobal;
+}
+
+let compiled: object | undefined;
+const idle: RecordScanner[] = [];
+const tagDecoder = new TextDecoder('utf-8');
+
+/** One instance of the module, with views of its memory (remade whenever the memory grows). */
+export class RecordScanner {
+  readonly x: EventsExports;
+  bytes!: Buffer;
+  u32!: Uint32Array;
+  f64!: Float64Array;
+  private readonly tagNames: string[] = [];
+
+  constructor() {
+    compiled ??= new WebAssembly.Module(Buffer.from(EVENTS_WASM, 'base64'));
+    this.x = new WebAssembly.Instance(compiled, {}).exports as unknown as EventsExports;
+    this.views();
+    crc32cTables().forEach((t, i) => this.u32.set(t, i * 256));
+  }
+
+  private views(): void {
+    const buffer = this.x.memory.buffer;
+    this.bytes = Buffer.from(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+  }
+
+  /** Bytes the input region holds. */
+  get capacity(): number {
+    return this.x.memory.buffer.byteLength - IN - SLACK;
+  }
+
+  /** Grows the input region to hold at least `bytes`. */
+  reserve(bytes: number): void {
+    const short = bytes - this.capacity;
+    if (short <= 0) return;
+    this.x.memory.grow(Math.ceil(short / 65536));
+    this.views();
+  }
+
+  /** The text of a tag id from a SCALAR entry (decoded once per distinct tag). */
+  tag(id: number): string {
+    const names = this.tagNames;
+    while (names.length <= id) {
+      const i = (TAG_BY_ID >> 2) + names.length * 2;
+      names.push(tagDecoder.decode(this.bytes.subarray(this.u32[i], this.u32[i] + this.u32[i + 1])));
+    }
+    return names[id];
+  }
+
+  startFile(): void {
+    const forget = (this.x.tagCount.value) > TAGS_KEPT;
+    if (forget) this.tagNames.length = 0;
+    this.x.reset(forget ? 1 : 0);
+  }
+
+  /** CRC-32C of `data` computed by the module (for tests that hold it to the JavaScript one). */
+  crc32c(data: Uint8Array): number {
+    this.reserve(data.length);
+    this.bytes.set(data, IN);
+    return this.x.crc32c(IN, IN + data.length) >>> 0;
+  }
+}
+
+/** Runs `fn` with a scanner no one else is using (readers do not nest, but nothing breaks if they do). */
+export function withScanner<T>(fn: (s: RecordScanner) => T): T {
+  const s = idle.pop() ?? new RecordScanner();
+  try {
+    return fn(s);
+  } finally {
+    idle.push(s);
+  }
+}
+
+/** One output entry's fields, read straight from the scanner's memory. */
+export interface EntryView {
+  kind: number;
+  a: number;
+  b: number;
+  /** File offset of the entry's record. */
+  offset: number;
+  step: number;
+  wall: number;
+  value: number;
+}
 
 export interface TfRecordResult {
   /** Offset just past the last complete record: where the next read should start. */
   endOffset: number;
   records: number;
   diagnostics: Diagnostic[];
+  /** Earliest and latest positive wall time (seconds) of the records the module decoded. */
+  minWall?: number;
+  maxWall?: number;
 }
 
 export interface TfRecordOptions {
   /** Verify the masked CRC-32C of every length and payload (default true). */
   checkCrc?: boolean;
-  /** Checked between chunks; stops reading early when it returns true. */
+  /** Checked between pieces; stops reading early when it returns true. */
   cancelled?: () => boolean;
+}
+
+/**
+ * Walks the records of `file` from `startOffset`, calling `onEntries(scanner, count, fileOffsetOfIn)` for
+ * each table of results. `events` decodes Event records in the module (SCALAR entries); without it every
+ * intact record is a RECORD entry.
+ */
+export function scanTfRecords(
+  file: string,
+  startOffset: number,
+  events: boolean,
+  onEntry: (s: RecordScanner, e: EntryView) => void,
+  options: TfRecordOptions = {},
+): TfRecordResult {
+  const diagnostics: Diagnostic[] = [];
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    diagnostics.push({ file, severity: 'error', message: `cannot open: ${(err as Error).message}` });
+    return { endOffset: startOffset, records: 0, diagnostics };
+  }
+  const mode = (options.checkCrc ?? true ? MODE_CRC : 0) | (events ? MODE_EVENTS : 0);
+  return withScanner((s) => {
+    s.startFile();
+    const x = s.x;
+    let base = startOffset; // file offset of address IN
+    let pos = IN; // address of the next record
+    let filled = IN; // end of the bytes read
+    let eof = false;
+    const entry: EntryView = { kind: 0, a: 0, b: 0, offset: 0, step: 0, wall: 0, value: 0 };
+    try {
+      for (;;) {
+        // Fill the input region (up to a piece beyond what is still unread).
+        const limit = Math.min(IN + s.capacity, pos + Math.max(CHUNK, x.need.value));
+        while (!eof && filled < limit) {
+          const n = fs.readSync(fd, s.bytes, filled, limit - filled, base + (filled - IN));
+          if (n === 0) eof = true;
+          filled += n;
+        }
+        const stop = x.scan(pos, filled, mode);
+        pos = x.scanPos.value;
+        const count = x.outCount.value;
+        for (let i = 0; i < count; i++) {
+          const o = (OUT + i * ENTRY) >> 2;
+          entry.kind = s.u32[o];
+          entry.a = s.u32[o + 1];
+          entry.b = s.u32[o + 2];
+          entry.offset = base + (s.u32[o + 3] - IN);
+          if (entry.kind === ENTRY_SCALAR) {
+            const f = (OUT + i * ENTRY + 16) >> 3;
+            entry.step = s.f64[f];
+            entry.wall = s.f64[f + 1];
+            entry.value = s.f64[f + 2];
+          } else if (entry.kind === ENTRY_BAD_CRC) {
+            diagnostics.push({ file, offset: entry.offset, severity: 'error', message: 'record payload fails its CRC-32C check; record skipped' });
+            continue;
+          }
+          onEntry(s, entry);
+        }
+        const offset = base + (pos - IN);
+        if (stop === STOP_LENGTH_CRC) {
+          diagnostics.push({ file, offset, severity: 'error', message: 'record length fails its CRC-32C check; the rest of the file cannot be framed and is skipped' });
+          break;
+        }
+        if (stop === STOP_TOO_LARGE) {
+          const len = s.bytes.readUInt32LE(pos) + s.bytes.readUInt32LE(pos + 4) * 0x100000000;
+          diagnostics.push({ file, offset, severity: 'error', message: `record of ${len} bytes is too large; rest of file skipped` });
+          break;
+        }
+        if (options.cancelled?.()) break;
+        if (stop === STOP_OUTPUT_FULL) continue;
+        if (stop === STOP_NEED_MORE) {
+          if (eof) {
+            if (filled > pos) diagnostics.push(truncated(file, offset, filled - pos < 12 ? 'header' : 'payload'));
+            break;
+          }
+          // Move the unread tail to the front, making room for the next record whatever its size.
+          s.bytes.copyWithin(IN, pos, filled);
+          filled -= pos - IN;
+          base += pos - IN;
+          pos = IN;
+          s.reserve((x.need.value) + CHUNK);
+        }
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    const minWall = x.minWall.value;
+    return {
+      endOffset: base + (pos - IN),
+      records: x.records.value,
+      diagnostics,
+      ...(Number.isFinite(minWall) ? { minWall, maxWall: x.maxWall.value } : {}),
+    };
+  });
 }
 
 /**
@@ -37,80 +268,7 @@ export function readTfRecords(
   onRecord: (buf: Buffer, start: number, end: number, offset: number) => void,
   options: TfRecordOptions = {},
 ): TfRecordResult {
-  const checkCrc = options.checkCrc ?? true;
-  const diagnostics: Diagnostic[] = [];
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (err) {
-    diagnostics.push({ file, severity: 'error', message: `cannot open: ${(err as Error).message}` });
-    return { endOffset: startOffset, records: 0, diagnostics };
-  }
-  let buf: Buffer = Buffer.allocUnsafe(CHUNK);
-  let bufStart = startOffset; // file offset of buf[0]
-  let filled = 0;
-  let pos = 0; // position in buf of the next record
-  let records = 0;
-  let eof = false;
-  try {
-    for (;;) {
-      // Ensure at least a header is buffered.
-      if (filled - pos < HEADER && !eof) {
-        [buf, filled, eof] = refill(fd, buf, pos, filled, bufStart + pos, HEADER);
-        bufStart += pos;
-        pos = 0;
-      }
-      if (filled - pos === 0) break;
-      const offset = bufStart + pos;
-      if (filled - pos < HEADER) {
-        diagnostics.push(truncated(file, offset, 'header'));
-        break;
-      }
-      const lenLo = u32(buf, pos);
-      const lenHi = u32(buf, pos + 4);
-      if (checkCrc && maskedCrc32c8(buf, pos) !== u32(buf, pos + 8)) {
-        diagnostics.push({
-          file,
-          offset,
-          severity: 'error',
-          message: 'record length fails its CRC-32C check; the rest of the file cannot be framed and is skipped',
-        });
-        break;
-      }
-      const len = lenHi * 0x100000000 + lenLo;
-      if (len > MAX_RECORD) {
-        diagnostics.push({ file, offset, severity: 'error', message: `record of ${len} bytes is too large; rest of file skipped` });
-        break;
-      }
-      const total = HEADER + len + FOOTER;
-      if (filled - pos < total && !eof) {
-        [buf, filled, eof] = refill(fd, buf, pos, filled, bufStart + pos, total);
-        bufStart += pos;
-        pos = 0;
-      }
-      if (filled - pos < total) {
-        diagnostics.push(truncated(file, offset, 'payload'));
-        break;
-      }
-      const dataStart = pos + HEADER;
-      const dataEnd = dataStart + len;
-      if (checkCrc && maskedCrc32c(buf, dataStart, dataEnd) !== u32(buf, dataEnd)) {
-        diagnostics.push({ file, offset, severity: 'error', message: 'record payload fails its CRC-32C check; record skipped' });
-      } else {
-        onRecord(buf, dataStart, dataEnd, offset);
-        records++;
-      }
-      pos += total;
-      if (options.cancelled && (records & 0x3ff) === 0 && options.cancelled()) break;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return { endOffset: bufStart + pos, records, diagnostics };
-}
-
-function u32(buf: Uint8Array, i: number): number {
-  return (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)) >>> 0;
+  return scanTfRecords(file, startOffset, false, (s, e) => onRecord(s.bytes, e.a, e.b, e.offset), options);
 }
 
 function truncated(file: string, offset: number, part: string): Diagnostic {
@@ -120,24 +278,4 @@ function truncated(file: string, offset: number, part: string): Diagnostic {
     severity: 'info',
     message: `last record is incomplete (${part} cut short): the file is still being written or was truncated`,
   };
-}
-
-/** Moves the unread tail to the front and reads more until `need` bytes are available or EOF. */
-function refill(fd: number, buf: Buffer, pos: number, filled: number, fileOffset: number, need: number): [Buffer, number, boolean] {
-  const tail = filled - pos;
-  let target = buf;
-  if (need > buf.length) target = Buffer.allocUnsafe(Math.max(need, buf.length * 2));
-  if (tail > 0) buf.copy(target, 0, pos, filled);
-  let n = tail;
-  let eof = false;
-  while (n < need || n < target.length) {
-    const read = fs.readSync(fd, target, n, target.length - n, fileOffset + n);
-    if (read === 0) {
-      eof = true;
-      break;
-    }
-    n += read;
-    if (n >= need) break;
-  }
-  return [target, n, eof];
 }
