@@ -1,6 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { parseNumberBytes } from '../../src/core/formats/lines';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseNumberBytes, readLineRanges, readLines } from '../../src/core/formats/lines';
+import { parseMetricLine, readMlflowMetricPoints } from '../../src/core/formats/mlflowMetrics';
 import { rng } from '../../bench/generate';
+import { corpus, tempDir } from './corpus';
 
 const parse = (s: string) => parseNumberBytes(Buffer.from(s, 'latin1'), 0, s.length);
 
@@ -24,5 +28,94 @@ describe('parseNumberBytes', () => {
     assert.equal(parse('1656994881659'), 1656994881659);
     assert.equal(parse('-0'), -0);
     for (const bad of ['', '-', '1.2.3', 'abc', '1e', '0x10', '1 ', ' 1', '1,5']) assert.equal(parse(bad), undefined, bad);
+  });
+
+  it('rounds mantissas just past 2^53 once, as Number() does', () => {
+    for (const text of ['9007199254740993e-5', '9007199254740993e3', '9007199254740995e-1', '18014398509481985e-2']) assert.ok(Object.is(parse(text), Number(text)), text);
+  });
+});
+
+describe('MLflow metric lines through the WebAssembly parser (wasm/metrics.wat)', () => {
+  const read = (file: string) => {
+    const points: [number, number, number][] = [];
+    const res = readMlflowMetricPoints(file, 0, 1, (step, time, value) => void points.push([step, time, value]));
+    return { points, res };
+  };
+
+  it('parses numbers bit for bit as Number() does, settling almost all of them itself', () => {
+    const rand = rng(7);
+    const texts: string[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      const x = (rand() - 0.5) * 10 ** Math.floor(rand() * 60 - 30);
+      const bits = new Float64Array(1);
+      new Uint32Array(bits.buffer).set([rand() * 2 ** 32, rand() * 0x7fefffff]);
+      texts.push(String(x), x.toPrecision(17), x.toExponential(Math.floor(rand() * 17)), String(rand()), String(bits[0]), String(Math.exp(rand() * 1400 - 700)));
+    }
+    // Edges: powers of ten, the double range's ends, halfway cases, long and zero mantissas.
+    texts.push('1e23', '8.98846567431158e307', '1.7976931348623157e308', '2.2250738585072014e-308', '4.9e-324', '9007199254740993', '9007199254740993e-5');
+    texts.push('0.000000000000000000001', '-0.0', '0e-400', '123456789012345678901234567890', '0.1', '-1e-22', '1e22', '1.00000000000000011102230246251565404236316680908203125');
+    const dir = tempDir('wasm-numbers-');
+    const file = path.join(dir, 'm');
+    fs.writeFileSync(file, texts.map((t, i) => `${1_700_000_000_000 + i} ${t} ${i}\n`).join(''));
+    const { points, res } = read(file);
+    assert.equal(points.length, texts.length);
+    texts.forEach((t, i) => {
+      assert.ok(Object.is(points[i][2], Number(t)), `${t}: ${points[i][2]} != ${Number(t)}`);
+      assert.equal(points[i][0], i);
+      assert.equal(points[i][1], 1_700_000_000_000 + i);
+    });
+    assert.ok(res.deferred < texts.length * 0.02, `${res.deferred} of ${texts.length} lines left to JavaScript`);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('reads every MLflow metric file of the corpus exactly as the JavaScript line parser does', () => {
+    const files = fs
+      .readdirSync(corpus(), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.parentPath.split(path.sep).includes('metrics') && e.parentPath.split(path.sep).includes('mlruns'))
+      .map((e) => path.join(e.parentPath, e.name));
+    assert.ok(files.length > 500, `${files.length} metric files`);
+    let n = 0;
+    for (const file of files) {
+      const expected: [number, number, number][] = [];
+      const lines = readLines(file, 0, 1, () => undefined);
+      readLineRanges(file, 0, 1, (buf, s, e) => {
+        const p = s === e ? undefined : parseMetricLine(buf, s, e);
+        if (p) expected.push([p.step, p.time, p.value]);
+      });
+      const { points, res } = read(file);
+      assert.deepEqual(points, expected, file);
+      assert.equal(res.nextLine, lines.nextLine, file);
+      assert.equal(res.endOffset, lines.endOffset, file);
+      n += points.length;
+    }
+    assert.ok(n > 10_000, `${n} points`);
+  });
+
+  it('hands malformed lines, words and cut lines to JavaScript: same points, diagnostics and resume offset', () => {
+    const dir = tempDir('wasm-lines-');
+    const file = path.join(dir, 'm');
+    const text = [
+      '1700000000000 0.5 0', '', '1700000000001 nan 1', '1700000000002 inf 2', 'garbage', '1700000000003 0.25', '1700000000004 1e5 4 extra',
+      '1700000000005  0.5 5', '1700000000006 -Infinity 6\r', '1700000000007 1e 7', '1700000000008 0.125 8 ',
+    ].join('\n') + '\n1700000000009 0.7';
+    fs.writeFileSync(file, text);
+    const { points, res } = read(file);
+    const expected: [number, number, number][] = [];
+    readLineRanges(file, 0, 1, (buf, s, e) => {
+      const p = s === e ? undefined : parseMetricLine(buf, s, e);
+      if (p) expected.push([p.step, p.time, p.value]);
+    });
+    assert.deepEqual(points, expected);
+    assert.deepEqual(points.map((p) => p[0]), [0, 1, 2, 0, 4, 6, 8]);
+    assert.deepEqual(res.diagnostics.map((d) => [d.line, d.severity]), [[5, 'error'], [8, 'error'], [10, 'error'], [12, 'info']]);
+    assert.equal(res.endOffset, text.lastIndexOf('\n') + 1);
+    assert.equal(res.nextLine, 12);
+    // A line longer than the module's buffer.
+    const long = path.join(dir, 'long');
+    fs.writeFileSync(long, `1 2 3\n1 ${'1'.repeat(3 << 20)} 4\n5 6 7\n`);
+    const r = read(long);
+    assert.deepEqual(r.points.map((p) => p[0]), [3, 4, 7]);
+    assert.equal(r.points[1][2], Number('1'.repeat(3 << 20)));
+    fs.rmSync(dir, { recursive: true });
   });
 });

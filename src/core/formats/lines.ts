@@ -156,7 +156,8 @@ export function parseNumberBytes(buf: Uint8Array, start: number, end: number): n
     exp10 += eneg ? -e : e;
   }
   if (i !== end) return undefined;
-  if (mantissa <= 9007199254740992 && exp10 >= -22 && exp10 <= 22) {
+  // Below 2^53 every partial sum above was exact (at or past it, one may have rounded).
+  if (mantissa < 9007199254740992 && exp10 >= -22 && exp10 <= 22) {
     const v = exp10 < 0 ? mantissa / POW10[-exp10] : mantissa * POW10[exp10];
     return neg ? -v : v;
   }

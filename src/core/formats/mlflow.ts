@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { artifactKind } from '../model';
-import type { Artifact, Diagnostic, Lifecycle, MetricPoint, Run, RunStatus } from '../model';
-import { parseNumberBytes, readLineRanges } from './lines';
+import type { Artifact, Diagnostic, Lifecycle, Run, RunStatus } from '../model';
+import { readMlflowMetricFile } from './mlflowMetrics';
 import { parseYaml } from './yaml';
 
 export const MLFLOW_STATUS: Record<string, RunStatus> = {
@@ -181,56 +181,6 @@ export function listMlflowMetricFiles(runDir: string): Map<string, string> {
   const root = path.join(runDir, 'metrics');
   walkFiles(root, MAX_DEPTH, (file, rel) => out.set(rel, file));
   return out;
-}
-
-export interface MetricFileRead {
-  points: MetricPoint[];
-  endOffset: number;
-  nextLine: number;
-  diagnostics: Diagnostic[];
-}
-
-/**
- * Parses metric lines `timestamp value [step [extra…]]` from `offset`. Malformed lines are skipped with a
- * diagnostic naming the line; an unterminated last line is left for the next read.
- */
-export function readMlflowMetricFile(file: string, offset = 0, firstLine = 1): MetricFileRead {
-  const points: MetricPoint[] = [];
-  const diagnostics: Diagnostic[] = [];
-  let result;
-  try {
-    result = readLineRanges(file, offset, firstLine, (buf, start, end, lineNo) => {
-      if (start === end) return;
-      const p = parseMetricLine(buf, start, end);
-      if (p) points.push(p);
-      else if (diagnostics.length < 100) {
-        const line = buf.toString('utf8', start, Math.min(end, start + 80));
-        diagnostics.push({ file, line: lineNo, severity: 'error', message: `malformed metric line ${JSON.stringify(line)}: expected "timestamp value step"` });
-      }
-    });
-  } catch (err) {
-    diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
-    return { points, endOffset: offset, nextLine: firstLine, diagnostics };
-  }
-  if (result.pendingBytes > 0) {
-    diagnostics.push({ file, line: result.nextLine, severity: 'info', message: 'last line has no newline yet (still being written?); it is read once complete' });
-  }
-  return { points, endOffset: result.endOffset, nextLine: result.nextLine, diagnostics };
-}
-
-/** `timestamp value [step [extra…]]`, space-separated, straight from the bytes. */
-function parseMetricLine(buf: Buffer, start: number, end: number): MetricPoint | undefined {
-  const s1 = buf.indexOf(32, start);
-  if (s1 < 0 || s1 >= end) return undefined;
-  let s2 = buf.indexOf(32, s1 + 1);
-  if (s2 < 0 || s2 > end) s2 = end;
-  let s3 = s2 < end ? buf.indexOf(32, s2 + 1) : end;
-  if (s3 < 0 || s3 > end) s3 = end;
-  const time = parseNumberBytes(buf, start, s1);
-  const value = parseNumberBytes(buf, s1 + 1, s2);
-  const step = s2 < end ? parseNumberBytes(buf, s2 + 1, s3) : 0;
-  if (time === undefined || value === undefined || step === undefined) return undefined;
-  return { time, value, step };
 }
 
 /** MLflow 3 logged models: `<exp>/models/m-<id>/` with meta.yaml, params/, metrics/. */

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { crc32cTables } from './crc32c';
-import { EVENTS_WASM } from './wasm/binaries';
+import { instantiate, reserve, type WasmGlobal, type WasmMemory } from './wasm/instance';
 import type { Diagnostic } from '../model';
 
 const CHUNK = 4 * 1024 * 1024;
@@ -37,17 +37,8 @@ const STOP_LENGTH_CRC = 2;
 /** A record over 512 MiB is not a summary event: the module refuses it rather than have it allocated. */
 const STOP_TOO_LARGE = 3;
 
-// The WebAssembly API, as much as is used here (the project's TypeScript libs do not declare it).
-interface WasmGlobal {
-  value: number;
-}
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-};
-
 interface EventsExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: WasmMemory;
   scan(pos: number, end: number, mode: number): number;
   reset(forgetTags: number): void;
   crc32c(start: number, end: number): number;
@@ -60,7 +51,6 @@ interface EventsExports {
   tagCount: WasmGlobal;
 }
 
-let compiled: object | undefined;
 const idle: RecordScanner[] = [];
 const tagDecoder = new TextDecoder('utf-8');
 
@@ -73,8 +63,7 @@ export class RecordScanner {
   private readonly tagNames: string[] = [];
 
   constructor() {
-    compiled ??= new WebAssembly.Module(Buffer.from(EVENTS_WASM, 'base64'));
-    this.x = new WebAssembly.Instance(compiled, {}).exports as unknown as EventsExports;
+    this.x = instantiate<EventsExports>('events');
     this.views();
     crc32cTables().forEach((t, i) => this.u32.set(t, i * 256));
   }
@@ -93,10 +82,7 @@ export class RecordScanner {
 
   /** Grows the input region to hold at least `bytes`. */
   reserve(bytes: number): void {
-    const short = bytes - this.capacity;
-    if (short <= 0) return;
-    this.x.memory.grow(Math.ceil(short / 65536));
-    this.views();
+    if (reserve(this.x.memory, IN, bytes, SLACK)) this.views();
   }
 
   /** The text of a tag id from a SCALAR entry (decoded once per distinct tag). */

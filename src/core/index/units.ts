@@ -13,7 +13,6 @@ import {
   listMlflowLoggedModels,
   listMlflowRunDirs,
   readMlflowExperiment,
-  readMlflowMetricFile,
   readMlflowRegistry,
   readMlflowRunHeader,
   walkFiles,
@@ -21,6 +20,7 @@ import {
 import type { MlflowExperimentDir, MlflowModelVersion, MlflowRunDir } from '../formats/mlflow';
 import { readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
+import { readMlflowMetricPoints } from '../formats/mlflowMetrics';
 import type { TagKinds } from '../formats/tensorboard';
 import type { SeriesWriter, Store } from './store';
 import { appendsInOrder, listTree, statFiles } from './listing';
@@ -284,12 +284,11 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
           }
         }
         reread.add(file);
-        const read = readMlflowMetricFile(file, offset, line);
-        diagnostics.push(...read.diagnostics);
         const writer = store.seriesWriter(rid, metricKey, offset === 0);
-        for (const p of read.points) writer.push(p.step, p.time, p.value);
+        const read = readMlflowMetricPoints(file, offset, line, (step, time, value) => writer.push(step, time, value));
         writer.close();
-        points += read.points.length;
+        diagnostics.push(...read.diagnostics);
+        points += read.points;
         if (state.files[file]) state.files[file] = { ...state.files[file], offset: read.endOffset, line: read.nextLine };
       }
       for (const f of Object.keys(ctx.now)) if (!f.includes(`${path.sep}metrics${path.sep}`)) reread.add(f);

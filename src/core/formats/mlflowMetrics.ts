@@ -1,0 +1,210 @@
+/**
+ * MLflow metric files (`metrics/<key>`): one `timestamp value [step [extra…]]` line per logged point,
+ * appended as the run trains.
+ *
+ * The lines are read in 1 MiB pieces straight into a WebAssembly module (`wasm/metrics.wat`) that splits
+ * them and parses their numbers exactly; the few lines it leaves (more than 19 significant digits,
+ * subnormals, `nan`, anything malformed) are parsed here by `parseMetricLine`, which decides what is
+ * malformed. Only complete (newline-terminated) lines are consumed, so a line still being written is
+ * picked up by the next read.
+ */
+import * as fs from 'node:fs';
+import { parseNumberBytes } from './lines';
+import { instantiate, reserve, type WasmGlobal, type WasmMemory } from './wasm/instance';
+import type { Diagnostic, MetricPoint } from '../model';
+
+// The module's memory layout (see metrics.wat).
+const POW10 = 12288;
+const OUT = 16384;
+const ENTRY = 40;
+const IN = 1376256;
+const CHUNK = 1 << 20;
+const SLACK = 16;
+const KIND_POINT = 1;
+const STOP_OUTPUT_FULL = 1;
+
+interface MetricsExports {
+  memory: WasmMemory;
+  scan(pos: number, end: number): number;
+  scanPos: WasmGlobal;
+  outCount: WasmGlobal;
+  lines: WasmGlobal;
+}
+
+/** 128-bit approximations of 5^q for q in [-342, 308], normalized so the top bit is set (Eisel–Lemire). */
+function powersOfFive(): BigUint64Array {
+  const out = new BigUint64Array(651 * 2);
+  const bits = (n: bigint) => n.toString(2).length;
+  const mask64 = (1n << 64n) - 1n;
+  for (let q = -342; q <= 308; q++) {
+    let c: bigint;
+    if (q >= 0) {
+      // 5^q with its most significant bit moved to bit 127, truncated.
+      const p = 5n ** BigInt(q);
+      const shift = 128 - bits(p);
+      c = shift >= 0 ? p << BigInt(shift) : p >> BigInt(-shift);
+    } else {
+      // 2^b / 5^-q rounded up, truncated to 128 bits.
+      const p = 5n ** BigInt(-q);
+      const z = BigInt(bits(p));
+      if (q >= -27) c = (1n << (z + 127n)) / p + 1n;
+      else {
+        c = (1n << (2n * z + 128n)) / p + 1n;
+        const excess = bits(c) - 128;
+        if (excess > 0) c >>= BigInt(excess);
+      }
+    }
+    out[2 * (q + 342)] = c >> 64n;
+    out[2 * (q + 342) + 1] = c & mask64;
+  }
+  return out;
+}
+
+let tables: { five: BigUint64Array; ten: Float64Array } | undefined;
+
+class MetricLineScanner {
+  readonly x = instantiate<MetricsExports>('metrics');
+  bytes!: Buffer;
+  u32!: Uint32Array;
+  f64!: Float64Array;
+
+  constructor() {
+    tables ??= { five: powersOfFive(), ten: Float64Array.from({ length: 23 }, (_, i) => 10 ** i) };
+    this.views();
+    new BigUint64Array(this.x.memory.buffer, 0, tables.five.length).set(tables.five);
+    this.f64.set(tables.ten, POW10 / 8);
+  }
+
+  views(): void {
+    const buffer = this.x.memory.buffer;
+    this.bytes = Buffer.from(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+  }
+
+  get capacity(): number {
+    return this.x.memory.buffer.byteLength - IN - SLACK;
+  }
+
+  reserve(bytes: number): void {
+    if (reserve(this.x.memory, IN, bytes, SLACK)) this.views();
+  }
+}
+
+const idle: MetricLineScanner[] = [];
+
+export interface MetricFileRead {
+  endOffset: number;
+  nextLine: number;
+  /** Points read (given to `onPoint`). */
+  points: number;
+  /** Lines the module left to the JavaScript parser (malformed ones included). */
+  deferred: number;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Streams the points of an MLflow metric file from `offset` (the line there is number `firstLine`) into
+ * `onPoint`. Malformed lines are skipped with a diagnostic naming the line; an unterminated last line is
+ * left for the next read.
+ */
+export function readMlflowMetricPoints(
+  file: string,
+  offset: number,
+  firstLine: number,
+  onPoint: (step: number, time: number, value: number) => void,
+): MetricFileRead {
+  const diagnostics: Diagnostic[] = [];
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
+    return { points: 0, deferred: 0, endOffset: offset, nextLine: firstLine, diagnostics };
+  }
+  const s = idle.pop() ?? new MetricLineScanner();
+  let base = offset; // file offset of address IN
+  let pos = IN;
+  let filled = IN;
+  let line = firstLine; // number of the line at `pos`
+  let points = 0;
+  let deferred = 0;
+  let eof = false;
+  try {
+    for (;;) {
+      if (!eof) {
+        if (filled - pos >= s.capacity - CHUNK / 2) s.reserve(2 * (filled - pos) + CHUNK); // one long line
+        while (!eof && filled < IN + s.capacity) {
+          const n = fs.readSync(fd, s.bytes, filled, IN + s.capacity - filled, base + (filled - IN));
+          if (n === 0) eof = true;
+          filled += n;
+        }
+      }
+      const stop = s.x.scan(pos, filled);
+      const count = s.x.outCount.value;
+      const { u32, f64 } = s;
+      for (let i = 0; i < count; i++) {
+        const o = (OUT + i * ENTRY) >> 2;
+        const f = (OUT + i * ENTRY + 16) >> 3;
+        if (u32[o] === KIND_POINT) {
+          onPoint(f64[f + 2], f64[f], f64[f + 1]);
+          points++;
+          continue;
+        }
+        deferred++;
+        const p = parseMetricLine(s.bytes, u32[o + 2], u32[o + 3]);
+        if (p) {
+          onPoint(p.step, p.time, p.value);
+          points++;
+        } else if (diagnostics.length < 100) {
+          const text = s.bytes.toString('utf8', u32[o + 2], Math.min(u32[o + 3], u32[o + 2] + 80));
+          diagnostics.push({ file, line: line + u32[o + 1], severity: 'error', message: `malformed metric line ${JSON.stringify(text)}: expected "timestamp value step"` });
+        }
+      }
+      line += s.x.lines.value;
+      pos = s.x.scanPos.value;
+      if (stop === STOP_OUTPUT_FULL) continue;
+      if (eof) break;
+      // Keep the unterminated tail and read on.
+      s.bytes.copyWithin(IN, pos, filled);
+      filled -= pos - IN;
+      base += pos - IN;
+      pos = IN;
+    }
+  } catch (err) {
+    diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
+  } finally {
+    fs.closeSync(fd);
+    idle.push(s);
+  }
+  if (filled > pos) {
+    diagnostics.push({ file, line, severity: 'info', message: 'last line has no newline yet (still being written?); it is read once complete' });
+  }
+  return { points, deferred, endOffset: base + (pos - IN), nextLine: line, diagnostics };
+}
+
+/** The points of a whole metric file (or from `offset`), as an array. */
+export function readMlflowMetricFile(file: string, offset = 0, firstLine = 1): Omit<MetricFileRead, 'points'> & { points: MetricPoint[] } {
+  const points: MetricPoint[] = [];
+  const read = readMlflowMetricPoints(file, offset, firstLine, (step, time, value) => void points.push({ step, time, value }));
+  return { ...read, points };
+}
+
+/** `timestamp value [step [extra…]]`, space-separated, straight from the bytes. */
+export function parseMetricLine(buf: Uint8Array, start: number, end: number): MetricPoint | undefined {
+  const s1 = space(buf, start, end);
+  if (s1 >= end) return undefined;
+  const s2 = space(buf, s1 + 1, end);
+  const s3 = s2 < end ? space(buf, s2 + 1, end) : end;
+  const time = parseNumberBytes(buf, start, s1);
+  const value = parseNumberBytes(buf, s1 + 1, s2);
+  const step = s2 < end ? parseNumberBytes(buf, s2 + 1, s3) : 0;
+  if (time === undefined || value === undefined || step === undefined) return undefined;
+  return { time, value, step };
+}
+
+/** The first space in [from, end), or end. */
+function space(buf: Uint8Array, from: number, end: number): number {
+  while (from < end && buf[from] !== 32) from++;
+  return from;
+}
