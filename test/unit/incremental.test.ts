@@ -280,4 +280,54 @@ describe('incremental indexing', () => {
     assert.deepEqual(list(), before);
     fs.rmSync(dir, { recursive: true });
   });
+
+  it('passes over an unchanged MLflow run on its probes alone, and still reads it after every kind of change', () => {
+    const ws = copyOf(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python'));
+    const runDir = path.join(ws, 'mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3');
+    const { store, dir } = indexInto([ws]);
+    const probes = store.unitProbes(`mlflow-run:${runDir}`)!;
+    // The folders, the files stated each pass (meta.yaml, tags, metrics) — not the params, which MLflow
+    // never rewrites and whose folder's mtime stands for them.
+    assert.match(probes, /^F.*meta\.yaml\t/m);
+    assert.match(probes, /^F.*metrics.foo\t/m);
+    assert.match(probes, /^D.*params\t/m);
+    assert.doesNotMatch(probes, /param1/);
+    assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0);
+    const later = (file: string) => fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    const changes: [string, () => void][] = [
+      ['a metric line appended', () => fs.appendFileSync(path.join(runDir, 'metrics', 'foo'), '1656994882000 7 4\n')],
+      ['a tag rewritten, same size', () => {
+        const tag = path.join(runDir, 'tags', 'release.version');
+        fs.writeFileSync(tag, fs.readFileSync(tag, 'utf8').replace(/./, 'X'));
+        later(tag);
+      }],
+      ['a metric in a new nested folder', () => {
+        fs.mkdirSync(path.join(runDir, 'metrics', 'val'));
+        fs.writeFileSync(path.join(runDir, 'metrics', 'val', 'loss'), '1656994882000 0.5 0\n');
+      }],
+      ['meta.yaml rewritten', () => {
+        const meta = path.join(runDir, 'meta.yaml');
+        fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replace(/status: \d+/, 'status: 4'));
+        later(meta);
+      }],
+      ['an artifact in a new folder', () => {
+        fs.mkdirSync(path.join(runDir, 'artifacts', 'model'));
+        fs.writeFileSync(path.join(runDir, 'artifacts', 'model', 'MLmodel'), 'flavors: {}\n');
+      }],
+      ['a metric file removed', () => fs.rmSync(path.join(runDir, 'metrics', 'val', 'loss'))],
+    ];
+    for (const [what, change] of changes) {
+      change();
+      assert.equal(indexWorkspace(store, { roots: [ws] }).read, 1, what);
+      const scratch = indexInto([ws]);
+      assert.deepEqual(snapshot(store), snapshot(scratch.store), what);
+      const artifacts = (s: Store) => s.resolveRun('a3112407148b4966b929bc9f8784a3d3').map((r) => [r.path, s.artifacts(r.rid)]).sort();
+      assert.deepEqual(artifacts(store), artifacts(scratch.store), what);
+      scratch.store.close();
+      fs.rmSync(scratch.dir, { recursive: true });
+      assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0, `${what}: read again with nothing changed`);
+    }
+    store.close();
+    fs.rmSync(dir, { recursive: true });
+  });
 });

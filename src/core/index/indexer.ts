@@ -13,6 +13,7 @@ import { FORMATS } from '../model';
 import { IndexStorageError, isStorageError } from './store';
 import type { Store } from './store';
 import { linkRuns } from './links';
+import { probesUnchanged } from './listing';
 import { UNIT_KINDS, unitFromOrigin, unitsOfSource } from './units';
 import type { FileChange, FileState, Unit, UnitKind, UnitState } from './units';
 
@@ -128,8 +129,13 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
 
 /** Re-reads one unit if its files changed; returns undefined when it was unchanged. */
 export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): { incremental: boolean; points: number } | undefined {
+  if (unit.probed) {
+    const probes = store.unitProbes(unit.key);
+    if (probes !== undefined && probesUnchanged(probes)) return undefined;
+  }
   const prev = store.unitState<UnitState>(unit.key);
   const listing = unit.fingerprint(prev);
+  const probes = unit.probed ? listing.probes : undefined;
   const now: Record<string, FileState> = listing.files;
   const changes: Record<string, FileChange> = {};
   let changed = prev === undefined;
@@ -159,7 +165,8 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): 
   }
   if (!changed) {
     // Same files; remember folder mtimes the stored state lacks so the next pass can skip their listing.
-    if (prev && !sameDirs(prev.dirs, listing.dirs)) store.putUnit(unit.key, unit.kind, { ...prev, dirs: listing.dirs });
+    if (prev && !sameDirs(prev.dirs, listing.dirs)) store.putUnit(unit.key, unit.kind, { ...prev, dirs: listing.dirs }, probes);
+    else if (probes) store.setUnitProbes(unit.key, probes);
     return undefined;
   }
   const db = store.db;
@@ -178,7 +185,7 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean): 
       const p = prev?.files[f];
       st.tail = changes[f] === 'same' && p?.offset === st.offset && p.tail !== undefined ? p.tail : tailAt(f, st.offset);
     }
-    store.putUnit(unit.key, unit.kind, { ...res.state, dirs: listing.dirs, origin: unit.origin });
+    store.putUnit(unit.key, unit.kind, { ...res.state, dirs: listing.dirs, origin: unit.origin }, probes);
     db.exec('RELEASE unit');
     return { incremental: appendOnly, points: res.points };
   } catch (err) {

@@ -13,6 +13,11 @@ export interface Listing {
   files: Record<string, FileState>;
   /** mtime of every folder walked, to decide next time whether its entries can have changed. */
   dirs: Record<string, number>;
+  /**
+   * What the next pass would look at if nothing changed — the folders, the files re-stated each pass and
+   * the paths found missing — with what it saw: `probesUnchanged` re-checks just these.
+   */
+  probes?: string[];
 }
 
 export interface PrevListing {
@@ -23,12 +28,37 @@ export interface PrevListing {
 /** How much of a folder's previous listing to trust when no folder below it changed. */
 export type Reuse = 'fingerprints' | 'names';
 
-export function statFiles(paths: string[], out: Listing = { files: {}, dirs: {} }): Listing {
+export function statFiles(paths: string[], out: Listing = { files: {}, dirs: {}, probes: [] }): Listing {
   for (const f of paths) {
     const st = fs.statSync(f, { throwIfNoEntry: false });
     if (st?.isFile()) out.files[f] = { size: st.size, mtime: st.mtimeMs, ino: st.ino };
+    out.probes?.push(`F${f}\t${fileSignature(st)}`);
   }
   return out;
+}
+
+function fileSignature(st: fs.Stats | undefined): string {
+  return st?.isFile() ? `${st.size}:${st.mtimeMs}:${st.ino}` : '-';
+}
+
+function dirSignature(st: fs.Stats | undefined): string {
+  return st?.isDirectory() ? String(st.mtimeMs) : '-';
+}
+
+/**
+ * Whether every probe of a listing (`Listing.probes`, joined by newlines) still sees what it saw: then the
+ * unit's listing would come out the same, and the unit need not be listed, compared or read.
+ */
+export function probesUnchanged(probes: string): boolean {
+  for (const line of probes.split('\n')) {
+    if (line === '') continue;
+    const tab = line.lastIndexOf('\t');
+    const file = line.slice(1, tab);
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    const now = line.charCodeAt(0) === 70 /* F */ ? fileSignature(st) : dirSignature(st);
+    if (now !== line.slice(tab + 1)) return false;
+  }
+  return true;
 }
 
 /**
@@ -46,7 +76,7 @@ export function listTree(root: string, maxDepth: number, out: Listing, prev: Pre
     }
     return;
   }
-  walk(root, 0, maxDepth, out);
+  walk(root, 0, maxDepth, out, reuse);
 }
 
 /** Stats every folder recorded below `root` last time; true when none changed (and records them again). */
@@ -59,25 +89,34 @@ function unchangedDirs(root: string, prevDirs: Record<string, number>, out: List
     if (!st || st.mtimeMs !== mtime) return false;
     recorded.push([d, mtime]);
   }
-  for (const [d, m] of recorded) out.dirs[d] = m;
+  for (const [d, m] of recorded) {
+    out.dirs[d] = m;
+    out.probes?.push(`D${d}\t${m}`);
+  }
   return true;
 }
 
-function walk(dir: string, depth: number, maxDepth: number, out: Listing): void {
+function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse: Reuse): void {
   if (depth > maxDepth) return;
   const st = fs.statSync(dir, { throwIfNoEntry: false });
-  if (!st?.isDirectory()) return;
-  let entries: fs.Dirent[];
+  let entries: fs.Dirent[] | undefined;
   try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
+    if (st?.isDirectory()) entries = fs.readdirSync(dir, { withFileTypes: true });
   } catch {
+    entries = undefined;
+  }
+  if (!entries) {
+    // Missing, not a folder, or unreadable: looked at again next time (an unreadable folder always is).
+    out.probes?.push(`D${dir}\t${entries === undefined && st?.isDirectory() ? 'unreadable' : '-'}`);
     return;
   }
-  out.dirs[dir] = st.mtimeMs;
+  out.dirs[dir] = st!.mtimeMs;
+  out.probes?.push(`D${dir}\t${st!.mtimeMs}`);
   for (const e of entries) {
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) walk(full, depth + 1, maxDepth, out);
-    else if (e.isFile()) statFiles([full], out);
+    if (e.isDirectory()) walk(full, depth + 1, maxDepth, out, reuse);
+    // Files never rewritten in place are covered by their folder's mtime; the others are stated each pass.
+    else if (e.isFile()) statFiles([full], reuse === 'fingerprints' ? { ...out, probes: undefined } : out);
   }
 }
 

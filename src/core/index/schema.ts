@@ -82,6 +82,22 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE models ADD COLUMN aliases TEXT;
   ALTER TABLE models ADD COLUMN description TEXT;
   `,
+  // 6: chunks are encoded per column (chunks.ts: arithmetic steps, integer time deltas, float32 values) —
+  // the raw float64 triples of earlier indexes are not readable as such: empty the index, it is rebuilt.
+  // And chunks move to a rowid table: a WITHOUT ROWID row keeps only ~4 KB on its leaf page (16 KB pages)
+  // and spills the rest to an overflow page of its own, so a 5 KB chunk took 20 KB of file. The same for
+  // units, whose states (file fingerprints) run to kilobytes.
+  `
+  DROP TABLE chunks;
+  CREATE TABLE chunks(id INTEGER PRIMARY KEY, sid INTEGER NOT NULL, seq INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);
+  CREATE UNIQUE INDEX chunks_series ON chunks(sid, seq);
+  -- Units also keep the probes of their last listing (listing.ts): an unchanged one is checked with a few
+  -- stats, and its state is not even parsed.
+  DROP TABLE units;
+  CREATE TABLE units(key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, state TEXT NOT NULL, probes TEXT);
+  DELETE FROM overviews; DELETE FROM series; DELETE FROM params; DELETE FROM tags; DELETE FROM artifacts;
+  DELETE FROM runs; DELETE FROM models; DELETE FROM diagnostics; DELETE FROM experiments;
+  `,
 ];
 
 /**

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStatus, SeriesSummary } from '../model';
 import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION } from './schema';
+import { decodeChunk, encodeChunk } from './chunks';
 import type { Database } from './sqlite';
 import { NativeModuleError, openDatabase } from './sqlite';
 
@@ -220,7 +221,9 @@ export class Store {
     return {
       unitState: db.prepare('SELECT state FROM units WHERE key = ?').pluck(),
       allUnits: db.prepare('SELECT key, kind FROM units'),
-      putUnit: db.prepare('INSERT INTO units(key, kind, state) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, state = excluded.state'),
+      putUnit: db.prepare('INSERT INTO units(key, kind, state, probes) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, state = excluded.state, probes = excluded.probes'),
+      unitProbes: db.prepare('SELECT probes FROM units WHERE key = ?').pluck(),
+      setUnitProbes: db.prepare('UPDATE units SET probes = ? WHERE key = ?'),
       deleteUnit: db.prepare('DELETE FROM units WHERE key = ?'),
       runsOfUnit: db.prepare('SELECT rid FROM runs WHERE unit = ?').pluck(),
       ridOf: db.prepare('SELECT rid FROM runs WHERE id = ?').pluck(),
@@ -273,8 +276,17 @@ export class Store {
     return new Map((this.stmts.allUnits.all() as { key: string; kind: string }[]).map((r) => [r.key, r.kind]));
   }
 
-  putUnit(key: string, kind: string, state: unknown): void {
-    this.stmts.putUnit.run(key, kind, JSON.stringify(state));
+  /** Stores a unit's state, and the probes of the listing it was read from (null: check it in full). */
+  putUnit(key: string, kind: string, state: unknown, probes?: string[]): void {
+    this.stmts.putUnit.run(key, kind, JSON.stringify(state), probes ? probes.join('\n') : null);
+  }
+
+  unitProbes(key: string): string | undefined {
+    return (this.stmts.unitProbes.get(key) as string | null | undefined) ?? undefined;
+  }
+
+  setUnitProbes(key: string, probes: string[]): void {
+    this.stmts.setUnitProbes.run(probes.join('\n'), key);
   }
 
   /** Removes everything a unit put in the index. */
@@ -671,13 +683,6 @@ interface ChunkRow {
   data: Buffer;
 }
 
-export function decodeChunk(data: Buffer, n: number): Float64Array {
-  // Copy: SQLite's buffer may not be 8-byte aligned.
-  const f = new Float64Array(n * 3);
-  Buffer.from(f.buffer).set(data.subarray(0, n * 24));
-  return f;
-}
-
 function decodeTriples(data: Buffer): Float64Array {
   const f = new Float64Array(data.length / 8);
   Buffer.from(f.buffer).set(data);
@@ -685,7 +690,6 @@ function decodeTriples(data: Buffer): Float64Array {
 }
 
 /** Buffers points into fixed-size chunks and keeps the series summary current. */
-const flushScratch = new Float64Array(3 * CHUNK_POINTS);
 const overviewScratch = new Float64Array(12);
 
 /** Column buffers of closed writers, reused: a cold index opens a writer per series. */
@@ -740,12 +744,8 @@ export class SeriesWriter {
   private flushChunk(full: boolean): void {
     if (!this.dirty) return;
     const n = this.n;
-    // SQLite copies a bound blob, so one scratch buffer serves every flush.
-    const f = flushScratch;
-    f.set(this.steps.subarray(0, n), 0);
-    f.set(this.times.subarray(0, n), n);
-    f.set(this.values.subarray(0, n), 2 * n);
-    this.stmts.putChunk.run(this.state.sid, this.seq, n, Buffer.from(f.buffer, 0, n * 24));
+    // SQLite copies a bound blob, so the encoder's scratch buffer serves every flush.
+    this.stmts.putChunk.run(this.state.sid, this.seq, n, encodeChunk(this.steps, this.times, this.values, n));
     this.dirty = false;
     if (!full) return;
     // A full chunk's overview: first, lowest, highest and last point (NaN never counts as an extreme), in

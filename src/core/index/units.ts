@@ -99,6 +99,12 @@ export interface Unit {
   owns(file: string): boolean;
   /** The unit's files with their fingerprints; `prev` lets unchanged folders skip readdir and stat. */
   fingerprint(prev: UnitState | undefined): Listing;
+  /**
+   * Whether the fingerprint is made only of statFiles and listTree over fixed paths, so that its probes
+   * (Listing.probes) tell an unchanged unit on their own. Not for units that find their files another way
+   * (a readdir of their own, git refs).
+   */
+  probed?: boolean;
   read(ctx: UnitReadContext): UnitReadResult;
 }
 
@@ -163,6 +169,7 @@ function mlflowExperimentUnit(source: DiscoveredSource, exp: MlflowExperimentDir
     owns: (f) => f === path.join(exp.dir, 'meta.yaml') || isUnder(f, path.join(exp.dir, 'models')),
     kind: 'mlflow-experiment',
     appendable: false,
+    probed: true,
     fingerprint(prev) {
       const out = statFiles([path.join(exp.dir, 'meta.yaml')]);
       listTree(path.join(exp.dir, 'models'), 8, out, prev, 'names');
@@ -224,6 +231,7 @@ function mlflowRegistryUnit(source: DiscoveredSource): Unit {
     owns: (f) => isUnder(f, root),
     kind: 'mlflow-registry',
     appendable: false,
+    probed: true,
     fingerprint(prev) {
       const out = statFiles([]);
       listTree(root, 6, out, prev, 'fingerprints');
@@ -246,6 +254,7 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
     owns: (f) => isUnder(f, rd.dir),
     kind: 'mlflow-run',
     appendable: true,
+    probed: true,
     fingerprint(prev) {
       const out = statFiles([path.join(rd.dir, 'meta.yaml')]);
       // MLflow never rewrites a param (logging one twice is an error), nor an artifact in place in
