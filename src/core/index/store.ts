@@ -245,7 +245,8 @@ export class Store {
         ON CONFLICT(id) DO UPDATE SET source=excluded.source, format=excluded.format, native_id=excluded.native_id, name=excluded.name, lifecycle=excluded.lifecycle, created_at=excluded.created_at, unit=excluded.unit`),
       deleteExperimentsOfUnit: db.prepare('DELETE FROM experiments WHERE unit = ?'),
       seriesOf: db.prepare('SELECT sid, count, last, last_step AS lastStep, last_time AS lastTime, min, max FROM series WHERE rid = ? AND key = ?'),
-      insertSeries: db.prepare('INSERT INTO series(rid, key, count) VALUES (?, ?, 0)'),
+      insertSeries: db.prepare('INSERT INTO series(sid, rid, key, count, last, last_step, last_time, min, max) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      maxSid: db.prepare('SELECT COALESCE(MAX(sid), 0) FROM series').pluck(),
       updateSeries: db.prepare('UPDATE series SET count=?, last=?, last_step=?, last_time=?, min=?, max=? WHERE sid=?'),
       lastChunk: db.prepare('SELECT seq, n, data FROM chunks WHERE sid = ? ORDER BY seq DESC LIMIT 1'),
       putChunk: db.prepare('INSERT OR REPLACE INTO chunks(sid, seq, n, data) VALUES (?, ?, ?, ?)'),
@@ -398,9 +399,15 @@ export class Store {
       this.stmts.deleteSeries.run(existing.sid);
     }
     if (existing && !replace) return new SeriesWriter(this.stmts, existing, this.stmts.lastChunk.get(existing.sid) as ChunkRow | undefined);
-    const sid = Number(this.stmts.insertSeries.run(rid, key).lastInsertRowid);
-    return new SeriesWriter(this.stmts, { sid, count: 0, last: null, lastStep: null, lastTime: null, min: null, max: null }, undefined);
+    // A new series' row is written once, when its writer closes and its summary is known (an insert and
+    // an update would each touch the row and its three summary indexes). Its sid is taken now, for its
+    // chunks: past every row in the table and every sid handed out to writers not closed yet.
+    this.nextSid = Math.max(this.nextSid, (this.stmts.maxSid.get() as number) + 1);
+    const sid = this.nextSid++;
+    return new SeriesWriter(this.stmts, { sid, rid, key, count: 0, last: null, lastStep: null, lastTime: null, min: null, max: null }, undefined);
   }
+
+  private nextSid = 0;
 
   // ---- read API ----
 
@@ -669,6 +676,9 @@ function likePrefix(s: string): string {
 
 interface SeriesState {
   sid: number;
+  /** Set while the series has no row yet (written when its writer closes). */
+  rid?: number;
+  key?: string;
   count: number;
   last: number | null;
   lastStep: number | null;
@@ -781,6 +791,7 @@ export class SeriesWriter {
     if (bufferPool.length < 64) bufferPool.push(this.columns);
     const s = this.state;
     const nn = (v: number | null) => (v === null || Number.isNaN(v) ? null : v);
-    this.stmts.updateSeries.run(s.count, nn(s.last), nn(s.lastStep), nn(s.lastTime), nn(s.min), nn(s.max), s.sid);
+    if (s.rid !== undefined) this.stmts.insertSeries.run(s.sid, s.rid, s.key, s.count, nn(s.last), nn(s.lastStep), nn(s.lastTime), nn(s.min), nn(s.max));
+    else this.stmts.updateSeries.run(s.count, nn(s.last), nn(s.lastStep), nn(s.lastTime), nn(s.min), nn(s.max), s.sid);
   }
 }
