@@ -21,6 +21,7 @@ const node = {
 const builds = [
   { ...node, entryPoints: { extension: 'src/extension/main.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { worker: 'src/core/index/worker.ts' }, outdir: 'dist' },
+  { ...node, entryPoints: { readAheadWorker: 'src/core/index/readAheadWorker.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { cli: 'src/cli/bin.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { evaluator: 'src/core/analysis/evaluator.ts' }, outdir: 'dist' },
   { ...node, entryPoints: { datasets: 'src/core/datasets/worker.ts' }, outdir: 'dist' },
@@ -38,12 +39,12 @@ const builds = [
 ];
 
 function report() {
-  const files = ['extension.js', 'worker.js', 'cli.js', 'evaluator.js', 'datasets.js', 'compare.js', 'evaluation.js', 'datasetDiff.js'];
+  const files = ['extension.js', 'worker.js', 'readAheadWorker.js', 'cli.js', 'evaluator.js', 'datasets.js', 'compare.js', 'evaluation.js', 'datasetDiff.js'];
   const rows = files.map((f) => {
     try {
-      return `  dist/${f.padEnd(14)} ${(statSync(`dist/${f}`).size / 1024).toFixed(1).padStart(8)} KiB`;
+      return `  dist/${f.padEnd(19)} ${(statSync(`dist/${f}`).size / 1024).toFixed(1).padStart(8)} KiB`;
     } catch {
-      return `  dist/${f.padEnd(14)}  missing`;
+      return `  dist/${f.padEnd(19)}  missing`;
     }
   });
   console.log(`esbuild ${release ? 'release' : 'dev'} build:\n${rows.join('\n')}`);

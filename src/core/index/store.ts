@@ -751,6 +751,11 @@ export class SeriesWriter {
     if (this.n === CHUNK_POINTS) this.flushChunk(true);
   }
 
+  /** Points given as columns: steps in `columns[0, n)`, times in `[cap, cap + n)`, values in `[2cap, 2cap + n)`. */
+  pushColumns(columns: Float64Array, cap: number, n: number): void {
+    for (let i = 0; i < n; i++) this.push(columns[i], columns[cap + i], columns[2 * cap + i]);
+  }
+
   private flushChunk(full: boolean): void {
     if (!this.dirty) return;
     const n = this.n;

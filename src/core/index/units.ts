@@ -21,6 +21,7 @@ import type { MlflowExperimentDir, MlflowModelVersion, MlflowRunDir } from '../f
 import { readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import { readMlflowMetricPoints } from '../formats/mlflowMetrics';
+import type { ReadAhead } from './readAhead';
 import type { TagKinds } from '../formats/tensorboard';
 import type { SeriesWriter, Store } from './store';
 import { appendsInOrder, listTree, statFiles } from './listing';
@@ -69,6 +70,8 @@ export interface UnitReadContext {
   changes: Record<string, FileChange>;
   incremental: boolean;
   cancelled?: () => boolean;
+  /** Metric files of MLflow runs read ahead by worker threads (cold index). */
+  readAhead?: ReadAhead;
 }
 
 export interface UnitReadResult {
@@ -294,7 +297,10 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
         }
         reread.add(file);
         const writer = store.seriesWriter(rid, metricKey, offset === 0);
-        const read = readMlflowMetricPoints(file, offset, line, (step, time, value) => writer.push(step, time, value));
+        const ahead = offset === 0 ? ctx.readAhead?.take(rd.dir, file, ctx.now[file]) : undefined;
+        const read = ahead
+          ? (writer.pushColumns(ahead.columns, ahead.cap, ahead.n), { ...ahead, points: ahead.n })
+          : readMlflowMetricPoints(file, offset, line, (step, time, value) => writer.push(step, time, value));
         writer.close();
         diagnostics.push(...read.diagnostics);
         points += read.points;

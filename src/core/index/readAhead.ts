@@ -1,0 +1,169 @@
+/**
+ * Read-ahead for a cold index: worker threads read and parse the metric files of the MLflow runs the
+ * indexer will come to next, while it writes the ones before them to SQLite — the two halves of a cold
+ * index, overlapped.
+ *
+ * The indexer stays synchronous (units, savepoints and batches are unchanged): when it needs a file's
+ * points it `take`s them, waiting on the worker if they are not there yet (a blocking receive on a
+ * message port, woken by an Atomics counter). It takes them only when the worker read the file in the
+ * state it fingerprinted itself; anything else — a file that changed since, a worker that failed or is
+ * slow, a run past the budget — it reads itself, as without read-ahead.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { Diagnostic } from '../model';
+import type { FileState } from './units';
+
+export interface ReadAheadRequest {
+  dir: string;
+}
+
+export interface ReadAheadFile {
+  file: string;
+  size: number;
+  mtime: number;
+  ino: number;
+  /** steps, times and values, each `cap` long, of which the first `n` are points. */
+  columns: Float64Array;
+  cap: number;
+  n: number;
+  endOffset: number;
+  nextLine: number;
+  diagnostics: Diagnostic[];
+}
+
+export interface ReadAheadReply {
+  dir: string;
+  files: ReadAheadFile[];
+  transfer: ArrayBuffer[];
+}
+
+/** Runs in flight or waiting to be taken, per thread. */
+const WINDOW = 8;
+/** Points one run may hold in the read-ahead (the rest of its files are read by the indexer). */
+const MAX_POINTS = 500_000;
+/** How long the indexer waits for one run before reading on without the threads. */
+const PATIENCE_MS = 10_000;
+
+export interface ReadAheadOptions {
+  threads?: number;
+  /** The worker script (dist/readAheadWorker.js beside the bundle, or the compiled module). */
+  script?: string;
+  /** How long to wait for one run before giving up on the read-ahead altogether. */
+  patienceMs?: number;
+}
+
+export class ReadAhead {
+  private readonly workers: { worker: Worker; port: MessagePort; inFlight: number }[] = [];
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  /** Run folders sent and not done with, with the worker each went to. */
+  private readonly owner = new Map<string, number>();
+  /** Run folder → its files, once arrived. */
+  private readonly arrived = new Map<string, Map<string, ReadAheadFile>>();
+  private next = 0;
+  /** Files whose points were taken from the threads. */
+  taken = 0;
+  /** Set once a run did not come in time: a thread failed or is stuck, and the indexer reads on alone. */
+  abandoned = false;
+
+  /** Read-ahead worth starting: enough runs to read, and a core to spare. */
+  static for(runDirs: string[], options: ReadAheadOptions = {}): ReadAhead | undefined {
+    const threads = options.threads ?? Math.min(4, os.availableParallelism() - 1);
+    if (threads < 1 || runDirs.length < 16) return undefined;
+    try {
+      return new ReadAhead(runDirs, threads, options.script ?? path.join(__dirname, 'readAheadWorker.js'), options.patienceMs ?? PATIENCE_MS);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private constructor(
+    private readonly runDirs: string[],
+    threads: number,
+    script: string,
+    private readonly patienceMs: number,
+  ) {
+    for (let i = 0; i < threads; i++) {
+      const { port1, port2 } = new MessageChannel();
+      const worker = new Worker(script, { workerData: { port: port2, signal: this.signal, maxPoints: MAX_POINTS }, transferList: [port2] });
+      // Never waited for: a worker that fails leaves its runs to the indexer (see take).
+      worker.on('error', () => undefined);
+      worker.unref();
+      this.workers.push({ worker, port: port1, inFlight: 0 });
+    }
+    this.topUp();
+  }
+
+  /** Keeps each worker WINDOW runs ahead of the indexer. */
+  private topUp(): void {
+    this.workers.forEach((slot, w) => {
+      while (slot.inFlight < WINDOW && this.next < this.runDirs.length) {
+        const dir = this.runDirs[this.next++];
+        this.owner.set(dir, w);
+        slot.inFlight++;
+        slot.port.postMessage({ dir } satisfies ReadAheadRequest);
+      }
+    });
+  }
+
+  private drain(): void {
+    for (const slot of this.workers) {
+      for (let m = receiveMessageOnPort(slot.port); m; m = receiveMessageOnPort(slot.port)) {
+        const reply = m.message as Omit<ReadAheadReply, 'transfer'>;
+        // A run the indexer is already done with (it gave up waiting) is dropped.
+        if (this.owner.has(reply.dir)) this.arrived.set(reply.dir, new Map(reply.files.map((f) => [f.file, f])));
+      }
+    }
+  }
+
+  /**
+   * The points of metric file `file` of run folder `dir`, read ahead in the state `fingerprint`
+   * describes; undefined when the caller should read the file itself.
+   */
+  take(dir: string, file: string, fingerprint: FileState | undefined): ReadAheadFile | undefined {
+    if (this.abandoned || !this.owner.has(dir)) return undefined;
+    if (!this.arrived.has(dir)) {
+      const deadline = Date.now() + this.patienceMs;
+      for (;;) {
+        const seen = Atomics.load(this.signal, 0);
+        this.drain();
+        if (this.arrived.has(dir)) break;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          this.abandoned = true;
+          this.close();
+          return undefined;
+        }
+        Atomics.wait(this.signal, 0, seen, Math.min(left, 100));
+      }
+    }
+    const files = this.arrived.get(dir)!;
+    const f = files.get(file);
+    files.delete(file);
+    if (!f || !fingerprint || f.size !== fingerprint.size || f.mtime !== fingerprint.mtime || f.ino !== fingerprint.ino) return undefined;
+    this.taken++;
+    return f;
+  }
+
+  /** The indexer is past run folder `dir` (read or not): forget it and read further ahead. */
+  done(dir: string): void {
+    if (this.abandoned) return;
+    const w = this.owner.get(dir);
+    if (w !== undefined) {
+      this.owner.delete(dir);
+      this.arrived.delete(dir);
+      this.workers[w].inFlight--;
+    }
+    this.drain();
+    this.topUp();
+  }
+
+  close(): void {
+    for (const { worker, port } of this.workers) {
+      port.close();
+      void worker.terminate();
+    }
+    this.workers.length = 0;
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Read-ahead thread of a cold index (see readAhead.ts): reads and parses the metric files of the MLflow
+ * runs it is sent, while the indexer's thread writes the runs before them to SQLite. Each file goes back
+ * with the fingerprint it had while it was read (unchanged before and after), so the indexer only takes
+ * points of the very file state it fingerprinted itself.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { workerData, type MessagePort } from 'node:worker_threads';
+import { readMlflowMetricPoints } from '../formats/mlflowMetrics';
+import type { ReadAheadFile, ReadAheadReply, ReadAheadRequest } from './readAhead';
+
+const { port, signal, maxPoints } = workerData as { port: MessagePort; signal: Int32Array; maxPoints: number };
+
+/** Metric files below `dir` (nested keys included), as the MLflow reader lists them. */
+function metricFiles(dir: string, out: string[] = [], depth = 0): string[] {
+  if (depth > 12) return out;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) metricFiles(full, out, depth + 1);
+    else if (e.isFile()) out.push(full);
+  }
+  return out;
+}
+
+function same(a: fs.Stats | undefined, b: fs.Stats | undefined): boolean {
+  return !!a && !!b && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}
+
+function readRun(dir: string): ReadAheadReply {
+  const files: ReadAheadFile[] = [];
+  const transfer: ArrayBuffer[] = [];
+  let budget = maxPoints;
+  for (const file of metricFiles(path.join(dir, 'metrics'))) {
+    const before = fs.statSync(file, { throwIfNoEntry: false });
+    if (!before?.isFile()) continue;
+    // Points as they come, in growing columns; a run past the budget leaves its other files to the indexer.
+    let cap = 1024;
+    let cols = new Float64Array(3 * cap);
+    let n = 0;
+    const read = readMlflowMetricPoints(file, 0, 1, (step, time, value) => {
+      if (n === cap) {
+        const grown = new Float64Array(6 * cap);
+        grown.set(cols.subarray(0, cap), 0);
+        grown.set(cols.subarray(cap, 2 * cap), 2 * cap);
+        grown.set(cols.subarray(2 * cap, 3 * cap), 4 * cap);
+        cols = grown;
+        cap *= 2;
+      }
+      cols[n] = step;
+      cols[cap + n] = time;
+      cols[2 * cap + n] = value;
+      n++;
+    });
+    if (!same(before, fs.statSync(file, { throwIfNoEntry: false }))) continue;
+    files.push({ file, size: before.size, mtime: before.mtimeMs, ino: before.ino, columns: cols, cap, n, endOffset: read.endOffset, nextLine: read.nextLine, diagnostics: read.diagnostics });
+    transfer.push(cols.buffer as ArrayBuffer);
+    budget -= n;
+    if (budget <= 0) break;
+  }
+  return { dir, files, transfer };
+}
+
+port.on('message', (req: ReadAheadRequest) => {
+  let reply: ReadAheadReply;
+  try {
+    reply = readRun(req.dir);
+  } catch {
+    reply = { dir: req.dir, files: [], transfer: [] };
+  }
+  const { transfer, ...message } = reply;
+  port.postMessage(message, transfer);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
+});

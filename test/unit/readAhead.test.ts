@@ -1,0 +1,94 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Store } from '../../src/core/index/store';
+import { indexWorkspace } from '../../src/core/index/indexer';
+import { ReadAhead } from '../../src/core/index/readAhead';
+import { readMlflowMetricFile } from '../../src/core/formats/mlflowMetrics';
+import { writeMlflowStore } from '../../bench/generate';
+import { corpus, tempDir } from './corpus';
+
+/** Everything the index holds about runs, in a comparable form. */
+function snapshot(store: Store) {
+  return store.queryRuns({ sql: '', params: [] }, { sql: 'r.id', params: [] }).map((r) => ({
+    id: r.id,
+    params: store.params(r.rid),
+    tags: store.tags(r.rid),
+    series: store.seriesSummaries(r.rid).map((s) => ({ ...s, points: store.seriesPoints(r.rid, s.key) })),
+    diagnostics: store.diagnostics(`mlflow-run:${r.path}`),
+  }));
+}
+
+function index(roots: string[], threads: number): { store: Store; dir: string; taken: number } {
+  const dir = tempDir('read-ahead-');
+  const store = Store.open(path.join(dir, 'index.sqlite'));
+  const summary = indexWorkspace(store, { roots, readAheadThreads: threads });
+  return { store, dir, taken: summary.readAhead ?? 0 };
+}
+
+describe('read-ahead of MLflow runs on a cold index', () => {
+  it('builds the same index as the indexer alone, on generated runs and on the corpus MLflow stores', () => {
+    const ws = tempDir('read-ahead-ws-');
+    writeMlflowStore(path.join(ws, 'generated'), { runs: 120, params: 5, metrics: 4, steps: 1500, runsPerExperiment: 50 });
+    // A malformed line and an unterminated one: their diagnostics must come back from the threads too.
+    const runs = fs.readdirSync(path.join(ws, 'generated', 'mlruns', '1')).filter((d) => d.length === 32);
+    fs.appendFileSync(path.join(ws, 'generated', 'mlruns', '1', runs[3], 'metrics', 'm0'), 'garbage\n1700000000000 0.5');
+    const roots = [ws, corpus('mlflow')];
+    const alone = index(roots, 0);
+    const ahead = index(roots, 2);
+    const a = snapshot(alone.store);
+    assert.ok(a.length > 200, `${a.length} runs`);
+    assert.equal(alone.taken, 0);
+    assert.ok(ahead.taken >= 120 * 4, `${ahead.taken} files taken from the threads`);
+    assert.deepEqual(snapshot(ahead.store), a);
+    for (const s of [alone, ahead]) {
+      s.store.close();
+      fs.rmSync(s.dir, { recursive: true });
+    }
+    fs.rmSync(ws, { recursive: true });
+  });
+
+  it('hands over only points read from the file state the indexer fingerprinted', () => {
+    const ws = tempDir('read-ahead-ws-');
+    writeMlflowStore(ws, { runs: 20, params: 1, metrics: 2, steps: 100, runsPerExperiment: 20 });
+    const exp = path.join(ws, 'mlruns', '1');
+    const dirs = fs.readdirSync(exp).filter((d) => d.length === 32).map((d) => path.join(exp, d));
+    const ahead = ReadAhead.for(dirs, { threads: 1 })!;
+    try {
+      const file = path.join(dirs[0], 'metrics', 'm1');
+      const st = fs.statSync(file);
+      const fingerprint = { size: st.size, mtime: st.mtimeMs, ino: st.ino };
+      const got = ahead.take(dirs[0], file, fingerprint)!;
+      const expected = readMlflowMetricFile(file).points;
+      assert.equal(got.n, expected.length);
+      expected.forEach((p, i) => assert.deepEqual([got.columns[i], got.columns[got.cap + i], got.columns[2 * got.cap + i]], [p.step, p.time, p.value]));
+      // The file as the indexer saw it differs (it grew since): not taken.
+      assert.equal(ahead.take(dirs[1], path.join(dirs[1], 'metrics', 'm1'), { ...fingerprint, size: fingerprint.size + 1 }), undefined);
+      // A run never sent, and one the indexer is done with.
+      assert.equal(ahead.take(path.join(exp, 'elsewhere'), file, fingerprint), undefined);
+      ahead.done(dirs[2]);
+      assert.equal(ahead.take(dirs[2], path.join(dirs[2], 'metrics', 'm0'), fingerprint), undefined);
+    } finally {
+      ahead.close();
+    }
+    fs.rmSync(ws, { recursive: true });
+  });
+
+  it('reads on without the threads when they do not answer (a missing worker script)', () => {
+    const ws = tempDir('read-ahead-ws-');
+    writeMlflowStore(ws, { runs: 20, params: 1, metrics: 1, steps: 10, runsPerExperiment: 20 });
+    const exp = path.join(ws, 'mlruns', '1');
+    const dirs = fs.readdirSync(exp).filter((d) => d.length === 32).map((d) => path.join(exp, d));
+    const ahead = ReadAhead.for(dirs, { threads: 1, script: path.join(ws, 'no-such-worker.js'), patienceMs: 300 })!;
+    const file = path.join(dirs[0], 'metrics', 'm0');
+    const st = fs.statSync(file);
+    assert.equal(ahead.abandoned, false);
+    assert.equal(ahead.take(dirs[0], file, { size: st.size, mtime: st.mtimeMs, ino: st.ino }), undefined);
+    // Given up on once, for every run after (the indexer does not wait again).
+    assert.equal(ahead.abandoned, true);
+    assert.equal(ahead.take(dirs[1], path.join(dirs[1], 'metrics', 'm0'), { size: st.size, mtime: st.mtimeMs, ino: st.ino }), undefined);
+    ahead.done(dirs[0]);
+    ahead.close();
+    fs.rmSync(ws, { recursive: true });
+  });
+});
