@@ -5,6 +5,8 @@ import { Store } from '../../src/core/index/store';
 import { indexWorkspace } from '../../src/core/index/indexer';
 import { ReadAhead } from '../../src/core/index/readAhead';
 import { readMlflowMetricFile } from '../../src/core/formats/mlflowMetrics';
+import { readMlflowExperiment, readMlflowRunHeader } from '../../src/core/formats/mlflow';
+import { statFiles, listTree } from '../../src/core/index/listing';
 import { writeMlflowStore } from '../../bench/generate';
 import { corpus, tempDir } from './corpus';
 
@@ -19,11 +21,24 @@ function snapshot(store: Store) {
   }));
 }
 
-function index(roots: string[], threads: number): { store: Store; dir: string; taken: number } {
+function index(roots: string[], threads: number): { store: Store; dir: string; taken: { headers: number; files: number } } {
   const dir = tempDir('read-ahead-');
   const store = Store.open(path.join(dir, 'index.sqlite'));
   const summary = indexWorkspace(store, { roots, readAheadThreads: threads });
-  return { store, dir, taken: summary.readAhead ?? 0 };
+  return { store, dir, taken: summary.readAhead ?? { headers: 0, files: 0 } };
+}
+
+/** Read-ahead requests for the runs of one experiment folder. */
+function requests(exp: string) {
+  const experiment = readMlflowExperiment(exp, false)!;
+  return fs.readdirSync(exp).filter((d) => d.length === 32).map((runId) => ({ dir: path.join(exp, runId), run: { experiment, runId, dir: path.join(exp, runId) } }));
+}
+
+/** A run folder's listing, as the MLflow run unit fingerprints it. */
+function listing(dir: string) {
+  const out = statFiles([path.join(dir, 'meta.yaml')]);
+  for (const f of ['params', 'artifacts', 'tags', 'metrics']) listTree(path.join(dir, f), 12, out, undefined, 'fingerprints');
+  return out.files;
 }
 
 describe('read-ahead of MLflow runs on a cold index', () => {
@@ -38,8 +53,8 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     const ahead = index(roots, 2);
     const a = snapshot(alone.store);
     assert.ok(a.length > 200, `${a.length} runs`);
-    assert.equal(alone.taken, 0);
-    assert.ok(ahead.taken >= 120 * 4, `${ahead.taken} files taken from the threads`);
+    assert.deepEqual(alone.taken, { headers: 0, files: 0 });
+    assert.ok(ahead.taken.files >= 120 * 4 && ahead.taken.headers >= 120, `${JSON.stringify(ahead.taken)} taken from the threads`);
     assert.deepEqual(snapshot(ahead.store), a);
     for (const s of [alone, ahead]) {
       s.store.close();
@@ -52,9 +67,19 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     const ws = tempDir('read-ahead-ws-');
     writeMlflowStore(ws, { runs: 20, params: 1, metrics: 2, steps: 100, runsPerExperiment: 20 });
     const exp = path.join(ws, 'mlruns', '1');
-    const dirs = fs.readdirSync(exp).filter((d) => d.length === 32).map((d) => path.join(exp, d));
-    const ahead = ReadAhead.for(dirs, { threads: 1 })!;
+    const reqs = requests(exp);
+    const dirs = reqs.map((r) => r.dir);
+    const ahead = ReadAhead.for(reqs, { threads: 1 })!;
     try {
+      // The header, from files in the states the unit's listing holds — and not when one differs.
+      assert.deepEqual(ahead.header(dirs[0], listing(dirs[0])), readMlflowRunHeader(reqs[0].run));
+      const changed = listing(dirs[1]);
+      const param = Object.keys(changed).find((f) => f.includes(`${path.sep}params${path.sep}`))!;
+      changed[param] = { ...changed[param], mtime: changed[param].mtime + 1 };
+      assert.equal(ahead.header(dirs[1], changed), undefined);
+      const extra = listing(dirs[3]);
+      extra[path.join(dirs[3], 'tags', 'added')] = { size: 1, mtime: 1, ino: 1 };
+      assert.equal(ahead.header(dirs[3], extra), undefined);
       const file = path.join(dirs[0], 'metrics', 'm1');
       const st = fs.statSync(file);
       const fingerprint = { size: st.size, mtime: st.mtimeMs, ino: st.ino };
@@ -78,8 +103,9 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     const ws = tempDir('read-ahead-ws-');
     writeMlflowStore(ws, { runs: 20, params: 1, metrics: 1, steps: 10, runsPerExperiment: 20 });
     const exp = path.join(ws, 'mlruns', '1');
-    const dirs = fs.readdirSync(exp).filter((d) => d.length === 32).map((d) => path.join(exp, d));
-    const ahead = ReadAhead.for(dirs, { threads: 1, script: path.join(ws, 'no-such-worker.js'), patienceMs: 300 })!;
+    const reqs = requests(exp);
+    const dirs = reqs.map((r) => r.dir);
+    const ahead = ReadAhead.for(reqs, { threads: 1, script: path.join(ws, 'no-such-worker.js'), patienceMs: 300 })!;
     const file = path.join(dirs[0], 'metrics', 'm0');
     const st = fs.statSync(file);
     assert.equal(ahead.abandoned, false);

@@ -47,8 +47,8 @@ export interface IndexSummary {
   diagnostics: number;
   cancelled: boolean;
   ms: number;
-  /** Metric files whose points came from the read-ahead threads. */
-  readAhead?: number;
+  /** MLflow run headers and metric files that came from the read-ahead threads. */
+  readAhead?: { headers: number; files: number };
   bySource: Record<Format, number>;
 }
 
@@ -84,7 +84,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   // MLflow runs never indexed (a cold index, or new runs) are read ahead by worker threads.
   const known = store.unitKeys();
   const readAhead = ReadAhead.for(
-    units.filter((u) => u.kind === 'mlflow-run' && !known.has(u.key)).map((u) => u.origin.dir!),
+    units.flatMap((u) => (u.ahead && !known.has(u.key) ? [u.ahead] : [])),
     { threads: options.readAheadThreads },
   );
   db.exec('BEGIN');
@@ -100,7 +100,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
       const unit = units[i];
       seen.add(unit.key);
       const outcome = indexUnit(store, unit, cancelled, readAhead);
-      if (unit.kind === 'mlflow-run') readAhead?.done(unit.origin.dir!);
+      if (unit.ahead) readAhead?.done(unit.ahead.dir);
       if (outcome) {
         summary.read++;
         if (outcome.incremental) summary.appended++;

@@ -13,10 +13,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Diagnostic } from '../model';
+import type { MlflowRunDir, MlflowRunHeader } from '../formats/mlflow';
 import type { FileState } from './units';
 
+/** A run to read ahead: its folder, and what the MLflow reader needs to read its header. */
 export interface ReadAheadRequest {
   dir: string;
+  run: MlflowRunDir;
+}
+
+/** A run's header (meta, params, tags, artifact listing) with the fingerprints of the files it came from. */
+export interface ReadAheadHeader {
+  header: MlflowRunHeader;
+  files: [file: string, size: number, mtime: number, ino: number][];
 }
 
 export interface ReadAheadFile {
@@ -35,8 +44,16 @@ export interface ReadAheadFile {
 
 export interface ReadAheadReply {
   dir: string;
+  header?: ReadAheadHeader;
   files: ReadAheadFile[];
   transfer: ArrayBuffer[];
+}
+
+/** The files a run's header is read from, among a listing: meta.yaml, and everything in params, tags, artifacts. */
+export function headerFiles(dir: string, files: Iterable<string>): string[] {
+  const meta = path.join(dir, 'meta.yaml');
+  const folders = ['params', 'tags', 'artifacts'].map((f) => path.join(dir, f) + path.sep);
+  return [...files].filter((f) => f === meta || folders.some((d) => f.startsWith(d)));
 }
 
 /** Runs in flight or waiting to be taken, per thread. */
@@ -59,16 +76,16 @@ export class ReadAhead {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   /** Run folders sent and not done with, with the worker each went to. */
   private readonly owner = new Map<string, number>();
-  /** Run folder → its files, once arrived. */
-  private readonly arrived = new Map<string, Map<string, ReadAheadFile>>();
+  /** Run folder → its header and files, once arrived. */
+  private readonly arrived = new Map<string, { header?: ReadAheadHeader; files: Map<string, ReadAheadFile> }>();
   private next = 0;
-  /** Files whose points were taken from the threads. */
-  taken = 0;
+  /** Metric files whose points, and runs whose headers, were taken from the threads. */
+  taken = { files: 0, headers: 0 };
   /** Set once a run did not come in time: a thread failed or is stuck, and the indexer reads on alone. */
   abandoned = false;
 
   /** Read-ahead worth starting: enough runs to read, and a core to spare. */
-  static for(runDirs: string[], options: ReadAheadOptions = {}): ReadAhead | undefined {
+  static for(runDirs: ReadAheadRequest[], options: ReadAheadOptions = {}): ReadAhead | undefined {
     const threads = options.threads ?? Math.min(4, os.availableParallelism() - 1);
     if (threads < 1 || runDirs.length < 16) return undefined;
     try {
@@ -79,7 +96,7 @@ export class ReadAhead {
   }
 
   private constructor(
-    private readonly runDirs: string[],
+    private readonly runDirs: ReadAheadRequest[],
     threads: number,
     script: string,
     private readonly patienceMs: number,
@@ -99,10 +116,10 @@ export class ReadAhead {
   private topUp(): void {
     this.workers.forEach((slot, w) => {
       while (slot.inFlight < WINDOW && this.next < this.runDirs.length) {
-        const dir = this.runDirs[this.next++];
-        this.owner.set(dir, w);
+        const request = this.runDirs[this.next++];
+        this.owner.set(request.dir, w);
         slot.inFlight++;
-        slot.port.postMessage({ dir } satisfies ReadAheadRequest);
+        slot.port.postMessage(request);
       }
     });
   }
@@ -112,9 +129,48 @@ export class ReadAhead {
       for (let m = receiveMessageOnPort(slot.port); m; m = receiveMessageOnPort(slot.port)) {
         const reply = m.message as Omit<ReadAheadReply, 'transfer'>;
         // A run the indexer is already done with (it gave up waiting) is dropped.
-        if (this.owner.has(reply.dir)) this.arrived.set(reply.dir, new Map(reply.files.map((f) => [f.file, f])));
+        if (this.owner.has(reply.dir)) this.arrived.set(reply.dir, { header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])) });
       }
     }
+  }
+
+  /** Waits for run folder `dir` to arrive; false when it was never sent, or the threads gave out. */
+  private wait(dir: string): boolean {
+    if (this.abandoned || !this.owner.has(dir)) return false;
+    if (this.arrived.has(dir)) return true;
+    const deadline = Date.now() + this.patienceMs;
+    for (;;) {
+      const seen = Atomics.load(this.signal, 0);
+      this.drain();
+      if (this.arrived.has(dir)) return true;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.abandoned = true;
+        this.close();
+        return false;
+      }
+      Atomics.wait(this.signal, 0, seen, Math.min(left, 100));
+    }
+  }
+
+  /**
+   * The header of run folder `dir` read ahead from files in the states `now` lists (the unit's
+   * fingerprints); undefined when the caller should read it itself.
+   */
+  header(dir: string, now: Record<string, FileState>): MlflowRunHeader | undefined {
+    if (!this.wait(dir)) return undefined;
+    const got = this.arrived.get(dir)!.header;
+    if (!got) return undefined;
+    const seen = new Map(got.files.map(([f, size, mtime, ino]) => [f, { size, mtime, ino }]));
+    const listed = headerFiles(dir, Object.keys(now));
+    if (listed.length !== seen.size) return undefined;
+    for (const f of listed) {
+      const a = seen.get(f);
+      const b = now[f];
+      if (!a || a.size !== b.size || a.mtime !== b.mtime || a.ino !== b.ino) return undefined;
+    }
+    this.taken.headers++;
+    return got.header;
   }
 
   /**
@@ -122,27 +178,12 @@ export class ReadAhead {
    * describes; undefined when the caller should read the file itself.
    */
   take(dir: string, file: string, fingerprint: FileState | undefined): ReadAheadFile | undefined {
-    if (this.abandoned || !this.owner.has(dir)) return undefined;
-    if (!this.arrived.has(dir)) {
-      const deadline = Date.now() + this.patienceMs;
-      for (;;) {
-        const seen = Atomics.load(this.signal, 0);
-        this.drain();
-        if (this.arrived.has(dir)) break;
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          this.abandoned = true;
-          this.close();
-          return undefined;
-        }
-        Atomics.wait(this.signal, 0, seen, Math.min(left, 100));
-      }
-    }
-    const files = this.arrived.get(dir)!;
+    if (!this.wait(dir)) return undefined;
+    const files = this.arrived.get(dir)!.files;
     const f = files.get(file);
     files.delete(file);
     if (!f || !fingerprint || f.size !== fingerprint.size || f.mtime !== fingerprint.mtime || f.ino !== fingerprint.ino) return undefined;
-    this.taken++;
+    this.taken.files++;
     return f;
   }
 

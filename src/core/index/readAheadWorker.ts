@@ -8,12 +8,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { readMlflowMetricPoints } from '../formats/mlflowMetrics';
-import type { ReadAheadFile, ReadAheadReply, ReadAheadRequest } from './readAhead';
+import { readMlflowRunHeader } from '../formats/mlflow';
+import { headerFiles, type ReadAheadFile, type ReadAheadHeader, type ReadAheadReply, type ReadAheadRequest } from './readAhead';
 
 const { port, signal, maxPoints } = workerData as { port: MessagePort; signal: Int32Array; maxPoints: number };
 
 /** Metric files below `dir` (nested keys included), as the MLflow reader lists them. */
-function metricFiles(dir: string, out: string[] = [], depth = 0): string[] {
+function filesBelow(dir: string, out: string[] = [], depth = 0): string[] {
   if (depth > 12) return out;
   let entries: fs.Dirent[];
   try {
@@ -23,7 +24,7 @@ function metricFiles(dir: string, out: string[] = [], depth = 0): string[] {
   }
   for (const e of entries) {
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) metricFiles(full, out, depth + 1);
+    if (e.isDirectory()) filesBelow(full, out, depth + 1);
     else if (e.isFile()) out.push(full);
   }
   return out;
@@ -33,11 +34,32 @@ function same(a: fs.Stats | undefined, b: fs.Stats | undefined): boolean {
   return !!a && !!b && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
 }
 
-function readRun(dir: string): ReadAheadReply {
+/** Fingerprints of the files a run's header comes from. */
+function headerFingerprints(dir: string): ReadAheadHeader['files'] {
+  const listed = [path.join(dir, 'meta.yaml'), ...['params', 'tags', 'artifacts'].flatMap((f) => filesBelow(path.join(dir, f)))];
+  const out: ReadAheadHeader['files'] = [];
+  for (const f of headerFiles(dir, listed)) {
+    const st = fs.statSync(f, { throwIfNoEntry: false });
+    if (st?.isFile()) out.push([f, st.size, st.mtimeMs, st.ino]);
+  }
+  return out;
+}
+
+/** The header, when none of its files changed while it was read. */
+function readHeader(req: ReadAheadRequest): ReadAheadHeader | undefined {
+  const before = headerFingerprints(req.dir);
+  const header = readMlflowRunHeader(req.run);
+  const after = headerFingerprints(req.dir);
+  return JSON.stringify(before) === JSON.stringify(after) ? { header, files: before } : undefined;
+}
+
+function readRun(req: ReadAheadRequest): ReadAheadReply {
+  const { dir } = req;
+  const header = readHeader(req);
   const files: ReadAheadFile[] = [];
   const transfer: ArrayBuffer[] = [];
   let budget = maxPoints;
-  for (const file of metricFiles(path.join(dir, 'metrics'))) {
+  for (const file of filesBelow(path.join(dir, 'metrics'))) {
     const before = fs.statSync(file, { throwIfNoEntry: false });
     if (!before?.isFile()) continue;
     // Points as they come, in growing columns; a run past the budget leaves its other files to the indexer.
@@ -64,13 +86,13 @@ function readRun(dir: string): ReadAheadReply {
     budget -= n;
     if (budget <= 0) break;
   }
-  return { dir, files, transfer };
+  return { dir, header, files, transfer };
 }
 
 port.on('message', (req: ReadAheadRequest) => {
   let reply: ReadAheadReply;
   try {
-    reply = readRun(req.dir);
+    reply = readRun(req);
   } catch {
     reply = { dir: req.dir, files: [], transfer: [] };
   }

@@ -753,7 +753,32 @@ export class SeriesWriter {
 
   /** Points given as columns: steps in `columns[0, n)`, times in `[cap, cap + n)`, values in `[2cap, 2cap + n)`. */
   pushColumns(columns: Float64Array, cap: number, n: number): void {
-    for (let i = 0; i < n; i++) this.push(columns[i], columns[cap + i], columns[2 * cap + i]);
+    if (n === 0) return;
+    const s = this.state;
+    let min = s.min;
+    let max = s.max;
+    for (let i = 2 * cap; i < 2 * cap + n; i++) {
+      const v = columns[i];
+      if (v !== v) continue;
+      if (min === null || v < min) min = v;
+      if (max === null || v > max) max = v;
+    }
+    for (let i = 0; i < n; ) {
+      const k = Math.min(n - i, CHUNK_POINTS - this.n);
+      this.steps.set(columns.subarray(i, i + k), this.n);
+      this.times.set(columns.subarray(cap + i, cap + i + k), this.n);
+      this.values.set(columns.subarray(2 * cap + i, 2 * cap + i + k), this.n);
+      this.n += k;
+      i += k;
+      this.dirty = true;
+      if (this.n === CHUNK_POINTS) this.flushChunk(true);
+    }
+    s.count += n;
+    s.min = min;
+    s.max = max;
+    s.last = columns[2 * cap + n - 1];
+    s.lastStep = columns[n - 1];
+    s.lastTime = columns[cap + n - 1];
   }
 
   private flushChunk(full: boolean): void {

@@ -21,7 +21,7 @@ import type { MlflowExperimentDir, MlflowModelVersion, MlflowRunDir } from '../f
 import { readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import { readMlflowMetricPoints } from '../formats/mlflowMetrics';
-import type { ReadAhead } from './readAhead';
+import type { ReadAhead, ReadAheadRequest } from './readAhead';
 import type { TagKinds } from '../formats/tensorboard';
 import type { SeriesWriter, Store } from './store';
 import { appendsInOrder, listTree, statFiles } from './listing';
@@ -108,6 +108,8 @@ export interface Unit {
    * (a readdir of their own, git refs).
    */
   probed?: boolean;
+  /** What read-ahead threads need to read this unit before the indexer gets to it (MLflow runs). */
+  ahead?: ReadAheadRequest;
   read(ctx: UnitReadContext): UnitReadResult;
 }
 
@@ -258,6 +260,7 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
     kind: 'mlflow-run',
     appendable: true,
     probed: true,
+    ahead: { dir: rd.dir, run: rd },
     fingerprint(prev) {
       const out = statFiles([path.join(rd.dir, 'meta.yaml')]);
       // MLflow never rewrites a param (logging one twice is an error), nor an artifact in place in
@@ -270,7 +273,7 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
     },
     read(ctx) {
       const { store } = ctx;
-      const header = readMlflowRunHeader(rd);
+      const header = ctx.readAhead?.header(rd.dir, ctx.now) ?? readMlflowRunHeader(rd);
       const diagnostics = header.diagnostics;
       const reread = new Set<string>();
       if (!ctx.incremental) store.clearUnitRuns(key);
