@@ -21,10 +21,10 @@ function snapshot(store: Store) {
   }));
 }
 
-function index(roots: string[], threads: number): { store: Store; dir: string; taken: { headers: number; files: number } } {
+function index(roots: string[], threads: number, steal = true): { store: Store; dir: string; taken: { headers: number; files: number } } {
   const dir = tempDir('read-ahead-');
   const store = Store.open(path.join(dir, 'index.sqlite'));
-  const summary = indexWorkspace(store, { roots, readAheadThreads: threads });
+  const summary = indexWorkspace(store, { roots, readAhead: { threads, steal } });
   return { store, dir, taken: summary.readAhead ?? { headers: 0, files: 0 } };
 }
 
@@ -50,13 +50,17 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     fs.appendFileSync(path.join(ws, 'generated', 'mlruns', '1', runs[3], 'metrics', 'm0'), 'garbage\n1700000000000 0.5');
     const roots = [ws, corpus('mlflow')];
     const alone = index(roots, 0);
-    const ahead = index(roots, 2);
+    // Threads that read every run, and threads sharing the runs with the indexer (it reads the ones they
+    // have not started).
+    const ahead = index(roots, 2, false);
+    const shared = index(roots, 1);
     const a = snapshot(alone.store);
     assert.ok(a.length > 200, `${a.length} runs`);
     assert.deepEqual(alone.taken, { headers: 0, files: 0 });
     assert.ok(ahead.taken.files >= 120 * 4 && ahead.taken.headers >= 120, `${JSON.stringify(ahead.taken)} taken from the threads`);
     assert.deepEqual(snapshot(ahead.store), a);
-    for (const s of [alone, ahead]) {
+    assert.deepEqual(snapshot(shared.store), a);
+    for (const s of [alone, ahead, shared]) {
       s.store.close();
       fs.rmSync(s.dir, { recursive: true });
     }
@@ -69,7 +73,7 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     const exp = path.join(ws, 'mlruns', '1');
     const reqs = requests(exp);
     const dirs = reqs.map((r) => r.dir);
-    const ahead = ReadAhead.for(reqs, { threads: 1 })!;
+    const ahead = ReadAhead.for(reqs, { threads: 1, steal: false })!;
     try {
       // The header, from files in the states the unit's listing holds — and not when one differs.
       assert.deepEqual(ahead.header(dirs[0], listing(dirs[0])), readMlflowRunHeader(reqs[0].run));
@@ -105,7 +109,7 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     const exp = path.join(ws, 'mlruns', '1');
     const reqs = requests(exp);
     const dirs = reqs.map((r) => r.dir);
-    const ahead = ReadAhead.for(reqs, { threads: 1, script: path.join(ws, 'no-such-worker.js'), patienceMs: 300 })!;
+    const ahead = ReadAhead.for(reqs, { threads: 1, script: path.join(ws, 'no-such-worker.js'), patienceMs: 300, steal: false })!;
     const file = path.join(dirs[0], 'metrics', 'm0');
     const st = fs.statSync(file);
     assert.equal(ahead.abandoned, false);

@@ -14,7 +14,7 @@ import { IndexStorageError, isStorageError } from './store';
 import type { Store } from './store';
 import { linkRuns } from './links';
 import { probesUnchanged } from './listing';
-import { ReadAhead } from './readAhead';
+import { ReadAhead, type ReadAheadOptions } from './readAhead';
 import { UNIT_KINDS, unitFromOrigin, unitsOfSource } from './units';
 import type { FileChange, FileState, Unit, UnitKind, UnitState } from './units';
 
@@ -26,8 +26,8 @@ export interface IndexOptions {
   exclude?: string[];
   cancelled?: () => boolean;
   onProgress?: (p: IndexProgress) => void;
-  /** Threads reading MLflow runs ahead of a cold index (default: the spare cores, up to 4; 0: none). */
-  readAheadThreads?: number;
+  /** Threads reading MLflow runs ahead of a cold index (default: the spare cores, up to 4; threads 0: none). */
+  readAhead?: ReadAheadOptions;
 }
 
 export interface IndexProgress {
@@ -85,7 +85,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   const known = store.unitKeys();
   const readAhead = ReadAhead.for(
     units.flatMap((u) => (u.ahead && !known.has(u.key) ? [u.ahead] : [])),
-    { threads: options.readAheadThreads },
+    options.readAhead,
   );
   db.exec('BEGIN');
   try {

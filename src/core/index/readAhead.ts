@@ -20,6 +20,8 @@ import type { FileState } from './units';
 export interface ReadAheadRequest {
   dir: string;
   run: MlflowRunDir;
+  /** Position in the indexer's order (set when sent). */
+  seq?: number;
 }
 
 /** A run's header (meta, params, tags, artifact listing) with the fingerprints of the files it came from. */
@@ -44,6 +46,8 @@ export interface ReadAheadFile {
 
 export interface ReadAheadReply {
   dir: string;
+  /** The indexer was past this run when the thread came to it: nothing was read. */
+  skipped?: boolean;
   header?: ReadAheadHeader;
   files: ReadAheadFile[];
   transfer: ArrayBuffer[];
@@ -69,13 +73,22 @@ export interface ReadAheadOptions {
   script?: string;
   /** How long to wait for one run before giving up on the read-ahead altogether. */
   patienceMs?: number;
+  /** Read a run the threads have not started, instead of waiting (default true; tests turn it off). */
+  steal?: boolean;
 }
 
 export class ReadAhead {
   private readonly workers: { worker: Worker; port: MessagePort; inFlight: number }[] = [];
-  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  /**
+   * Shared with the threads: [0] counts replies (the indexer waits on it), [1] is the indexer's position
+   * (runs before it are skipped by the threads), [2 + w] the run thread w is reading (-1: none).
+   */
+  private readonly shared: Int32Array;
   /** Run folders sent and not done with, with the worker each went to. */
   private readonly owner = new Map<string, number>();
+  private readonly seqOf = new Map<string, number>();
+  /** Runs the indexer reads itself (the threads had not started them). */
+  private readonly stolen = new Set<string>();
   /** Run folder → its header and files, once arrived. */
   private readonly arrived = new Map<string, { header?: ReadAheadHeader; files: Map<string, ReadAheadFile> }>();
   private next = 0;
@@ -89,7 +102,7 @@ export class ReadAhead {
     const threads = options.threads ?? Math.min(4, os.availableParallelism() - 1);
     if (threads < 1 || runDirs.length < 16) return undefined;
     try {
-      return new ReadAhead(runDirs, threads, options.script ?? path.join(__dirname, 'readAheadWorker.js'), options.patienceMs ?? PATIENCE_MS);
+      return new ReadAhead(runDirs, threads, options.script ?? path.join(__dirname, 'readAheadWorker.js'), options.patienceMs ?? PATIENCE_MS, options.steal ?? true);
     } catch {
       return undefined;
     }
@@ -100,10 +113,14 @@ export class ReadAhead {
     threads: number,
     script: string,
     private readonly patienceMs: number,
+    private readonly steal: boolean,
   ) {
+    this.shared = new Int32Array(new SharedArrayBuffer(4 * (2 + threads))).fill(-1);
+    this.shared[0] = 0;
+    this.shared[1] = 0;
     for (let i = 0; i < threads; i++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(script, { workerData: { port: port2, signal: this.signal, maxPoints: MAX_POINTS }, transferList: [port2] });
+      const worker = new Worker(script, { workerData: { port: port2, shared: this.shared, slot: 2 + i, maxPoints: MAX_POINTS }, transferList: [port2] });
       // Never waited for: a worker that fails leaves its runs to the indexer (see take).
       worker.on('error', () => undefined);
       worker.unref();
@@ -116,10 +133,12 @@ export class ReadAhead {
   private topUp(): void {
     this.workers.forEach((slot, w) => {
       while (slot.inFlight < WINDOW && this.next < this.runDirs.length) {
-        const request = this.runDirs[this.next++];
+        const seq = this.next++;
+        const request = this.runDirs[seq];
         this.owner.set(request.dir, w);
+        this.seqOf.set(request.dir, seq);
         slot.inFlight++;
-        slot.port.postMessage(request);
+        slot.port.postMessage({ ...request, seq });
       }
     });
   }
@@ -129,27 +148,39 @@ export class ReadAhead {
       for (let m = receiveMessageOnPort(slot.port); m; m = receiveMessageOnPort(slot.port)) {
         const reply = m.message as Omit<ReadAheadReply, 'transfer'>;
         // A run the indexer is already done with (it gave up waiting) is dropped.
-        if (this.owner.has(reply.dir)) this.arrived.set(reply.dir, { header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])) });
+        if (this.owner.has(reply.dir) && !reply.skipped) this.arrived.set(reply.dir, { header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])) });
       }
     }
   }
 
-  /** Waits for run folder `dir` to arrive; false when it was never sent, or the threads gave out. */
+  /**
+   * Whether run folder `dir` is here, waiting for it only while its thread is reading it: a run its thread
+   * has not started yet the indexer reads itself (the thread then skips it), so neither waits on the other.
+   * False when it was never sent, or the threads gave out.
+   */
   private wait(dir: string): boolean {
-    if (this.abandoned || !this.owner.has(dir)) return false;
+    if (this.abandoned || !this.owner.has(dir) || this.stolen.has(dir)) return false;
     if (this.arrived.has(dir)) return true;
+    const slot = 2 + this.owner.get(dir)!;
+    const seq = this.seqOf.get(dir)!;
     const deadline = Date.now() + this.patienceMs;
     for (;;) {
-      const seen = Atomics.load(this.signal, 0);
+      const seen = Atomics.load(this.shared, 0);
       this.drain();
       if (this.arrived.has(dir)) return true;
+      if (this.steal && Atomics.load(this.shared, slot) < seq) {
+        // Not started: the indexer takes it, and tells the thread to skip it.
+        Atomics.store(this.shared, 1, seq + 1);
+        this.stolen.add(dir);
+        return false;
+      }
       const left = deadline - Date.now();
       if (left <= 0) {
         this.abandoned = true;
         this.close();
         return false;
       }
-      Atomics.wait(this.signal, 0, seen, Math.min(left, 100));
+      Atomics.wait(this.shared, 0, seen, Math.min(left, 100));
     }
   }
 
@@ -192,7 +223,10 @@ export class ReadAhead {
     if (this.abandoned) return;
     const w = this.owner.get(dir);
     if (w !== undefined) {
+      Atomics.store(this.shared, 1, this.seqOf.get(dir)! + 1);
       this.owner.delete(dir);
+      this.seqOf.delete(dir);
+      this.stolen.delete(dir);
       this.arrived.delete(dir);
       this.workers[w].inFlight--;
     }

@@ -11,7 +11,7 @@ import { readMlflowMetricPoints } from '../formats/mlflowMetrics';
 import { readMlflowRunHeader } from '../formats/mlflow';
 import { headerFiles, type ReadAheadFile, type ReadAheadHeader, type ReadAheadReply, type ReadAheadRequest } from './readAhead';
 
-const { port, signal, maxPoints } = workerData as { port: MessagePort; signal: Int32Array; maxPoints: number };
+const { port, shared, slot, maxPoints } = workerData as { port: MessagePort; shared: Int32Array; slot: number; maxPoints: number };
 
 /** Metric files below `dir` (nested keys included), as the MLflow reader lists them. */
 function filesBelow(dir: string, out: string[] = [], depth = 0): string[] {
@@ -91,13 +91,19 @@ function readRun(req: ReadAheadRequest): ReadAheadReply {
 
 port.on('message', (req: ReadAheadRequest) => {
   let reply: ReadAheadReply;
-  try {
-    reply = readRun(req);
-  } catch {
-    reply = { dir: req.dir, files: [], transfer: [] };
+  // A run the indexer is already past (it read it itself) is skipped; the one started is announced, so
+  // the indexer waits for it rather than reading it too.
+  if (req.seq! < Atomics.load(shared, 1)) reply = { dir: req.dir, skipped: true, files: [], transfer: [] };
+  else {
+    Atomics.store(shared, slot, req.seq!);
+    try {
+      reply = readRun(req);
+    } catch {
+      reply = { dir: req.dir, files: [], transfer: [] };
+    }
   }
   const { transfer, ...message } = reply;
   port.postMessage(message, transfer);
-  Atomics.add(signal, 0, 1);
-  Atomics.notify(signal, 0);
+  Atomics.add(shared, 0, 1);
+  Atomics.notify(shared, 0);
 });

@@ -238,9 +238,10 @@ export class Store {
       deleteChunksOfRun: db.prepare('DELETE FROM chunks WHERE sid IN (SELECT sid FROM series WHERE rid = ?)'),
       deleteOverviewsOfRun: db.prepare('DELETE FROM overviews WHERE sid IN (SELECT sid FROM series WHERE rid = ?)'),
       deleteSeriesOfRun: db.prepare('DELETE FROM series WHERE rid = ?'),
-      insertParam: db.prepare('INSERT OR REPLACE INTO params(rid, key, value) VALUES (?, ?, ?)'),
-      insertTag: db.prepare('INSERT OR REPLACE INTO tags(rid, key, value) VALUES (?, ?, ?)'),
       insertArtifact: db.prepare('INSERT OR REPLACE INTO artifacts(rid, path, size, kind) VALUES (?, ?, ?, ?)'),
+      // A run's params and tags in one statement each: SQLite walks the JSON object (one call, not one per key).
+      insertParams: db.prepare('INSERT OR REPLACE INTO params(rid, key, value) SELECT ?, key, value FROM json_each(?)'),
+      insertTags: db.prepare('INSERT OR REPLACE INTO tags(rid, key, value) SELECT ?, key, value FROM json_each(?)'),
       upsertExperiment: db.prepare(`INSERT INTO experiments(id, source, format, native_id, name, lifecycle, created_at, unit) VALUES (@id, @source, @format, @nativeId, @name, @lifecycle, @createdAt, @unit)
         ON CONFLICT(id) DO UPDATE SET source=excluded.source, format=excluded.format, native_id=excluded.native_id, name=excluded.name, lifecycle=excluded.lifecycle, created_at=excluded.created_at, unit=excluded.unit`),
       deleteExperimentsOfUnit: db.prepare('DELETE FROM experiments WHERE unit = ?'),
@@ -349,8 +350,8 @@ export class Store {
       this.stmts.deleteTags.run(rid);
       this.stmts.deleteArtifacts.run(rid);
     }
-    for (const [k, v] of Object.entries(run.params)) this.stmts.insertParam.run(rid, k, v);
-    for (const [k, v] of Object.entries(run.tags)) this.stmts.insertTag.run(rid, k, v);
+    if (Object.keys(run.params).length > 0) this.stmts.insertParams.run(rid, JSON.stringify(run.params));
+    if (Object.keys(run.tags).length > 0) this.stmts.insertTags.run(rid, JSON.stringify(run.tags));
     for (const a of run.artifacts) this.stmts.insertArtifact.run(rid, a.path, a.size, a.kind);
     return rid;
   }
