@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { parseNumberBytes } from './lines';
-import { instantiate, reserve, type WasmGlobal, type WasmMemory } from './wasm/instance';
+import { Kernel, type WasmGlobal, type WasmMemory } from './wasm/instance';
 import type { Diagnostic, MetricPoint } from '../model';
 
 // The module's memory layout (see metrics.wat).
@@ -62,32 +62,12 @@ function powersOfFive(): BigUint64Array {
 
 let tables: { five: BigUint64Array; ten: Float64Array } | undefined;
 
-class MetricLineScanner {
-  readonly x = instantiate<MetricsExports>('metrics');
-  bytes!: Buffer;
-  u32!: Uint32Array;
-  f64!: Float64Array;
-
+class MetricLineScanner extends Kernel<MetricsExports> {
   constructor() {
+    super('metrics', IN, SLACK);
     tables ??= { five: powersOfFive(), ten: Float64Array.from({ length: 23 }, (_, i) => 10 ** i) };
-    this.views();
     new BigUint64Array(this.x.memory.buffer, 0, tables.five.length).set(tables.five);
     this.f64.set(tables.ten, POW10 / 8);
-  }
-
-  views(): void {
-    const buffer = this.x.memory.buffer;
-    this.bytes = Buffer.from(buffer);
-    this.u32 = new Uint32Array(buffer);
-    this.f64 = new Float64Array(buffer);
-  }
-
-  get capacity(): number {
-    return this.x.memory.buffer.byteLength - IN - SLACK;
-  }
-
-  reserve(bytes: number): void {
-    if (reserve(this.x.memory, IN, bytes, SLACK)) this.views();
   }
 }
 

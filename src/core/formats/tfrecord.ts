@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { crc32cTables } from './crc32c';
-import { instantiate, reserve, type WasmGlobal, type WasmMemory } from './wasm/instance';
+import { Kernel, type WasmGlobal, type WasmMemory } from './wasm/instance';
 import type { Diagnostic } from '../model';
 
 const CHUNK = 4 * 1024 * 1024;
@@ -55,34 +55,12 @@ const idle: RecordScanner[] = [];
 const tagDecoder = new TextDecoder('utf-8');
 
 /** One instance of the module, with views of its memory (remade whenever the memory grows). */
-export class RecordScanner {
-  readonly x: EventsExports;
-  bytes!: Buffer;
-  u32!: Uint32Array;
-  f64!: Float64Array;
+export class RecordScanner extends Kernel<EventsExports> {
   private readonly tagNames: string[] = [];
 
   constructor() {
-    this.x = instantiate<EventsExports>('events');
-    this.views();
+    super('events', IN, SLACK);
     crc32cTables().forEach((t, i) => this.u32.set(t, i * 256));
-  }
-
-  private views(): void {
-    const buffer = this.x.memory.buffer;
-    this.bytes = Buffer.from(buffer);
-    this.u32 = new Uint32Array(buffer);
-    this.f64 = new Float64Array(buffer);
-  }
-
-  /** Bytes the input region holds. */
-  get capacity(): number {
-    return this.x.memory.buffer.byteLength - IN - SLACK;
-  }
-
-  /** Grows the input region to hold at least `bytes`. */
-  reserve(bytes: number): void {
-    if (reserve(this.x.memory, IN, bytes, SLACK)) this.views();
   }
 
   /** The text of a tag id from a SCALAR entry (decoded once per distinct tag). */

@@ -34,10 +34,43 @@ export function instantiate<T>(name: 'events' | 'metrics'): T {
   return new WebAssembly.Instance(module, {}).exports as T;
 }
 
-/** Grows `memory` so that `bytes` fit after `base`, keeping `slack` bytes spare; true when it grew. */
-export function reserve(memory: WasmMemory, base: number, bytes: number, slack: number): boolean {
-  const short = base + bytes + slack - memory.buffer.byteLength;
-  if (short <= 0) return false;
-  memory.grow(Math.ceil(short / 65536));
-  return true;
+/**
+ * An instance of a kernel whose input region starts at `input` and runs to the end of its memory, less
+ * `slack` bytes (fixed-width reads just past the input stay in memory), with views of that memory that
+ * are made again whenever it grows.
+ */
+export class Kernel<T extends { memory: WasmMemory }> {
+  readonly x: T;
+  bytes!: Buffer;
+  u32!: Uint32Array;
+  f64!: Float64Array;
+
+  constructor(
+    name: 'events' | 'metrics',
+    private readonly input: number,
+    private readonly slack: number,
+  ) {
+    this.x = instantiate<T>(name);
+    this.views();
+  }
+
+  private views(): void {
+    const buffer = this.x.memory.buffer;
+    this.bytes = Buffer.from(buffer);
+    this.u32 = new Uint32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+  }
+
+  /** Bytes the input region holds. */
+  get capacity(): number {
+    return this.x.memory.buffer.byteLength - this.input - this.slack;
+  }
+
+  /** Grows the input region to hold at least `bytes`. */
+  reserve(bytes: number): void {
+    const short = bytes - this.capacity;
+    if (short <= 0) return;
+    this.x.memory.grow(Math.ceil(short / 65536));
+    this.views();
+  }
 }
