@@ -330,4 +330,27 @@ describe('incremental indexing', () => {
     store.close();
     fs.rmSync(dir, { recursive: true });
   });
+
+  it('passes over unchanged TensorBoard and Lightning runs on their probes, and reads one that gained an event file', () => {
+    const ws = tempDir('runlens-ws-');
+    const tbSrc = corpus('tensorboard', 'AmelNozieres__Mushrooms_YOLOv5', 'runs', 'train', 'exp2');
+    const tbDir = path.join(ws, 'tb', 'exp2');
+    fs.mkdirSync(tbDir, { recursive: true });
+    const eventName = fs.readdirSync(tbSrc).find((f) => f.startsWith('events.out'))!;
+    fs.copyFileSync(path.join(tbSrc, eventName), path.join(tbDir, eventName));
+    fs.cpSync(corpus('lightning', 'Dodsaren__weather-predder', 'lightning_logs', 'version_4'), path.join(ws, 'lightning_logs', 'version_4'), { recursive: true });
+    const { store, dir } = indexInto([ws]);
+    assert.ok(store.unitProbes(`tensorboard-run:${tbDir}`)?.includes(`D${tbDir}\t`));
+    assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0);
+    // A second event file in the log directory (a resumed run): only the folder's mtime tells.
+    const second = eventName.replace(/tfevents\.(\d+)/, (_, t) => `tfevents.${Number(t) + 100}`);
+    fs.copyFileSync(path.join(tbSrc, eventName), path.join(tbDir, second));
+    assert.equal(indexWorkspace(store, { roots: [ws] }).read, 1);
+    const scratch = indexInto([ws]);
+    assert.deepEqual(snapshot(store), snapshot(scratch.store));
+    assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0);
+    store.close();
+    scratch.store.close();
+    for (const d of [dir, scratch.dir, ws]) fs.rmSync(d, { recursive: true });
+  });
 });

@@ -20,7 +20,7 @@ import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { TagKinds } from '../formats/tensorboard';
 import type { RunInput, Store } from './store';
 import { stableId } from './store';
-import { appendsInOrder, listTree, statFiles } from './listing';
+import { appendsInOrder, listTree, probeFolder, statFiles } from './listing';
 import type { Unit, UnitReadContext, UnitReadResult } from './units';
 
 const MAX_ARTIFACTS = 2000;
@@ -95,7 +95,9 @@ export function lightningUnit(source: DiscoveredSource): Unit {
     origin: { source },
     appendable: true,
     owns: (f) => path.dirname(f) === dir,
-    fingerprint: () => statFiles(files()),
+    // The folder is listed for event files: its mtime stands for new ones.
+    fingerprint: () => probeFolder(statFiles(files()), dir),
+    probed: true,
     read(ctx: UnitReadContext): UnitReadResult {
       const { store } = ctx;
       const prev = ctx.prev?.extra as LightningExtra | undefined;
@@ -245,6 +247,7 @@ export function kerasUnit(source: DiscoveredSource): Unit {
     appendable: csv,
     owns: (f) => f === file,
     fingerprint: () => statFiles([file]),
+    probed: true,
     read(ctx: UnitReadContext): UnitReadResult {
       const { store } = ctx;
       const prev = ctx.prev?.extra as { csv?: MetricsCsvPosition } | undefined;

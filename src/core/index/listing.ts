@@ -37,6 +37,15 @@ export function statFiles(paths: string[], out: Listing = { files: {}, dirs: {},
   return out;
 }
 
+/**
+ * Records folder `dir` among the probes: for units that find files by listing a folder themselves (event
+ * files in a log directory), whose new files change the folder's mtime.
+ */
+export function probeFolder(out: Listing, dir: string): Listing {
+  out.probes?.push(`D${dir}\t${dirSignature(fs.statSync(dir, { throwIfNoEntry: false }))}`);
+  return out;
+}
+
 function fileSignature(st: fs.Stats | undefined): string {
   return st?.isFile() ? `${st.size}:${st.mtimeMs}:${st.ino}` : '-';
 }

@@ -24,7 +24,7 @@ import { readMlflowMetricPoints } from '../formats/mlflowMetrics';
 import type { ReadAhead, ReadAheadRequest } from './readAhead';
 import type { TagKinds } from '../formats/tensorboard';
 import type { SeriesWriter, Store } from './store';
-import { appendsInOrder, listTree, statFiles } from './listing';
+import { appendsInOrder, listTree, probeFolder, statFiles } from './listing';
 import { dvcUnit, huggingfaceUnit, kerasUnit, lightningUnit, wandbUnit } from './frameworkUnits';
 import type { Listing } from './listing';
 import { stableId } from './store';
@@ -403,11 +403,13 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
     appendable: true,
     fingerprint() {
       try {
-        return statFiles(eventFiles());
+        // The folder is listed for event files: its mtime stands for new ones.
+        return probeFolder(statFiles(eventFiles()), dir);
       } catch {
         return { files: {}, dirs: {} };
       }
     },
+    probed: true,
     read(ctx) {
       const { store } = ctx;
       const diagnostics: Diagnostic[] = [];
