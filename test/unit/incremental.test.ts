@@ -331,7 +331,7 @@ describe('incremental indexing', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
-  it('passes over unchanged TensorBoard and Lightning runs on their probes, and reads one that gained an event file', () => {
+  it('passes over unchanged TensorBoard, Lightning, Hugging Face and W&B runs on their probes, and reads each after a change only a folder or a second place shows', () => {
     const ws = tempDir('runlens-ws-');
     const tbSrc = corpus('tensorboard', 'AmelNozieres__Mushrooms_YOLOv5', 'runs', 'train', 'exp2');
     const tbDir = path.join(ws, 'tb', 'exp2');
@@ -339,6 +339,13 @@ describe('incremental indexing', () => {
     const eventName = fs.readdirSync(tbSrc).find((f) => f.startsWith('events.out'))!;
     fs.copyFileSync(path.join(tbSrc, eventName), path.join(tbDir, eventName));
     fs.cpSync(corpus('lightning', 'Dodsaren__weather-predder', 'lightning_logs', 'version_4'), path.join(ws, 'lightning_logs', 'version_4'), { recursive: true });
+    // A Trainer output folder with one checkpoint, and a W&B run.
+    const hf = path.join(ws, 'hf', 'results');
+    const hfSrc = corpus('huggingface', 'LaziestCactus__GPTLoRA', 'results');
+    fs.mkdirSync(path.join(hf, 'checkpoint-872'), { recursive: true });
+    fs.copyFileSync(path.join(hfSrc, 'checkpoint-872', 'trainer_state.json'), path.join(hf, 'checkpoint-872', 'trainer_state.json'));
+    const wandbRun = path.join(ws, 'wandb', 'run-20190614_133846-pgmkjezb');
+    fs.cpSync(corpus('wandb', 'Aameer__ANN', 'wandb', 'run-20190614_133846-pgmkjezb'), wandbRun, { recursive: true });
     const { store, dir } = indexInto([ws]);
     assert.ok(store.unitProbes(`tensorboard-run:${tbDir}`)?.includes(`D${tbDir}\t`));
     assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0);
@@ -349,6 +356,25 @@ describe('incremental indexing', () => {
     const scratch = indexInto([ws]);
     assert.deepEqual(snapshot(store), snapshot(scratch.store));
     assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0);
+    // A checkpoint folder made before its trainer_state.json is written, then the state; a W&B summary
+    // appearing in files/ beside the one at the top.
+    const later = [
+      // Nothing to read yet (the unit's files are the same), but the new folder is probed from now on.
+      ['a checkpoint folder', () => fs.mkdirSync(path.join(hf, 'checkpoint-1500')), 0],
+      ['its trainer_state.json', () => fs.copyFileSync(path.join(hfSrc, 'checkpoint-1500', 'trainer_state.json'), path.join(hf, 'checkpoint-1500', 'trainer_state.json')), 1],
+      ['a W&B file in files/', () => {
+        fs.mkdirSync(path.join(wandbRun, 'files'));
+        fs.writeFileSync(path.join(wandbRun, 'files', 'wandb-summary.json'), JSON.stringify({ acc: 0.5, _step: 3 }));
+      }, 1],
+    ] as const;
+    for (const [what, change, reads] of later) {
+      change();
+      assert.equal(indexWorkspace(store, { roots: [ws] }).read, reads, what);
+      const again = indexInto([ws]);
+      assert.deepEqual(snapshot(store), snapshot(again.store), what);
+      again.store.close();
+      fs.rmSync(again.dir, { recursive: true });
+    }
     store.close();
     scratch.store.close();
     for (const d of [dir, scratch.dir, ws]) fs.rmSync(d, { recursive: true });

@@ -58,9 +58,14 @@ export function wandbFile(dir: string, name: string): string | undefined {
 }
 
 export function wandbLogFile(dir: string): string | undefined {
-  const m = WANDB_RUN_DIR_RE.exec(path.basename(dir));
-  const f = m ? path.join(dir, `run-${m[3]}.wandb`) : undefined;
+  const f = wandbLogPath(dir);
   return f && fs.existsSync(f) ? f : undefined;
+}
+
+/** Where a run folder's binary log would be (`run-<id>.wandb`), whether or not it is there. */
+export function wandbLogPath(dir: string): string | undefined {
+  const m = WANDB_RUN_DIR_RE.exec(path.basename(dir));
+  return m ? path.join(dir, `run-${m[3]}.wandb`) : undefined;
 }
 
 /**

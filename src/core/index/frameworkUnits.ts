@@ -10,17 +10,17 @@ import type { Artifact, Diagnostic, MetricPoint, RunStatus } from '../model';
 import { artifactKind } from '../model';
 import { walkFiles } from '../formats/mlflow';
 import { type MetricsCsvPosition, readLightningParams, readMetricsCsvFrom } from '../formats/lightning';
-import { groupHfTrainings, hfStateFiles } from '../formats/huggingface';
+import { CHECKPOINT_RE, groupHfTrainings, hfStateFiles } from '../formats/huggingface';
 import { readHfTraining } from '../formats/huggingface';
 import { readKerasHistoryJson } from '../formats/keras';
-import { readWandbRun, type WandbHistoryPosition, wandbFile, wandbLogFile } from '../formats/wandb';
+import { readWandbRun, type WandbHistoryPosition, wandbFile, wandbLogFile, wandbLogPath } from '../formats/wandb';
 import { findDvcliveDirs, readDvcProject } from '../formats/dvc';
 import { commitFiles, experimentChanges, gitDirs, listDvcExperiments } from '../formats/dvcExperiments';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { TagKinds } from '../formats/tensorboard';
 import type { RunInput, Store } from './store';
 import { stableId } from './store';
-import { appendsInOrder, listTree, probeFolder, statFiles } from './listing';
+import { appendsInOrder, listTree, probeFolder, probePaths, statFiles } from './listing';
 import type { Unit, UnitReadContext, UnitReadResult } from './units';
 
 const MAX_ARTIFACTS = 2000;
@@ -189,7 +189,14 @@ export function huggingfaceUnit(source: DiscoveredSource): Unit {
     origin: { source },
     appendable: false,
     owns: (f) => path.basename(f) === 'trainer_state.json' && (path.dirname(f) === dir || path.dirname(path.dirname(f)) === dir),
-    fingerprint: () => statFiles(hfStateFiles(dir)),
+    // The output folder is listed for checkpoints, and each checkpoint for its trainer_state.json: their
+    // mtimes stand for new ones.
+    fingerprint: () => {
+      const out = probeFolder(statFiles(hfStateFiles(dir)), dir);
+      for (const n of safeNames(dir)) if (CHECKPOINT_RE.test(n)) probeFolder(out, path.join(dir, n));
+      return out;
+    },
+    probed: true,
     read(ctx: UnitReadContext): UnitReadResult {
       const { store } = ctx;
       store.clearUnitRuns(key);
@@ -301,13 +308,14 @@ interface WandbExtra {
  * Without the JSONL, the binary `.wandb` log is the history: read from the last whole record, with the
  * config, summary and run fields its earlier records set carried over.
  */
+const WANDB_FILES = ['config.yaml', 'wandb-summary.json', 'wandb-metadata.json', 'wandb-history.jsonl'];
+
 export function wandbUnit(source: DiscoveredSource): Unit {
   const dir = source.path;
   const key = `wandb-run:${dir}`;
   const small = new Set(['config.yaml', 'wandb-summary.json', 'wandb-metadata.json']);
   const files = () =>
-    ['config.yaml', 'wandb-summary.json', 'wandb-metadata.json', 'wandb-history.jsonl']
-      .map((n) => wandbFile(dir, n))
+    WANDB_FILES.map((n) => wandbFile(dir, n))
       .concat(wandbLogFile(dir))
       .filter((f): f is string => f !== undefined);
   return {
@@ -317,7 +325,13 @@ export function wandbUnit(source: DiscoveredSource): Unit {
     appendable: true,
     rewritable: (f) => small.has(path.basename(f)),
     owns: (f) => f.startsWith(dir + path.sep),
-    fingerprint: () => statFiles(files()),
+    // Each file is looked for in two places (and the log under one name): every place is probed.
+    fingerprint: () =>
+      probePaths(
+        statFiles(files()),
+        [...WANDB_FILES.flatMap((n) => [path.join(dir, 'files', n), path.join(dir, n)]), wandbLogPath(dir)].filter((f): f is string => f !== undefined),
+      ),
+    probed: true,
     read(ctx: UnitReadContext): UnitReadResult {
       const { store } = ctx;
       const prev = ctx.prev?.extra as WandbExtra | undefined;

@@ -46,6 +46,15 @@ export function probeFolder(out: Listing, dir: string): Listing {
   return out;
 }
 
+/**
+ * Records paths among the probes without listing them: the places a file may appear (W&B keeps files in
+ * `files/` or beside it), so that one appearing there changes the probes.
+ */
+export function probePaths(out: Listing, paths: string[]): Listing {
+  for (const f of paths) out.probes?.push(`F${f}\t${fileSignature(fs.statSync(f, { throwIfNoEntry: false }))}`);
+  return out;
+}
+
 function fileSignature(st: fs.Stats | undefined): string {
   return st?.isFile() ? `${st.size}:${st.mtimeMs}:${st.ino}` : '-';
 }
