@@ -6,7 +6,7 @@ import { indexWorkspace } from '../../src/core/index/indexer';
 import { ReadAhead } from '../../src/core/index/readAhead';
 import { readMlflowMetricFile } from '../../src/core/formats/mlflowMetrics';
 import { readMlflowExperiment, readMlflowRunHeader } from '../../src/core/formats/mlflow';
-import { statFiles, listTree } from '../../src/core/index/listing';
+import { listMlflowRun } from '../../src/core/index/listing';
 import { writeMlflowStore } from '../../bench/generate';
 import { corpus, tempDir } from './corpus';
 
@@ -35,11 +35,7 @@ function requests(exp: string) {
 }
 
 /** A run folder's listing, as the MLflow run unit fingerprints it. */
-function listing(dir: string) {
-  const out = statFiles([path.join(dir, 'meta.yaml')]);
-  for (const f of ['params', 'artifacts', 'tags', 'metrics']) listTree(path.join(dir, f), 12, out, undefined, 'fingerprints');
-  return out.files;
-}
+const listing = (dir: string) => listMlflowRun(dir, undefined).files;
 
 describe('read-ahead of MLflow runs on a cold index', () => {
   it('builds the same index as the indexer alone, on generated runs and on the corpus MLflow stores', () => {

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import { parseNumberBytes } from './lines';
-import { Kernel, type WasmGlobal, type WasmMemory } from './wasm/instance';
+import { Kernel, KernelPool, type WasmGlobal, type WasmMemory } from './wasm/instance';
 import type { Diagnostic, MetricPoint } from '../model';
 
 // The module's memory layout (see metrics.wat).
@@ -71,7 +71,7 @@ class MetricLineScanner extends Kernel<MetricsExports> {
   }
 }
 
-const idle: MetricLineScanner[] = [];
+const scanners = new KernelPool(() => new MetricLineScanner());
 
 export interface MetricFileRead {
   endOffset: number;
@@ -102,65 +102,65 @@ export function readMlflowMetricPoints(
     diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
     return { points: 0, deferred: 0, endOffset: offset, nextLine: firstLine, diagnostics };
   }
-  const s = idle.pop() ?? new MetricLineScanner();
-  let base = offset; // file offset of address IN
-  let pos = IN;
-  let filled = IN;
-  let line = firstLine; // number of the line at `pos`
-  let points = 0;
-  let deferred = 0;
-  let eof = false;
-  try {
-    for (;;) {
-      if (!eof) {
-        if (filled - pos >= s.capacity - CHUNK / 2) s.reserve(2 * (filled - pos) + CHUNK); // one long line
-        while (!eof && filled < IN + s.capacity) {
-          const n = fs.readSync(fd, s.bytes, filled, IN + s.capacity - filled, base + (filled - IN));
-          if (n === 0) eof = true;
-          filled += n;
+  return scanners.use((s) => {
+    let base = offset; // file offset of address IN
+    let pos = IN;
+    let filled = IN;
+    let line = firstLine; // number of the line at `pos`
+    let points = 0;
+    let deferred = 0;
+    let eof = false;
+    try {
+      for (;;) {
+        if (!eof) {
+          if (filled - pos >= s.capacity - CHUNK / 2) s.reserve(2 * (filled - pos) + CHUNK); // one long line
+          while (!eof && filled < IN + s.capacity) {
+            const n = fs.readSync(fd, s.bytes, filled, IN + s.capacity - filled, base + (filled - IN));
+            if (n === 0) eof = true;
+            filled += n;
+          }
         }
+        const stop = s.x.scan(pos, filled);
+        const count = s.x.outCount.value;
+        const { u32, f64 } = s;
+        for (let i = 0; i < count; i++) {
+          const o = (OUT + i * ENTRY) >> 2;
+          const f = (OUT + i * ENTRY + 16) >> 3;
+          if (u32[o] === KIND_POINT) {
+            onPoint(f64[f + 2], f64[f], f64[f + 1]);
+            points++;
+            continue;
+          }
+          deferred++;
+          const p = parseMetricLine(s.bytes, u32[o + 2], u32[o + 3]);
+          if (p) {
+            onPoint(p.step, p.time, p.value);
+            points++;
+          } else if (diagnostics.length < 100) {
+            const text = s.bytes.toString('utf8', u32[o + 2], Math.min(u32[o + 3], u32[o + 2] + 80));
+            diagnostics.push({ file, line: line + u32[o + 1], severity: 'error', message: `malformed metric line ${JSON.stringify(text)}: expected "timestamp value step"` });
+          }
+        }
+        line += s.x.lines.value;
+        pos = s.x.scanPos.value;
+        if (stop === STOP_OUTPUT_FULL) continue;
+        if (eof) break;
+        // Keep the unterminated tail and read on.
+        s.bytes.copyWithin(IN, pos, filled);
+        filled -= pos - IN;
+        base += pos - IN;
+        pos = IN;
       }
-      const stop = s.x.scan(pos, filled);
-      const count = s.x.outCount.value;
-      const { u32, f64 } = s;
-      for (let i = 0; i < count; i++) {
-        const o = (OUT + i * ENTRY) >> 2;
-        const f = (OUT + i * ENTRY + 16) >> 3;
-        if (u32[o] === KIND_POINT) {
-          onPoint(f64[f + 2], f64[f], f64[f + 1]);
-          points++;
-          continue;
-        }
-        deferred++;
-        const p = parseMetricLine(s.bytes, u32[o + 2], u32[o + 3]);
-        if (p) {
-          onPoint(p.step, p.time, p.value);
-          points++;
-        } else if (diagnostics.length < 100) {
-          const text = s.bytes.toString('utf8', u32[o + 2], Math.min(u32[o + 3], u32[o + 2] + 80));
-          diagnostics.push({ file, line: line + u32[o + 1], severity: 'error', message: `malformed metric line ${JSON.stringify(text)}: expected "timestamp value step"` });
-        }
-      }
-      line += s.x.lines.value;
-      pos = s.x.scanPos.value;
-      if (stop === STOP_OUTPUT_FULL) continue;
-      if (eof) break;
-      // Keep the unterminated tail and read on.
-      s.bytes.copyWithin(IN, pos, filled);
-      filled -= pos - IN;
-      base += pos - IN;
-      pos = IN;
+    } catch (err) {
+      diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
+    } finally {
+      fs.closeSync(fd);
     }
-  } catch (err) {
-    diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
-  } finally {
-    fs.closeSync(fd);
-    idle.push(s);
-  }
-  if (filled > pos) {
-    diagnostics.push({ file, line, severity: 'info', message: 'last line has no newline yet (still being written?); it is read once complete' });
-  }
-  return { points, deferred, endOffset: base + (pos - IN), nextLine: line, diagnostics };
+    if (filled > pos) {
+      diagnostics.push({ file, line, severity: 'info', message: 'last line has no newline yet (still being written?); it is read once complete' });
+    }
+    return { points, deferred, endOffset: base + (pos - IN), nextLine: line, diagnostics };
+  });
 }
 
 /** The points of a whole metric file (or from `offset`), as an array. */

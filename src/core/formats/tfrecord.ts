@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { crc32cTables } from './crc32c';
-import { Kernel, type WasmGlobal, type WasmMemory } from './wasm/instance';
+import { Kernel, KernelPool, type WasmGlobal, type WasmMemory } from './wasm/instance';
 import type { Diagnostic } from '../model';
 
 const CHUNK = 4 * 1024 * 1024;
@@ -51,7 +51,7 @@ interface EventsExports {
   tagCount: WasmGlobal;
 }
 
-const idle: RecordScanner[] = [];
+const scanners = new KernelPool(() => new RecordScanner());
 const tagDecoder = new TextDecoder('utf-8');
 
 /** One instance of the module, with views of its memory (remade whenever the memory grows). */
@@ -74,7 +74,7 @@ export class RecordScanner extends Kernel<EventsExports> {
   }
 
   startFile(): void {
-    const forget = (this.x.tagCount.value) > TAGS_KEPT;
+    const forget = this.x.tagCount.value > TAGS_KEPT;
     if (forget) this.tagNames.length = 0;
     this.x.reset(forget ? 1 : 0);
   }
@@ -89,12 +89,7 @@ export class RecordScanner extends Kernel<EventsExports> {
 
 /** Runs `fn` with a scanner no one else is using (readers do not nest, but nothing breaks if they do). */
 export function withScanner<T>(fn: (s: RecordScanner) => T): T {
-  const s = idle.pop() ?? new RecordScanner();
-  try {
-    return fn(s);
-  } finally {
-    idle.push(s);
-  }
+  return scanners.use(fn);
 }
 
 /** One output entry's fields, read straight from the scanner's memory. */
@@ -127,9 +122,9 @@ export interface TfRecordOptions {
 }
 
 /**
- * Walks the records of `file` from `startOffset`, calling `onEntries(scanner, count, fileOffsetOfIn)` for
- * each table of results. `events` decodes Event records in the module (SCALAR entries); without it every
- * intact record is a RECORD entry.
+ * Walks the records of `file` from `startOffset`, calling `onEntry(scanner, entry)` for each entry of the
+ * module's results (the entry object is reused; BAD_CRC entries become diagnostics here). `events` decodes
+ * Event records in the module (SCALAR entries); without it every intact record is a RECORD entry.
  */
 export function scanTfRecords(
   file: string,
@@ -206,7 +201,7 @@ export function scanTfRecords(
           filled -= pos - IN;
           base += pos - IN;
           pos = IN;
-          s.reserve((x.need.value) + CHUNK);
+          s.reserve(x.need.value + CHUNK);
         }
       }
     } finally {

@@ -29,12 +29,38 @@ export interface PrevListing {
 export type Reuse = 'fingerprints' | 'names';
 
 export function statFiles(paths: string[], out: Listing = { files: {}, dirs: {}, probes: [] }): Listing {
-  for (const f of paths) {
-    const st = fs.statSync(f, { throwIfNoEntry: false });
-    if (st?.isFile()) out.files[f] = { size: st.size, mtime: st.mtimeMs, ino: st.ino };
-    out.probes?.push(`F${f}\t${fileSignature(st)}`);
-  }
+  for (const f of paths) statInto(out, f, true);
   return out;
+}
+
+/** Adds file `f` to the listing when it is one, and to the probes when `probe`. */
+function statInto(out: Listing, f: string, probe: boolean): void {
+  const st = fs.statSync(f, { throwIfNoEntry: false });
+  if (st?.isFile()) out.files[f] = { size: st.size, mtime: st.mtimeMs, ino: st.ino };
+  if (probe) out.probes?.push(fileProbe(f, fileSignature(st)));
+}
+
+/**
+ * The files of an MLflow run folder, as its unit fingerprints them (the read-ahead threads list a run the
+ * same way). MLflow never rewrites a param (logging one twice is an error), nor an artifact in place in
+ * practice; tags and metric files do change in place, so those are re-stated.
+ */
+export function listMlflowRun(dir: string, prev: PrevListing | undefined): Listing {
+  const out = statFiles([path.join(dir, 'meta.yaml')]);
+  listTree(path.join(dir, 'params'), 12, out, prev, 'fingerprints');
+  listTree(path.join(dir, 'artifacts'), 12, out, prev, 'fingerprints');
+  listTree(path.join(dir, 'tags'), 12, out, prev, 'names');
+  listTree(path.join(dir, 'metrics'), 12, out, prev, 'names');
+  return out;
+}
+
+// A probe is one line: F (a file) or D (a folder), the path, a tab, and what was seen there.
+function fileProbe(file: string, signature: string): string {
+  return `F${file}\t${signature}`;
+}
+
+function dirProbe(dir: string, signature: string): string {
+  return `D${dir}\t${signature}`;
 }
 
 /**
@@ -42,7 +68,7 @@ export function statFiles(paths: string[], out: Listing = { files: {}, dirs: {},
  * files in a log directory), whose new files change the folder's mtime.
  */
 export function probeFolder(out: Listing, dir: string): Listing {
-  out.probes?.push(`D${dir}\t${dirSignature(fs.statSync(dir, { throwIfNoEntry: false }))}`);
+  out.probes?.push(dirProbe(dir, dirSignature(fs.statSync(dir, { throwIfNoEntry: false }))));
   return out;
 }
 
@@ -51,7 +77,7 @@ export function probeFolder(out: Listing, dir: string): Listing {
  * `files/` or beside it), so that one appearing there changes the probes.
  */
 export function probePaths(out: Listing, paths: string[]): Listing {
-  for (const f of paths) out.probes?.push(`F${f}\t${fileSignature(fs.statSync(f, { throwIfNoEntry: false }))}`);
+  for (const f of paths) out.probes?.push(fileProbe(f, fileSignature(fs.statSync(f, { throwIfNoEntry: false }))));
   return out;
 }
 
@@ -109,7 +135,7 @@ function unchangedDirs(root: string, prevDirs: Record<string, number>, out: List
   }
   for (const [d, m] of recorded) {
     out.dirs[d] = m;
-    out.probes?.push(`D${d}\t${m}`);
+    out.probes?.push(dirProbe(d, String(m)));
   }
   return true;
 }
@@ -125,16 +151,16 @@ function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse:
   }
   if (!entries) {
     // Missing, not a folder, or unreadable: looked at again next time (an unreadable folder always is).
-    out.probes?.push(`D${dir}\t${entries === undefined && st?.isDirectory() ? 'unreadable' : '-'}`);
+    out.probes?.push(dirProbe(dir, st?.isDirectory() ? 'unreadable' : '-'));
     return;
   }
   out.dirs[dir] = st!.mtimeMs;
-  out.probes?.push(`D${dir}\t${st!.mtimeMs}`);
+  out.probes?.push(dirProbe(dir, String(st!.mtimeMs)));
   for (const e of entries) {
     const full = path.join(dir, e.name);
     if (e.isDirectory()) walk(full, depth + 1, maxDepth, out, reuse);
     // Files never rewritten in place are covered by their folder's mtime; the others are stated each pass.
-    else if (e.isFile()) statFiles([full], reuse === 'fingerprints' ? { ...out, probes: undefined } : out);
+    else if (e.isFile()) statInto(out, full, reuse === 'names');
   }
 }
 

@@ -13,7 +13,11 @@ import { headerFiles, type ReadAheadFile, type ReadAheadHeader, type ReadAheadRe
 
 const { port, shared, slot, maxPoints } = workerData as { port: MessagePort; shared: Int32Array; slot: number; maxPoints: number };
 
-/** Metric files below `dir` (nested keys included), as the MLflow reader lists them. */
+/**
+ * Files below `dir` (at most 12 levels, symlinks not followed: the paths listMlflowRun lists). Not
+ * listTree itself: this thread is the cold index's bottleneck on two cores, and listing each run through
+ * the fingerprint bookkeeping (probes, folder mtimes) made the cold index ~10 % slower in an A/B.
+ */
 function filesBelow(dir: string, out: string[] = [], depth = 0): string[] {
   if (depth > 12) return out;
   let entries: fs.Dirent[];

@@ -382,23 +382,22 @@ export class Store {
     for (const d of diagnostics) this.stmts.insertDiagnostic.run(unit, d.file, d.line ?? null, d.offset ?? null, d.severity, d.message);
   }
 
-  /** A writer that appends points to the series `key` of run `rid` (created when missing). */
   /** Removes one series of a run (a value that is gone from the file that held it). */
   dropSeries(rid: number, key: string): void {
     const existing = this.stmts.seriesOf.get(rid, key) as SeriesState | undefined;
-    if (!existing) return;
-    this.stmts.deleteChunks.run(existing.sid);
-    this.stmts.deleteOverviews.run(existing.sid);
-    this.stmts.deleteSeries.run(existing.sid);
+    if (existing) this.deleteSeriesRows(existing.sid);
   }
 
+  private deleteSeriesRows(sid: number): void {
+    this.stmts.deleteChunks.run(sid);
+    this.stmts.deleteOverviews.run(sid);
+    this.stmts.deleteSeries.run(sid);
+  }
+
+  /** A writer that appends points to the series `key` of run `rid` (created when missing). */
   seriesWriter(rid: number, key: string, replace: boolean): SeriesWriter {
     const existing = this.stmts.seriesOf.get(rid, key) as SeriesState | undefined;
-    if (existing && replace) {
-      this.stmts.deleteChunks.run(existing.sid);
-      this.stmts.deleteOverviews.run(existing.sid);
-      this.stmts.deleteSeries.run(existing.sid);
-    }
+    if (existing && replace) this.deleteSeriesRows(existing.sid);
     if (existing && !replace) return new SeriesWriter(this.stmts, existing, this.stmts.lastChunk.get(existing.sid) as ChunkRow | undefined);
     // A new series' row is written once, when its writer closes and its summary is known (an insert and
     // an update would each touch the row and its three summary indexes). Its sid is taken now, for its

@@ -24,7 +24,7 @@ import { readMlflowMetricPoints } from '../formats/mlflowMetrics';
 import type { ReadAhead, ReadAheadRequest } from './readAhead';
 import type { TagKinds } from '../formats/tensorboard';
 import type { SeriesWriter, Store } from './store';
-import { appendsInOrder, listTree, probeFolder, statFiles } from './listing';
+import { appendsInOrder, listMlflowRun, listTree, probeFolder, statFiles } from './listing';
 import { dvcUnit, huggingfaceUnit, kerasUnit, lightningUnit, wandbUnit } from './frameworkUnits';
 import type { Listing } from './listing';
 import { stableId } from './store';
@@ -261,16 +261,7 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
     appendable: true,
     probed: true,
     ahead: { dir: rd.dir, run: rd },
-    fingerprint(prev) {
-      const out = statFiles([path.join(rd.dir, 'meta.yaml')]);
-      // MLflow never rewrites a param (logging one twice is an error), nor an artifact in place in
-      // practice; tags and metric files do change in place, so those are re-stated.
-      listTree(path.join(rd.dir, 'params'), 12, out, prev, 'fingerprints');
-      listTree(path.join(rd.dir, 'artifacts'), 12, out, prev, 'fingerprints');
-      listTree(path.join(rd.dir, 'tags'), 12, out, prev, 'names');
-      listTree(path.join(rd.dir, 'metrics'), 12, out, prev, 'names');
-      return out;
-    },
+    fingerprint: (prev) => listMlflowRun(rd.dir, prev),
     read(ctx) {
       const { store } = ctx;
       const header = ctx.readAhead?.header(rd.dir, ctx.now) ?? readMlflowRunHeader(rd);

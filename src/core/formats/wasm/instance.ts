@@ -74,3 +74,19 @@ export class Kernel<T extends { memory: WasmMemory }> {
     this.views();
   }
 }
+
+/** Free instances of one kernel: a reader borrows one for a file and gives it back, nested readers too. */
+export class KernelPool<K> {
+  private readonly free: K[] = [];
+
+  constructor(private readonly make: () => K) {}
+
+  use<T>(fn: (kernel: K) => T): T {
+    const kernel = this.free.pop() ?? this.make();
+    try {
+      return fn(kernel);
+    } finally {
+      this.free.push(kernel);
+    }
+  }
+}
