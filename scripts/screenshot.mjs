@@ -13,7 +13,7 @@
 //
 // Needs what `npm test` installs (.cache/) and a build (`npm run build`). Drives chromium over the DevTools
 // protocol with Node 24's built-in WebSocket.
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -22,8 +22,8 @@ import { CHROMIUM, CODE_SERVER_ENTRY, NODE24_BIN, ROOT, installExtension, prepar
 if (typeof WebSocket === 'undefined') {
   // Re-run under Node 24, which has a global WebSocket.
   prepare();
-  execFileSync(NODE24_BIN, [process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(0);
+  const r = spawnSync(NODE24_BIN, [process.argv[1], ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
 }
 
 const out = path.resolve(process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'runlens.png');
@@ -66,7 +66,8 @@ try {
   const send = (method, params = {}) => new Promise((r) => { pending.set(++id, r); ws.send(JSON.stringify({ id, method, params })); });
   const evaluate = (expression) => send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }).then((r) => r?.result?.value);
   await send('Page.navigate', { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}` });
-  for (let i = 0; i < 60; i++) {
+  // The first start on a fresh machine (code-server unpacking, the extension host starting) can be slow.
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
     await sleep(500);
     if (await evaluate(`!!document.querySelector('.activitybar [aria-label^="Runlens"]')`)) break;
   }
@@ -78,13 +79,33 @@ try {
     await evaluate(`[...document.querySelectorAll('.pane-header')].find((h) => h.querySelector('h3.title')?.textContent === ${JSON.stringify(pane)})?.click()`);
     await sleep(1500);
   }
+  // The trees are virtual lists: only rows in view exist in the page. A row not there yet is looked for
+  // by scrolling the sidebar down with the mouse wheel, as a user would, then back from the top while the
+  // index may still be filling the tree.
+  const sidebarList = () => evaluate(`(() => { const l = [...document.querySelectorAll('.sidebar .monaco-list')].find((e) => e.getBoundingClientRect().height > 40); if (!l) return null; const r = l.getBoundingClientRect(); return { x: r.x + r.width / 2, y: r.y + Math.min(r.height / 2, 150), top: (({ style }) => style.top + style.transform)(l.querySelector('.monaco-list-rows') ?? { style: {} }) }; })()`);
+  const wheelSidebar = async (deltaY) => {
+    const at = await sidebarList();
+    if (!at) return false;
+    await send('Input.dispatchMouseEvent', { type: 'mouseWheel', x: at.x, y: at.y, deltaX: 0, deltaY });
+    await sleep(300);
+    return (await sidebarList())?.top !== at.top;
+  };
+  let missing = 0;
   for (const label of clicks) {
     let found = false;
-    for (let i = 0; i < 40 && !found; i++) {
+    for (const deadline = Date.now() + 60_000; !found && Date.now() < deadline; ) {
       found = await clickRow(label);
-      if (!found) await sleep(500);
+      if (found) break;
+      if (!(await wheelSidebar(120))) {
+        // At the bottom (or no list yet): wait for the tree to fill, then search again from the top.
+        await sleep(500);
+        for (let j = 0; j < 50 && (await wheelSidebar(-2000)); j++);
+      }
     }
-    if (!found) console.log(`no row labelled ${label}`);
+    if (!found) {
+      missing++;
+      console.log(`no row labelled ${label}`);
+    }
     await sleep(1200);
   }
   const key = async (keyName, code, modifiers = 0) => {
@@ -123,6 +144,8 @@ try {
   const shot = await send('Page.captureScreenshot', { format: 'png' });
   fs.writeFileSync(out, Buffer.from(shot.data, 'base64'));
   console.log(`saved ${out}`);
+  // A shot that does not show what it was asked to (a row never found) is saved for a look, and fails.
+  if (missing) process.exitCode = 1;
   ws.close();
 } finally {
   for (const p of [browser, server]) {

@@ -163,8 +163,8 @@ if (!process.env.RUNLENS_IT_ONLY) {
     for (const [theme, suffix] of [['Default Dark Modern', 'dark'], ['Default Light Modern', 'light']]) {
       const file = path.join(dir, `${shot.name}-${suffix}.png`);
       fs.rmSync(file, { force: true });
-      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'screenshot.mjs'), file, '--theme', theme, ...shot.args], { encoding: 'utf8', timeout: 180_000 });
-      if (fs.existsSync(file) && fs.statSync(file).size > 10_000) {
+      const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'screenshot.mjs'), file, '--theme', theme, ...shot.args], { encoding: 'utf8', timeout: 420_000 });
+      if (r.status === 0 && fs.existsSync(file) && fs.statSync(file).size > 10_000) {
         passed++;
         log(`  ✓ ${shot.name} (${suffix})`);
       } else {
