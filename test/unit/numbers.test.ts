@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseNumberBytes, readLineRanges, readLines } from '../../src/core/formats/lines';
 import { parseMetricLine, readMlflowMetricPoints } from '../../src/core/formats/mlflowMetrics';
 import { rng } from '../../bench/generate';
+import { tailAt } from '../../src/core/index/indexer';
 import { corpus, tempDir } from './corpus';
 
 const parse = (s: string) => parseNumberBytes(Buffer.from(s, 'latin1'), 0, s.length);
@@ -86,6 +87,8 @@ describe('MLflow metric lines through the WebAssembly parser (wasm/metrics.wat)'
       assert.deepEqual(points, expected, file);
       assert.equal(res.nextLine, lines.nextLine, file);
       assert.equal(res.endOffset, lines.endOffset, file);
+      // The bytes before the resume offset come with the read, as the indexer would read them back.
+      assert.equal(res.tail, tailAt(file, res.endOffset), file);
       n += points.length;
     }
     assert.ok(n > 10_000, `${n} points`);
@@ -110,12 +113,23 @@ describe('MLflow metric lines through the WebAssembly parser (wasm/metrics.wat)'
     assert.deepEqual(res.diagnostics.map((d) => [d.line, d.severity]), [[5, 'error'], [8, 'error'], [10, 'error'], [12, 'info']]);
     assert.equal(res.endOffset, text.lastIndexOf('\n') + 1);
     assert.equal(res.nextLine, 12);
+    assert.equal(res.tail, tailAt(file, res.endOffset));
+    // Read on from a line: the bytes before the new offset when this read passed over 32 of them, else
+    // none (the indexer reads them from the file).
+    const from = text.indexOf('1700000000004');
+    const on = readMlflowMetricPoints(file, from, 7, () => undefined);
+    assert.equal(on.endOffset, res.endOffset);
+    assert.equal(on.tail, tailAt(file, on.endOffset));
+    const last = text.indexOf('1700000000008');
+    assert.equal(readMlflowMetricPoints(file, last, 11, () => undefined).tail, undefined);
+    assert.equal(readMlflowMetricPoints(file, res.endOffset, 12, () => undefined).tail, undefined);
     // A line longer than the module's buffer.
     const long = path.join(dir, 'long');
     fs.writeFileSync(long, `1 2 3\n1 ${'1'.repeat(3 << 20)} 4\n5 6 7\n`);
     const r = read(long);
     assert.deepEqual(r.points.map((p) => p[0]), [3, 4, 7]);
     assert.equal(r.points[1][2], Number('1'.repeat(3 << 20)));
+    assert.equal(r.res.tail, tailAt(long, r.res.endOffset));
     fs.rmSync(dir, { recursive: true });
   });
 });

@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Store } from '../../src/core/index/store';
-import { indexWorkspace } from '../../src/core/index/indexer';
+import { indexUnit, indexWorkspace, tailAt } from '../../src/core/index/indexer';
+import { discoverSources } from '../../src/core/discovery';
+import { unitsOfSource } from '../../src/core/index/units';
 import { ReadAhead } from '../../src/core/index/readAhead';
 import { readMlflowMetricFile } from '../../src/core/formats/mlflowMetrics';
 import { readMlflowExperiment, readMlflowRunHeader } from '../../src/core/formats/mlflow';
@@ -34,9 +36,6 @@ function requests(exp: string) {
   return fs.readdirSync(exp).filter((d) => d.length === 32).map((runId) => ({ dir: path.join(exp, runId), run: { experiment, runId, dir: path.join(exp, runId) } }));
 }
 
-/** A run folder's listing, as the MLflow run unit fingerprints it. */
-const listing = (dir: string) => listMlflowRun(dir, undefined).files;
-
 describe('read-ahead of MLflow runs on a cold index', () => {
   it('builds the same index as the indexer alone, on generated runs and on the corpus MLflow stores', () => {
     const ws = tempDir('read-ahead-ws-');
@@ -56,6 +55,10 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     assert.ok(ahead.taken.files >= 120 * 4 && ahead.taken.headers >= 120, `${JSON.stringify(ahead.taken)} taken from the threads`);
     assert.deepEqual(snapshot(ahead.store), a);
     assert.deepEqual(snapshot(shared.store), a);
+    // And the same unit states: fingerprints, resume offsets, the bytes before them, folder mtimes, probes.
+    const units = (s: Store) => s.db.prepare("SELECT key, state, probes FROM units WHERE key != 'discovery' ORDER BY key").all();
+    assert.deepEqual(units(ahead.store), units(alone.store));
+    assert.deepEqual(units(shared.store), units(alone.store));
     for (const s of [alone, ahead, shared]) {
       s.store.close();
       fs.rmSync(s.dir, { recursive: true });
@@ -63,7 +66,7 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     fs.rmSync(ws, { recursive: true });
   });
 
-  it('hands over only points read from the file state the indexer fingerprinted', () => {
+  it('hands over the listing a thread made before reading a run, and that run\'s header and points once it is taken', () => {
     const ws = tempDir('read-ahead-ws-');
     writeMlflowStore(ws, { runs: 20, params: 1, metrics: 2, steps: 100, runsPerExperiment: 20 });
     const exp = path.join(ws, 'mlruns', '1');
@@ -71,31 +74,96 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     const dirs = reqs.map((r) => r.dir);
     const ahead = ReadAhead.for(reqs, { threads: 1, steal: false })!;
     try {
-      // The header, from files in the states the unit's listing holds — and not when one differs.
-      assert.deepEqual(ahead.header(dirs[0], listing(dirs[0])), readMlflowRunHeader(reqs[0].run));
-      const changed = listing(dirs[1]);
-      const param = Object.keys(changed).find((f) => f.includes(`${path.sep}params${path.sep}`))!;
-      changed[param] = { ...changed[param], mtime: changed[param].mtime + 1 };
-      assert.equal(ahead.header(dirs[1], changed), undefined);
-      const extra = listing(dirs[3]);
-      extra[path.join(dirs[3], 'tags', 'added')] = { size: 1, mtime: 1, ino: 1 };
-      assert.equal(ahead.header(dirs[3], extra), undefined);
+      // Nothing is handed over for a run not handed to the indexer, nor for one whose listing it did not take.
       const file = path.join(dirs[0], 'metrics', 'm1');
-      const st = fs.statSync(file);
-      const fingerprint = { size: st.size, mtime: st.mtimeMs, ino: st.ino };
-      const got = ahead.take(dirs[0], file, fingerprint)!;
-      const expected = readMlflowMetricFile(file).points;
-      assert.equal(got.n, expected.length);
-      expected.forEach((p, i) => assert.deepEqual([got.columns[i], got.columns[got.cap + i], got.columns[2 * got.cap + i]], [p.step, p.time, p.value]));
-      // The file as the indexer saw it differs (it grew since): not taken.
-      assert.equal(ahead.take(dirs[1], path.join(dirs[1], 'metrics', 'm1'), { ...fingerprint, size: fingerprint.size + 1 }), undefined);
-      // A run never sent, and one the indexer is done with.
-      assert.equal(ahead.take(path.join(exp, 'elsewhere'), file, fingerprint), undefined);
-      ahead.done(dirs[2]);
-      assert.equal(ahead.take(dirs[2], path.join(dirs[2], 'metrics', 'm0'), fingerprint), undefined);
+      assert.equal(ahead.listing(dirs[0]), undefined);
+      assert.equal(ahead.claim(), dirs[0]);
+      assert.equal(ahead.header(dirs[0]), undefined);
+      assert.equal(ahead.take(dirs[0], file), undefined);
+      // The listing is the unit's own, probes and folder mtimes included.
+      assert.deepEqual(ahead.listing(dirs[0]), listMlflowRun(dirs[0], undefined));
+      assert.deepEqual(ahead.header(dirs[0]), readMlflowRunHeader(reqs[0].run));
+      const got = ahead.take(dirs[0], file)!;
+      const expected = readMlflowMetricFile(file);
+      assert.equal(got.n, expected.points.length);
+      expected.points.forEach((p, i) => assert.deepEqual([got.columns[i], got.columns[got.cap + i], got.columns[2 * got.cap + i]], [p.step, p.time, p.value]));
+      // The bytes before the resume offset, as the indexer would read them from the file.
+      assert.equal(got.endOffset, fs.statSync(file).size);
+      assert.equal(got.tail, tailAt(file, got.endOffset));
+      // Each file once; a run never sent, and one the indexer is done with, are the indexer's to read.
+      assert.equal(ahead.take(dirs[0], file), undefined);
+      assert.equal(ahead.listing(path.join(exp, 'elsewhere')), undefined);
+      ahead.done(dirs[0]);
+      assert.equal(ahead.listing(dirs[0]), undefined);
+      assert.equal(ahead.take(dirs[0], path.join(dirs[0], 'metrics', 'm0')), undefined);
     } finally {
       ahead.close();
     }
+    fs.rmSync(ws, { recursive: true });
+  });
+
+  it('stores the fingerprints from before the read: a file that grew after a thread read it is read on at the next pass', () => {
+    const ws = tempDir('read-ahead-ws-');
+    writeMlflowStore(ws, { runs: 20, params: 1, metrics: 2, steps: 100, runsPerExperiment: 20 });
+    const found = discoverSources([ws]);
+    const all = found.sources.flatMap((s) => unitsOfSource(s));
+    const units = all.filter((u) => u.ahead);
+    const dir = tempDir('read-ahead-');
+    const store = Store.open(path.join(dir, 'index.sqlite'));
+    const ahead = ReadAhead.for(units.map((u) => u.ahead!), { threads: 1, steal: false })!;
+    const unit = units[0];
+    const file = path.join(unit.ahead!.dir, 'metrics', 'm0');
+    try {
+      // The thread has read the run (its listing is here); then the run logs two more points.
+      assert.equal(ahead.claim(), unit.ahead!.dir);
+      fs.appendFileSync(file, '1800000000000 0.25 100\n1800000000100 0.125 101\n');
+      store.db.exec('BEGIN');
+      assert.equal(indexUnit(store, unit, undefined, ahead)?.points, 200);
+      for (const other of all) if (other !== unit) indexUnit(store, other);
+      store.db.exec('COMMIT');
+    } finally {
+      ahead.close();
+    }
+    const rid = store.db.prepare('SELECT rid FROM runs WHERE path = ?').pluck().get(unit.ahead!.dir) as number;
+    assert.equal(store.seriesPoints(rid, 'm0').length, 100);
+    // The stored fingerprint is the one before the append: the next pass reads the two new lines only.
+    const again = indexWorkspace(store, { roots: [ws] });
+    assert.equal(again.appended, 1);
+    assert.equal(again.points, 2);
+    assert.deepEqual(store.seriesPoints(rid, 'm0'), readMlflowMetricFile(file).points);
+    store.close();
+    fs.rmSync(dir, { recursive: true });
+    fs.rmSync(ws, { recursive: true });
+  });
+
+  it('shares the runs between a thread (from the front) and the indexer (from the back), each run once', () => {
+    const ws = tempDir('read-ahead-ws-');
+    writeMlflowStore(ws, { runs: 120, params: 1, metrics: 2, steps: 2000, runsPerExperiment: 120 });
+    const reqs = requests(path.join(ws, 'mlruns', '1'));
+    const ahead = ReadAhead.for(reqs, { threads: 1 })!;
+    const byThread: string[] = [];
+    const byIndexer: string[] = [];
+    try {
+      for (let d = ahead.claim(); d; d = ahead.claim()) {
+        // Runs the thread read come with its listing; the others the indexer lists and reads itself.
+        if (ahead.listing(d)) byThread.push(d);
+        else {
+          byIndexer.push(d);
+          // The time the indexer would take to read the run (enough for the thread to start).
+          for (const t = Date.now() + 10; Date.now() < t; );
+        }
+        ahead.done(d);
+      }
+    } finally {
+      ahead.close();
+    }
+    const dirs = reqs.map((r) => r.dir);
+    assert.deepEqual([...byThread, ...byIndexer].sort(), [...dirs].sort());
+    assert.ok(byThread.length > 0 && byIndexer.length > 0, `${byThread.length} by the thread, ${byIndexer.length} by the indexer`);
+    // The thread read from the front, the indexer from the back: they met once, in between.
+    const seq = (d: string) => dirs.indexOf(d);
+    assert.ok(Math.max(...byThread.map(seq)) < Math.min(...byIndexer.map(seq)));
+    assert.equal(seq(byThread[0]), 0);
     fs.rmSync(ws, { recursive: true });
   });
 
@@ -106,14 +174,16 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     const reqs = requests(exp);
     const dirs = reqs.map((r) => r.dir);
     const ahead = ReadAhead.for(reqs, { threads: 1, script: path.join(ws, 'no-such-worker.js'), patienceMs: 300, steal: false })!;
-    const file = path.join(dirs[0], 'metrics', 'm0');
-    const st = fs.statSync(file);
     assert.equal(ahead.abandoned, false);
-    assert.equal(ahead.take(dirs[0], file, { size: st.size, mtime: st.mtimeMs, ino: st.ino }), undefined);
-    // Given up on once, for every run after (the indexer does not wait again).
+    // Given up on once, after which every run is the indexer's, each handed out once, without waiting again.
+    const handed = [ahead.claim()!];
     assert.equal(ahead.abandoned, true);
-    assert.equal(ahead.take(dirs[1], path.join(dirs[1], 'metrics', 'm0'), { size: st.size, mtime: st.mtimeMs, ino: st.ino }), undefined);
-    ahead.done(dirs[0]);
+    for (let d = ahead.claim(); d; d = ahead.claim()) handed.push(d);
+    assert.deepEqual([...handed].sort(), [...dirs].sort());
+    for (const d of handed) {
+      assert.equal(ahead.listing(d), undefined);
+      ahead.done(d);
+    }
     ahead.close();
     fs.rmSync(ws, { recursive: true });
   });

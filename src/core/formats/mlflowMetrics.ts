@@ -81,6 +81,11 @@ export interface MetricFileRead {
   /** Lines the module left to the JavaScript parser (malformed ones included). */
   deferred: number;
   diagnostics: Diagnostic[];
+  /**
+   * The bytes just before `endOffset` (hex, up to 32: FileState.tail), when they passed through the buffer
+   * in this read; undefined otherwise.
+   */
+  tail?: string;
 }
 
 /**
@@ -159,7 +164,10 @@ export function readMlflowMetricPoints(
     if (filled > pos) {
       diagnostics.push({ file, line, severity: 'info', message: 'last line has no newline yet (still being written?); it is read once complete' });
     }
-    return { points, deferred, endOffset: base + (pos - IN), nextLine: line, diagnostics };
+    const endOffset = base + (pos - IN);
+    const n = Math.min(32, endOffset);
+    const tail = pos - IN >= n ? s.bytes.toString('hex', pos - n, pos) : undefined;
+    return { points, deferred, endOffset, nextLine: line, diagnostics, tail };
   });
 }
 

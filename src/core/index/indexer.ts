@@ -83,10 +83,24 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   const db = store.db;
   // MLflow runs never indexed (a cold index, or new runs) are read ahead by worker threads.
   const known = store.unitKeys();
+  const aheadUnits = units.filter((u) => u.ahead && !known.has(u.key));
   const readAhead = ReadAhead.for(
-    units.flatMap((u) => (u.ahead && !known.has(u.key) ? [u.ahead] : [])),
+    aheadUnits.map((u) => u.ahead!),
     options.readAhead,
   );
+  // With read-ahead, its runs are indexed as the threads deliver them, the other units in between.
+  const pool = new Map(readAhead ? aheadUnits.map((u) => [u.ahead!.dir, u]) : []);
+  const others = pool.size > 0 ? units.filter((u) => !(u.ahead && pool.has(u.ahead.dir))) : units;
+  let nextOther = 0;
+  const nextUnit = (): Unit | undefined => {
+    if (!readAhead) return others[nextOther++];
+    const dir = readAhead.ready() ?? (nextOther < others.length ? undefined : readAhead.claim());
+    if (dir !== undefined) return pool.get(dir);
+    if (nextOther < others.length) return others[nextOther++];
+    // Every run handed out: none is left behind, whatever happened to the threads.
+    for (const u of pool.values()) if (!seen.has(u.key)) return u;
+    return undefined;
+  };
   db.exec('BEGIN');
   try {
     store.putUnit('discovery', 'discovery', { files: {} });
@@ -97,7 +111,8 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
         summary.cancelled = true;
         break;
       }
-      const unit = units[i];
+      const unit = nextUnit();
+      if (!unit) break;
       seen.add(unit.key);
       const outcome = indexUnit(store, unit, cancelled, readAhead);
       if (unit.ahead) readAhead?.done(unit.ahead.dir);
@@ -149,7 +164,8 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean, r
     if (probes !== undefined && probesUnchanged(probes)) return undefined;
   }
   const prev = store.unitState<UnitState>(unit.key);
-  const listing = unit.fingerprint(prev);
+  // A run a read-ahead thread read comes with the listing it made before reading it.
+  const listing = (unit.ahead && readAhead?.listing(unit.ahead.dir)) || unit.fingerprint(prev);
   const probes = unit.probed ? listing.probes : undefined;
   const now: Record<string, FileState> = listing.files;
   const changes: Record<string, FileChange> = {};
@@ -196,7 +212,9 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean, r
     store.putDiagnostics(unit.key, diagnostics);
     for (const [f, st] of Object.entries(res.state.files)) {
       if (st.offset === undefined) continue;
-      // An unchanged file read to the same offset keeps its tail: units rebuild their file states without it.
+      // A reader that had the bytes before the offset in hand gave them (MLflow metric files); an unchanged
+      // file read to the same offset keeps its tail (units rebuild their file states without it).
+      if (st.tail !== undefined) continue;
       const p = prev?.files[f];
       st.tail = changes[f] === 'same' && p?.offset === st.offset && p.tail !== undefined ? p.tail : tailAt(f, st.offset);
     }

@@ -1,20 +1,22 @@
 /**
- * Read-ahead for a cold index: worker threads read and parse the metric files of the MLflow runs the
- * indexer will come to next, while it writes the ones before them to SQLite — the two halves of a cold
- * index, overlapped.
+ * Read-ahead for a cold index: worker threads list and read the MLflow runs the indexer will come to next
+ * (their files' fingerprints, header and metric points), while it writes the ones before them to SQLite —
+ * the two halves of a cold index, overlapped.
  *
- * The indexer stays synchronous (units, savepoints and batches are unchanged): when it needs a file's
- * points it `take`s them, waiting on the worker if they are not there yet (a blocking receive on a
- * message port, woken by an Atomics counter). It takes them only when the worker read the file in the
- * state it fingerprinted itself; anything else — a file that changed since, a worker that failed or is
- * slow, a run past the budget — it reads itself, as without read-ahead.
+ * The indexer stays synchronous (units, savepoints and batches are unchanged): when it comes to a run it
+ * takes the thread's listing in place of its own, waiting on the thread if the run is being read (a
+ * blocking receive on a message port, woken by an Atomics counter). A thread lists a run before reading it,
+ * as the indexer does, so the fingerprints stored are those of the files before they were read: a file
+ * written meanwhile differs from them at the next pass and is read again. A run its thread has not started
+ * yet, a thread that failed or is slow, a run past the budget — the indexer lists and reads itself, as
+ * without read-ahead.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { Diagnostic } from '../model';
 import type { MlflowRunDir, MlflowRunHeader } from '../formats/mlflow';
-import type { FileState } from './units';
+import type { Listing } from './listing';
 
 /** A run to read ahead: its folder, and what the MLflow reader needs to read its header. */
 export interface ReadAheadRequest {
@@ -24,23 +26,15 @@ export interface ReadAheadRequest {
   seq?: number;
 }
 
-/** A run's header (meta, params, tags, artifact listing) with the fingerprints of the files it came from. */
-export interface ReadAheadHeader {
-  header: MlflowRunHeader;
-  files: [file: string, size: number, mtime: number, ino: number][];
-}
-
 export interface ReadAheadFile {
   file: string;
-  size: number;
-  mtime: number;
-  ino: number;
   /** steps, times and values, each `cap` long, of which the first `n` are points. */
   columns: Float64Array;
   cap: number;
   n: number;
   endOffset: number;
   nextLine: number;
+  tail?: string;
   diagnostics: Diagnostic[];
 }
 
@@ -48,53 +42,60 @@ export interface ReadAheadReply {
   dir: string;
   /** The indexer was past this run when the thread came to it: nothing was read. */
   skipped?: boolean;
-  header?: ReadAheadHeader;
+  /** The run's listing (listMlflowRun), made before anything was read; absent when the thread failed. */
+  listing?: Listing;
+  header?: MlflowRunHeader;
   files: ReadAheadFile[];
   transfer: ArrayBuffer[];
 }
 
-/** The files a run's header is read from, among a listing: meta.yaml, and everything in params, tags, artifacts. */
-export function headerFiles(dir: string, files: Iterable<string>): string[] {
-  const meta = path.join(dir, 'meta.yaml');
-  const folders = ['params', 'tags', 'artifacts'].map((f) => path.join(dir, f) + path.sep);
-  return [...files].filter((f) => f === meta || folders.some((d) => f.startsWith(d)));
-}
-
-/** Runs in flight or waiting to be taken, per thread. */
+/** Runs in flight or waiting to be indexed, per thread. */
 const WINDOW = 8;
 /** Points one run may hold in the read-ahead (the rest of its files are read by the indexer). */
 const MAX_POINTS = 500_000;
-/** How long the indexer waits for one run before reading on without the threads. */
+/** How long the indexer waits for a thread before reading on without the threads. */
 const PATIENCE_MS = 10_000;
+
+/** A run's claim, shared with the threads: whoever moves it from FREE first reads it (a thread sets 1). */
+const FREE = 0;
+const INDEXER = 2;
 
 export interface ReadAheadOptions {
   threads?: number;
   /** The worker script (dist/readAheadWorker.js beside the bundle, or the compiled module). */
   script?: string;
-  /** How long to wait for one run before giving up on the read-ahead altogether. */
+  /** How long to wait for a thread before giving up on the read-ahead altogether. */
   patienceMs?: number;
-  /** Read a run the threads have not started, instead of waiting (default true; tests turn it off). */
+  /** Let the indexer read runs no thread has started, instead of waiting (default true; tests turn it off). */
   steal?: boolean;
 }
 
+/**
+ * The runs to read ahead, shared out between the threads and the indexer. The threads take them from the
+ * front, a window at a time; the indexer indexes what they have read, and when nothing is ready and it has
+ * nothing else to do, it reads a run itself from the back — so neither waits on the other until the two
+ * meet (work stealing). Each run is handed to the indexer once, by `ready` or `claim`.
+ */
 export class ReadAhead {
   private readonly workers: { worker: Worker; port: MessagePort; inFlight: number }[] = [];
-  /**
-   * Shared with the threads: [0] counts replies (the indexer waits on it), [1] is the indexer's position
-   * (runs before it are skipped by the threads), [2 + w] the run thread w is reading (-1: none).
-   */
-  private readonly shared: Int32Array;
-  /** Run folders sent and not done with, with the worker each went to. */
-  private readonly owner = new Map<string, number>();
-  private readonly seqOf = new Map<string, number>();
-  /** Runs the indexer reads itself (the threads had not started them). */
-  private readonly stolen = new Set<string>();
-  /** Run folder → its header and files, once arrived. */
-  private readonly arrived = new Map<string, { header?: ReadAheadHeader; files: Map<string, ReadAheadFile> }>();
-  private next = 0;
+  /** Shared with the threads: [0] counts replies (the indexer waits on it). */
+  private readonly replies: Int32Array;
+  /** Shared with the threads: per run (by seq), FREE, THREAD or INDEXER. */
+  private readonly claims: Int32Array;
+  /** Runs sent to a thread and not yet handed to the indexer: folder → [seq, thread]. */
+  private readonly outstanding = new Map<string, [number, number]>();
+  /** Runs handed to the indexer and not done: folder → the thread it was sent to (-1: never sent). */
+  private readonly handed = new Map<string, number>();
+  /** Run folder → its listing, header and files, in the order they arrived. */
+  private readonly arrived = new Map<string, { listing?: Listing; header?: MlflowRunHeader; files: Map<string, ReadAheadFile> }>();
+  /** Runs whose listing the indexer took: their header and files are the ones to use. */
+  private readonly adopted = new Set<string>();
+  /** Runs [front, back) are not sent yet; those from `back` on the indexer read itself. */
+  private front = 0;
+  private back: number;
   /** Metric files whose points, and runs whose headers, were taken from the threads. */
   taken = { files: 0, headers: 0 };
-  /** Set once a run did not come in time: a thread failed or is stuck, and the indexer reads on alone. */
+  /** Set once a thread did not answer in time: it failed or is stuck, and the indexer reads on alone. */
   abandoned = false;
 
   /** Read-ahead worth starting: enough runs to read, and a core to spare. */
@@ -115,13 +116,13 @@ export class ReadAhead {
     private readonly patienceMs: number,
     private readonly steal: boolean,
   ) {
-    this.shared = new Int32Array(new SharedArrayBuffer(4 * (2 + threads))).fill(-1);
-    this.shared[0] = 0;
-    this.shared[1] = 0;
+    this.back = runDirs.length;
+    this.replies = new Int32Array(new SharedArrayBuffer(4));
+    this.claims = new Int32Array(new SharedArrayBuffer(4 * runDirs.length));
     for (let i = 0; i < threads; i++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(script, { workerData: { port: port2, shared: this.shared, slot: 2 + i, maxPoints: MAX_POINTS }, transferList: [port2] });
-      // Never waited for: a worker that fails leaves its runs to the indexer (see take).
+      const worker = new Worker(script, { workerData: { port: port2, replies: this.replies, claims: this.claims, maxPoints: MAX_POINTS }, transferList: [port2] });
+      // Never waited for: a worker that fails leaves its runs to the indexer (see claim).
       worker.on('error', () => undefined);
       worker.unref();
       this.workers.push({ worker, port: port1, inFlight: 0 });
@@ -129,14 +130,14 @@ export class ReadAhead {
     this.topUp();
   }
 
-  /** Keeps each worker WINDOW runs ahead of the indexer. */
+  /** Keeps each thread WINDOW runs ahead of the indexer. */
   private topUp(): void {
+    if (this.abandoned) return;
     this.workers.forEach((slot, w) => {
-      while (slot.inFlight < WINDOW && this.next < this.runDirs.length) {
-        const seq = this.next++;
+      while (slot.inFlight < WINDOW && this.front < this.back) {
+        const seq = this.front++;
         const request = this.runDirs[seq];
-        this.owner.set(request.dir, w);
-        this.seqOf.set(request.dir, seq);
+        this.outstanding.set(request.dir, [seq, w]);
         slot.inFlight++;
         slot.port.postMessage({ ...request, seq });
       }
@@ -147,90 +148,95 @@ export class ReadAhead {
     for (const slot of this.workers) {
       for (let m = receiveMessageOnPort(slot.port); m; m = receiveMessageOnPort(slot.port)) {
         const reply = m.message as Omit<ReadAheadReply, 'transfer'>;
-        // A run the indexer is already done with (it gave up waiting) is dropped.
-        if (this.owner.has(reply.dir) && !reply.skipped) this.arrived.set(reply.dir, { header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])) });
+        // A run the indexer took over (the thread skipped it, or it was given up on) has nothing to add.
+        if (!reply.skipped && this.outstanding.has(reply.dir)) this.arrived.set(reply.dir, { listing: reply.listing, header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])) });
       }
     }
   }
 
+  private hand(dir: string, thread: number): string {
+    this.outstanding.delete(dir);
+    this.handed.set(dir, thread);
+    return dir;
+  }
+
+  /** A run a thread has read and the indexer has not had yet, without waiting; undefined when none. */
+  ready(): string | undefined {
+    this.drain();
+    for (const dir of this.arrived.keys()) if (this.outstanding.has(dir)) return this.hand(dir, this.outstanding.get(dir)![1]);
+    return undefined;
+  }
+
   /**
-   * Whether run folder `dir` is here, waiting for it only while its thread is reading it: a run its thread
-   * has not started yet the indexer reads itself (the thread then skips it), so neither waits on the other.
-   * False when it was never sent, or the threads gave out.
+   * The next run for the indexer: one a thread has read, else one no thread has started (the indexer
+   * reads it itself, from the back), else — every run being read — the first a thread finishes. Undefined
+   * once every run was handed out.
    */
-  private wait(dir: string): boolean {
-    if (this.abandoned || !this.owner.has(dir) || this.stolen.has(dir)) return false;
-    if (this.arrived.has(dir)) return true;
-    const slot = 2 + this.owner.get(dir)!;
-    const seq = this.seqOf.get(dir)!;
-    const deadline = Date.now() + this.patienceMs;
-    for (;;) {
-      const seen = Atomics.load(this.shared, 0);
-      this.drain();
-      if (this.arrived.has(dir)) return true;
-      if (this.steal && Atomics.load(this.shared, slot) < seq) {
-        // Not started: the indexer takes it, and tells the thread to skip it.
-        Atomics.store(this.shared, 1, seq + 1);
-        this.stolen.add(dir);
-        return false;
+  claim(): string | undefined {
+    for (let deadline = Date.now() + this.patienceMs; ; ) {
+      const seen = Atomics.load(this.replies, 0);
+      const dir = this.ready();
+      if (dir) return dir;
+      if (this.abandoned || this.steal) {
+        if (this.front < this.back) return this.hand(this.runDirs[--this.back].dir, -1);
+        // Sent, but not started by its thread: the latest first.
+        let best: [string, number, number] | undefined;
+        for (const [d, [seq, w]] of this.outstanding) if (Atomics.load(this.claims, seq) === FREE && (!best || seq > best[1])) best = [d, seq, w];
+        if (best && (this.abandoned || Atomics.compareExchange(this.claims, best[1], FREE, INDEXER) === FREE)) return this.hand(best[0], best[2]);
+        if (this.abandoned) {
+          const [d, [, w]] = this.outstanding.entries().next().value ?? [undefined, [0, -1]];
+          return d === undefined ? undefined : this.hand(d, w);
+        }
       }
+      if (this.outstanding.size === 0 && this.front >= this.back) return undefined;
       const left = deadline - Date.now();
       if (left <= 0) {
         this.abandoned = true;
         this.close();
-        return false;
+        continue;
       }
-      Atomics.wait(this.shared, 0, seen, Math.min(left, 100));
+      Atomics.wait(this.replies, 0, seen, Math.min(left, 100));
     }
   }
 
   /**
-   * The header of run folder `dir` read ahead from files in the states `now` lists (the unit's
-   * fingerprints); undefined when the caller should read it itself.
+   * The listing of run folder `dir` a thread made before reading it, to stand for the indexer's own;
+   * undefined when the indexer should list (and read) the run itself.
    */
-  header(dir: string, now: Record<string, FileState>): MlflowRunHeader | undefined {
-    if (!this.wait(dir)) return undefined;
-    const got = this.arrived.get(dir)!.header;
-    if (!got) return undefined;
-    const seen = new Map(got.files.map(([f, size, mtime, ino]) => [f, { size, mtime, ino }]));
-    const listed = headerFiles(dir, Object.keys(now));
-    if (listed.length !== seen.size) return undefined;
-    for (const f of listed) {
-      const a = seen.get(f);
-      const b = now[f];
-      if (!a || a.size !== b.size || a.mtime !== b.mtime || a.ino !== b.ino) return undefined;
-    }
-    this.taken.headers++;
-    return got.header;
+  listing(dir: string): Listing | undefined {
+    const got = this.handed.has(dir) ? this.arrived.get(dir)?.listing : undefined;
+    if (got) this.adopted.add(dir);
+    return got;
+  }
+
+  /** The header of run folder `dir`, when the indexer took the thread's listing of it. */
+  header(dir: string): MlflowRunHeader | undefined {
+    const got = this.adopted.has(dir) ? this.arrived.get(dir)?.header : undefined;
+    if (got) this.taken.headers++;
+    return got;
   }
 
   /**
-   * The points of metric file `file` of run folder `dir`, read ahead in the state `fingerprint`
-   * describes; undefined when the caller should read the file itself.
+   * The points of metric file `file` of run folder `dir`, when the indexer took the thread's listing of the
+   * run; undefined when the caller should read the file itself (past the thread's budget). Each file once.
    */
-  take(dir: string, file: string, fingerprint: FileState | undefined): ReadAheadFile | undefined {
-    if (!this.wait(dir)) return undefined;
-    const files = this.arrived.get(dir)!.files;
-    const f = files.get(file);
-    files.delete(file);
-    if (!f || !fingerprint || f.size !== fingerprint.size || f.mtime !== fingerprint.mtime || f.ino !== fingerprint.ino) return undefined;
+  take(dir: string, file: string): ReadAheadFile | undefined {
+    const files = this.adopted.has(dir) ? this.arrived.get(dir)?.files : undefined;
+    const f = files?.get(file);
+    if (!f) return undefined;
+    files!.delete(file);
     this.taken.files++;
     return f;
   }
 
-  /** The indexer is past run folder `dir` (read or not): forget it and read further ahead. */
+  /** The indexer is done with run folder `dir` (read or not): forget it and read further ahead. */
   done(dir: string): void {
-    if (this.abandoned) return;
-    const w = this.owner.get(dir);
-    if (w !== undefined) {
-      Atomics.store(this.shared, 1, this.seqOf.get(dir)! + 1);
-      this.owner.delete(dir);
-      this.seqOf.delete(dir);
-      this.stolen.delete(dir);
-      this.arrived.delete(dir);
-      this.workers[w].inFlight--;
-    }
-    this.drain();
+    const w = this.handed.get(dir);
+    if (w === undefined) return;
+    this.handed.delete(dir);
+    this.arrived.delete(dir);
+    this.adopted.delete(dir);
+    if (w >= 0 && this.workers[w]) this.workers[w].inFlight--;
     this.topUp();
   }
 

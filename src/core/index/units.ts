@@ -264,7 +264,7 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
     fingerprint: (prev) => listMlflowRun(rd.dir, prev),
     read(ctx) {
       const { store } = ctx;
-      const header = ctx.readAhead?.header(rd.dir, ctx.now) ?? readMlflowRunHeader(rd);
+      const header = ctx.readAhead?.header(rd.dir) ?? readMlflowRunHeader(rd);
       const diagnostics = header.diagnostics;
       const reread = new Set<string>();
       if (!ctx.incremental) store.clearUnitRuns(key);
@@ -291,14 +291,14 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
         }
         reread.add(file);
         const writer = store.seriesWriter(rid, metricKey, offset === 0);
-        const ahead = offset === 0 ? ctx.readAhead?.take(rd.dir, file, ctx.now[file]) : undefined;
+        const ahead = offset === 0 ? ctx.readAhead?.take(rd.dir, file) : undefined;
         const read = ahead
           ? (writer.pushColumns(ahead.columns, ahead.cap, ahead.n), { ...ahead, points: ahead.n })
           : readMlflowMetricPoints(file, offset, line, (step, time, value) => writer.push(step, time, value));
         writer.close();
         diagnostics.push(...read.diagnostics);
         points += read.points;
-        if (state.files[file]) state.files[file] = { ...state.files[file], offset: read.endOffset, line: read.nextLine };
+        if (state.files[file]) state.files[file] = { ...state.files[file], offset: read.endOffset, line: read.nextLine, tail: read.tail };
       }
       for (const f of Object.keys(ctx.now)) if (!f.includes(`${path.sep}metrics${path.sep}`)) reread.add(f);
       reread.add(path.join(rd.dir, 'meta.yaml'));
