@@ -284,6 +284,9 @@ describe('incremental indexing', () => {
   it('passes over an unchanged MLflow run on its probes alone, and still reads it after every kind of change', () => {
     const ws = copyOf(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python'));
     const runDir = path.join(ws, 'mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3');
+    // A dataset of the experiment, for the run to log as an input below.
+    fs.mkdirSync(path.join(ws, 'mlruns', '6', 'datasets', 'd1'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'mlruns', '6', 'datasets', 'd1', 'meta.yaml'), 'name: train\ndigest: 5a1f0e2b\nsource_type: local\n');
     const { store, dir } = indexInto([ws]);
     const probes = store.unitProbes(`mlflow-run:${runDir}`)!;
     // The folders, the files stated each pass (meta.yaml, tags, metrics) — not the params, which MLflow
@@ -315,6 +318,10 @@ describe('incremental indexing', () => {
         fs.writeFileSync(path.join(runDir, 'artifacts', 'model', 'MLmodel'), 'flavors: {}\n');
       }],
       ['a metric file removed', () => fs.rmSync(path.join(runDir, 'metrics', 'val', 'loss'))],
+      ['a dataset input logged', () => {
+        fs.mkdirSync(path.join(runDir, 'inputs', 'i1'), { recursive: true });
+        fs.writeFileSync(path.join(runDir, 'inputs', 'i1', 'meta.yaml'), 'source_type: DATASET\nsource_id: d1\ndestination_type: RUN\n');
+      }],
     ];
     for (const [what, change] of changes) {
       change();
@@ -327,6 +334,8 @@ describe('incremental indexing', () => {
       fs.rmSync(scratch.dir, { recursive: true });
       assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0, `${what}: read again with nothing changed`);
     }
+    const [run] = store.resolveRun('a3112407148b4966b929bc9f8784a3d3').filter((r) => r.path === runDir);
+    assert.equal(store.tags(run.rid)['mlflow.dataset.train'], '5a1f0e2b');
     store.close();
     fs.rmSync(dir, { recursive: true });
   });

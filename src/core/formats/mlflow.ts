@@ -109,22 +109,23 @@ export interface MlflowRunHeader {
 }
 
 /** Reads a run's meta, params, tags and artifact listing (everything except metric points). */
-export function readMlflowRunHeader(rd: MlflowRunDir): MlflowRunHeader {
+export function readMlflowRunHeader(rd: MlflowRunDir, listed?: Record<string, { size: number }>): MlflowRunHeader {
   const diagnostics: Diagnostic[] = [];
   const metaFile = path.join(rd.dir, 'meta.yaml');
+  // The run's files: from the caller's listing of the run folder (listMlflowRun), or walked here.
+  const filesOf = (folder: string) => (listed ? listedFiles(listed, path.join(rd.dir, folder)) : walkedFiles(path.join(rd.dir, folder)));
   let meta: Record<string, unknown> = {};
-  if (fs.existsSync(metaFile)) meta = readMeta(metaFile, diagnostics);
+  if ((listed && metaFile in listed) || fs.existsSync(metaFile)) meta = readMeta(metaFile, diagnostics);
   else diagnostics.push({ file: metaFile, severity: 'warning', message: 'run folder has no meta.yaml; showing what its files hold' });
-  const params = readKeyFiles(path.join(rd.dir, 'params'), diagnostics);
-  const tags = readKeyFiles(path.join(rd.dir, 'tags'), diagnostics);
-  addDatasetInputs(rd, tags, diagnostics);
+  const params = readKeyFiles(filesOf('params'), diagnostics);
+  const tags = readKeyFiles(filesOf('tags'), diagnostics);
+  addDatasetInputs(rd, filesOf('inputs'), tags, diagnostics);
   const statusText = str(meta.status);
   const status = statusText === undefined ? 'UNKNOWN' : MLFLOW_STATUS[statusText] ?? 'UNKNOWN';
   if (statusText !== undefined && !MLFLOW_STATUS[statusText]) {
     diagnostics.push({ file: metaFile, severity: 'warning', message: `unknown run status ${JSON.stringify(statusText)}` });
   }
-  const artifactRoot = path.join(rd.dir, 'artifacts');
-  const artifacts = listArtifacts(artifactRoot, diagnostics);
+  const artifacts = listArtifacts(path.join(rd.dir, 'artifacts'), filesOf('artifacts'), diagnostics);
   const runId = str(meta.run_id) ?? str(meta.run_uuid) ?? rd.runId;
   const lifecycle: Lifecycle = rd.experiment.lifecycle === 'deleted' || meta.lifecycle_stage === 'deleted' ? 'deleted' : 'active';
   return {
@@ -154,12 +155,9 @@ export function readMlflowRunHeader(rd: MlflowRunDir): MlflowRunHeader {
  * experiment (`<experiment>/datasets/<id>/meta.yaml`: name, digest, source). Each becomes the tag
  * `mlflow.dataset.<name>` = its digest (several digests under one name: comma-separated), which lineage reads.
  */
-function addDatasetInputs(rd: MlflowRunDir, tags: Record<string, string>, diagnostics: Diagnostic[]): void {
-  const inputs = path.join(rd.dir, 'inputs');
-  for (const entry of safeReaddir(inputs)) {
-    if (!entry.isDirectory()) continue;
-    const metaFile = path.join(inputs, entry.name, 'meta.yaml');
-    if (!fs.existsSync(metaFile)) continue;
+function addDatasetInputs(rd: MlflowRunDir, inputs: RunFile[], tags: Record<string, string>, diagnostics: Diagnostic[]): void {
+  for (const [metaFile, rel] of inputs) {
+    if (!/^[^/]+\/meta\.yaml$/.test(rel)) continue;
     const input = readMeta(metaFile, diagnostics);
     if (input.source_type !== 'DATASET' || typeof input.source_id !== 'string' || !/^[\w-]+$/.test(input.source_id)) continue;
     const datasetFile = path.join(rd.experiment.dir, 'datasets', input.source_id, 'meta.yaml');
@@ -205,7 +203,7 @@ export function listMlflowLoggedModels(exp: MlflowExperimentDir, diagnostics: Di
       sourceRunId: str(meta.source_run_id),
       createdAt: num(meta.creation_timestamp),
       status: str(meta.status),
-      params: readKeyFiles(path.join(dir, 'params'), diagnostics),
+      params: readKeyFiles(walkedFiles(path.join(dir, 'params')), diagnostics),
       metrics,
       dir,
     });
@@ -241,7 +239,7 @@ export function readMlflowRegistry(storeRoot: string, diagnostics: Diagnostic[])
     const modelMeta = fs.existsSync(path.join(modelDir, 'meta.yaml')) ? readMeta(path.join(modelDir, 'meta.yaml'), diagnostics) : {};
     const name = str(modelMeta.name) ?? entry.name;
     const aliases = new Map<number, string[]>();
-    for (const [alias, text] of Object.entries(readKeyFiles(path.join(modelDir, 'aliases'), diagnostics))) {
+    for (const [alias, text] of Object.entries(readKeyFiles(walkedFiles(path.join(modelDir, 'aliases')), diagnostics))) {
       const v = Number(text.trim());
       if (Number.isInteger(v)) aliases.set(v, [...(aliases.get(v) ?? []), alias]);
     }
@@ -265,7 +263,7 @@ export function readMlflowRegistry(storeRoot: string, diagnostics: Diagnostic[])
         runId: str(meta.run_id) || undefined,
         description: str(meta.description) || undefined,
         aliases: aliases.get(version) ?? [],
-        tags: readKeyFiles(path.join(modelDir, v.name, 'tags'), diagnostics),
+        tags: readKeyFiles(walkedFiles(path.join(modelDir, v.name, 'tags')), diagnostics),
       });
     }
   }
@@ -326,30 +324,41 @@ function readMeta(file: string, diagnostics: Diagnostic[]): Record<string, unkno
   return parsed.value as Record<string, unknown>;
 }
 
+/** A regular file of a run folder: its path, its path below the folder it is in (with '/'), its size. */
+type RunFile = [file: string, rel: string, size: number];
+
+/** The files below `root` found by a listing of the run (listMlflowRun: the same depth, no symlinks). */
+function listedFiles(listed: Record<string, { size: number }>, root: string): RunFile[] {
+  const prefix = root + path.sep;
+  const out: RunFile[] = [];
+  for (const [file, st] of Object.entries(listed)) {
+    if (file.startsWith(prefix)) out.push([file, file.slice(prefix.length).split(path.sep).join('/'), st.size]);
+  }
+  return out;
+}
+
+function walkedFiles(root: string): RunFile[] {
+  const out: RunFile[] = [];
+  walkFiles(root, MAX_DEPTH, (file, rel, size) => void out.push([file, rel, size]));
+  return out;
+}
+
 /** `params/` and `tags/`: one file per key, the file's whole content is the value; keys may nest in folders. */
-function readKeyFiles(root: string, diagnostics: Diagnostic[]): Record<string, string> {
+function readKeyFiles(files: RunFile[], diagnostics: Diagnostic[]): Record<string, string> {
   const out: Record<string, string> = {};
-  walkFiles(root, MAX_DEPTH, (file, rel) => {
+  for (const [file, rel] of files) {
     try {
       out[rel] = fs.readFileSync(file, 'utf8');
     } catch (err) {
       diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
     }
-  });
+  }
   return out;
 }
 
-function listArtifacts(root: string, diagnostics: Diagnostic[]): Artifact[] {
-  const out: Artifact[] = [];
-  let truncated = false;
-  walkFiles(root, MAX_DEPTH, (file, rel, size) => {
-    if (out.length >= MAX_ARTIFACTS) {
-      truncated = true;
-      return;
-    }
-    out.push({ path: rel, size, kind: artifactKind(rel) });
-  });
-  if (truncated) diagnostics.push({ file: root, severity: 'info', message: `more than ${MAX_ARTIFACTS} artifacts; listing cut` });
+function listArtifacts(root: string, files: RunFile[], diagnostics: Diagnostic[]): Artifact[] {
+  const out = files.slice(0, MAX_ARTIFACTS).map(([, rel, size]) => ({ path: rel, size, kind: artifactKind(rel) }));
+  if (files.length > MAX_ARTIFACTS) diagnostics.push({ file: root, severity: 'info', message: `more than ${MAX_ARTIFACTS} artifacts; listing cut` });
   return out;
 }
 

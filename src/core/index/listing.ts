@@ -43,12 +43,15 @@ function statInto(out: Listing, f: string, probe: boolean): void {
 /**
  * The files of an MLflow run folder, as its unit fingerprints them (the read-ahead threads list a run the
  * same way). MLflow never rewrites a param (logging one twice is an error), nor an artifact in place in
- * practice; tags and metric files do change in place, so those are re-stated.
+ * practice (nor an input); tags and metric files do change in place, so those are re-stated. The run's
+ * header is read from this listing (readMlflowRunHeader).
  */
 export function listMlflowRun(dir: string, prev: PrevListing | undefined): Listing {
   const out = statFiles([path.join(dir, 'meta.yaml')]);
   listTree(path.join(dir, 'params'), 12, out, prev, 'fingerprints');
   listTree(path.join(dir, 'artifacts'), 12, out, prev, 'fingerprints');
+  // Datasets logged as inputs (inputs/<id>/meta.yaml, written once each).
+  listTree(path.join(dir, 'inputs'), 12, out, prev, 'fingerprints');
   listTree(path.join(dir, 'tags'), 12, out, prev, 'names');
   listTree(path.join(dir, 'metrics'), 12, out, prev, 'names');
   return out;

@@ -16,7 +16,7 @@ const { port, replies, claims, maxPoints } = workerData as { port: MessagePort; 
 function readRun(req: ReadAheadRequest): ReadAheadReply {
   const { dir } = req;
   const listing = listMlflowRun(dir, undefined);
-  const header = readMlflowRunHeader(req.run);
+  const header = readMlflowRunHeader(req.run, listing.files);
   const files: ReadAheadFile[] = [];
   const transfer: ArrayBuffer[] = [];
   const metricsDir = path.join(dir, 'metrics') + path.sep;

@@ -264,7 +264,7 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
     fingerprint: (prev) => listMlflowRun(rd.dir, prev),
     read(ctx) {
       const { store } = ctx;
-      const header = ctx.readAhead?.header(rd.dir) ?? readMlflowRunHeader(rd);
+      const header = ctx.readAhead?.header(rd.dir) ?? readMlflowRunHeader(rd, ctx.now);
       const diagnostics = header.diagnostics;
       const reread = new Set<string>();
       if (!ctx.incremental) store.clearUnitRuns(key);
