@@ -269,7 +269,9 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
       const reread = new Set<string>();
       if (!ctx.incremental) store.clearUnitRuns(key);
       const rid = store.putRun(key, { ...header.run, id: stableId('mlflow', source.path, header.run.nativeId), experimentId });
-      const state: UnitState = { files: { ...ctx.now } };
+      // The listing's own record, completed with resume offsets (a copy of a record of tens of paths costs
+      // more than the rest of a run's bookkeeping; the listing is not used after the read).
+      const state: UnitState = { files: ctx.now };
       let points = 0;
       const metricsDir = path.join(rd.dir, 'metrics') + path.sep;
       const metricFiles = Object.keys(ctx.now).filter((f) => f.startsWith(metricsDir)).sort();
@@ -292,13 +294,16 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
         reread.add(file);
         const writer = store.seriesWriter(rid, metricKey, offset === 0);
         const ahead = offset === 0 ? ctx.readAhead?.take(rd.dir, file) : undefined;
-        const read = ahead
-          ? (writer.pushColumns(ahead.columns, ahead.cap, ahead.n), { ...ahead, points: ahead.n })
-          : readMlflowMetricPoints(file, offset, line, (step, time, value) => writer.push(step, time, value));
+        let read: { endOffset: number; nextLine: number; tail?: string; diagnostics: Diagnostic[]; points: number };
+        if (ahead) {
+          writer.pushColumns(ahead.columns, ahead.cap, ahead.n);
+          read = { endOffset: ahead.endOffset, nextLine: ahead.nextLine, tail: ahead.tail, diagnostics: ahead.diagnostics, points: ahead.n };
+        } else read = readMlflowMetricPoints(file, offset, line, (step, time, value) => writer.push(step, time, value));
         writer.close();
         diagnostics.push(...read.diagnostics);
         points += read.points;
-        if (state.files[file]) state.files[file] = { ...state.files[file], offset: read.endOffset, line: read.nextLine, tail: read.tail };
+        const st = state.files[file];
+        if (st) [st.offset, st.line, st.tail] = [read.endOffset, read.nextLine, read.tail];
       }
       for (const f of Object.keys(ctx.now)) if (!f.includes(`${path.sep}metrics${path.sep}`)) reread.add(f);
       reread.add(path.join(rd.dir, 'meta.yaml'));
