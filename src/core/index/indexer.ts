@@ -132,7 +132,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
       if (options.onProgress && (i % 200 === 0 || i === units.length - 1)) options.onProgress({ phase: 'index', done: i + 1, total: units.length });
     }
     if (!summary.cancelled) {
-      for (const key of store.unitKeys().keys()) {
+      for (const key of store.unitKeys()) {
         if (!seen.has(key)) {
           store.dropUnit(key);
           summary.removed++;

@@ -220,7 +220,7 @@ export class Store {
     const db = this.db;
     return {
       unitState: db.prepare('SELECT state FROM units WHERE key = ?').pluck(),
-      allUnits: db.prepare('SELECT key, kind FROM units'),
+      allUnits: db.prepare('SELECT key FROM units').pluck(),
       putUnit: db.prepare('INSERT INTO units(key, kind, state, probes) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, state = excluded.state, probes = excluded.probes'),
       unitProbes: db.prepare('SELECT probes FROM units WHERE key = ?').pluck(),
       setUnitProbes: db.prepare('UPDATE units SET probes = ? WHERE key = ?'),
@@ -274,8 +274,9 @@ export class Store {
     return s === undefined ? undefined : (JSON.parse(s) as T);
   }
 
-  unitKeys(): Map<string, string> {
-    return new Map((this.stmts.allUnits.all() as { key: string; kind: string }[]).map((r) => [r.key, r.kind]));
+  /** The keys of the units in the index (read from the key index alone, not the rows with their states). */
+  unitKeys(): Set<string> {
+    return new Set(this.stmts.allUnits.all() as string[]);
   }
 
   /** Stores a unit's state, and the probes of the listing it was read from (null: check it in full). */
