@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { corpus, indexInto, tempDir } from './corpus';
 import { readMlflowDatabase } from '../../src/core/formats/mlflowdb';
 import { openDatabase } from '../../src/core/index/sqlite';
+import { listMlflowExperiments, listMlflowRunDirs, readMlflowRunHeader } from '../../src/core/formats/mlflow';
+import { listMlflowRun } from '../../src/core/index/listing';
 
 const MLFLOW = corpus('mlflow');
 const RUN_DIR = /^[0-9a-f]{32}$/;
@@ -150,5 +152,30 @@ describe('MLflow database reads never lock out a writer', () => {
     writer.close();
     assert.ok(commits >= 5, `${commits} commits during ${rows} rows`);
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('MLflow run header from the run listing', () => {
+  it('is the same read from the listing (listMlflowRun) as walking the run folder, for every run of the corpus', () => {
+    const stores = fs
+      .readdirSync(corpus(), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isDirectory() && e.name === 'mlruns')
+      .map((e) => path.join(e.parentPath, e.name));
+    let runs = 0;
+    let withInputs = 0;
+    let artifacts = 0;
+    for (const store of stores) {
+      for (const exp of listMlflowExperiments(store)) {
+        for (const rd of listMlflowRunDirs(exp)) {
+          const listing = listMlflowRun(rd.dir, undefined);
+          const fromListing = readMlflowRunHeader(rd, listing.files);
+          assert.deepEqual(fromListing, readMlflowRunHeader(rd), rd.dir);
+          runs++;
+          if (fs.existsSync(path.join(rd.dir, 'inputs'))) withInputs++;
+          artifacts += fromListing.run.artifacts.length;
+        }
+      }
+    }
+    assert.ok(runs > 100 && withInputs > 0 && artifacts > 50, `${runs} runs, ${withInputs} with inputs, ${artifacts} artifacts`);
   });
 });

@@ -113,7 +113,8 @@ export function readMlflowRunHeader(rd: MlflowRunDir, listed?: Record<string, { 
   const diagnostics: Diagnostic[] = [];
   const metaFile = path.join(rd.dir, 'meta.yaml');
   // The run's files: from the caller's listing of the run folder (listMlflowRun), or walked here.
-  const filesOf = (folder: string) => (listed ? listedFiles(listed, path.join(rd.dir, folder)) : walkedFiles(path.join(rd.dir, folder)));
+  const byFolder = listed ? listedFiles(listed, rd.dir) : undefined;
+  const filesOf = (folder: string) => (byFolder ? byFolder.get(folder) ?? [] : walkedFiles(path.join(rd.dir, folder)));
   let meta: Record<string, unknown> = {};
   if ((listed && metaFile in listed) || fs.existsSync(metaFile)) meta = readMeta(metaFile, diagnostics);
   else diagnostics.push({ file: metaFile, severity: 'warning', message: 'run folder has no meta.yaml; showing what its files hold' });
@@ -327,12 +328,23 @@ function readMeta(file: string, diagnostics: Diagnostic[]): Record<string, unkno
 /** A regular file of a run folder: its path, its path below the folder it is in (with '/'), its size. */
 type RunFile = [file: string, rel: string, size: number];
 
-/** The files below `root` found by a listing of the run (listMlflowRun: the same depth, no symlinks). */
-function listedFiles(listed: Record<string, { size: number }>, root: string): RunFile[] {
-  const prefix = root + path.sep;
-  const out: RunFile[] = [];
-  for (const [file, st] of Object.entries(listed)) {
-    if (file.startsWith(prefix)) out.push([file, file.slice(prefix.length).split(path.sep).join('/'), st.size]);
+/**
+ * The files of a listing of run folder `dir` (listMlflowRun: the same depth, no symlinks) by the folder of
+ * the run they are in (params, tags…), in one pass.
+ */
+function listedFiles(listed: Record<string, { size: number }>, dir: string): Map<string, RunFile[]> {
+  const prefix = dir + path.sep;
+  const out = new Map<string, RunFile[]>();
+  for (const file of Object.keys(listed)) {
+    if (!file.startsWith(prefix)) continue;
+    const cut = file.indexOf(path.sep, prefix.length);
+    if (cut < 0) continue;
+    const folder = file.slice(prefix.length, cut);
+    let rel = file.slice(cut + 1);
+    if (rel.includes(path.sep)) rel = rel.split(path.sep).join('/');
+    let files = out.get(folder);
+    if (!files) out.set(folder, (files = []));
+    files.push([file, rel, listed[file].size]);
   }
   return out;
 }
