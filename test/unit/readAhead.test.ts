@@ -43,6 +43,11 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     // A malformed line and an unterminated one: their diagnostics must come back from the threads too.
     const runs = fs.readdirSync(path.join(ws, 'generated', 'mlruns', '1')).filter((d) => d.length === 32);
     fs.appendFileSync(path.join(ws, 'generated', 'mlruns', '1', runs[3], 'metrics', 'm0'), 'garbage\n1700000000000 0.5');
+    // Runs that started at the same moment: listed in the same order however the threads delivered them.
+    for (const run of runs.slice(0, 30)) {
+      const meta = path.join(ws, 'generated', 'mlruns', '1', run, 'meta.yaml');
+      fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replace(/start_time: \d+/, 'start_time: 1700000000000'));
+    }
     const roots = [ws, corpus('mlflow')];
     const alone = index(roots, 0);
     // Threads that read every run, and threads sharing the runs with the indexer (it reads the ones they
@@ -55,6 +60,9 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     assert.ok(ahead.taken.files >= 120 * 4 && ahead.taken.headers >= 120, `${JSON.stringify(ahead.taken)} taken from the threads`);
     assert.deepEqual(snapshot(ahead.store), a);
     assert.deepEqual(snapshot(shared.store), a);
+    const listed = (s: Store) => s.queryRuns({ sql: '', params: [] }, { sql: '', params: [] }).map((r) => r.path);
+    assert.deepEqual(listed(ahead.store), listed(alone.store));
+    assert.deepEqual(listed(shared.store), listed(alone.store));
     // And the same unit states: fingerprints, resume offsets, the bytes before them, folder mtimes, probes.
     const units = (s: Store) => s.db.prepare("SELECT key, state, probes FROM units WHERE key != 'discovery' ORDER BY key").all();
     assert.deepEqual(units(ahead.store), units(alone.store));

@@ -151,7 +151,9 @@ export function compileSort(spec: string | undefined): CompiledSql {
     parts.push(`${operand.sql} ${dir} NULLS LAST`);
     params.push(...operand.params);
   }
-  parts.push('r.rid');
+  // Ties in the order of the runs' folders, not of their rows: a cold index writes runs in the order its
+  // read-ahead threads deliver them (see DEFAULT_RUN_ORDER).
+  parts.push('r.path', 'r.rid');
   return { sql: parts.join(', '), params };
 }
 

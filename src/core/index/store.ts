@@ -7,6 +7,13 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStatus, SeriesSummary } from '../model';
 import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION } from './schema';
+
+/**
+ * Newest first; runs that started at the same moment (or have no start time) by folder, then row. Row ids
+ * follow the order runs were written in, which on a cold index is the order read-ahead threads delivered
+ * them: never the only key of an order a user sees.
+ */
+export const DEFAULT_RUN_ORDER = 'r.start_time DESC, r.path, r.rid';
 import { decodeChunk, encodeChunk } from './chunks';
 import type { Database } from './sqlite';
 import { NativeModuleError, openDatabase } from './sqlite';
@@ -425,7 +432,7 @@ export class Store {
   /** Runs matching a compiled filter (see query.ts), sorted and paged. */
   queryRuns(where: { sql: string; params: unknown[] }, order: { sql: string; params: unknown[] }, limit = -1, offset = 0): RunRow[] {
     const sql = `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
-      WHERE ${where.sql || '1'} ORDER BY ${order.sql || 'r.start_time DESC, r.rid'} LIMIT ? OFFSET ?`;
+      WHERE ${where.sql || '1'} ORDER BY ${order.sql || DEFAULT_RUN_ORDER} LIMIT ? OFFSET ?`;
     return this.db.prepare(sql).all(...where.params, ...order.params, limit, offset) as RunRow[];
   }
 
@@ -478,7 +485,7 @@ export class Store {
            -- every file of an MLflow model folder (the folder of an MLmodel): environment files, examples
            OR EXISTS (SELECT 1 FROM artifacts m WHERE m.rid = a.rid AND (m.path = 'MLmodel' OR m.path LIKE '%/MLmodel')
                       AND substr(a.path, 1, length(m.path) - 7) = substr(m.path, 1, length(m.path) - 7))
-         ORDER BY r.start_time DESC, r.rid, a.path LIMIT ?`,
+         ORDER BY ${DEFAULT_RUN_ORDER}, a.path LIMIT ?`,
       )
       .all(limit) as ModelFileRow[];
   }

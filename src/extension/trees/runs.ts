@@ -109,7 +109,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   private get order(): CompiledSql {
     const { sortBy } = this.state;
-    if (sortBy === 'name') return { sql: 'r.name COLLATE NOCASE, r.rid', params: [] };
+    if (sortBy === 'name') return { sql: 'r.name COLLATE NOCASE, r.path, r.rid', params: [] };
     if (sortBy === 'metric') {
       const key = this.keyMetric();
       if (key) return compileSort(`metrics.${/^[A-Za-z_][\w.]*$/.test(key) ? key : JSON.stringify(key)} ${metricDirection(key) === 'max' ? 'desc' : 'asc'}`);
