@@ -1,9 +1,10 @@
 // Opens the demo workspace in a real VS Code (code-server + headless chromium), shows the Runlens view,
-// expands an experiment and a run, and saves a PNG — to look at the UI as a user would.
+// expands an experiment and a run, opens a chart, and saves a PNG — to look at the UI as a user would.
 //
 //   node scripts/screenshot.mjs [out.png] [--theme "Default Light Modern"] [--click "label,label,…"]
 //
-// --click: rows of the Runs view to click in order (default: the YOLOv5 experiment, its run exp2, Metrics;
+// --click: rows of the Runs view to click in order (default: the YOLOv5 experiment, its run exp2, Metrics and
+// its mAP_0.5, whose chart opens;
 // a leading + ctrl-clicks, adding the row to the selection);
 // clicking a metric opens its chart. --open FILE opens a workspace file (quick open) and --palette TEXT
 // then runs a command-palette entry, e.g. --open digits_predictions.csv --palette "Runlens: Evaluate";
@@ -30,7 +31,7 @@ const out = path.resolve(process.argv[2] && !process.argv[2].startsWith('--') ? 
 const themeArg = process.argv.indexOf('--theme');
 const theme = themeArg > 0 ? process.argv[themeArg + 1] : 'Default Dark Modern';
 const clickArg = process.argv.indexOf('--click');
-const clicks = clickArg > 0 ? process.argv[clickArg + 1].split(',') : ['mushrooms-yolov5/runs/train', 'exp2', 'Metrics'];
+const clicks = clickArg > 0 ? process.argv[clickArg + 1].split(',') : ['mushrooms-yolov5/runs/train', 'exp2', 'Metrics', 'metrics/mAP_0.5'];
 const argOf = (name) => (process.argv.indexOf(name) > 0 ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const openFile = argOf('--open');
 const palette = argOf('--palette');
