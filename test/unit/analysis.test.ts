@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { compareRuns, isRanked, metricDirection, pickKeyMetric } from '../../src/core/analysis/compare';
-import { lttb, runColor, runColors } from '../../src/core/analysis/downsample';
+import { PALETTE, lttb, runColor, runColors } from '../../src/core/analysis/downsample';
 import { runDocument, scalar } from '../../src/core/analysis/runDocument';
 import { emaSmooth } from '../../src/core/analysis/smoothing';
 import { effectiveStatus, LIVE_WINDOW_MS } from '../../src/core/analysis/status';
@@ -101,6 +101,33 @@ describe('downsampling (LTTB)', () => {
   it('gives a run the same colour every time', () => {
     assert.equal(runColor('abc'), runColor('abc'));
     assert.match(runColor('abc'), /^#[0-9a-f]{6}$/);
+  });
+
+  it('draws runs in colours with a 3:1 contrast on the default light and dark themes, each far from the others', () => {
+    // WCAG 2 relative luminance and contrast ratio.
+    const luminance = (hex: string) => {
+      const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const contrast = (a: string, b: string) => (Math.max(luminance(a), luminance(b)) + 0.05) / (Math.min(luminance(a), luminance(b)) + 0.05);
+    // The editor backgrounds of Default Light Modern and Default Dark Modern.
+    for (const c of PALETTE) {
+      assert.ok(contrast(c, '#ffffff') >= 3, `${c} on light: ${contrast(c, '#ffffff').toFixed(2)}`);
+      assert.ok(contrast(c, '#1f1f1f') >= 3, `${c} on dark: ${contrast(c, '#1f1f1f').toFixed(2)}`);
+    }
+    // Told apart: every two colours at least 20 apart in CIELAB (ΔE*76; ~2.3 is just noticeable).
+    const lab = (hex: string) => {
+      const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4));
+      const f = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
+      const [x, y, z] = [(0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b, (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883].map(f);
+      return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+    };
+    for (const a of PALETTE) {
+      for (const b of PALETTE) {
+        if (a < b) assert.ok(Math.hypot(...lab(a).map((v, i) => v - lab(b)[i])) >= 20, `${a} and ${b} too alike`);
+      }
+    }
+    assert.equal(new Set(PALETTE).size, 10);
   });
 });
 

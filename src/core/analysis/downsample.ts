@@ -53,8 +53,13 @@ export function lttb(xs: ArrayLike<number>, ys: ArrayLike<number>, threshold: nu
   return out;
 }
 
-/** Tableau 10: distinct on light and dark themes alike. A run keeps its colour in every panel. */
-const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+/**
+ * Tableau 10's hues, the light ones (orange, teal, yellow, grey) darkened and pink made magenta (darkened,
+ * it was red's twin), so that every line keeps a 3:1 contrast (WCAG's for graphics) on VS Code's default
+ * light and dark backgrounds alike: Tableau's own grey and yellow all but vanished on a light theme. A run
+ * keeps its colour in every panel.
+ */
+export const PALETTE = ['#4e79a7', '#d37519', '#e15759', '#3b9a93', '#59a14f', '#a68b12', '#b07aa1', '#c0399b', '#9c755f', '#858585'];
 
 function slot(runId: string): number {
   let h = 2166136261;
