@@ -177,16 +177,17 @@ export class ReadAhead {
       const seen = Atomics.load(this.replies, 0);
       const dir = this.ready();
       if (dir) return dir;
-      if (this.abandoned || this.steal) {
-        if (this.front < this.back) return this.hand(this.runDirs[--this.back].dir, -1);
+      if ((this.abandoned || this.steal) && this.front < this.back) return this.hand(this.runDirs[--this.back].dir, -1);
+      if (this.abandoned) {
+        // The threads are gone: every run still out is the indexer's.
+        for (const [d, [, w]] of this.outstanding) return this.hand(d, w);
+        return undefined;
+      }
+      if (this.steal) {
         // Sent, but not started by its thread: the latest first.
         let best: [string, number, number] | undefined;
         for (const [d, [seq, w]] of this.outstanding) if (Atomics.load(this.claims, seq) === FREE && (!best || seq > best[1])) best = [d, seq, w];
-        if (best && (this.abandoned || Atomics.compareExchange(this.claims, best[1], FREE, INDEXER) === FREE)) return this.hand(best[0], best[2]);
-        if (this.abandoned) {
-          const [d, [, w]] = this.outstanding.entries().next().value ?? [undefined, [0, -1]];
-          return d === undefined ? undefined : this.hand(d, w);
-        }
+        if (best && Atomics.compareExchange(this.claims, best[1], FREE, INDEXER) === FREE) return this.hand(best[0], best[2]);
       }
       if (this.outstanding.size === 0 && this.front >= this.back) return undefined;
       const left = deadline - Date.now();

@@ -7,6 +7,9 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStatus, SeriesSummary } from '../model';
 import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION } from './schema';
+import { decodeChunk, encodeChunk } from './chunks';
+import type { Database } from './sqlite';
+import { NativeModuleError, openDatabase } from './sqlite';
 
 /**
  * Newest first; runs that started at the same moment (or have no start time) by folder, then row. Row ids
@@ -14,9 +17,6 @@ import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION } from './sch
  * them: never the only key of an order a user sees.
  */
 export const DEFAULT_RUN_ORDER = 'r.start_time DESC, r.path, r.rid';
-import { decodeChunk, encodeChunk } from './chunks';
-import type { Database } from './sqlite';
-import { NativeModuleError, openDatabase } from './sqlite';
 
 export interface RunRow {
   rid: number;

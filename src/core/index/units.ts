@@ -20,7 +20,7 @@ import {
 import type { MlflowExperimentDir, MlflowModelVersion, MlflowRunDir } from '../formats/mlflow';
 import { readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
-import { readMlflowMetricPoints } from '../formats/mlflowMetrics';
+import { readMlflowMetricPoints, type MetricFileRead } from '../formats/mlflowMetrics';
 import type { ReadAhead, ReadAheadRequest } from './readAhead';
 import type { TagKinds } from '../formats/tensorboard';
 import type { SeriesWriter, Store } from './store';
@@ -294,7 +294,7 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
         reread.add(file);
         const writer = store.seriesWriter(rid, metricKey, offset === 0);
         const ahead = offset === 0 ? ctx.readAhead?.take(rd.dir, file) : undefined;
-        let read: { endOffset: number; nextLine: number; tail?: string; diagnostics: Diagnostic[]; points: number };
+        let read: Omit<MetricFileRead, 'deferred'>;
         if (ahead) {
           writer.pushColumns(ahead.columns, ahead.cap, ahead.n);
           read = { endOffset: ahead.endOffset, nextLine: ahead.nextLine, tail: ahead.tail, diagnostics: ahead.diagnostics, points: ahead.n };
