@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Store } from '../../src/core/index/store';
-import { indexChanged, indexWorkspace } from '../../src/core/index/indexer';
+import { indexChanged, indexUnit, indexWorkspace } from '../../src/core/index/indexer';
+import { discoverSources } from '../../src/core/discovery';
+import { unitsOfSource, type Unit } from '../../src/core/index/units';
 import { readTfRecords } from '../../src/core/formats/tfrecord';
 import { copyOf, corpus, indexInto, tempDir } from './corpus';
 
@@ -387,5 +389,73 @@ describe('incremental indexing', () => {
     store.close();
     scratch.store.close();
     for (const d of [dir, scratch.dir, ws]) fs.rmSync(d, { recursive: true });
+  });
+});
+
+describe('a unit whose read fails', () => {
+  const RUN = 'a3112407148b4966b929bc9f8784a3d3';
+
+  /** Every row of every table, so that nothing a failed read wrote can hide. */
+  function tables(store: Store, except: string[] = []): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const t of store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]) {
+      if (except.includes(t)) continue;
+      const n = (store.db.prepare(`SELECT * FROM ${t} LIMIT 1`).columns() as unknown[]).length;
+      const order = Array.from({ length: n }, (_, i) => i + 1).join(', ');
+      out[t] = JSON.stringify(store.db.prepare(`SELECT * FROM ${t} ORDER BY ${order}`).raw().all());
+    }
+    return out;
+  }
+
+  /** The run's unit, made to fail after its real read and a series it began and did not close (one full chunk). */
+  function failingRunUnit(ws: string): Unit {
+    const units = discoverSources([ws]).sources.flatMap((s) => unitsOfSource(s));
+    const unit = units.find((u) => u.key.endsWith(path.sep + RUN))!;
+    return {
+      ...unit,
+      read(ctx) {
+        unit.read(ctx);
+        const rid = ctx.store.db.prepare('SELECT rid FROM runs WHERE native_id = ?').pluck().get(RUN) as number;
+        const writer = ctx.store.seriesWriter(rid, 'half_written', false);
+        for (let i = 0; i < 1500; i++) writer.push(i, i, i);
+        throw new Error('a reader bug');
+      },
+    };
+  }
+
+  const failure = (store: Store) => store.diagnostics().filter((d) => d.severity === 'error' && d.message === 'could not be indexed: a reader bug');
+
+  it('never indexed before: leaves nothing it wrote, and is read in full by the next pass', () => {
+    const ws = copyOf(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python'));
+    const dir = tempDir();
+    const store = Store.open(path.join(dir, 'index.sqlite'));
+    const empty = tables(store, ['diagnostics']);
+    // Inside a pass's transaction, as the indexer reads units.
+    assert.equal(store.transaction(() => indexUnit(store, failingRunUnit(ws))), undefined);
+    assert.deepEqual(tables(store, ['diagnostics']), empty);
+    assert.equal(failure(store).length, 1);
+    // The run's metric files are real: its series reached the chunks table before the failure.
+    const scratch = indexInto([ws]);
+    assert.ok((scratch.store.db.prepare('SELECT COUNT(*) FROM chunks').pluck().get() as number) > 0);
+    assert.ok(indexWorkspace(store, { roots: [ws] }).read > 0);
+    assert.deepEqual(snapshot(store), snapshot(scratch.store));
+    assert.equal(failure(store).length, 0);
+    store.close();
+    scratch.store.close();
+    for (const d of [dir, scratch.dir, ws]) fs.rmSync(d, { recursive: true });
+  });
+
+  it('indexed before: its rows stay as they were', () => {
+    const ws = copyOf(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python'));
+    const { store, dir } = indexInto([ws]);
+    const before = tables(store, ['diagnostics']);
+    const metrics = path.join(ws, 'mlruns', '6', RUN, 'metrics');
+    fs.appendFileSync(path.join(metrics, fs.readdirSync(metrics)[0]), '1656994882000 42.5 99\n');
+    assert.equal(store.transaction(() => indexUnit(store, failingRunUnit(ws))), undefined);
+    assert.deepEqual(tables(store, ['diagnostics']), before);
+    assert.equal(failure(store).length, 1);
+    store.close();
+    fs.rmSync(dir, { recursive: true });
+    fs.rmSync(ws, { recursive: true });
   });
 });

@@ -260,6 +260,9 @@ export class Store {
       putChunk: db.prepare('INSERT OR REPLACE INTO chunks(sid, seq, n, data) VALUES (?, ?, ?, ?)'),
       putOverview: db.prepare('INSERT OR REPLACE INTO overviews(sid, seq, data) VALUES (?, ?, ?)'),
       deleteSeries: db.prepare('DELETE FROM series WHERE sid = ?'),
+      deleteChunksFrom: db.prepare('DELETE FROM chunks WHERE sid >= ?'),
+      deleteOverviewsFrom: db.prepare('DELETE FROM overviews WHERE sid >= ?'),
+      deleteSeriesFrom: db.prepare('DELETE FROM series WHERE sid >= ?'),
       deleteChunks: db.prepare('DELETE FROM chunks WHERE sid = ?'),
       deleteOverviews: db.prepare('DELETE FROM overviews WHERE sid = ?'),
       insertModel: db.prepare(`INSERT OR REPLACE INTO models(id, unit, experiment_id, native_id, name, source_run_native_id, created_at, status, params, metrics, path, kind, version, stage, aliases, description)
@@ -299,8 +302,16 @@ export class Store {
     this.stmts.setUnitProbes.run(probes.join('\n'), key);
   }
 
-  /** Removes everything a unit put in the index. */
-  dropUnit(key: string): void {
+  /**
+   * Removes everything a unit put in the index; with `seriesFrom` (a `seriesMark` taken before the unit
+   * was read), also the series it began and had not closed, whose rows are not written yet.
+   */
+  dropUnit(key: string, seriesFrom?: number): void {
+    if (seriesFrom !== undefined) {
+      this.stmts.deleteChunksFrom.run(seriesFrom);
+      this.stmts.deleteOverviewsFrom.run(seriesFrom);
+      this.stmts.deleteSeriesFrom.run(seriesFrom);
+    }
     this.clearUnitRuns(key);
     this.stmts.deleteExperimentsOfUnit.run(key);
     this.stmts.deleteModelsOfUnit.run(key);
@@ -410,12 +421,18 @@ export class Store {
     // A new series' row is written once, when its writer closes and its summary is known (an insert and
     // an update would each touch the row and its three summary indexes). Its sid is taken now, for its
     // chunks: past every row in the table and every sid handed out to writers not closed yet.
-    this.nextSid = Math.max(this.nextSid, (this.stmts.maxSid.get() as number) + 1);
-    const sid = this.nextSid++;
+    const sid = this.seriesMark();
+    this.nextSid++;
     return new SeriesWriter(this.stmts, { sid, rid, key, count: 0, last: null, lastStep: null, lastTime: null, min: null, max: null }, undefined);
   }
 
   private nextSid = 0;
+
+  /** The sid the next new series will get: every series begun after this call has this sid or a larger one. */
+  seriesMark(): number {
+    this.nextSid = Math.max(this.nextSid, (this.stmts.maxSid.get() as number) + 1);
+    return this.nextSid;
+  }
 
   // ---- read API ----
 
