@@ -100,6 +100,11 @@ describe('MLflow metric lines through the WebAssembly parser (wasm/metrics.wat)'
     const text = [
       '1700000000000 0.5 0', '', '1700000000001 nan 1', '1700000000002 inf 2', 'garbage', '1700000000003 0.25', '1700000000004 1e5 4 extra',
       '1700000000005  0.5 5', '1700000000006 -Infinity 6\r', '1700000000007 1e 7', '1700000000008 0.125 8 ',
+      // A number that stops before its field does (the one-pass path must not take its prefix), and the
+      // forms the grammar allows or not at a field's edges.
+      '1700000000010 0.5x 10', '1700000000011 0.5 11x', '1700000000012 1.5.2 12', '1700000000013 +0.5 13', '1700000000014 .5 14',
+      '1700000000015 5. 15', '1700000000016\t0.5 16', '-1700000000017 0.5 -17', '1700000000018 0.5e+3 18', '1700000000019 0.5E-3 19e',
+      '1700000000020 0.5 20\r', '1700000000021 0.5e5 21 22', '1700000000022x 0.5 22',
     ].join('\n') + '\n1700000000009 0.7';
     fs.writeFileSync(file, text);
     const { points, res } = read(file);
@@ -109,10 +114,11 @@ describe('MLflow metric lines through the WebAssembly parser (wasm/metrics.wat)'
       if (p) expected.push([p.step, p.time, p.value]);
     });
     assert.deepEqual(points, expected);
-    assert.deepEqual(points.map((p) => p[0]), [0, 1, 2, 0, 4, 6, 8]);
-    assert.deepEqual(res.diagnostics.map((d) => [d.line, d.severity]), [[5, 'error'], [8, 'error'], [10, 'error'], [12, 'info']]);
+    assert.deepEqual(points.map((p) => p[0]), [0, 1, 2, 0, 4, 6, 8, 13, 14, 15, -17, 18, 20, 21]);
+    const errors = [5, 8, 10, 12, 13, 14, 18, 21, 24];
+    assert.deepEqual(res.diagnostics.map((d) => [d.line, d.severity]), [...errors.map((l) => [l, 'error']), [25, 'info']]);
     assert.equal(res.endOffset, text.lastIndexOf('\n') + 1);
-    assert.equal(res.nextLine, 12);
+    assert.equal(res.nextLine, 25);
     assert.equal(res.tail, tailAt(file, res.endOffset));
     // Read on from a line: the bytes before the new offset when this read passed over 32 of them, else
     // none (the indexer reads them from the file).
@@ -120,9 +126,9 @@ describe('MLflow metric lines through the WebAssembly parser (wasm/metrics.wat)'
     const on = readMlflowMetricPoints(file, from, 7, () => undefined);
     assert.equal(on.endOffset, res.endOffset);
     assert.equal(on.tail, tailAt(file, on.endOffset));
-    const last = text.indexOf('1700000000008');
-    assert.equal(readMlflowMetricPoints(file, last, 11, () => undefined).tail, undefined);
-    assert.equal(readMlflowMetricPoints(file, res.endOffset, 12, () => undefined).tail, undefined);
+    const last = text.indexOf('1700000000022x');
+    assert.equal(readMlflowMetricPoints(file, last, 24, () => undefined).tail, undefined);
+    assert.equal(readMlflowMetricPoints(file, res.endOffset, 25, () => undefined).tail, undefined);
     // A line longer than the module's buffer.
     const long = path.join(dir, 'long');
     fs.writeFileSync(long, `1 2 3\n1 ${'1'.repeat(3 << 20)} 4\n5 6 7\n`);

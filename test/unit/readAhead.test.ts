@@ -10,6 +10,8 @@ import { readMlflowMetricFile } from '../../src/core/formats/mlflowMetrics';
 import { readMlflowExperiment, readMlflowRunHeader } from '../../src/core/formats/mlflow';
 import { listMlflowRun } from '../../src/core/index/listing';
 import { writeMlflowStore } from '../../bench/generate';
+import { decodeChunk } from '../../src/core/index/chunks';
+import { CHUNK_POINTS } from '../../src/core/index/schema';
 import { corpus, tempDir } from './corpus';
 
 /** Everything the index holds about runs, in a comparable form. */
@@ -64,6 +66,15 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     assert.deepEqual(listed(ahead.store), listed(alone.store));
     assert.deepEqual(listed(shared.store), listed(alone.store));
     // And the same unit states: fingerprints, resume offsets, the bytes before them, folder mtimes, probes.
+    // The same rows to the byte: the threads encode points as the indexer's series writers do.
+    const chunks = (s: Store) =>
+      s.db
+        .prepare('SELECT r.path, x.key, c.seq, c.n, c.data, o.data AS overview FROM chunks c JOIN series x ON x.sid = c.sid JOIN runs r ON r.rid = x.rid LEFT JOIN overviews o ON o.sid = c.sid AND o.seq = c.seq ORDER BY 1, 2, 3')
+        .all();
+    const a2 = chunks(alone.store);
+    assert.ok(a2.length > 1000, `${a2.length} chunks`);
+    assert.deepEqual(chunks(ahead.store), a2);
+    assert.deepEqual(chunks(shared.store), a2);
     const units = (s: Store) => s.db.prepare("SELECT key, state, probes FROM units WHERE key != 'discovery' ORDER BY key").all();
     assert.deepEqual(units(ahead.store), units(alone.store));
     assert.deepEqual(units(shared.store), units(alone.store));
@@ -93,8 +104,17 @@ describe('read-ahead of MLflow runs on a cold index', () => {
       assert.deepEqual(ahead.header(dirs[0]), readMlflowRunHeader(reqs[0].run));
       const got = ahead.take(dirs[0], file)!;
       const expected = readMlflowMetricFile(file);
-      assert.equal(got.n, expected.points.length);
-      expected.points.forEach((p, i) => assert.deepEqual([got.columns[i], got.columns[got.cap + i], got.columns[2 * got.cap + i]], [p.step, p.time, p.value]));
+      // Encoded as the index stores them: chunks that decode to the file's points, and their summary.
+      const { summary, bytes, ends } = got.series;
+      assert.equal(summary.count, expected.points.length);
+      const points: { step: number; time: number; value: number }[] = [];
+      for (let c = 0, from = 0; c < ends.length; from = ends[c++]) {
+        const n = Math.min(CHUNK_POINTS, summary.count - c * CHUNK_POINTS);
+        const f = decodeChunk(bytes.subarray(from, ends[c]), n);
+        for (let i = 0; i < n; i++) points.push({ step: f[i], time: f[n + i], value: f[2 * n + i] });
+      }
+      assert.deepEqual(points, expected.points.map((p) => ({ step: p.step, time: p.time, value: p.value })));
+      assert.equal(summary.last, expected.points.at(-1)!.value);
       // The bytes before the resume offset, as the indexer would read them from the file.
       assert.equal(got.endOffset, fs.statSync(file).size);
       assert.equal(got.tail, tailAt(file, got.endOffset));

@@ -15,12 +15,14 @@ import type { Diagnostic, MetricPoint } from '../model';
 
 // The module's memory layout (see metrics.wat).
 const POW10 = 12288;
-const OUT = 16384;
-const ENTRY = 40;
+const OUT_TIMES = 16384;
+const OUT_VALUES = 278528;
+const OUT_STEPS = 540672;
+const OUT_ENTRIES = 32768;
+const DEFERRED = 802816;
 const IN = 1376256;
 const CHUNK = 1 << 20;
 const SLACK = 16;
-const KIND_POINT = 1;
 const STOP_OUTPUT_FULL = 1;
 
 interface MetricsExports {
@@ -28,6 +30,7 @@ interface MetricsExports {
   scan(pos: number, end: number): number;
   scanPos: WasmGlobal;
   outCount: WasmGlobal;
+  deferCount: WasmGlobal;
   lines: WasmGlobal;
 }
 
@@ -76,7 +79,7 @@ const scanners = new KernelPool(() => new MetricLineScanner());
 export interface MetricFileRead {
   endOffset: number;
   nextLine: number;
-  /** Points read (given to `onPoint`). */
+  /** Points read (given to `onColumns` / `onPoint`). */
   points: number;
   /** Lines the module left to the JavaScript parser (malformed ones included). */
   deferred: number;
@@ -89,16 +92,17 @@ export interface MetricFileRead {
 }
 
 /**
+ * Where a metric file's points go, in file order: runs of them as three columns, `[from, to)` of each —
+ * views of the parser's memory, valid during the call only.
+ */
+export type PointColumns = (steps: Float64Array, times: Float64Array, values: Float64Array, from: number, to: number) => void;
+
+/**
  * Streams the points of an MLflow metric file from `offset` (the line there is number `firstLine`) into
- * `onPoint`. Malformed lines are skipped with a diagnostic naming the line; an unterminated last line is
+ * `onColumns`. Malformed lines are skipped with a diagnostic naming the line; an unterminated last line is
  * left for the next read.
  */
-export function readMlflowMetricPoints(
-  file: string,
-  offset: number,
-  firstLine: number,
-  onPoint: (step: number, time: number, value: number) => void,
-): MetricFileRead {
+export function readMlflowMetricColumns(file: string, offset: number, firstLine: number, onColumns: PointColumns): MetricFileRead {
   const diagnostics: Diagnostic[] = [];
   let fd: number;
   try {
@@ -128,24 +132,30 @@ export function readMlflowMetricPoints(
         const stop = s.x.scan(pos, filled);
         const count = s.x.outCount.value;
         const { u32, f64 } = s;
-        for (let i = 0; i < count; i++) {
-          const o = (OUT + i * ENTRY) >> 2;
-          const f = (OUT + i * ENTRY + 16) >> 3;
-          if (u32[o] === KIND_POINT) {
-            onPoint(f64[f + 2], f64[f], f64[f + 1]);
-            points++;
-            continue;
-          }
+        const times = f64.subarray(OUT_TIMES / 8, OUT_TIMES / 8 + OUT_ENTRIES);
+        const values = f64.subarray(OUT_VALUES / 8, OUT_VALUES / 8 + OUT_ENTRIES);
+        const steps = f64.subarray(OUT_STEPS / 8, OUT_STEPS / 8 + OUT_ENTRIES);
+        // The lines the module left are parsed here into their entries; a malformed one splits the run.
+        let from = 0;
+        for (let d = 0, defers = s.x.deferCount.value; d < defers; d++) {
+          const o = DEFERRED / 4 + 4 * d;
+          const i = u32[o];
           deferred++;
           const p = parseMetricLine(s.bytes, u32[o + 2], u32[o + 3]);
           if (p) {
-            onPoint(p.step, p.time, p.value);
-            points++;
-          } else if (diagnostics.length < 100) {
+            [steps[i], times[i], values[i]] = [p.step, p.time, p.value];
+            continue;
+          }
+          if (i > from) onColumns(steps, times, values, from, i);
+          points += i - from;
+          from = i + 1;
+          if (diagnostics.length < 100) {
             const text = s.bytes.toString('utf8', u32[o + 2], Math.min(u32[o + 3], u32[o + 2] + 80));
             diagnostics.push({ file, line: line + u32[o + 1], severity: 'error', message: `malformed metric line ${JSON.stringify(text)}: expected "timestamp value step"` });
           }
         }
+        if (count > from) onColumns(steps, times, values, from, count);
+        points += count - from;
         line += s.x.lines.value;
         pos = s.x.scanPos.value;
         if (stop === STOP_OUTPUT_FULL) continue;
@@ -168,6 +178,18 @@ export function readMlflowMetricPoints(
     const n = Math.min(32, endOffset);
     const tail = pos - IN >= n ? s.bytes.toString('hex', pos - n, pos) : undefined;
     return { points, deferred, endOffset, nextLine: line, diagnostics, tail };
+  });
+}
+
+/** The points of an MLflow metric file from `offset`, one `onPoint` call each (see readMlflowMetricColumns). */
+export function readMlflowMetricPoints(
+  file: string,
+  offset: number,
+  firstLine: number,
+  onPoint: (step: number, time: number, value: number) => void,
+): MetricFileRead {
+  return readMlflowMetricColumns(file, offset, firstLine, (steps, times, values, from, to) => {
+    for (let i = from; i < to; i++) onPoint(steps[i], times[i], values[i]);
   });
 }
 

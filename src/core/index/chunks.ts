@@ -11,6 +11,7 @@
  * Steps are almost always 0, 1, 2… or a fixed stride; MLflow's wall times are integer milliseconds a
  * few apart; TensorBoard's values are float32. A typical chunk takes 10–12 bytes a point instead of 24.
  */
+import { CHUNK_POINTS } from './schema';
 
 const RAW = 0;
 const ARITHMETIC = 1;
@@ -139,4 +140,106 @@ export function decodeChunk(data: Uint8Array, n: number): Float64Array {
 function double(data: Uint8Array, p: number): number {
   for (let i = 0; i < 8; i++) f64Bytes[i] = data[p + i];
   return f64[0];
+}
+
+/**
+ * A full chunk's overview: its first, lowest, highest and last points (NaN never counts as an extreme), in
+ * order and without repeats, as (step, time, value) triples written to `out` (12 long); returns how many
+ * numbers were written.
+ */
+export function chunkOverview(steps: Float64Array, times: Float64Array, values: Float64Array, n: number, out: Float64Array): number {
+  let lo = -1;
+  let hi = -1;
+  for (let i = 0; i < n; i++) {
+    const x = values[i];
+    if (x !== x) continue;
+    if (lo < 0 || x < values[lo]) lo = i;
+    if (hi < 0 || x > values[hi]) hi = i;
+  }
+  const picks = [0, lo, hi, n - 1].filter((i) => i >= 0).sort((a, b) => a - b);
+  let k = 0;
+  for (let j = 0; j < picks.length; j++) {
+    if (j > 0 && picks[j] === picks[j - 1]) continue;
+    const i = picks[j];
+    out[k++] = steps[i];
+    out[k++] = times[i];
+    out[k++] = values[i];
+  }
+  return k;
+}
+
+/** What a series' row records of its points. NaN is never an extreme; `last` may be NaN. */
+export interface PointsSummary {
+  count: number;
+  last: number | null;
+  lastStep: number | null;
+  lastTime: number | null;
+  min: number | null;
+  max: number | null;
+}
+
+/**
+ * A new series' points, encoded as the index stores them — chunks of CHUNK_POINTS points (the last one
+ * shorter), an overview for each full chunk — and summarised: what a SeriesWriter would write for the
+ * same points, made where they were read (a read-ahead thread), so the indexer only inserts rows.
+ */
+export interface EncodedSeries {
+  summary: PointsSummary;
+  /** The chunks' bytes back to back: chunk i is bytes [ends[i − 1], ends[i]). */
+  bytes: Uint8Array;
+  ends: Uint32Array;
+  /** The full chunks' overviews back to back: overview i is numbers [overviewEnds[i − 1], overviewEnds[i]). */
+  overviews: Float64Array;
+  overviewEnds: Uint32Array;
+}
+
+/** Encodes n points given as columns: steps in `columns[0, n)`, times in `[cap, cap + n)`, values in `[2cap, 2cap + n)`. */
+export function encodeSeries(columns: Float64Array, cap: number, n: number): EncodedSeries {
+  const chunks = Math.ceil(n / CHUNK_POINTS);
+  const full = Math.floor(n / CHUNK_POINTS);
+  const ends = new Uint32Array(chunks);
+  const overviews = new Float64Array(12 * full);
+  const overviewEnds = new Uint32Array(full);
+  const parts: Buffer[] = [];
+  let size = 0;
+  let o = 0;
+  for (let c = 0; c < chunks; c++) {
+    const i = c * CHUNK_POINTS;
+    const k = Math.min(CHUNK_POINTS, n - i);
+    const steps = columns.subarray(i, i + k);
+    const times = columns.subarray(cap + i, cap + i + k);
+    const values = columns.subarray(2 * cap + i, 2 * cap + i + k);
+    // The encoder's result is a view of its scratch buffer: copied before the next chunk.
+    const part = Buffer.from(encodeChunk(steps, times, values, k));
+    parts.push(part);
+    size += part.length;
+    ends[c] = size;
+    if (k === CHUNK_POINTS) {
+      o += chunkOverview(steps, times, values, k, overviews.subarray(o, o + 12));
+      overviewEnds[c] = o;
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let p = 0;
+  for (const part of parts) {
+    bytes.set(part, p);
+    p += part.length;
+  }
+  let min: number | null = null;
+  let max: number | null = null;
+  for (let i = 2 * cap; i < 2 * cap + n; i++) {
+    const v = columns[i];
+    if (v !== v) continue;
+    if (min === null || v < min) min = v;
+    if (max === null || v > max) max = v;
+  }
+  const summary: PointsSummary = {
+    count: n,
+    last: n > 0 ? columns[2 * cap + n - 1] : null,
+    lastStep: n > 0 ? columns[n - 1] : null,
+    lastTime: n > 0 ? columns[cap + n - 1] : null,
+    min,
+    max,
+  };
+  return { summary, bytes, ends, overviews: overviews.slice(0, o), overviewEnds };
 }

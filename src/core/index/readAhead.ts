@@ -17,6 +17,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import type { Diagnostic } from '../model';
 import type { MlflowRunDir, MlflowRunHeader } from '../formats/mlflow';
 import type { Listing } from './listing';
+import type { EncodedSeries } from './chunks';
 
 /** A run to read ahead: its folder, and what the MLflow reader needs to read its header. */
 export interface ReadAheadRequest {
@@ -28,10 +29,8 @@ export interface ReadAheadRequest {
 
 export interface ReadAheadFile {
   file: string;
-  /** steps, times and values, each `cap` long, of which the first `n` are points. */
-  columns: Float64Array;
-  cap: number;
-  n: number;
+  /** The file's points as a new series' rows (encoded by the thread). */
+  series: EncodedSeries;
   endOffset: number;
   nextLine: number;
   tail?: string;

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStatus, SeriesSummary } from '../model';
 import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION } from './schema';
-import { decodeChunk, encodeChunk } from './chunks';
+import { chunkOverview, decodeChunk, encodeChunk, type EncodedSeries } from './chunks';
 import type { Database } from './sqlite';
 import { NativeModuleError, openDatabase } from './sqlite';
 
@@ -776,34 +776,34 @@ export class SeriesWriter {
     if (this.n === CHUNK_POINTS) this.flushChunk(true);
   }
 
-  /** Points given as columns: steps in `columns[0, n)`, times in `[cap, cap + n)`, values in `[2cap, 2cap + n)`. */
-  pushColumns(columns: Float64Array, cap: number, n: number): void {
-    if (n === 0) return;
+  /** Points [from, to) of three columns (as a metric reader gives them: readMlflowMetricColumns). */
+  pushRange(steps: Float64Array, times: Float64Array, values: Float64Array, from: number, to: number): void {
+    if (to <= from) return;
     const s = this.state;
     let min = s.min;
     let max = s.max;
-    for (let i = 2 * cap; i < 2 * cap + n; i++) {
-      const v = columns[i];
+    for (let i = from; i < to; i++) {
+      const v = values[i];
       if (v !== v) continue;
       if (min === null || v < min) min = v;
       if (max === null || v > max) max = v;
     }
-    for (let i = 0; i < n; ) {
-      const k = Math.min(n - i, CHUNK_POINTS - this.n);
-      this.steps.set(columns.subarray(i, i + k), this.n);
-      this.times.set(columns.subarray(cap + i, cap + i + k), this.n);
-      this.values.set(columns.subarray(2 * cap + i, 2 * cap + i + k), this.n);
+    for (let i = from; i < to; ) {
+      const k = Math.min(to - i, CHUNK_POINTS - this.n);
+      this.steps.set(steps.subarray(i, i + k), this.n);
+      this.times.set(times.subarray(i, i + k), this.n);
+      this.values.set(values.subarray(i, i + k), this.n);
       this.n += k;
       i += k;
       this.dirty = true;
       if (this.n === CHUNK_POINTS) this.flushChunk(true);
     }
-    s.count += n;
+    s.count += to - from;
     s.min = min;
     s.max = max;
-    s.last = columns[2 * cap + n - 1];
-    s.lastStep = columns[n - 1];
-    s.lastTime = columns[cap + n - 1];
+    s.last = values[to - 1];
+    s.lastStep = steps[to - 1];
+    s.lastTime = times[to - 1];
   }
 
   private flushChunk(full: boolean): void {
@@ -813,30 +813,29 @@ export class SeriesWriter {
     this.stmts.putChunk.run(this.state.sid, this.seq, n, encodeChunk(this.steps, this.times, this.values, n));
     this.dirty = false;
     if (!full) return;
-    // A full chunk's overview: first, lowest, highest and last point (NaN never counts as an extreme), in
-    // order. The last chunk, still filling, has none: readers take its points as they are.
-    let lo = -1;
-    let hi = -1;
-    const v = this.values;
-    for (let i = 0; i < n; i++) {
-      const x = v[i];
-      if (x !== x) continue;
-      if (lo < 0 || x < v[lo]) lo = i;
-      if (hi < 0 || x > v[hi]) hi = i;
-    }
-    const picks = [0, lo, hi, n - 1].filter((i) => i >= 0).sort((a, b) => a - b);
-    const o = overviewScratch;
-    let k = 0;
-    for (let j = 0; j < picks.length; j++) {
-      if (j > 0 && picks[j] === picks[j - 1]) continue;
-      const i = picks[j];
-      o[k++] = this.steps[i];
-      o[k++] = this.times[i];
-      o[k++] = v[i];
-    }
-    this.stmts.putOverview.run(this.state.sid, this.seq, Buffer.from(o.buffer, 0, k * 8));
+    // The last chunk, still filling, has no overview: readers take its points as they are.
+    const k = chunkOverview(this.steps, this.times, this.values, n, overviewScratch);
+    this.stmts.putOverview.run(this.state.sid, this.seq, Buffer.from(overviewScratch.buffer, 0, k * 8));
     this.seq++;
     this.n = 0;
+  }
+
+  /** A new series' points, encoded where they were read (a read-ahead thread): its rows as they are. */
+  putEncoded(e: EncodedSeries): void {
+    if (this.seq !== 0 || this.n !== 0 || this.state.count !== 0) throw new Error('encoded points go into a new series only');
+    const { bytes, ends, overviews, overviewEnds } = e;
+    const sid = this.state.sid;
+    for (let c = 0; c < ends.length; c++) {
+      const from = c === 0 ? 0 : ends[c - 1];
+      const n = c === ends.length - 1 ? e.summary.count - c * CHUNK_POINTS : CHUNK_POINTS;
+      this.stmts.putChunk.run(sid, c, n, Buffer.from(bytes.buffer, bytes.byteOffset + from, ends[c] - from));
+      if (n === CHUNK_POINTS) {
+        const o = c === 0 ? 0 : overviewEnds[c - 1];
+        this.stmts.putOverview.run(sid, c, Buffer.from(overviews.buffer, overviews.byteOffset + 8 * o, 8 * (overviewEnds[c] - o)));
+      }
+    }
+    this.seq = ends.length;
+    Object.assign(this.state, e.summary);
   }
 
   close(): void {

@@ -20,7 +20,7 @@ import {
 import type { MlflowExperimentDir, MlflowModelVersion, MlflowRunDir } from '../formats/mlflow';
 import { readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
-import { readMlflowMetricPoints, type MetricFileRead } from '../formats/mlflowMetrics';
+import { readMlflowMetricColumns, type MetricFileRead } from '../formats/mlflowMetrics';
 import type { ReadAhead, ReadAheadRequest } from './readAhead';
 import type { TagKinds } from '../formats/tensorboard';
 import type { SeriesWriter, Store } from './store';
@@ -296,9 +296,9 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
         const ahead = offset === 0 ? ctx.readAhead?.take(rd.dir, file) : undefined;
         let read: Omit<MetricFileRead, 'deferred'>;
         if (ahead) {
-          writer.pushColumns(ahead.columns, ahead.cap, ahead.n);
-          read = { endOffset: ahead.endOffset, nextLine: ahead.nextLine, tail: ahead.tail, diagnostics: ahead.diagnostics, points: ahead.n };
-        } else read = readMlflowMetricPoints(file, offset, line, (step, time, value) => writer.push(step, time, value));
+          writer.putEncoded(ahead.series);
+          read = { endOffset: ahead.endOffset, nextLine: ahead.nextLine, tail: ahead.tail, diagnostics: ahead.diagnostics, points: ahead.series.summary.count };
+        } else read = readMlflowMetricColumns(file, offset, line, (steps, times, values, from, to) => writer.pushRange(steps, times, values, from, to));
         writer.close();
         diagnostics.push(...read.diagnostics);
         points += read.points;

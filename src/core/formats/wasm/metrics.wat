@@ -11,10 +11,10 @@
 ;; Memory (byte addresses):
 ;;   0      powers of five for q in [-342, 308]: 651 × (u64 high, u64 low), normalized (written by the host)
 ;;   12288  exact powers of ten 1e0..1e22 as doubles (written by the host)
-;;   16384  output entries: 32768 × 40 bytes
-;;            +0 u32 kind, +4 u32 line index (from the scan's first line), +8 u32 start, +12 u32 end,
-;;            +16 f64 time, +24 f64 value, +32 f64 step
-;;            POINT (1): a parsed line;  DEFER (3): the line [start, end) is the JavaScript reader's
+;;   16384  output, as columns of up to 32768 entries, one entry per non-empty line:
+;;            16384 f64 times, 278528 f64 values, 540672 f64 steps (a deferred line's entry is left unset)
+;;   802816 deferred lines, 16 bytes each: u32 entry, u32 line index (from the scan's first line),
+;;            u32 start, u32 end — the line [start, end) is the JavaScript reader's
 ;;   1376256 input (the host grows memory for lines longer than the buffer)
 ;;
 ;; scan(pos, end) reads the complete lines in [pos, end) and returns 0 when only an unterminated tail (or
@@ -25,9 +25,12 @@
 
   (global $scanPos (export "scanPos") (mut i32) (i32.const 0))
   (global $outCount (export "outCount") (mut i32) (i32.const 0))
+  (global $deferCount (export "deferCount") (mut i32) (i32.const 0))
   (global $lines (export "lines") (mut i32) (i32.const 0))
   ;; The number parser: 0 a number, 1 not settled here (the line is deferred).
   (global $defer (mut i32) (i32.const 0))
+  ;; Where the last number parsed stopped: the first byte that does not continue it.
+  (global $numEnd (mut i32) (i32.const 0))
   ;; High half of the last 64 × 64-bit product.
   (global $hi (mut i64) (i64.const 0))
 
@@ -106,7 +109,9 @@
       (then (global.set $defer (i32.const 1)) (return (f64.const 0))))
     (f64.reinterpret_i64 (i64.or (local.get $mantissa) (i64.shl (local.get $exponent) (i64.const 52)))))
 
-  ;; The decimal number in [s, e): [+-]digits[.digits][(e|E)[+-]digits]. Sets $defer for anything else.
+  ;; The decimal number [+-]digits[.digits][(e|E)[+-]digits] that starts at s, read no further than e; sets
+  ;; $numEnd to the byte after it (the caller checks what follows) and $defer when it is not one, or not one
+  ;; to settle here.
   (func $number (param $s i32) (param $e i32) (result f64)
     (local $p i32) (local $c i32) (local $neg i32) (local $w i64) (local $digits i32) (local $q i32) (local $any i32)
     (local $eneg i32) (local $x i32) (local $xs i32) (local $v f64)
@@ -148,11 +153,8 @@
             (br $frac)))))
     (if (i32.or (i32.eqz (local.get $any)) (i32.gt_u (local.get $digits) (i32.const 19)))
       (then (global.set $defer (i32.const 1)) (return (f64.const 0))))
-    (if (i32.lt_u (local.get $p) (local.get $e))
+    (if (i32.and (i32.lt_u (local.get $p) (local.get $e)) (i32.eq (i32.or (i32.load8_u (local.get $p)) (i32.const 32)) (i32.const 101))) ;; e or E
       (then
-        (local.set $c (i32.load8_u (local.get $p)))
-        (if (i32.ne (i32.or (local.get $c) (i32.const 32)) (i32.const 101)) ;; e or E
-          (then (global.set $defer (i32.const 1)) (return (f64.const 0))))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (if (i32.lt_u (local.get $p) (local.get $e))
           (then
@@ -173,12 +175,12 @@
             (if (i32.gt_u (i32.sub (local.get $p) (local.get $xs)) (i32.const 4))
               (then (global.set $defer (i32.const 1)) (return (f64.const 0))))
             (br $exp)))
-        (if (i32.or (i32.eq (local.get $p) (local.get $xs)) (i32.ne (local.get $p) (local.get $e)))
+        (if (i32.eq (local.get $p) (local.get $xs))
           (then (global.set $defer (i32.const 1)) (return (f64.const 0))))
         (local.set $q (if (result i32) (local.get $eneg)
           (then (i32.sub (local.get $q) (local.get $x)))
           (else (i32.add (local.get $q) (local.get $x)))))))
-    (if (i32.ne (local.get $p) (local.get $e)) (then (global.set $defer (i32.const 1)) (return (f64.const 0))))
+    (global.set $numEnd (local.get $p))
     (if (i64.eqz (local.get $w))
       (then (return (if (result f64) (local.get $neg) (then (f64.const -0)) (else (f64.const 0))))))
     ;; Clinger: both the mantissa and the power of ten are exact doubles, so one operation rounds once.
@@ -204,26 +206,53 @@
         (br $scan)))
     (local.get $p))
 
-  (func $emit (param $kind i32) (param $line i32) (param $s i32) (param $e i32) (param $time f64) (param $value f64) (param $step f64)
+  (func $point (param $time f64) (param $value f64) (param $step f64)
     (local $o i32)
-    (local.set $o (i32.add (i32.const 16384) (i32.mul (global.get $outCount) (i32.const 40))))
-    (i32.store (local.get $o) (local.get $kind))
-    (i32.store offset=4 (local.get $o) (local.get $line))
-    (i32.store offset=8 (local.get $o) (local.get $s))
-    (i32.store offset=12 (local.get $o) (local.get $e))
-    (f64.store offset=16 (local.get $o) (local.get $time))
-    (f64.store offset=24 (local.get $o) (local.get $value))
-    (f64.store offset=32 (local.get $o) (local.get $step))
+    (local.set $o (i32.shl (global.get $outCount) (i32.const 3)))
+    (f64.store offset=16384 (local.get $o) (local.get $time))
+    (f64.store offset=278528 (local.get $o) (local.get $value))
+    (f64.store offset=540672 (local.get $o) (local.get $step))
+    (global.set $outCount (i32.add (global.get $outCount) (i32.const 1))))
+
+  (func $deferLine (param $line i32) (param $s i32) (param $e i32)
+    (local $o i32)
+    (local.set $o (i32.shl (global.get $deferCount) (i32.const 4)))
+    (i32.store offset=802816 (local.get $o) (global.get $outCount))
+    (i32.store offset=802820 (local.get $o) (local.get $line))
+    (i32.store offset=802824 (local.get $o) (local.get $s))
+    (i32.store offset=802828 (local.get $o) (local.get $e))
+    (global.set $deferCount (i32.add (global.get $deferCount) (i32.const 1)))
     (global.set $outCount (i32.add (global.get $outCount) (i32.const 1))))
 
   (func (export "scan") (param $pos i32) (param $end i32) (result i32)
     (local $nl i32) (local $e i32) (local $s1 i32) (local $s2 i32) (local $s3 i32) (local $time f64) (local $value f64) (local $step f64)
-    (local $status i32)
+    (local $status i32) (local $p i32)
     (global.set $outCount (i32.const 0))
+    (global.set $deferCount (i32.const 0))
     (global.set $lines (i32.const 0))
     (block $exit
       (loop $line
         (if (i32.ge_u (global.get $outCount) (i32.const 32768)) (then (local.set $status (i32.const 1)) (br $exit)))
+        ;; The usual line, `time value step\n`, read in one pass: each number is parsed where it starts and
+        ;; must be followed by the expected byte. Any other line is read again below, field by field.
+        (block $slow
+          (global.set $defer (i32.const 0))
+          (local.set $time (call $number (local.get $pos) (local.get $end)))
+          (local.set $p (global.get $numEnd))
+          (br_if $slow (i32.or (global.get $defer) (i32.ge_u (local.get $p) (local.get $end))))
+          (br_if $slow (i32.ne (i32.load8_u (local.get $p)) (i32.const 32)))
+          (local.set $value (call $number (i32.add (local.get $p) (i32.const 1)) (local.get $end)))
+          (local.set $p (global.get $numEnd))
+          (br_if $slow (i32.or (global.get $defer) (i32.ge_u (local.get $p) (local.get $end))))
+          (br_if $slow (i32.ne (i32.load8_u (local.get $p)) (i32.const 32)))
+          (local.set $step (call $number (i32.add (local.get $p) (i32.const 1)) (local.get $end)))
+          (local.set $p (global.get $numEnd))
+          (br_if $slow (i32.or (global.get $defer) (i32.ge_u (local.get $p) (local.get $end))))
+          (br_if $slow (i32.ne (i32.load8_u (local.get $p)) (i32.const 10)))
+          (call $point (local.get $time) (local.get $value) (local.get $step))
+          (global.set $lines (i32.add (global.get $lines) (i32.const 1)))
+          (local.set $pos (i32.add (local.get $p) (i32.const 1)))
+          (br $line))
         ;; The line's end: the next newline, else the tail waits for more bytes.
         (local.set $nl (local.get $pos))
         (block $found
@@ -244,15 +273,19 @@
             (local.set $s3 (call $space (i32.add (local.get $s2) (i32.const 1)) (local.get $e)))
             (if (i32.eqz (global.get $defer))
               (then
+                ;; Each field must be one number to its end.
                 (local.set $time (call $number (local.get $pos) (local.get $s1)))
+                (if (i32.ne (global.get $numEnd) (local.get $s1)) (then (global.set $defer (i32.const 1))))
                 (local.set $value (call $number (i32.add (local.get $s1) (i32.const 1)) (local.get $s2)))
+                (if (i32.ne (global.get $numEnd) (local.get $s2)) (then (global.set $defer (i32.const 1))))
                 (local.set $step
                   (if (result f64) (i32.lt_u (local.get $s2) (local.get $e))
                     (then (call $number (i32.add (local.get $s2) (i32.const 1)) (local.get $s3)))
-                    (else (f64.const 0))))))
+                    (else (global.set $numEnd (local.get $s3)) (f64.const 0))))
+                (if (i32.ne (global.get $numEnd) (local.get $s3)) (then (global.set $defer (i32.const 1))))))
             (if (global.get $defer)
-              (then (call $emit (i32.const 3) (global.get $lines) (local.get $pos) (local.get $e) (f64.const 0) (f64.const 0) (f64.const 0)))
-              (else (call $emit (i32.const 1) (global.get $lines) (local.get $pos) (local.get $e) (local.get $time) (local.get $value) (local.get $step))))))
+              (then (call $deferLine (global.get $lines) (local.get $pos) (local.get $e)))
+              (else (call $point (local.get $time) (local.get $value) (local.get $step))))))
         (global.set $lines (i32.add (global.get $lines) (i32.const 1)))
         (local.set $pos (i32.add (local.get $nl) (i32.const 1)))
         (br $line)))
