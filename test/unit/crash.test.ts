@@ -19,6 +19,21 @@ function workspace(): string {
   return ws;
 }
 
+/** The indexes of an index file, with their definitions. */
+function indexes(store: Store): string[] {
+  return store.db.prepare("SELECT name || ': ' || COALESCE(sql, '') FROM sqlite_master WHERE type = 'index' ORDER BY name").pluck().all() as string[];
+}
+
+/** Those of a new index file, every migration applied. */
+function migratedIndexes(): string[] {
+  const dir = tempDir();
+  const store = Store.open(path.join(dir, 'index.sqlite'));
+  const out = indexes(store);
+  store.close();
+  fs.rmSync(dir, { recursive: true });
+  return out;
+}
+
 describe('crash safety and concurrency of the index', function () {
   this.timeout(180_000);
 
@@ -50,11 +65,43 @@ describe('crash safety and concurrency of the index', function () {
       store.close();
     }
     assert.ok(killedMidway >= 6, `only ${killedMidway} of 12 kills landed while indexing`);
-    // And the next pass completes the index.
+    // And the next pass completes the index, with every summary index (a cold pass builds them at its end).
     const store = Store.open(indexFile);
+    assert.deepEqual(indexes(store), migratedIndexes());
     indexWorkspace(store, { roots: [ws] });
     assert.deepEqual(snapshot(store).runs, expected.runs);
     store.close();
+  });
+
+  it('builds the summary indexes at the end of a cold pass, and those an interrupted pass left missing at the next open, without waiting on a running pass', () => {
+    const ws = corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python');
+    const expected = migratedIndexes();
+    assert.ok(expected.some((i) => i.startsWith('params_key: CREATE INDEX params_key ON params(key, value, rid)')), expected.join('\n'));
+    const { store, dir } = indexInto([ws]);
+    assert.deepEqual(indexes(store), expected);
+    // The filters use them.
+    const plan = store.db.prepare("EXPLAIN QUERY PLAN SELECT rid FROM params WHERE key = 'lr' AND value < '0.1'").all() as { detail: string }[];
+    assert.match(plan.map((p) => p.detail).join(' '), /USING COVERING INDEX params_key/);
+    // A pass killed before its end: the indexes are dropped and not built yet.
+    store.dropSummaryIndexes();
+    assert.ok(indexes(store).length < expected.length);
+    // A second writer opening it while the pass holds the index opens at once, leaving them to the pass…
+    store.db.exec('BEGIN IMMEDIATE');
+    const t0 = Date.now();
+    const second = Store.open(path.join(dir, 'index.sqlite'));
+    assert.ok(Date.now() - t0 < 2000, `${Date.now() - t0} ms to open`);
+    assert.ok(indexes(second).length < expected.length);
+    second.close();
+    store.db.exec('COMMIT');
+    store.close();
+    // …and the next open builds them.
+    const reopened = Store.open(path.join(dir, 'index.sqlite'));
+    assert.deepEqual(indexes(reopened), expected);
+    // A pass over an index already built (not cold) leaves them as they are.
+    indexWorkspace(reopened, { roots: [ws] });
+    assert.deepEqual(indexes(reopened), expected);
+    reopened.close();
+    fs.rmSync(dir, { recursive: true });
   });
 
   it('lets several processes open a brand-new index at once: the schema is migrated once (found by the test below)', async () => {

@@ -103,6 +103,9 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
     return undefined;
   };
   db.exec('BEGIN');
+  // A cold index (nothing indexed yet) builds the summary indexes once its rows are in.
+  const cold = known.size === 0;
+  if (cold) store.dropSummaryIndexes();
   try {
     store.putUnit('discovery', 'discovery', { files: {} });
     store.putDiagnostics('discovery', found.diagnostics);
@@ -144,9 +147,17 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
       db.exec("DELETE FROM experiments WHERE format NOT IN ('mlflow', 'mlflow-db') AND id NOT IN (SELECT DISTINCT experiment_id FROM runs)");
     }
     linkRuns(store);
+    if (cold) store.buildSummaryIndexes();
     db.exec('COMMIT');
   } catch (err) {
     if (db.inTransaction) db.exec('ROLLBACK');
+    if (cold) {
+      try {
+        store.buildSummaryIndexes();
+      } catch {
+        // Built when the index is next opened.
+      }
+    }
     throw isStorageError(err) && !(err instanceof IndexStorageError) ? new IndexStorageError(store.file, err as Error) : err;
   } finally {
     readAhead?.close();

@@ -101,6 +101,21 @@ export const MIGRATIONS: string[] = [
 ];
 
 /**
+ * The summary indexes: filters and sorts on params, tags and metrics (`key = ? AND value/last op ?`) answered
+ * from the index alone (created by migration 2). A cold index writes its rows without them and builds each
+ * at the end, in one sort, instead of inserting every row at a random place of each (a quarter of the
+ * SQLite time of a cold index); one left missing by an interrupted pass is built when the file is next
+ * opened for writing.
+ */
+export const SUMMARY_INDEXES: Record<string, string> = {
+  params_key: 'params(key, value, rid)',
+  tags_key: 'tags(key, value, rid)',
+  series_key: 'series(key, last, rid)',
+  series_key_min: 'series(key, min, rid)',
+  series_key_max: 'series(key, max, rid)',
+};
+
+/**
  * Bumped whenever a reader changes what it produces from the same files: an index written by other readers
  * is emptied and rebuilt, since unchanged files would otherwise never be read again.
  */

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStatus, SeriesSummary } from '../model';
-import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION } from './schema';
+import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION, SUMMARY_INDEXES } from './schema';
 import { chunkOverview, decodeChunk, encodeChunk, type EncodedSeries } from './chunks';
 import type { Database } from './sqlite';
 import { NativeModuleError, openDatabase } from './sqlite';
@@ -175,6 +175,7 @@ export class Store {
       db.pragma('synchronous = OFF');
       Store.migrate(db);
       Store.checkReaders(db);
+      Store.buildSummaryIndexes(db, true);
     }
     db.pragma('cache_size = -32000');
     return new Store(db, file);
@@ -188,6 +189,34 @@ export class Store {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Builds the summary indexes a cold pass dropped (SUMMARY_INDEXES), if any is missing. With `ifFree`, gives
+   * up when another writer holds the index (a cold pass still running, which builds them at its end).
+   */
+  private static buildSummaryIndexes(db: Database, ifFree = false): void {
+    const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").pluck().all() as string[]);
+    const missing = Object.keys(SUMMARY_INDEXES).filter((name) => !present.has(name));
+    if (missing.length === 0) return;
+    const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+    if (ifFree) db.pragma('busy_timeout = 0');
+    try {
+      db.exec(missing.map((name) => `CREATE INDEX IF NOT EXISTS ${name} ON ${SUMMARY_INDEXES[name]};`).join('\n'));
+    } catch (err) {
+      if (!ifFree || (err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+    } finally {
+      if (ifFree) db.pragma(`busy_timeout = ${timeout}`);
+    }
+  }
+
+  /** A cold pass writes its rows without the summary indexes, then builds them (see SUMMARY_INDEXES). */
+  dropSummaryIndexes(): void {
+    this.db.exec(Object.keys(SUMMARY_INDEXES).map((name) => `DROP INDEX IF EXISTS ${name};`).join('\n'));
+  }
+
+  buildSummaryIndexes(): void {
+    Store.buildSummaryIndexes(this.db);
   }
 
   private static checkReaders(db: Database): void {
