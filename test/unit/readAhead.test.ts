@@ -9,7 +9,7 @@ import { ReadAhead } from '../../src/core/index/readAhead';
 import { readMlflowMetricFile } from '../../src/core/formats/mlflowMetrics';
 import { readMlflowExperiment, readMlflowRunHeader } from '../../src/core/formats/mlflow';
 import { listMlflowRun } from '../../src/core/index/listing';
-import { writeMlflowStore } from '../../bench/generate';
+import { writeEventFile, writeMlflowStore } from '../../bench/generate';
 import { decodeChunk } from '../../src/core/index/chunks';
 import { CHUNK_POINTS } from '../../src/core/index/schema';
 import { corpus, tempDir } from './corpus';
@@ -21,25 +21,25 @@ function snapshot(store: Store) {
     params: store.params(r.rid),
     tags: store.tags(r.rid),
     series: store.seriesSummaries(r.rid).map((s) => ({ ...s, points: store.seriesPoints(r.rid, s.key) })),
-    diagnostics: store.diagnostics(`mlflow-run:${r.path}`),
+    diagnostics: store.diagnostics(r.unit),
   }));
 }
 
-function index(roots: string[], threads: number, steal = true): { store: Store; dir: string; taken: { headers: number; files: number } } {
+function index(roots: string[], threads: number, steal = true): { store: Store; dir: string; taken: { headers: number; files: number; tensorboard: number } } {
   const dir = tempDir('read-ahead-');
   const store = Store.open(path.join(dir, 'index.sqlite'));
   const summary = indexWorkspace(store, { roots, readAhead: { threads, steal } });
-  return { store, dir, taken: summary.readAhead ?? { headers: 0, files: 0 } };
+  return { store, dir, taken: summary.readAhead ?? { headers: 0, files: 0, tensorboard: 0 } };
 }
 
 /** Read-ahead requests for the runs of one experiment folder. */
 function requests(exp: string) {
   const experiment = readMlflowExperiment(exp, false)!;
-  return fs.readdirSync(exp).filter((d) => d.length === 32).map((runId) => ({ dir: path.join(exp, runId), run: { experiment, runId, dir: path.join(exp, runId) } }));
+  return fs.readdirSync(exp).filter((d) => d.length === 32).map((runId) => ({ kind: 'mlflow' as const, dir: path.join(exp, runId), run: { experiment, runId, dir: path.join(exp, runId) } }));
 }
 
-describe('read-ahead of MLflow runs on a cold index', () => {
-  it('builds the same index as the indexer alone, on generated runs and on the corpus MLflow stores', () => {
+describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
+  it('builds the same index as the indexer alone, on generated runs and on the corpus MLflow stores and TensorBoard logs', () => {
     const ws = tempDir('read-ahead-ws-');
     writeMlflowStore(path.join(ws, 'generated'), { runs: 120, params: 5, metrics: 4, steps: 1500, runsPerExperiment: 50 });
     // A malformed line and an unterminated one: their diagnostics must come back from the threads too.
@@ -50,7 +50,10 @@ describe('read-ahead of MLflow runs on a cold index', () => {
       const meta = path.join(ws, 'generated', 'mlruns', '1', run, 'meta.yaml');
       fs.writeFileSync(meta, fs.readFileSync(meta, 'utf8').replace(/start_time: \d+/, 'start_time: 1700000000000'));
     }
-    const roots = [ws, corpus('mlflow')];
+    // TensorBoard runs too: generated log directories (some past a thread's budget, read by the indexer)
+    // and the corpus's, with hparams, plugin data and tensors.
+    for (let i = 0; i < 6; i++) writeEventFile(path.join(ws, 'tb', `run${i}`), i === 5 ? 600_000 : 3000 + i * 1000, 4, i + 1);
+    const roots = [ws, corpus('mlflow'), corpus('tensorboard')];
     const alone = index(roots, 0);
     // Threads that read every run, and threads sharing the runs with the indexer (it reads the ones they
     // have not started).
@@ -58,8 +61,12 @@ describe('read-ahead of MLflow runs on a cold index', () => {
     const shared = index(roots, 1);
     const a = snapshot(alone.store);
     assert.ok(a.length > 200, `${a.length} runs`);
-    assert.deepEqual(alone.taken, { headers: 0, files: 0 });
+    assert.deepEqual(alone.taken, { headers: 0, files: 0, tensorboard: 0 });
     assert.ok(ahead.taken.files >= 120 * 4 && ahead.taken.headers >= 120, `${JSON.stringify(ahead.taken)} taken from the threads`);
+    // Every TensorBoard run but the one past the budget came from the threads.
+    const tensorboardRuns = alone.store.counts().byFormat.tensorboard;
+    assert.ok(tensorboardRuns >= 6 + 3, `${tensorboardRuns} TensorBoard runs`);
+    assert.equal(ahead.taken.tensorboard, tensorboardRuns - 1);
     assert.deepEqual(snapshot(ahead.store), a);
     assert.deepEqual(snapshot(shared.store), a);
     const listed = (s: Store) => s.queryRuns({ sql: '', params: [] }, { sql: '', params: [] }).map((r) => r.path);

@@ -49,7 +49,7 @@ export interface IndexSummary {
   cancelled: boolean;
   ms: number;
   /** MLflow run headers and metric files that came from the read-ahead threads. */
-  readAhead?: { headers: number; files: number };
+  readAhead?: { headers: number; files: number; tensorboard: number };
   bySource: Record<Format, number>;
 }
 
@@ -82,9 +82,10 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   let batchUnits = 0;
   let batchPoints = 0;
   const db = store.db;
-  // MLflow runs never indexed (a cold index, or new runs) are read ahead by worker threads.
+  // MLflow and TensorBoard runs never indexed (a cold index, or new runs) are read ahead by worker threads,
+  // the larger kind first (TensorBoard runs), so that the runs left at the end are short.
   const known = store.unitKeys();
-  const aheadUnits = units.filter((u) => u.ahead && !known.has(u.key));
+  const aheadUnits = units.filter((u) => u.ahead && !known.has(u.key)).sort((a, b) => Number(b.ahead!.kind === 'tensorboard') - Number(a.ahead!.kind === 'tensorboard'));
   const readAhead = ReadAhead.for(
     aheadUnits.map((u) => u.ahead!),
     options.readAhead,

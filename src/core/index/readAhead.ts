@@ -1,7 +1,7 @@
 /**
- * Read-ahead for a cold index: worker threads list and read the MLflow runs the indexer will come to next
- * (their files' fingerprints, header and metric points), while it writes the ones before them to SQLite —
- * the two halves of a cold index, overlapped.
+ * Read-ahead for a cold index: worker threads list and read the MLflow and TensorBoard runs the indexer
+ * will come to next (their files' fingerprints, header and metric points, encoded as the index stores
+ * them), while it writes the ones before them to SQLite — the two halves of a cold index, overlapped.
  *
  * The indexer stays synchronous (units, savepoints and batches are unchanged): when it comes to a run it
  * takes the thread's listing in place of its own, waiting on the thread if the run is being read (a
@@ -14,17 +14,29 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { Diagnostic } from '../model';
+import type { ArtifactKind, Diagnostic } from '../model';
 import type { MlflowRunDir, MlflowRunHeader } from '../formats/mlflow';
 import type { Listing } from './listing';
 import type { EncodedSeries } from './chunks';
+import type { TensorboardExtra } from './tensorboardRun';
 
-/** A run to read ahead: its folder, and what the MLflow reader needs to read its header. */
-export interface ReadAheadRequest {
-  dir: string;
-  run: MlflowRunDir;
+/**
+ * A run to read ahead: an MLflow run folder (with what the MLflow reader needs to read its header), or a
+ * TensorBoard log directory.
+ */
+export type ReadAheadRequest = ({ kind: 'mlflow'; dir: string; run: MlflowRunDir } | { kind: 'tensorboard'; dir: string }) & {
   /** Position in the indexer's order (set when sent). */
   seq?: number;
+};
+
+/** A TensorBoard run as a thread read it from its listing: what its unit would write. */
+export interface TensorboardAhead {
+  extra: TensorboardExtra;
+  artifacts: { path: string; size: number; kind: ArtifactKind }[];
+  /** Its event files, in order: where each read stopped, and what it found wrong. */
+  files: { file: string; endOffset: number; diagnostics: Diagnostic[] }[];
+  /** Its series, in the order their tags first appear. */
+  series: { tag: string; series: EncodedSeries }[];
 }
 
 export interface ReadAheadFile {
@@ -45,6 +57,7 @@ export interface ReadAheadReply {
   listing?: Listing;
   header?: MlflowRunHeader;
   files: ReadAheadFile[];
+  tensorboard?: TensorboardAhead;
   transfer: ArrayBuffer[];
 }
 
@@ -86,14 +99,14 @@ export class ReadAhead {
   /** Runs handed to the indexer and not done: folder → the thread it was sent to (-1: never sent). */
   private readonly handed = new Map<string, number>();
   /** Run folder → its listing, header and files, in the order they arrived. */
-  private readonly arrived = new Map<string, { listing?: Listing; header?: MlflowRunHeader; files: Map<string, ReadAheadFile> }>();
+  private readonly arrived = new Map<string, { listing?: Listing; header?: MlflowRunHeader; files: Map<string, ReadAheadFile>; tensorboard?: TensorboardAhead }>();
   /** Runs whose listing the indexer took: their header and files are the ones to use. */
   private readonly adopted = new Set<string>();
   /** Runs [front, back) are not sent yet; those from `back` on the indexer read itself. */
   private front = 0;
   private back: number;
-  /** Metric files whose points, and runs whose headers, were taken from the threads. */
-  taken = { files: 0, headers: 0 };
+  /** What was taken from the threads: MLflow runs' headers and metric files, TensorBoard runs whole. */
+  taken = { headers: 0, files: 0, tensorboard: 0 };
   /** Set once a thread did not answer in time: it failed or is stuck, and the indexer reads on alone. */
   abandoned = false;
 
@@ -148,7 +161,9 @@ export class ReadAhead {
       for (let m = receiveMessageOnPort(slot.port); m; m = receiveMessageOnPort(slot.port)) {
         const reply = m.message as Omit<ReadAheadReply, 'transfer'>;
         // A run the indexer took over (the thread skipped it, or it was given up on) has nothing to add.
-        if (!reply.skipped && this.outstanding.has(reply.dir)) this.arrived.set(reply.dir, { listing: reply.listing, header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])) });
+        if (!reply.skipped && this.outstanding.has(reply.dir)) {
+          this.arrived.set(reply.dir, { listing: reply.listing, header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])), tensorboard: reply.tensorboard });
+        }
       }
     }
   }
@@ -227,6 +242,13 @@ export class ReadAhead {
     files!.delete(file);
     this.taken.files++;
     return f;
+  }
+
+  /** TensorBoard log directory `dir` as a thread read it, when the indexer took the thread's listing of it. */
+  tensorboard(dir: string): TensorboardAhead | undefined {
+    const got = this.adopted.has(dir) ? this.arrived.get(dir)?.tensorboard : undefined;
+    if (got) this.taken.tensorboard++;
+    return got;
   }
 
   /** The indexer is done with run folder `dir` (read or not): forget it and read further ahead. */

@@ -6,8 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DiscoveredSource } from '../discovery';
-import type { Diagnostic, Format, RunStatus } from '../model';
-import { artifactKind } from '../model';
+import type { Diagnostic, Format } from '../model';
 import {
   listMlflowExperiments,
   listMlflowLoggedModels,
@@ -15,17 +14,16 @@ import {
   readMlflowExperiment,
   readMlflowRegistry,
   readMlflowRunHeader,
-  walkFiles,
 } from '../formats/mlflow';
 import type { MlflowExperimentDir, MlflowModelVersion, MlflowRunDir } from '../formats/mlflow';
 import { readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import { readMlflowMetricColumns, type MetricFileRead } from '../formats/mlflowMetrics';
 import type { ReadAhead, ReadAheadRequest } from './readAhead';
-import type { TagKinds } from '../formats/tensorboard';
 import type { SeriesWriter, Store } from './store';
-import { appendsInOrder, listMlflowRun, listTree, probeFolder, statFiles } from './listing';
+import { appendsInOrder, listMlflowRun, listTree, statFiles } from './listing';
 import { dvcUnit, huggingfaceUnit, kerasUnit, lightningUnit, wandbUnit } from './frameworkUnits';
+import { listTensorboardRun, newTensorboardExtra, tensorboardArtifacts, tensorboardSink, type TensorboardExtra } from './tensorboardRun';
 import type { Listing } from './listing';
 import { stableId } from './store';
 
@@ -260,7 +258,7 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
     kind: 'mlflow-run',
     appendable: true,
     probed: true,
-    ahead: { dir: rd.dir, run: rd },
+    ahead: { kind: 'mlflow', dir: rd.dir, run: rd },
     fingerprint: (prev) => listMlflowRun(rd.dir, prev),
     read(ctx) {
       const { store } = ctx;
@@ -371,59 +369,35 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
 
 // ---- TensorBoard ----
 
-interface TensorboardExtra {
-  kinds: TagKinds;
-  params: Record<string, string>;
-  status: RunStatus;
-  startTime?: number;
-  endTime?: number;
-}
-
 function tensorboardUnit(source: DiscoveredSource): Unit {
   const dir = source.path;
   const key = `tensorboard-run:${dir}`;
   const parent = path.dirname(dir);
   const experimentId = stableId('tensorboard', parent);
   const relParent = path.relative(source.root, parent) || path.basename(parent);
-  const eventFiles = () =>
-    fs
-      .readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isFile() && EVENT_FILE_RE.test(e.name))
-      .map((e) => path.join(dir, e.name))
-      .sort();
   return {
     key,
     origin: { source },
     owns: (f) => path.dirname(f) === dir && EVENT_FILE_RE.test(path.basename(f)),
     kind: 'tensorboard-run',
     appendable: true,
-    fingerprint() {
-      try {
-        // The folder is listed for event files: its mtime stands for new ones.
-        return probeFolder(statFiles(eventFiles()), dir);
-      } catch {
-        return { files: {}, dirs: {} };
-      }
-    },
+    fingerprint: () => listTensorboardRun(dir),
     probed: true,
+    ahead: { kind: 'tensorboard', dir },
     read(ctx) {
       const { store } = ctx;
       const diagnostics: Diagnostic[] = [];
       const reread = new Set<string>();
       const incremental = ctx.incremental && appendsInOrder(Object.keys(ctx.now), ctx.changes);
       const prevExtra = incremental ? (ctx.prev?.extra as TensorboardExtra | undefined) : undefined;
-      const extra: TensorboardExtra = prevExtra
-        ? { ...prevExtra, kinds: { ...prevExtra.kinds }, params: { ...prevExtra.params } }
-        : { kinds: {}, params: {}, status: 'UNKNOWN' };
+      // A run never indexed may come read by a read-ahead thread: its series encoded, its extra complete.
+      const ahead = ctx.prev === undefined ? ctx.readAhead?.tensorboard(dir) : undefined;
+      const extra: TensorboardExtra = ahead?.extra ?? (prevExtra ? { ...prevExtra, kinds: { ...prevExtra.kinds }, params: { ...prevExtra.params } } : newTensorboardExtra());
       if (!incremental) store.clearUnitRuns(key);
       store.upsertExperiment(`tensorboard-experiment:${parent}`, { id: experimentId, source: parent, format: 'tensorboard', nativeId: parent, name: relParent.split(path.sep).join('/'), lifecycle: 'active' });
-      const runId = stableId('tensorboard', dir);
-      const artifacts: { path: string; size: number; kind: ReturnType<typeof artifactKind> }[] = [];
-      walkFiles(dir, 4, (f, rel, size) => {
-        if (!EVENT_FILE_RE.test(path.basename(f)) && artifacts.length < 2000) artifacts.push({ path: rel, size, kind: artifactKind(rel) });
-      });
+      const artifacts = ahead?.artifacts ?? tensorboardArtifacts(dir);
       const header = () => ({
-        id: runId,
+        id: stableId('tensorboard', dir),
         experimentId,
         format: 'tensorboard' as const,
         nativeId: path.relative(source.root, dir).split(path.sep).join('/') || path.basename(dir),
@@ -438,47 +412,46 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
         artifacts,
       });
       const rid = store.putRun(key, header());
-      const writers = new Map<string, SeriesWriter>();
-      let points = 0;
       const state: UnitState = { files: { ...ctx.now } };
-      const sink = {
-        scalar(tag: string, step: number, timeMs: number, value: number) {
+      let points = 0;
+      if (ahead) {
+        for (const { tag, series } of ahead.series) {
+          const writer = store.seriesWriter(rid, tag, true);
+          writer.putEncoded(series);
+          writer.close();
+          points += series.summary.count;
+        }
+        for (const f of ahead.files) {
+          reread.add(f.file);
+          diagnostics.push(...f.diagnostics);
+          state.files[f.file] = { ...ctx.now[f.file], offset: f.endOffset };
+        }
+      } else {
+        const writers = new Map<string, SeriesWriter>();
+        const sink = tensorboardSink(extra, (tag, step, timeMs, value) => {
           let w = writers.get(tag);
           if (!w) writers.set(tag, (w = store.seriesWriter(rid, tag, !incremental)));
           w.push(step, timeMs, value);
           points++;
-        },
-        param(k: string, v: string) {
-          extra.params[k] = v;
-        },
-        status(s: RunStatus, t: number | undefined) {
-          extra.status = s;
-          if (t !== undefined) extra.endTime = t;
-        },
-        wallTime(t: number) {
-          if (t > 0) {
-            if (extra.startTime === undefined || t < extra.startTime) extra.startTime = t;
-            if (extra.endTime === undefined || t > extra.endTime) extra.endTime = t;
+        });
+        for (const file of Object.keys(ctx.now).sort()) {
+          const change = ctx.changes[file] ?? 'new';
+          const prevFile = ctx.prev?.files[file];
+          let offset = 0;
+          if (incremental) {
+            if (change === 'same') {
+              state.files[file] = { ...ctx.now[file], offset: prevFile?.offset };
+              continue;
+            }
+            if (change === 'append' && prevFile?.offset !== undefined) offset = prevFile.offset;
           }
-        },
-      };
-      for (const file of Object.keys(ctx.now).sort()) {
-        const change = ctx.changes[file] ?? 'new';
-        const prevFile = ctx.prev?.files[file];
-        let offset = 0;
-        if (incremental) {
-          if (change === 'same') {
-            state.files[file] = { ...ctx.now[file], offset: prevFile?.offset };
-            continue;
-          }
-          if (change === 'append' && prevFile?.offset !== undefined) offset = prevFile.offset;
+          reread.add(file);
+          const res = readEventFile(file, offset, extra.kinds, sink, ctx.cancelled);
+          diagnostics.push(...res.diagnostics);
+          state.files[file] = { ...ctx.now[file], offset: res.endOffset };
         }
-        reread.add(file);
-        const res = readEventFile(file, offset, extra.kinds, sink, ctx.cancelled);
-        diagnostics.push(...res.diagnostics);
-        state.files[file] = { ...ctx.now[file], offset: res.endOffset };
+        for (const w of writers.values()) w.close();
       }
-      for (const w of writers.values()) w.close();
       store.putRun(key, header());
       state.extra = extra as unknown as Record<string, unknown>;
       return { state, diagnostics, reread, points };
