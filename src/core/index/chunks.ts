@@ -68,18 +68,32 @@ export function encodeChunk(steps: Float64Array, times: Float64Array, values: Fl
     for (let i = 1; i < n; i++) {
       const d = times[i] - times[i - 1];
       let z = d >= 0 ? 2 * d : -2 * d - 1;
-      while (z >= 128) {
-        out[p++] = (z % 128) | 128;
-        z = Math.floor(z / 128);
+      if (z < 0x100000000) {
+        // 32 bits and under (nearly every delta): bit operations.
+        while (z >= 128) {
+          out[p++] = (z & 127) | 128;
+          z >>>= 7;
+        }
+      } else {
+        while (z >= 128) {
+          out[p++] = (z % 128) | 128;
+          z = Math.floor(z / 128);
+        }
       }
       out[p++] = z;
     }
   } else p = copyDoubles(times, n, out, p);
   if (valueForm === FLOAT32) {
-    for (let i = 0; i < n; i++) p = out.writeFloatLE(values[i], p);
+    // Every value is a float32 (checked above): converted in one copy, exactly.
+    if (f32s.length < n) f32s = new Float32Array(n);
+    f32s.set(values.subarray(0, n));
+    out.set(new Uint8Array(f32s.buffer, 0, 4 * n), p);
+    p += 4 * n;
   } else p = copyDoubles(values, n, out, p);
   return out.subarray(0, p);
 }
+
+let f32s = new Float32Array(1024);
 
 function copyDoubles(col: Float64Array, n: number, out: Buffer, p: number): number {
   out.set(new Uint8Array(col.buffer, col.byteOffset, n * 8), p);
