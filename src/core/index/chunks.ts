@@ -182,6 +182,19 @@ export function chunkOverview(steps: Float64Array, times: Float64Array, values: 
   return k;
 }
 
+/** Widens `range` (null: no value yet) to the values [from, to); NaN is never an extreme. */
+export function widenRange(range: { min: number | null; max: number | null }, values: Float64Array, from: number, to: number): void {
+  let { min, max } = range;
+  for (let i = from; i < to; i++) {
+    const v = values[i];
+    if (v !== v) continue;
+    if (min === null || v < min) min = v;
+    if (max === null || v > max) max = v;
+  }
+  range.min = min;
+  range.max = max;
+}
+
 /** What a series' row records of its points. NaN is never an extreme; `last` may be NaN. */
 export interface PointsSummary {
   count: number;
@@ -239,21 +252,14 @@ export function encodeSeries(columns: Float64Array, cap: number, n: number): Enc
     bytes.set(part, p);
     p += part.length;
   }
-  let min: number | null = null;
-  let max: number | null = null;
-  for (let i = 2 * cap; i < 2 * cap + n; i++) {
-    const v = columns[i];
-    if (v !== v) continue;
-    if (min === null || v < min) min = v;
-    if (max === null || v > max) max = v;
-  }
   const summary: PointsSummary = {
     count: n,
     last: n > 0 ? columns[2 * cap + n - 1] : null,
     lastStep: n > 0 ? columns[n - 1] : null,
     lastTime: n > 0 ? columns[cap + n - 1] : null,
-    min,
-    max,
+    min: null,
+    max: null,
   };
+  widenRange(summary, columns, 2 * cap, 2 * cap + n);
   return { summary, bytes, ends, overviews: overviews.slice(0, o), overviewEnds };
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStatus, SeriesSummary } from '../model';
 import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION, SUMMARY_INDEXES } from './schema';
-import { chunkOverview, decodeChunk, encodeChunk, type EncodedSeries } from './chunks';
+import { chunkOverview, decodeChunk, encodeChunk, widenRange, type EncodedSeries, type PointsSummary } from './chunks';
 import type { Database } from './sqlite';
 import { NativeModuleError, openDatabase } from './sqlite';
 
@@ -728,17 +728,11 @@ function likePrefix(s: string): string {
   return s.replace(/[\\%_]/g, (c) => '\\' + c) + '%';
 }
 
-interface SeriesState {
+interface SeriesState extends PointsSummary {
   sid: number;
   /** Set while the series has no row yet (written when its writer closes). */
   rid?: number;
   key?: string;
-  count: number;
-  last: number | null;
-  lastStep: number | null;
-  lastTime: number | null;
-  min: number | null;
-  max: number | null;
 }
 
 interface ChunkRow {
@@ -809,14 +803,7 @@ export class SeriesWriter {
   pushRange(steps: Float64Array, times: Float64Array, values: Float64Array, from: number, to: number): void {
     if (to <= from) return;
     const s = this.state;
-    let min = s.min;
-    let max = s.max;
-    for (let i = from; i < to; i++) {
-      const v = values[i];
-      if (v !== v) continue;
-      if (min === null || v < min) min = v;
-      if (max === null || v > max) max = v;
-    }
+    widenRange(s, values, from, to);
     for (let i = from; i < to; ) {
       const k = Math.min(to - i, CHUNK_POINTS - this.n);
       this.steps.set(steps.subarray(i, i + k), this.n);
@@ -828,8 +815,6 @@ export class SeriesWriter {
       if (this.n === CHUNK_POINTS) this.flushChunk(true);
     }
     s.count += to - from;
-    s.min = min;
-    s.max = max;
     s.last = values[to - 1];
     s.lastStep = steps[to - 1];
     s.lastTime = times[to - 1];
