@@ -48,7 +48,7 @@ export interface IndexSummary {
   diagnostics: number;
   cancelled: boolean;
   ms: number;
-  /** MLflow run headers and metric files that came from the read-ahead threads. */
+  /** What came from the read-ahead threads: MLflow run headers and metric files, TensorBoard runs. */
   readAhead?: { headers: number; files: number; tensorboard: number };
   bySource: Record<Format, number>;
 }
@@ -217,8 +217,9 @@ export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean, r
   // A unit read before is re-read inside a savepoint, so that a failure leaves its rows as they were. One
   // never indexed has no rows to keep, and a failure deletes what it wrote (dropUnit, and the series it had
   // not closed): a savepoint copies each page to its journal the first time the unit touches it, 16 KB a
-  // page, which was a tenth of a cold index.
-  const fresh = prev === undefined;
+  // page, which was a tenth of a cold index. (Outside a pass's transaction, the savepoint is the
+  // transaction.)
+  const fresh = prev === undefined && db.inTransaction;
   const seriesMark = fresh ? store.seriesMark() : 0;
   if (!fresh) db.exec('SAVEPOINT unit');
   try {
