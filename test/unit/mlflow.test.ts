@@ -6,6 +6,7 @@ import { readMlflowDatabase } from '../../src/core/formats/mlflowdb';
 import { openDatabase } from '../../src/core/index/sqlite';
 import { listMlflowExperiments, listMlflowRunDirs, readMlflowRunHeader } from '../../src/core/formats/mlflow';
 import { listMlflowRun } from '../../src/core/index/listing';
+import { readSmallFile } from '../../src/core/formats/files';
 
 const MLFLOW = corpus('mlflow');
 const RUN_DIR = /^[0-9a-f]{32}$/;
@@ -177,5 +178,31 @@ describe('MLflow run header from the run listing', () => {
       }
     }
     assert.ok(runs > 100 && withInputs > 0 && artifacts > 50, `${runs} runs, ${withInputs} with inputs, ${artifacts} artifacts`);
+  });
+});
+
+describe('readSmallFile', () => {
+  it('gives what readFileSync gives: every param and tag of the corpus, a file past its buffer, bad UTF-8, an empty file; and fails as it does', () => {
+    const files = fs
+      .readdirSync(MLFLOW, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && /[\\/](params|tags)$/.test(e.parentPath))
+      .map((e) => path.join(e.parentPath, e.name));
+    assert.ok(files.length > 1000, `${files.length} files`);
+    const dir = tempDir('small-files-');
+    const extra = { big: Buffer.from('é'.repeat(40_000)), exact: Buffer.alloc(65_536, 97), bad: Buffer.from([0x61, 0xff, 0xfe, 0x62, 0xc3]), empty: Buffer.alloc(0) };
+    for (const [name, bytes] of Object.entries(extra)) fs.writeFileSync(path.join(dir, name), bytes);
+    for (const file of [...files, ...Object.keys(extra).map((n) => path.join(dir, n))]) assert.equal(readSmallFile(file), fs.readFileSync(file, 'utf8'), file);
+    for (const bad of [path.join(dir, 'missing'), dir]) {
+      const code = (f: () => unknown) => {
+        try {
+          f();
+        } catch (err) {
+          return (err as { code?: string }).code;
+        }
+        return 'no error';
+      };
+      assert.equal(code(() => readSmallFile(bad)), code(() => fs.readFileSync(bad, 'utf8')), bad);
+    }
+    fs.rmSync(dir, { recursive: true });
   });
 });

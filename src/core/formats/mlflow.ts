@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { artifactKind } from '../model';
 import type { Artifact, Diagnostic, Lifecycle, Run, RunStatus } from '../model';
 import { readMlflowMetricFile } from './mlflowMetrics';
+import { readSmallFile } from './files';
 import { parseYaml } from './yaml';
 
 export const MLFLOW_STATUS: Record<string, RunStatus> = {
@@ -360,7 +361,7 @@ function readKeyFiles(files: RunFile[], diagnostics: Diagnostic[]): Record<strin
   const out: Record<string, string> = {};
   for (const [file, rel] of files) {
     try {
-      out[rel] = fs.readFileSync(file, 'utf8');
+      out[rel] = readSmallFile(file);
     } catch (err) {
       diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
     }
