@@ -220,6 +220,11 @@ export interface EncodedSeries {
   overviewEnds: Uint32Array;
 }
 
+/** The buffers of an encoded series, to transfer to another thread. */
+export function encodedBuffers(e: EncodedSeries): ArrayBuffer[] {
+  return [e.bytes.buffer, e.ends.buffer, e.overviews.buffer, e.overviewEnds.buffer] as ArrayBuffer[];
+}
+
 /** Encodes n points given as columns: steps in `columns[0, n)`, times in `[cap, cap + n)`, values in `[2cap, 2cap + n)`. */
 export function encodeSeries(columns: Float64Array, cap: number, n: number): EncodedSeries {
   const chunks = Math.ceil(n / CHUNK_POINTS);

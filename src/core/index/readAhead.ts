@@ -14,7 +14,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import type { ArtifactKind, Diagnostic } from '../model';
+import type { Artifact, Diagnostic } from '../model';
 import type { MlflowRunDir, MlflowRunHeader } from '../formats/mlflow';
 import type { Listing } from './listing';
 import type { EncodedSeries } from './chunks';
@@ -32,7 +32,7 @@ export type ReadAheadRequest = ({ kind: 'mlflow'; dir: string; run: MlflowRunDir
 /** A TensorBoard run as a thread read it from its listing: what its unit would write. */
 export interface TensorboardAhead {
   extra: TensorboardExtra;
-  artifacts: { path: string; size: number; kind: ArtifactKind }[];
+  artifacts: Artifact[];
   /** Its event files, in order: where each read stopped, and what it found wrong. */
   files: { file: string; endOffset: number; diagnostics: Diagnostic[] }[];
   /** Its series, in the order their tags first appear. */

@@ -10,15 +10,59 @@ import { readMlflowMetricColumns } from '../formats/mlflowMetrics';
 import { readMlflowRunHeader } from '../formats/mlflow';
 import { readEventFile } from '../formats/tensorboard';
 import { listMlflowRun } from './listing';
-import { encodeSeries } from './chunks';
+import { encodeSeries, encodedBuffers, type EncodedSeries } from './chunks';
 import { listTensorboardRun, newTensorboardExtra, tensorboardArtifacts, tensorboardSink } from './tensorboardRun';
 import type { ReadAheadFile, ReadAheadReply, ReadAheadRequest, TensorboardAhead } from './readAhead';
 
 const { port, replies, claims, maxPoints } = workerData as { port: MessagePort; replies: Int32Array; claims: Int32Array; maxPoints: number };
 
-/** A metric file's points as they are read: steps, times and values, each `cap` long (grown as needed, reused). */
-let cap = 1024;
-let cols = new Float64Array(3 * cap);
+/** Points as they are read: steps, times and values, each `cap` long, of which the first `n` are points. */
+class Columns {
+  cap = 1024;
+  n = 0;
+  cols = new Float64Array(3 * this.cap);
+
+  /** Room for `k` more points, growing the columns by doubling. */
+  private reserve(k: number): void {
+    if (this.n + k <= this.cap) return;
+    let cap = 2 * this.cap;
+    while (this.n + k > cap) cap *= 2;
+    const grown = new Float64Array(3 * cap);
+    grown.set(this.cols.subarray(0, this.n), 0);
+    grown.set(this.cols.subarray(this.cap, this.cap + this.n), cap);
+    grown.set(this.cols.subarray(2 * this.cap, 2 * this.cap + this.n), 2 * cap);
+    this.cols = grown;
+    this.cap = cap;
+  }
+
+  push(step: number, time: number, value: number): void {
+    this.reserve(1);
+    this.cols[this.n] = step;
+    this.cols[this.cap + this.n] = time;
+    this.cols[2 * this.cap + this.n] = value;
+    this.n++;
+  }
+
+  /** Points [from, to) of three columns (readMlflowMetricColumns). */
+  pushRange(steps: Float64Array, times: Float64Array, values: Float64Array, from: number, to: number): void {
+    this.reserve(to - from);
+    this.cols.set(steps.subarray(from, to), this.n);
+    this.cols.set(times.subarray(from, to), this.cap + this.n);
+    this.cols.set(values.subarray(from, to), 2 * this.cap + this.n);
+    this.n += to - from;
+  }
+
+  clear(): void {
+    this.n = 0;
+  }
+
+  encode(): EncodedSeries {
+    return encodeSeries(this.cols, this.cap, this.n);
+  }
+}
+
+/** A metric file's points as they are read (one file at a time, the columns reused). */
+const metricColumns = new Columns();
 
 function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>): ReadAheadReply {
   const { dir } = req;
@@ -30,55 +74,17 @@ function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>): Read
   let budget = maxPoints;
   for (const file of Object.keys(listing.files)) {
     if (!file.startsWith(metricsDir)) continue;
-    // Points as they come, in the growing columns; a run past the budget leaves its other files to the indexer.
-    let n = 0;
-    const read = readMlflowMetricColumns(file, 0, 1, (steps, times, values, from, to) => {
-      const k = to - from;
-      if (n + k > cap) {
-        let grownCap = 2 * cap;
-        while (n + k > grownCap) grownCap *= 2;
-        const grown = new Float64Array(3 * grownCap);
-        grown.set(cols.subarray(0, n), 0);
-        grown.set(cols.subarray(cap, cap + n), grownCap);
-        grown.set(cols.subarray(2 * cap, 2 * cap + n), 2 * grownCap);
-        cols = grown;
-        cap = grownCap;
-      }
-      cols.set(steps.subarray(from, to), n);
-      cols.set(times.subarray(from, to), cap + n);
-      cols.set(values.subarray(from, to), 2 * cap + n);
-      n += k;
-    });
+    // Points as they come; a run past the budget leaves its other files to the indexer.
+    metricColumns.clear();
+    const read = readMlflowMetricColumns(file, 0, 1, (steps, times, values, from, to) => metricColumns.pushRange(steps, times, values, from, to));
     // Encoded here, so that the indexer only inserts the rows.
-    const series = encodeSeries(cols, cap, n);
+    const series = metricColumns.encode();
     files.push({ file, series, endOffset: read.endOffset, nextLine: read.nextLine, tail: read.tail, diagnostics: read.diagnostics });
-    transfer.push(series.bytes.buffer as ArrayBuffer, series.ends.buffer as ArrayBuffer, series.overviews.buffer as ArrayBuffer, series.overviewEnds.buffer as ArrayBuffer);
-    budget -= n;
+    transfer.push(...encodedBuffers(series));
+    budget -= metricColumns.n;
     if (budget <= 0) break;
   }
   return { dir, listing, header, files, transfer };
-}
-
-/** Growable columns per tag, in the order the tags first appear. */
-class TagColumns {
-  cap = 1024;
-  n = 0;
-  cols = new Float64Array(3 * this.cap);
-
-  push(step: number, time: number, value: number): void {
-    if (this.n === this.cap) {
-      const grown = new Float64Array(6 * this.cap);
-      grown.set(this.cols.subarray(0, this.n), 0);
-      grown.set(this.cols.subarray(this.cap, this.cap + this.n), 2 * this.cap);
-      grown.set(this.cols.subarray(2 * this.cap, 2 * this.cap + this.n), 4 * this.cap);
-      this.cols = grown;
-      this.cap *= 2;
-    }
-    this.cols[this.n] = step;
-    this.cols[this.cap + this.n] = time;
-    this.cols[2 * this.cap + this.n] = value;
-    this.n++;
-  }
 }
 
 /** A TensorBoard log directory, read as its unit reads a run never indexed; past the budget, left to the indexer. */
@@ -86,11 +92,12 @@ function readTensorboardRun(req: Extract<ReadAheadRequest, { kind: 'tensorboard'
   const { dir } = req;
   const listing = listTensorboardRun(dir);
   const extra = newTensorboardExtra();
-  const tags = new Map<string, TagColumns>();
+  // Columns per tag, in the order the tags first appear.
+  const tags = new Map<string, Columns>();
   let points = 0;
   const sink = tensorboardSink(extra, (tag, step, time, value) => {
     let c = tags.get(tag);
-    if (!c) tags.set(tag, (c = new TagColumns()));
+    if (!c) tags.set(tag, (c = new Columns()));
     c.push(step, time, value);
     points++;
   });
@@ -104,8 +111,8 @@ function readTensorboardRun(req: Extract<ReadAheadRequest, { kind: 'tensorboard'
     if (over()) return { dir, listing, files: [], transfer: [] };
     files.push({ file, endOffset: res.endOffset, diagnostics: res.diagnostics });
   }
-  const series = [...tags].map(([tag, c]) => ({ tag, series: encodeSeries(c.cols, c.cap, c.n) }));
-  const transfer = series.flatMap(({ series: e }) => [e.bytes.buffer, e.ends.buffer, e.overviews.buffer, e.overviewEnds.buffer] as ArrayBuffer[]);
+  const series = [...tags].map(([tag, c]) => ({ tag, series: c.encode() }));
+  const transfer = series.flatMap((s) => encodedBuffers(s.series));
   return { dir, listing, files: [], tensorboard: { extra, artifacts: tensorboardArtifacts(dir), files, series }, transfer };
 }
 

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ArtifactKind, RunStatus } from '../model';
+import type { Artifact, RunStatus } from '../model';
 import { artifactKind } from '../model';
 import { walkFiles } from '../formats/mlflow';
 import { EVENT_FILE_RE, type EventSink, type TagKinds } from '../formats/tensorboard';
@@ -43,8 +43,8 @@ export function listTensorboardRun(dir: string): Listing {
 }
 
 /** The files beside the event files (checkpoints, configs), up to 2,000. */
-export function tensorboardArtifacts(dir: string): { path: string; size: number; kind: ArtifactKind }[] {
-  const artifacts: { path: string; size: number; kind: ArtifactKind }[] = [];
+export function tensorboardArtifacts(dir: string): Artifact[] {
+  const artifacts: Artifact[] = [];
   walkFiles(dir, 4, (f, rel, size) => {
     if (!EVENT_FILE_RE.test(path.basename(f)) && artifacts.length < 2000) artifacts.push({ path: rel, size, kind: artifactKind(rel) });
   });

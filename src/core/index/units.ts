@@ -451,8 +451,9 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
           state.files[file] = { ...ctx.now[file], offset: res.endOffset };
         }
         for (const w of writers.values()) w.close();
+        // The run's params, status and times, now that its events are read (a thread's came complete).
+        store.putRun(key, header());
       }
-      store.putRun(key, header());
       state.extra = extra as unknown as Record<string, unknown>;
       return { state, diagnostics, reread, points };
     },
