@@ -77,6 +77,11 @@ export interface Run {
   parentRunId?: string;
   /** Folder (or database file) the run lives in. */
   path: string;
+  /**
+   * The folder its artifacts' paths are relative to, where that is not the format's own place (the run's
+   * `artifacts/` for MLflow's file store, the run folder otherwise): an mlflow.db run's artifact_uri.
+   */
+  artifactDir?: string;
   params: Record<string, string>;
   tags: Record<string, string>;
   artifacts: Artifact[];

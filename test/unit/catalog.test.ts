@@ -176,7 +176,8 @@ describe('models and their versions, each with the run that made it', () => {
     const json = spawnSync(process.execPath, [BIN, 'models', TAXI, '--index', index, '--json'], { encoding: 'utf8' });
     assert.equal(json.status, 0, json.stderr);
     const catalog = JSON.parse(json.stdout) as CatalogModel[];
-    assert.deepEqual(catalog.map((m) => [m.name, m.versions.length]), [['nyc-taxi-randomforest', 1], ['nyc-taxi-regressor', 4]]);
+    // The registered models, then the MLflow model folders among the database runs' artifacts (./mlruns/…).
+    assert.deepEqual(catalog.map((m) => [m.name, m.versions.length]), [['nyc-taxi-randomforest', 1], ['nyc-taxi-regressor', 4], ['model/', 1], ['models_mlflow/', 1], ['model/', 1]]);
     const human = spawnSync(process.execPath, [BIN, 'models', TAXI, '--index', index, '--no-index'], { encoding: 'utf8' });
     assert.match(human.stdout, /^nyc-taxi-regressor {2}\(registered model; 4 versions\)\n {2}v4 · .*\n {2}v3 · Staging · /m);
   });

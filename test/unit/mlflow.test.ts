@@ -1,8 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { corpus, indexInto, tempDir } from './corpus';
-import { readMlflowDatabase } from '../../src/core/formats/mlflowdb';
+import { copyOf, corpus, indexInto, tempDir } from './corpus';
+import { localArtifactRoot, readMlflowDatabase } from '../../src/core/formats/mlflowdb';
+import { artifactPath } from '../../src/core/index/store';
+import { runEnvironment } from '../../src/core/environment';
+import { listTree, statFiles } from '../../src/core/index/listing';
+import { indexWorkspace } from '../../src/core/index/indexer';
+import { Store } from '../../src/core/index/store';
 import { openDatabase } from '../../src/core/index/sqlite';
 import { listMlflowExperiments, listMlflowRunDirs, readMlflowRunHeader } from '../../src/core/formats/mlflow';
 import { listMlflowRun } from '../../src/core/index/listing';
@@ -132,6 +137,128 @@ describe('MLflow SQLite backend (mlflow.db)', () => {
       }
     });
   }
+});
+
+/**
+ * A run's artifacts as the test finds them, independently of the reader: its artifact_uri from the part
+ * MLflow's default store puts in every path (`mlruns/…`) on, below the database's folder, walked whole.
+ */
+function expectedDbArtifacts(dbFile: string): Map<string, string[]> {
+  const db = openDatabase(dbFile, { readonly: true, fileMustExist: true });
+  const rows = db.prepare('SELECT run_uuid AS id, artifact_uri AS uri FROM runs').all() as { id: string; uri: string }[];
+  db.close();
+  const out = new Map<string, string[]>();
+  for (const { id, uri } of rows) {
+    const dir = path.join(path.dirname(dbFile), uri.slice(uri.indexOf('mlruns/')));
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()) : [];
+    out.set(id, files.map((e) => { const f = path.join(e.parentPath, e.name); return `${path.relative(dir, f).split(path.sep).join('/')} ${fs.statSync(f).size}`; }).sort());
+  }
+  return out;
+}
+
+describe('mlflow.db runs\' artifacts (artifact_uri)', () => {
+  it('lists the files of the folder each run\'s artifact_uri names, by path and size, found from the database\'s folder (a relative ./mlruns, and another machine\'s C:/…/mlruns)', () => {
+    let listed = 0;
+    for (const rel of ['Peco602__mlops-zoomcamp/02-experiment-tracking/mlflow.db', '2024ab05143__heart-disease-mlops/mlflow.db']) {
+      const file = path.join(MLFLOW, rel);
+      const expected = expectedDbArtifacts(file);
+      const { store, dir } = indexInto([path.dirname(file)]);
+      try {
+        const runs = store.queryRuns({ sql: "r.format = 'mlflow-db'", params: [] }, { sql: '', params: [] });
+        assert.equal(runs.length, expected.size);
+        for (const run of runs) {
+          const got = store.artifacts(run.rid).map((a) => `${a.path} ${a.size}`).sort();
+          assert.deepEqual(got, expected.get(run.nativeId), run.nativeId);
+          listed += got.length;
+          for (const a of store.artifacts(run.rid)) {
+            // Each artifact resolves to its file, and the file to its run.
+            const abs = artifactPath(run, a.path);
+            assert.equal(fs.statSync(abs).size, a.size);
+            assert.ok(store.runsWithArtifact(abs).some((r) => r.rid === run.rid), abs);
+          }
+        }
+      } finally {
+        store.close();
+        fs.rmSync(dir, { recursive: true });
+      }
+    }
+    // The zoomcamp database's runs have 44 artifact files here; the heart-disease one's name runs not kept.
+    assert.equal(listed, 44);
+  });
+
+  it('gives a database run the environment its logged model records (python_env.yaml)', () => {
+    const file = path.join(MLFLOW, 'Peco602__mlops-zoomcamp/02-experiment-tracking/mlflow.db');
+    const { store, dir } = indexInto([path.dirname(file)]);
+    try {
+      const run = store.queryRuns({ sql: "r.format = 'mlflow-db' AND EXISTS (SELECT 1 FROM artifacts a WHERE a.rid = r.rid AND a.path = 'model/python_env.yaml')", params: [] }, { sql: '', params: [] })[0];
+      const env = runEnvironment(run, store.tags(run.rid), store.artifacts(run.rid));
+      const text = fs.readFileSync(artifactPath(run, 'model/python_env.yaml'), 'utf8');
+      const python = /^python: (.+)$/m.exec(text)![1];
+      assert.deepEqual(env.facts.find((f) => f.key === 'python'), { key: 'python', value: python, from: 'model/python_env.yaml' });
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('a new artifact re-reads the database on the next pass, and an unchanged workspace reads nothing', () => {
+    const ws = copyOf(path.join(MLFLOW, 'Peco602__mlops-zoomcamp/02-experiment-tracking'));
+    const idx = tempDir();
+    const store = Store.open(path.join(idx, 'index.sqlite'));
+    try {
+      assert.equal(indexWorkspace(store, { roots: [ws] }).read, 1);
+      // The second pass walks the artifact folders once more (to learn their mtimes), the third stats them.
+      assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0);
+      assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0);
+      const run = store.queryRuns({ sql: "r.format = 'mlflow-db' AND EXISTS (SELECT 1 FROM artifacts a WHERE a.rid = r.rid)", params: [] }, { sql: '', params: [] })[0];
+      const before = store.artifacts(run.rid).length;
+      fs.mkdirSync(artifactPath(run, 'plots'));
+      fs.writeFileSync(artifactPath(run, 'plots/residuals.png'), 'png');
+      assert.equal(indexWorkspace(store, { roots: [ws] }).read, 1);
+      assert.deepEqual(store.artifacts(run.rid).find((a) => a.path === 'plots/residuals.png'), { path: 'plots/residuals.png', size: 3, kind: 'image' });
+      assert.equal(store.artifacts(run.rid).length, before + 1);
+      fs.rmSync(run.artifactDir!, { recursive: true });
+      assert.equal(indexWorkspace(store, { roots: [ws] }).read, 1);
+      assert.equal(store.artifacts(run.rid).length, 0);
+    } finally {
+      store.close();
+      fs.rmSync(idx, { recursive: true });
+      fs.rmSync(path.dirname(ws), { recursive: true });
+    }
+  });
+
+  it('resolves artifact_uri forms to a folder that exists, and remote stores to none', () => {
+    const ws = tempDir();
+    const db = path.join(ws, 'mlflow.db');
+    for (const d of ['mlruns/1/abc/artifacts', 'mlartifacts/2/def/artifacts', 'elsewhere/x', 'secret']) fs.mkdirSync(path.join(ws, d), { recursive: true });
+    const cases: [string, string | undefined][] = [
+      ['./mlruns/1/abc/artifacts', 'mlruns/1/abc/artifacts'],
+      ['mlruns/1/abc/artifacts', 'mlruns/1/abc/artifacts'],
+      [`file://${path.join(ws, 'elsewhere', 'x')}`, 'elsewhere/x'],
+      [path.join(ws, 'elsewhere', 'x'), 'elsewhere/x'],
+      ['file:C:/Users/me/project/mlruns/1/abc/artifacts', 'mlruns/1/abc/artifacts'],
+      ['/home/someone/project/mlruns/1/abc/artifacts', 'mlruns/1/abc/artifacts'],
+      ['mlflow-artifacts:/2/def/artifacts', 'mlartifacts/2/def/artifacts'],
+      ['mlflow-artifacts://tracking:5000/2/def/artifacts', 'mlartifacts/2/def/artifacts'],
+      ['s3://bucket/mlruns/1/abc/artifacts', undefined],
+      ['gs://bucket/2/def', undefined],
+      ['./mlruns/9/missing/artifacts', undefined],
+      // Found below the database's folder from its mlruns/ on, but never above that part.
+      ['file:C:/work/mlruns/../secret', undefined],
+    ];
+    for (const [uri, want] of cases) assert.equal(localArtifactRoot(db, uri), want && path.join(ws, want), uri);
+    fs.rmSync(ws, { recursive: true });
+  });
+
+  it('lists at most the files it is allowed below a folder, and the same ones again from the previous listing', () => {
+    const root = path.join(MLFLOW, 'Peco602__mlops-zoomcamp/02-experiment-tracking/mlruns');
+    const first = statFiles([]);
+    listTree(root, 12, first, undefined, 'fingerprints', 7);
+    assert.equal(Object.keys(first.files).length, 7);
+    const again = statFiles([]);
+    listTree(root, 12, again, first, 'fingerprints', 7);
+    assert.deepEqual(again.files, first.files);
+  });
 });
 
 describe('MLflow database reads never lock out a writer', () => {

@@ -154,7 +154,7 @@ export function fileModels(store: Store, limit = 5000): FileModel[] {
       copies.set(`${r.runId}\0${where}`, (copy = { run: toRun(r), where, files: [] }));
       model.copies.push(copy);
     }
-    copy.files.push({ path: r.path, fsPath: artifactPath({ format: r.format, path: r.runPath }, r.path), size: r.size, kind: r.kind });
+    copy.files.push({ path: r.path, fsPath: artifactPath({ format: r.format, path: r.runPath, artifactDir: r.artifactDir }, r.path), size: r.size, kind: r.kind });
   }
   return [...models.values()];
 }

@@ -25,8 +25,8 @@ export const MLFLOW_STATUS: Record<string, RunStatus> = {
 };
 
 /** Listing caps keep a pathological artifact folder from stalling the index. */
-const MAX_ARTIFACTS = 5000;
-const MAX_DEPTH = 12;
+export const MAX_ARTIFACTS = 5000;
+export const MAX_DEPTH = 12;
 
 export interface MlflowExperimentDir {
   nativeId: string;
@@ -367,6 +367,14 @@ function readKeyFiles(files: RunFile[], diagnostics: Diagnostic[]): Record<strin
     }
   }
   return out;
+}
+
+/**
+ * The artifacts in folder `root` of a listing of it (`listed`, made to the same depth, without following
+ * symlinks): a run's artifact folder found elsewhere than in its run folder (mlflow.db's artifact_uri).
+ */
+export function listedArtifacts(root: string, listed: Record<string, { size: number }>, diagnostics: Diagnostic[]): Artifact[] {
+  return listArtifacts(root, listedFiles(listed, path.dirname(root)).get(path.basename(root)) ?? [], diagnostics);
 }
 
 function listArtifacts(root: string, files: RunFile[], diagnostics: Diagnostic[]): Artifact[] {

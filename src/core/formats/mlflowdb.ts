@@ -2,6 +2,9 @@
  * MLflow SQLite tracking backend (`mlflow.db`). Opened read-only with short statements so a tracking server
  * writing to it is never locked out for long; the same model as the file store comes out.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Database } from '../index/sqlite';
 import { openDatabase } from '../index/sqlite';
 import type { Diagnostic, Lifecycle, MetricPoint, Run } from '../model';
@@ -20,6 +23,8 @@ export interface MlflowDbExperiment {
 export interface MlflowDbRun {
   experimentNativeId: string;
   run: Omit<Run, 'id' | 'experimentId'>;
+  /** Where MLflow put the run's artifacts (the runs table's artifact_uri), as written. */
+  artifactUri?: string;
 }
 
 export interface MlflowDbContents {
@@ -101,6 +106,7 @@ export function readMlflowDatabase(
           tags: t,
           artifacts: [],
         },
+        artifactUri: r.artifact_uri ? String(r.artifact_uri) : undefined,
       };
     });
     onRuns(experiments, runs);
@@ -131,6 +137,36 @@ export function readMlflowDatabase(
   } finally {
     db.close();
   }
+}
+
+/**
+ * The folder on this machine that holds a run's artifacts, from its artifact_uri, when there is one:
+ * - a path or `file:` URI — a relative one from the database's folder, as MLflow's default `./mlruns` is
+ *   from where the tracking process ran (next to its `mlflow.db`);
+ * - `mlflow-artifacts:/…`, a tracking server's proxied store, from its default `./mlartifacts`;
+ * - a path written on another machine (`file:C:/work/mlruns/0/<run>/artifacts`) from its `mlruns/` or
+ *   `mlartifacts/` part on, below the database's folder.
+ * Remote stores (`s3:`, `gs:`, `dbfs:`…) have none here.
+ */
+export function localArtifactRoot(dbFile: string, uri: string): string | undefined {
+  const base = path.dirname(dbFile);
+  // Two letters at least: `C:/…` is a Windows path, not a scheme.
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(uri)?.[1].toLowerCase();
+  let written: string;
+  if (scheme === undefined) written = uri;
+  else if (scheme === 'file') {
+    try {
+      written = uri.startsWith('file://') ? fileURLToPath(uri) : decodeURIComponent(uri.slice('file:'.length));
+    } catch {
+      written = uri.slice('file:'.length);
+    }
+  } else if (scheme === 'mlflow-artifacts') written = path.join('mlartifacts', uri.slice('mlflow-artifacts:'.length).replace(/^\/\/[^/]*/, ''));
+  else return undefined;
+  const candidates = [path.resolve(base, written)];
+  const parts = written.split(/[\\/]+/);
+  const from = Math.max(parts.lastIndexOf('mlruns'), parts.lastIndexOf('mlartifacts'));
+  if (from >= 0 && !parts.includes('..')) candidates.push(path.join(base, ...parts.slice(from)));
+  return candidates.find((dir) => fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory());
 }
 
 /** The model registry's tables, where this MLflow has them: versions with their tags and aliases. */

@@ -109,11 +109,11 @@ export function probesUnchanged(probes: string): boolean {
 }
 
 /**
- * Adds the regular files below `root` (symlinks not followed, at most `maxDepth` levels) to `out`.
- * With `prev`, a tree none of whose folders changed is taken from it: 'fingerprints' copies the previous
- * fingerprints as they are, 'names' re-stats each file (for files rewritten in place).
+ * Adds the regular files below `root` (symlinks not followed, at most `maxDepth` levels, at most `maxFiles`
+ * files) to `out`. With `prev`, a tree none of whose folders changed is taken from it: 'fingerprints' copies
+ * the previous fingerprints as they are, 'names' re-stats each file (for files rewritten in place).
  */
-export function listTree(root: string, maxDepth: number, out: Listing, prev: PrevListing | undefined, reuse: Reuse): void {
+export function listTree(root: string, maxDepth: number, out: Listing, prev: PrevListing | undefined, reuse: Reuse, maxFiles = Infinity): void {
   if (prev?.dirs && prev.dirs[root] !== undefined && unchangedDirs(root, prev.dirs, out)) {
     const prefix = root + path.sep;
     for (const [f, st] of Object.entries(prev.files)) {
@@ -123,7 +123,7 @@ export function listTree(root: string, maxDepth: number, out: Listing, prev: Pre
     }
     return;
   }
-  walk(root, 0, maxDepth, out, reuse);
+  walk(root, 0, maxDepth, out, reuse, { left: maxFiles });
 }
 
 /** Stats every folder recorded below `root` last time; true when none changed (and records them again). */
@@ -143,8 +143,8 @@ function unchangedDirs(root: string, prevDirs: Record<string, number>, out: List
   return true;
 }
 
-function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse: Reuse): void {
-  if (depth > maxDepth) return;
+function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse: Reuse, budget: { left: number }): void {
+  if (depth > maxDepth || budget.left <= 0) return;
   const st = fs.statSync(dir, { throwIfNoEntry: false });
   let entries: fs.Dirent[] | undefined;
   try {
@@ -160,10 +160,14 @@ function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse:
   out.dirs[dir] = st!.mtimeMs;
   out.probes?.push(dirProbe(dir, String(st!.mtimeMs)));
   for (const e of entries) {
+    if (budget.left <= 0) break;
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) walk(full, depth + 1, maxDepth, out, reuse);
-    // Files never rewritten in place are covered by their folder's mtime; the others are stated each pass.
-    else if (e.isFile()) statInto(out, full, reuse === 'names');
+    if (e.isDirectory()) walk(full, depth + 1, maxDepth, out, reuse, budget);
+    else if (e.isFile()) {
+      // Files never rewritten in place are covered by their folder's mtime; the others are stated each pass.
+      statInto(out, full, reuse === 'names');
+      budget.left--;
+    }
   }
 }
 

@@ -98,6 +98,10 @@ export const MIGRATIONS: string[] = [
   DELETE FROM overviews; DELETE FROM series; DELETE FROM params; DELETE FROM tags; DELETE FROM artifacts;
   DELETE FROM runs; DELETE FROM models; DELETE FROM diagnostics; DELETE FROM experiments;
   `,
+  // 7: where a run's artifacts are when not in its own folder (an mlflow.db run's artifact_uri, found here).
+  `
+  ALTER TABLE runs ADD COLUMN artifact_dir TEXT;
+  `,
 ];
 
 /**
@@ -119,7 +123,7 @@ export const SUMMARY_INDEXES: Record<string, string> = {
  * Bumped whenever a reader changes what it produces from the same files: an index written by other readers
  * is emptied and rebuilt, since unchanged files would otherwise never be read again.
  */
-export const READERS_VERSION = 5;
+export const READERS_VERSION = 6;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

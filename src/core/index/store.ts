@@ -36,6 +36,7 @@ export interface RunRow {
   gitCommit: string | null;
   parentRunId: string | null;
   path: string;
+  artifactDir: string | null;
 }
 
 /** A model, checkpoint or pickle file among a run's artifacts. */
@@ -44,6 +45,7 @@ export interface ModelFileRow {
   runName: string;
   runNativeId: string;
   runPath: string;
+  artifactDir: string | null;
   format: Format;
   startTime: number | null;
   experimentName: string;
@@ -92,9 +94,16 @@ export interface DiagnosticRow extends Diagnostic {
   unit: string;
 }
 
-/** Where a run's artifact lies on disk: MLflow keeps them under the run's `artifacts/`, other formats in the run folder. */
-export function artifactPath(run: Pick<RunRow, 'format' | 'path'>, rel: string): string {
-  return path.join(run.format === 'mlflow' ? path.join(run.path, 'artifacts') : run.path, rel);
+/**
+ * Where a run's artifact lies on disk: in its artifact folder when it has one of its own (RunRow.artifactDir);
+ * else MLflow keeps them under the run's `artifacts/`, other formats in the run folder.
+ */
+export function artifactPath(run: Pick<RunRow, 'format' | 'path'> & { artifactDir?: string | null }, rel: string): string {
+  return path.join(artifactRoot(run), rel);
+}
+
+function artifactRoot(run: Pick<RunRow, 'format' | 'path'> & { artifactDir?: string | null }): string {
+  return run.artifactDir ?? (run.format === 'mlflow' ? path.join(run.path, 'artifacts') : run.path);
 }
 
 export function stableId(...parts: string[]): string {
@@ -103,7 +112,7 @@ export function stableId(...parts: string[]): string {
 
 const RUN_COLUMNS = `r.rid, r.id, r.unit, r.experiment_id AS experimentId, e.name AS experimentName, r.format, r.native_id AS nativeId,
   r.name, r.status, r.lifecycle, r.start_time AS startTime, r.end_time AS endTime, r.user, r.source_script AS sourceScript,
-  r.git_commit AS gitCommit, r.parent_run_id AS parentRunId, r.path`;
+  r.git_commit AS gitCommit, r.parent_run_id AS parentRunId, r.path, r.artifact_dir AS artifactDir`;
 
 /**
  * The index file cannot be opened or written (no such folder, not writable, disk full): the message names
@@ -263,10 +272,10 @@ export class Store {
       deleteUnit: db.prepare('DELETE FROM units WHERE key = ?'),
       runsOfUnit: db.prepare('SELECT rid FROM runs WHERE unit = ?').pluck(),
       ridOf: db.prepare('SELECT rid FROM runs WHERE id = ?').pluck(),
-      insertRun: db.prepare(`INSERT INTO runs(id, unit, experiment_id, format, native_id, name, status, lifecycle, start_time, end_time, user, source_script, git_commit, parent_run_id, path)
-        VALUES (@id, @unit, @experimentId, @format, @nativeId, @name, @status, @lifecycle, @startTime, @endTime, @user, @sourceScript, @gitCommit, @parentRunId, @path)`),
+      insertRun: db.prepare(`INSERT INTO runs(id, unit, experiment_id, format, native_id, name, status, lifecycle, start_time, end_time, user, source_script, git_commit, parent_run_id, path, artifact_dir)
+        VALUES (@id, @unit, @experimentId, @format, @nativeId, @name, @status, @lifecycle, @startTime, @endTime, @user, @sourceScript, @gitCommit, @parentRunId, @path, @artifactDir)`),
       updateRun: db.prepare(`UPDATE runs SET unit=@unit, experiment_id=@experimentId, format=@format, native_id=@nativeId, name=@name, status=@status, lifecycle=@lifecycle,
-        start_time=@startTime, end_time=@endTime, user=@user, source_script=@sourceScript, git_commit=@gitCommit, parent_run_id=@parentRunId, path=@path WHERE rid=@rid`),
+        start_time=@startTime, end_time=@endTime, user=@user, source_script=@sourceScript, git_commit=@gitCommit, parent_run_id=@parentRunId, path=@path, artifact_dir=@artifactDir WHERE rid=@rid`),
       deleteRun: db.prepare('DELETE FROM runs WHERE rid = ?'),
       deleteParams: db.prepare('DELETE FROM params WHERE rid = ?'),
       deleteTags: db.prepare('DELETE FROM tags WHERE rid = ?'),
@@ -389,6 +398,7 @@ export class Store {
       gitCommit: run.gitCommit ?? null,
       parentRunId: run.parentRunId ?? null,
       path: run.path,
+      artifactDir: run.artifactDir ?? null,
     };
     let rid = this.stmts.ridOf.get(run.id) as number | undefined;
     if (rid === undefined) rid = Number(this.stmts.insertRun.run(row).lastInsertRowid);
@@ -524,7 +534,7 @@ export class Store {
   modelFiles(limit = 5000): ModelFileRow[] {
     return this.db
       .prepare(
-        `SELECT r.id AS runId, r.name AS runName, r.native_id AS runNativeId, r.path AS runPath, r.format AS format, r.start_time AS startTime,
+        `SELECT r.id AS runId, r.name AS runName, r.native_id AS runNativeId, r.path AS runPath, r.artifact_dir AS artifactDir, r.format AS format, r.start_time AS startTime,
            e.name AS experimentName, a.path, a.size, a.kind
          FROM artifacts a JOIN runs r ON r.rid = a.rid JOIN experiments e ON e.id = r.experiment_id
          WHERE a.kind IN ('model', 'checkpoint') OR (a.kind = 'pickle' AND a.path NOT LIKE '%training_args.bin')
@@ -547,11 +557,14 @@ export class Store {
   /** Runs one of whose artifacts is the file at `abs` (an absolute path). */
   runsWithArtifact(abs: string): RunRow[] {
     const candidates = this.db
-      .prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE substr(?, 1, length(r.path) + 1) = r.path || ?`)
-      .all(abs, path.sep) as RunRow[];
+      .prepare(
+        `SELECT ${RUN_COLUMNS} FROM runs r JOIN experiments e ON e.id = r.experiment_id
+         WHERE substr(@abs, 1, length(r.path) + 1) = r.path || @sep OR substr(@abs, 1, length(r.artifact_dir) + 1) = r.artifact_dir || @sep`,
+      )
+      .all({ abs, sep: path.sep }) as RunRow[];
     const has = this.db.prepare('SELECT 1 FROM artifacts WHERE rid = ? AND path = ?').pluck();
     return candidates.filter((run) => {
-      const rel = path.relative(path.dirname(artifactPath(run, 'x')), abs).split(path.sep).join('/');
+      const rel = path.relative(artifactRoot(run), abs).split(path.sep).join('/');
       return !rel.startsWith('..') && has.get(run.rid, rel) !== undefined;
     });
   }

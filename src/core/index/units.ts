@@ -8,6 +8,9 @@ import * as path from 'node:path';
 import type { DiscoveredSource } from '../discovery';
 import type { Diagnostic, Format } from '../model';
 import {
+  MAX_ARTIFACTS,
+  MAX_DEPTH,
+  listedArtifacts,
   listMlflowExperiments,
   listMlflowLoggedModels,
   listMlflowRunDirs,
@@ -16,7 +19,7 @@ import {
   readMlflowRunHeader,
 } from '../formats/mlflow';
 import type { MlflowExperimentDir, MlflowModelVersion, MlflowRunDir } from '../formats/mlflow';
-import { readMlflowDatabase } from '../formats/mlflowdb';
+import { localArtifactRoot, readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import { readMlflowMetricColumns, type MetricFileRead } from '../formats/mlflowMetrics';
 import type { ReadAhead, ReadAheadRequest } from './readAhead';
@@ -320,13 +323,21 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
     owns: (f) => f === source.path || f.startsWith(source.path + '-'),
     kind: 'mlflow-db',
     appendable: false,
-    fingerprint() {
-      return statFiles([source.path, source.path + '-wal']);
+    // The database and the artifact folders its runs had last time (a new artifact changes no row).
+    fingerprint(prev) {
+      const out = statFiles([source.path, source.path + '-wal']);
+      for (const root of (prev?.extra?.artifactRoots as string[] | undefined) ?? []) listTree(root, MAX_DEPTH, out, prev, 'fingerprints', MAX_ARTIFACTS + 1);
+      return out;
     },
     read(ctx) {
       const { store } = ctx;
       store.clearUnitRuns(key);
       const rids = new Map<string, number>();
+      // The state: the database's own files, and the artifact folders as listed now.
+      const files: Record<string, FileState> = {};
+      for (const f of [source.path, source.path + '-wal']) if (ctx.now[f]) files[f] = ctx.now[f];
+      const artifactRoots: string[] = [];
+      const artifactDiagnostics: Diagnostic[] = [];
       // Rows of one run arrive together, keys interleaved in logging order: one writer per key of the run.
       let writers = new Map<string, SeriesWriter>();
       let currentRun = '';
@@ -343,7 +354,16 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
           }
           for (const r of runs) {
             const id = stableId('mlflow-db', source.path, r.run.nativeId);
-            rids.set(r.run.nativeId, store.putRun(key, { ...r.run, id, experimentId: stableId('mlflow-db', source.path, r.experimentNativeId) }));
+            const root = r.artifactUri === undefined ? undefined : localArtifactRoot(source.path, r.artifactUri);
+            let artifacts = r.run.artifacts;
+            if (root !== undefined) {
+              const listing = statFiles([]);
+              listTree(root, MAX_DEPTH, listing, undefined, 'fingerprints', MAX_ARTIFACTS + 1);
+              Object.assign(files, listing.files);
+              artifactRoots.push(root);
+              artifacts = listedArtifacts(root, listing.files, artifactDiagnostics);
+            }
+            rids.set(r.run.nativeId, store.putRun(key, { ...r.run, artifacts, artifactDir: root, id, experimentId: stableId('mlflow-db', source.path, r.experimentNativeId) }));
           }
         },
         (uuid, metricKey, p) => {
@@ -362,7 +382,7 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
       closeAll();
       store.clearModelsOfUnit(key);
       putRegisteredVersions(store, key, source.path, content.registered);
-      return { state: { files: ctx.now }, diagnostics: content.diagnostics, points };
+      return { state: { files, extra: { artifactRoots } }, diagnostics: [...content.diagnostics, ...artifactDiagnostics], points };
     },
   };
 }

@@ -53,8 +53,8 @@ export async function showEvaluation(ctx: Ctx, file?: string, baseline?: string)
 export async function pickPredictionTable(ctx: Ctx, title: string, exclude?: string): Promise<string | undefined> {
   const store = ctx.index.reader();
   const rows = store.db
-    .prepare("SELECT r.id, r.name, r.format, r.path, a.path AS rel FROM artifacts a JOIN runs r ON r.rid = a.rid WHERE a.kind = 'table' ORDER BY r.start_time DESC LIMIT 2000")
-    .all() as { id: string; name: string; format: RunRow['format']; path: string; rel: string }[];
+    .prepare("SELECT r.id, r.name, r.format, r.path, r.artifact_dir AS artifactDir, a.path AS rel FROM artifacts a JOIN runs r ON r.rid = a.rid WHERE a.kind = 'table' ORDER BY r.start_time DESC LIMIT 2000")
+    .all() as { id: string; name: string; format: RunRow['format']; path: string; artifactDir: string | null; rel: string }[];
   const items: (vscode.QuickPickItem & { file?: string })[] = rows
     .map((r) => ({ label: r.name, description: r.rel, file: artifactPath(r, r.rel) }))
     .filter((i) => i.file !== exclude && TABLE_FILE.test(i.file));
