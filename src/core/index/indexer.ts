@@ -84,7 +84,8 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   const db = store.db;
   // MLflow and TensorBoard runs never indexed (a cold index, or new runs) are read ahead by worker threads,
   // the larger kind first (TensorBoard runs), so that the runs left at the end are short.
-  const known = store.unitKeys();
+  // The units indexed before, with their probes (checked below, one unit at a time).
+  const known = store.allUnitProbes();
   const aheadUnits = units.filter((u) => u.ahead && !known.has(u.key)).sort((a, b) => Number(b.ahead!.kind === 'tensorboard') - Number(a.ahead!.kind === 'tensorboard'));
   const readAhead = ReadAhead.for(
     aheadUnits.map((u) => u.ahead!),
@@ -119,7 +120,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
       const unit = nextUnit();
       if (!unit) break;
       seen.add(unit.key);
-      const outcome = indexUnit(store, unit, cancelled, readAhead);
+      const outcome = indexUnit(store, unit, cancelled, readAhead, known);
       if (unit.ahead) readAhead?.done(unit.ahead.dir);
       if (outcome) {
         summary.read++;
@@ -170,11 +171,20 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   return summary;
 }
 
-/** Re-reads one unit if its files changed; returns undefined when it was unchanged. */
-export function indexUnit(store: Store, unit: Unit, cancelled?: () => boolean, readAhead?: ReadAhead): { incremental: boolean; points: number } | undefined {
+/**
+ * Re-reads one unit if its files changed; returns undefined when it was unchanged. `known`: every unit's
+ * probes, loaded at once by a pass (allUnitProbes); else this unit's are read.
+ */
+export function indexUnit(
+  store: Store,
+  unit: Unit,
+  cancelled?: () => boolean,
+  readAhead?: ReadAhead,
+  known?: Map<string, [string, Buffer] | undefined>,
+): { incremental: boolean; points: number } | undefined {
   if (unit.probed) {
-    const probes = store.unitProbes(unit.key);
-    if (probes !== undefined && probesUnchanged(probes)) return undefined;
+    const probes = known ? known.get(unit.key) : store.unitProbes(unit.key);
+    if (probes !== undefined && probesUnchanged(...probes)) return undefined;
   }
   const prev = store.unitState<UnitState>(unit.key);
   // A run a read-ahead thread read comes with the listing it made before reading it.

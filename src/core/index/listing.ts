@@ -17,8 +17,23 @@ export interface Listing {
    * What the next pass would look at if nothing changed — the folders, the files re-stated each pass and
    * the paths found missing — with what it saw: `probesUnchanged` re-checks just these.
    */
-  probes?: string[];
+  probes?: Probes;
 }
+
+/**
+ * Probes: the paths, `F<path>` for a file and `D<path>` for a folder, and what each showed, as numbers (a
+ * file: its size, or NONE when there was no file, its mtime and inode; a folder: FOLDER, NONE or UNREADABLE,
+ * and its mtime). Kept in the index as text and a float64 blob, re-checked without a number turned into
+ * text.
+ */
+export interface Probes {
+  paths: string[];
+  seen: number[];
+}
+
+const NONE = -1;
+const FOLDER = 1;
+const UNREADABLE = 2;
 
 export interface PrevListing {
   files: Record<string, FileState>;
@@ -28,7 +43,7 @@ export interface PrevListing {
 /** How much of a folder's previous listing to trust when no folder below it changed. */
 export type Reuse = 'fingerprints' | 'names';
 
-export function statFiles(paths: string[], out: Listing = { files: {}, dirs: {}, probes: [] }): Listing {
+export function statFiles(paths: string[], out: Listing = { files: {}, dirs: {}, probes: { paths: [], seen: [] } }): Listing {
   for (const f of paths) statInto(out, f, true);
   return out;
 }
@@ -37,7 +52,7 @@ export function statFiles(paths: string[], out: Listing = { files: {}, dirs: {},
 function statInto(out: Listing, f: string, probe: boolean): void {
   const st = fs.statSync(f, { throwIfNoEntry: false });
   if (st?.isFile()) out.files[f] = { size: st.size, mtime: st.mtimeMs, ino: st.ino };
-  if (probe) out.probes?.push(fileProbe(f, fileSignature(st)));
+  if (probe) fileProbe(out, f, st);
 }
 
 /**
@@ -57,13 +72,17 @@ export function listMlflowRun(dir: string, prev: PrevListing | undefined): Listi
   return out;
 }
 
-// A probe is one line: F (a file) or D (a folder), the path, a tab, and what was seen there.
-function fileProbe(file: string, signature: string): string {
-  return `F${file}\t${signature}`;
+function fileProbe(out: Listing, file: string, st: fs.Stats | undefined): void {
+  if (!out.probes) return;
+  out.probes.paths.push('F' + file);
+  if (st?.isFile()) out.probes.seen.push(st.size, st.mtimeMs, st.ino);
+  else out.probes.seen.push(NONE, 0, 0);
 }
 
-function dirProbe(dir: string, signature: string): string {
-  return `D${dir}\t${signature}`;
+function dirProbe(out: Listing, dir: string, state: number, mtime = 0): void {
+  if (!out.probes) return;
+  out.probes.paths.push('D' + dir);
+  out.probes.seen.push(state, mtime);
 }
 
 /**
@@ -71,7 +90,9 @@ function dirProbe(dir: string, signature: string): string {
  * files in a log directory), whose new files change the folder's mtime.
  */
 export function probeFolder(out: Listing, dir: string): Listing {
-  out.probes?.push(dirProbe(dir, dirSignature(fs.statSync(dir, { throwIfNoEntry: false }))));
+  const st = fs.statSync(dir, { throwIfNoEntry: false });
+  if (st?.isDirectory()) dirProbe(out, dir, FOLDER, st.mtimeMs);
+  else dirProbe(out, dir, NONE);
   return out;
 }
 
@@ -80,32 +101,40 @@ export function probeFolder(out: Listing, dir: string): Listing {
  * `files/` or beside it), so that one appearing there changes the probes.
  */
 export function probePaths(out: Listing, paths: string[]): Listing {
-  for (const f of paths) out.probes?.push(fileProbe(f, fileSignature(fs.statSync(f, { throwIfNoEntry: false }))));
+  for (const f of paths) fileProbe(out, f, fs.statSync(f, { throwIfNoEntry: false }));
   return out;
 }
 
-function fileSignature(st: fs.Stats | undefined): string {
-  return st?.isFile() ? `${st.size}:${st.mtimeMs}:${st.ino}` : '-';
-}
-
-function dirSignature(st: fs.Stats | undefined): string {
-  return st?.isDirectory() ? String(st.mtimeMs) : '-';
-}
-
 /**
- * Whether every probe of a listing (`Listing.probes`, joined by newlines) still sees what it saw: then the
- * unit's listing would come out the same, and the unit need not be listed, compared or read.
+ * Whether every probe of a listing still sees what it saw — `paths` the probes' paths joined by newlines,
+ * `seen` their numbers as float64s (Probes, as the index keeps them): then the unit's listing would come
+ * out the same, and the unit need not be listed, compared or read. An unreadable folder never does.
  */
-export function probesUnchanged(probes: string): boolean {
-  for (const line of probes.split('\n')) {
-    if (line === '') continue;
-    const tab = line.lastIndexOf('\t');
-    const file = line.slice(1, tab);
-    const st = fs.statSync(file, { throwIfNoEntry: false });
-    const now = line.charCodeAt(0) === 70 /* F */ ? fileSignature(st) : dirSignature(st);
-    if (now !== line.slice(tab + 1)) return false;
+export function probesUnchanged(paths: string, seen: Buffer): boolean {
+  let at = 0;
+  for (let start = 0; start < paths.length; ) {
+    let end = paths.indexOf('\n', start);
+    if (end < 0) end = paths.length;
+    const st = fs.statSync(paths.slice(start + 1, end), { throwIfNoEntry: false });
+    if (paths.charCodeAt(start) === 70 /* F */) {
+      if (at + 24 > seen.length) return false;
+      const size = seen.readDoubleLE(at);
+      if (st?.isFile() ? st.size !== size || st.mtimeMs !== seen.readDoubleLE(at + 8) || st.ino !== seen.readDoubleLE(at + 16) : size !== NONE) return false;
+      at += 24;
+    } else {
+      if (at + 16 > seen.length) return false;
+      const state = seen.readDoubleLE(at);
+      if (st?.isDirectory() ? state !== FOLDER || st.mtimeMs !== seen.readDoubleLE(at + 8) : state !== NONE) return false;
+      at += 16;
+    }
+    start = end + 1;
   }
-  return true;
+  return at === seen.length;
+}
+
+/** Probes as the index keeps them (probesUnchanged's arguments). */
+export function probesForIndex(probes: Probes): [paths: string, seen: Buffer] {
+  return [probes.paths.join('\n'), Buffer.from(new Float64Array(probes.seen).buffer)];
 }
 
 /**
@@ -138,7 +167,7 @@ function unchangedDirs(root: string, prevDirs: Record<string, number>, out: List
   }
   for (const [d, m] of recorded) {
     out.dirs[d] = m;
-    out.probes?.push(dirProbe(d, String(m)));
+    dirProbe(out, d, FOLDER, m);
   }
   return true;
 }
@@ -154,11 +183,11 @@ function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse:
   }
   if (!entries) {
     // Missing, not a folder, or unreadable: looked at again next time (an unreadable folder always is).
-    out.probes?.push(dirProbe(dir, st?.isDirectory() ? 'unreadable' : '-'));
+    dirProbe(out, dir, st?.isDirectory() ? UNREADABLE : NONE);
     return;
   }
   out.dirs[dir] = st!.mtimeMs;
-  out.probes?.push(dirProbe(dir, String(st!.mtimeMs)));
+  dirProbe(out, dir, FOLDER, st!.mtimeMs);
   for (const e of entries) {
     if (budget.left <= 0) break;
     const full = path.join(dir, e.name);

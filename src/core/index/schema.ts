@@ -98,9 +98,12 @@ export const MIGRATIONS: string[] = [
   DELETE FROM overviews; DELETE FROM series; DELETE FROM params; DELETE FROM tags; DELETE FROM artifacts;
   DELETE FROM runs; DELETE FROM models; DELETE FROM diagnostics; DELETE FROM experiments;
   `,
-  // 7: where a run's artifacts are when not in its own folder (an mlflow.db run's artifact_uri, found here).
+  // 7: where a run's artifacts are when not in its own folder (an mlflow.db run's artifact_uri, found here);
+  // what a unit's probes saw, as float64s beside their paths (listing.ts: Probes). Probes without them are
+  // not trusted: such a unit is checked in full once.
   `
   ALTER TABLE runs ADD COLUMN artifact_dir TEXT;
+  ALTER TABLE units ADD COLUMN probes_seen BLOB;
   `,
 ];
 

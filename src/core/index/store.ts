@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStatus, SeriesSummary } from '../model';
 import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION, SUMMARY_INDEXES } from './schema';
 import { chunkOverview, decodeChunk, encodeChunk, widenRange, type EncodedSeries, type PointsSummary } from './chunks';
+import { probesForIndex, type Probes } from './listing';
 import type { Database } from './sqlite';
 import { NativeModuleError, openDatabase } from './sqlite';
 
@@ -266,9 +267,12 @@ export class Store {
     return {
       unitState: db.prepare('SELECT state FROM units WHERE key = ?').pluck(),
       allUnits: db.prepare('SELECT key FROM units').pluck(),
-      putUnit: db.prepare('INSERT INTO units(key, kind, state, probes) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, state = excluded.state, probes = excluded.probes'),
-      unitProbes: db.prepare('SELECT probes FROM units WHERE key = ?').pluck(),
-      setUnitProbes: db.prepare('UPDATE units SET probes = ? WHERE key = ?'),
+      putUnit: db.prepare(
+        'INSERT INTO units(key, kind, state, probes, probes_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, state = excluded.state, probes = excluded.probes, probes_seen = excluded.probes_seen',
+      ),
+      unitProbes: db.prepare('SELECT probes, probes_seen AS seen FROM units WHERE key = ?').raw(),
+      allUnitProbes: db.prepare('SELECT key, probes, probes_seen AS seen FROM units').raw(),
+      setUnitProbes: db.prepare('UPDATE units SET probes = ?, probes_seen = ? WHERE key = ?'),
       deleteUnit: db.prepare('DELETE FROM units WHERE key = ?'),
       runsOfUnit: db.prepare('SELECT rid FROM runs WHERE unit = ?').pluck(),
       ridOf: db.prepare('SELECT rid FROM runs WHERE id = ?').pluck(),
@@ -327,17 +331,32 @@ export class Store {
     return new Set(this.stmts.allUnits.all() as string[]);
   }
 
-  /** Stores a unit's state, and the probes of the listing it was read from (null: check it in full). */
-  putUnit(key: string, kind: string, state: unknown, probes?: string[]): void {
-    this.stmts.putUnit.run(key, kind, JSON.stringify(state), probes ? probes.join('\n') : null);
+  /** Stores a unit's state, and the probes of the listing it was read from (none: check it in full). */
+  putUnit(key: string, kind: string, state: unknown, probes?: Probes): void {
+    const [paths, seen] = probes ? probesForIndex(probes) : [null, null];
+    this.stmts.putUnit.run(key, kind, JSON.stringify(state), paths, seen);
   }
 
-  unitProbes(key: string): string | undefined {
-    return (this.stmts.unitProbes.get(key) as string | null | undefined) ?? undefined;
+  /** A unit's probes as kept (probesUnchanged's arguments), if it has them. */
+  unitProbes(key: string): [paths: string, seen: Buffer] | undefined {
+    const row = this.stmts.unitProbes.get(key) as [string | null, Buffer | null] | undefined;
+    return row?.[0] != null && row[1] != null ? [row[0], row[1]] : undefined;
   }
 
-  setUnitProbes(key: string, probes: string[]): void {
-    this.stmts.setUnitProbes.run(probes.join('\n'), key);
+  /**
+   * Every unit's probes, by key (undefined for a unit without them): what a pass over the workspace
+   * checks, in one query instead of one per unit.
+   */
+  allUnitProbes(): Map<string, [paths: string, seen: Buffer] | undefined> {
+    const out = new Map<string, [string, Buffer] | undefined>();
+    for (const [key, paths, seen] of this.stmts.allUnitProbes.iterate() as Iterable<[string, string | null, Buffer | null]>) {
+      out.set(key, paths !== null && seen !== null ? [paths, seen] : undefined);
+    }
+    return out;
+  }
+
+  setUnitProbes(key: string, probes: Probes): void {
+    this.stmts.setUnitProbes.run(...probesForIndex(probes), key);
   }
 
   /**
