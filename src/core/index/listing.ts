@@ -188,9 +188,12 @@ function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse:
   }
   out.dirs[dir] = st!.mtimeMs;
   dirProbe(out, dir, FOLDER, st!.mtimeMs);
+  // `dir` is a normalised path and an entry's name a single component: joined without path.join's
+  // normalising, a tenth of a run's listing.
+  const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
   for (const e of entries) {
     if (budget.left <= 0) break;
-    const full = path.join(dir, e.name);
+    const full = prefix + e.name;
     if (e.isDirectory()) walk(full, depth + 1, maxDepth, out, reuse, budget);
     else if (e.isFile()) {
       // Files never rewritten in place are covered by their folder's mtime; the others are stated each pass.
