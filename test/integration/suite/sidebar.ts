@@ -177,6 +177,17 @@ describe('the Runlens sidebar', () => {
     assert.ok(files.some((f) => f.kind === 'file' && f.file.endsWith('metrics.json')), 'the DVC metrics file not produced yet');
   });
 
+  it('lists an mlflow.db run’s artifacts from its artifact_uri (./mlruns beside the database), each opening its file', () => {
+    const runs = runsOf('02-experiment-tracking-homework');
+    assert.equal(runs.length, 3);
+    for (const run of runs) {
+      const group = api().runsChildren(run).find((g) => g.kind === 'group' && g.group === 'artifacts');
+      assert.ok(group, run.run.nativeId);
+      const mlmodel = api().runsChildren(group).find((e) => e.kind === 'entry' && e.label === 'model/MLmodel');
+      assert.ok(mlmodel?.kind === 'entry' && fs.readFileSync(mlmodel.file!, 'utf8').includes(`run_id: ${run.run.nativeId}`), run.run.nativeId);
+    }
+  });
+
   it('lists registered model versions with their stage and the run that made each, and DVC-tracked models by md5', async () => {
     const models = await api().modelsChildren();
     const regressor = models.find((m) => m.kind === 'model' && m.model.kind === 'registered' && m.model.name === 'nyc-taxi-regressor')!;
