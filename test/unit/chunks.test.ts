@@ -34,7 +34,7 @@ describe('chunk encoding', () => {
       const kind = t % 6;
       const steps = Array.from({ length: n }, (_, i) => (kind === 0 ? i : kind === 1 ? 10 + 5 * i : kind === 2 ? Math.floor(rand() * 100) : kind === 3 ? i * 0.1 : odd[i % odd.length]));
       let clock = 1.7e12 + Math.floor(rand() * 1e6);
-      const times = Array.from({ length: n }, () => (kind === 4 ? odd[Math.floor(rand() * odd.length)] : kind === 5 ? (clock += rand() * 1000) : (clock += Math.floor(rand() * (t % 2 ? 1e9 : 300)) - (t % 3 ? 0 : 150))));
+      const times = Array.from({ length: n }, () => (kind === 4 ? odd[Math.floor(rand() * odd.length)] : kind === 5 ? (clock += rand() * 1000) : (clock += Math.floor(rand() * (t % 4 === 1 ? 1e13 : t % 2 ? 1e9 : 300)) - (t % 3 ? 0 : 150))));
       const values = Array.from({ length: n }, (_, i) => (kind < 2 ? Math.fround(rand()) : kind === 4 ? odd[(i + 3) % odd.length] : rand() * 1e6 - 5e5));
       roundTrip(steps, times, values);
     }

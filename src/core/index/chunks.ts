@@ -33,12 +33,44 @@ function arithmetic(steps: Float64Array, n: number): boolean {
   return true;
 }
 
-function integerDeltas(times: Float64Array, n: number): boolean {
+/**
+ * Writes times[1…n) as zigzag varint deltas at `p` when every delta is an integer that gives its time back
+ * exactly (checked as it goes: one pass over the column); returns where it stopped, or -1 when one is not.
+ */
+function writeIntegerDeltas(times: Float64Array, n: number, out: Buffer, p: number): number {
+  let prev = times[0];
   for (let i = 1; i < n; i++) {
-    const d = times[i] - times[i - 1];
-    if (!Number.isInteger(d) || !(Math.abs(d) < MAX_DELTA) || !Object.is(times[i - 1] + d, times[i])) return false;
+    const t = times[i];
+    const d = t - prev;
+    if (!Number.isInteger(d) || !(Math.abs(d) < MAX_DELTA) || !Object.is(prev + d, t)) return -1;
+    prev = t;
+    const z = d >= 0 ? 2 * d : -2 * d - 1;
+    // One or two bytes (nearly every delta) without a loop.
+    if (z < 128) out[p++] = z;
+    else if (z < 16384) {
+      out[p] = (z & 127) | 128;
+      out[p + 1] = z >>> 7;
+      p += 2;
+    } else p = writeVarint(z, out, p);
   }
-  return n > 1;
+  return p;
+}
+
+function writeVarint(z: number, out: Buffer, p: number): number {
+  if (z < 0x100000000) {
+    // 32 bits and under: bit operations.
+    while (z >= 128) {
+      out[p++] = (z & 127) | 128;
+      z >>>= 7;
+    }
+  } else {
+    while (z >= 128) {
+      out[p++] = (z % 128) | 128;
+      z = Math.floor(z / 128);
+    }
+  }
+  out[p++] = z;
+  return p;
 }
 
 function float32s(values: Float64Array, n: number): boolean {
@@ -55,34 +87,16 @@ export function encodeChunk(steps: Float64Array, times: Float64Array, values: Fl
   if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
   const out = scratch;
   const stepForm = arithmetic(steps, n) ? ARITHMETIC : RAW;
-  const timeForm = integerDeltas(times, n) ? INT_DELTAS : RAW;
   const valueForm = float32s(values, n) ? FLOAT32 : RAW;
-  out[0] = stepForm | (timeForm << 2) | (valueForm << 4);
   let p = 1;
   if (stepForm === ARITHMETIC) {
     p = out.writeDoubleLE(steps[0], p);
     p = out.writeDoubleLE(steps[1] - steps[0], p);
   } else p = copyDoubles(steps, n, out, p);
-  if (timeForm === INT_DELTAS) {
-    p = out.writeDoubleLE(times[0], p);
-    for (let i = 1; i < n; i++) {
-      const d = times[i] - times[i - 1];
-      let z = d >= 0 ? 2 * d : -2 * d - 1;
-      if (z < 0x100000000) {
-        // 32 bits and under (nearly every delta): bit operations.
-        while (z >= 128) {
-          out[p++] = (z & 127) | 128;
-          z >>>= 7;
-        }
-      } else {
-        while (z >= 128) {
-          out[p++] = (z % 128) | 128;
-          z = Math.floor(z / 128);
-        }
-      }
-      out[p++] = z;
-    }
-  } else p = copyDoubles(times, n, out, p);
+  const deltasEnd = n > 1 ? writeIntegerDeltas(times, n, out, out.writeDoubleLE(times[0], p)) : -1;
+  const timeForm = deltasEnd >= 0 ? INT_DELTAS : RAW;
+  p = timeForm === INT_DELTAS ? deltasEnd : copyDoubles(times, n, out, p);
+  out[0] = stepForm | (timeForm << 2) | (valueForm << 4);
   if (valueForm === FLOAT32) {
     // Every value is a float32 (checked above): converted in one copy, exactly.
     if (f32s.length < n) f32s = new Float32Array(n);
