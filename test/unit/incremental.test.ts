@@ -469,3 +469,55 @@ describe('a unit whose read fails', () => {
     fs.rmSync(ws, { recursive: true });
   });
 });
+
+describe("a pass's batch (what the store keeps instead of asking SQLite)", () => {
+  const run = (id: string) => ({ id, experimentId: 'e', format: 'tensorboard' as const, nativeId: id, name: id, status: 'FINISHED' as const, lifecycle: 'active' as const, path: `/runs/${id}`, params: {}, tags: {}, artifacts: [] });
+  const write = (store: Store, rid: number, key: string, replace: boolean, points: number[]) => {
+    const w = store.seriesWriter(rid, key, replace);
+    for (const v of points) w.push(v, v, v);
+    w.close();
+  };
+
+  it('a series begun twice in the batch that inserted its run is appended to, not begun again', () => {
+    const dir = tempDir();
+    const store = Store.open(path.join(dir, 'index.sqlite'));
+    store.beginBatch();
+    const rid = store.putRun('u', run('a'));
+    write(store, rid, 'loss', true, [1, 2]);
+    write(store, rid, 'loss', false, [3]);
+    write(store, rid, 'acc', true, [4]);
+    store.commitBatch();
+    assert.deepEqual(store.seriesPoints(rid, 'loss').map((p) => p.value), [1, 2, 3]);
+    assert.deepEqual(store.seriesSummaries(rid).map((s) => [s.key, s.count]).sort(), [['acc', 1], ['loss', 3]]);
+    store.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('takes its sids past those another writer committed between two batches, and forgets its runs after a rollback to a savepoint', () => {
+    const dir = tempDir();
+    const a = Store.open(path.join(dir, 'index.sqlite'));
+    const b = Store.open(path.join(dir, 'index.sqlite'));
+    a.beginBatch();
+    write(a, a.putRun('u1', run('a')), 'loss', true, [1]);
+    a.commitBatch();
+    b.transaction(() => write(b, b.putRun('u2', run('b')), 'loss', true, [2]));
+    a.beginBatch();
+    const rid = a.putRun('u3', run('c'));
+    write(a, rid, 'loss', true, [3]);
+    // A unit re-read inside a savepoint that fails: its run and series are undone.
+    a.db.exec('SAVEPOINT unit');
+    write(a, rid, 'acc', true, [4]);
+    a.db.exec('ROLLBACK TO unit');
+    a.db.exec('RELEASE unit');
+    a.rolledBack();
+    write(a, rid, 'acc', true, [5]);
+    a.commitBatch();
+    const sids = a.db.prepare('SELECT sid FROM series ORDER BY sid').pluck().all() as number[];
+    assert.equal(new Set(sids).size, 4);
+    assert.deepEqual(a.seriesPoints(rid, 'acc').map((p) => p.value), [5]);
+    assert.deepEqual(a.seriesPoints(a.db.prepare("SELECT rid FROM runs WHERE id = 'b'").pluck().get() as number, 'loss').map((p) => p.value), [2]);
+    a.close();
+    b.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+});

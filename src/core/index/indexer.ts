@@ -104,7 +104,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
     for (const u of pool.values()) if (!seen.has(u.key)) return u;
     return undefined;
   };
-  db.exec('BEGIN');
+  store.beginBatch();
   // A cold index (nothing indexed yet) builds the summary indexes once its rows are in.
   const cold = known.size === 0;
   if (cold) store.dropSummaryIndexes();
@@ -130,8 +130,8 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
         batchPoints += outcome.points;
       }
       if (batchUnits >= BATCH_UNITS || batchPoints >= BATCH_POINTS) {
-        db.exec('COMMIT');
-        db.exec('BEGIN');
+        store.commitBatch();
+        store.beginBatch();
         batchUnits = 0;
         batchPoints = 0;
       }
@@ -150,9 +150,9 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
     }
     linkRuns(store);
     if (cold) store.buildSummaryIndexes();
-    db.exec('COMMIT');
+    store.commitBatch();
   } catch (err) {
-    if (db.inTransaction) db.exec('ROLLBACK');
+    store.abandonBatch();
     if (cold) {
       try {
         store.buildSummaryIndexes();
@@ -259,6 +259,7 @@ export function indexUnit(
     else {
       db.exec('ROLLBACK TO unit');
       db.exec('RELEASE unit');
+      store.rolledBack();
     }
     store.putDiagnostics(unit.key, [{ file: unit.key.slice(unit.key.indexOf(':') + 1), severity: 'error', message: `could not be indexed: ${(err as Error).message}` }]);
     return undefined;
