@@ -261,6 +261,36 @@ describe('mlflow.db runs\' artifacts (artifact_uri)', () => {
   });
 });
 
+describe("mlflow.db's logged models (MLflow 3)", () => {
+  it('reads each with its params, the last value of each metric and the run that logged it, as the tables hold them; READY as the file store says it', () => {
+    const file = path.join(MLFLOW, '2024ab05143__heart-disease-mlops/mlflow.db');
+    const db = openDatabase(file, { readonly: true, fileMustExist: true });
+    const rows = db.prepare("SELECT model_id, name, source_run_id, creation_timestamp_ms FROM logged_models WHERE lifecycle_stage = 'active'").all() as { model_id: string; name: string; source_run_id: string; creation_timestamp_ms: number }[];
+    const expected = rows.map((r) => {
+      const metrics: Record<string, number> = {};
+      for (const m of db.prepare('SELECT metric_name AS k, metric_value AS v FROM logged_model_metrics WHERE model_id = ? ORDER BY rowid').all(r.model_id) as { k: string; v: number }[]) metrics[m.k] = m.v;
+      const params = Object.fromEntries((db.prepare('SELECT param_key AS k, param_value AS v FROM logged_model_params WHERE model_id = ?').all(r.model_id) as { k: string; v: string }[]).map((p) => [p.k, p.v]));
+      return { nativeId: r.model_id, name: r.name, sourceRunNativeId: r.source_run_id, createdAt: r.creation_timestamp_ms, status: 'READY', params, metrics };
+    });
+    db.close();
+    assert.equal(expected.length, 3);
+    const { store, dir } = indexInto([path.dirname(file)]);
+    try {
+      const logged = store.models().filter((m) => m.kind === 'logged');
+      const fromDb = logged.filter((m) => m.unit === `mlflow-db:${file}`).map((m) => ({ nativeId: m.nativeId, name: m.name, sourceRunNativeId: m.sourceRunNativeId, createdAt: m.createdAt, status: m.status, params: m.params, metrics: m.metrics }));
+      assert.deepEqual(fromDb.sort((a, b) => a.nativeId.localeCompare(b.nativeId)), expected.sort((a, b) => a.nativeId.localeCompare(b.nativeId)));
+      // Each was logged by a run of the same database.
+      for (const m of fromDb) assert.deepEqual(store.runsByNativeId([m.sourceRunNativeId!]).get(m.sourceRunNativeId!)!.map((r) => r.format), ['mlflow-db']);
+      // The file store's models/ beside it: status 2 in meta.yaml.
+      const fileStore = logged.filter((m) => m.unit.startsWith('mlflow-experiment:'));
+      assert.ok(fileStore.length >= 2 && fileStore.every((m) => m.status === 'READY'));
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+});
+
 describe('MLflow database reads never lock out a writer', () => {
   it('holds no read lock while it hands rows over, so MLflow can commit mid-read', () => {
     const dir = tempDir();

@@ -204,13 +204,20 @@ export function listMlflowLoggedModels(exp: MlflowExperimentDir, diagnostics: Di
       experimentId: exp.nativeId,
       sourceRunId: str(meta.source_run_id),
       createdAt: num(meta.creation_timestamp),
-      status: str(meta.status),
+      status: loggedModelStatus(meta.status),
       params: readKeyFiles(walkedFiles(path.join(dir, 'params')), diagnostics),
       metrics,
       dir,
     });
   }
   return out;
+}
+
+/** MLflow's LoggedModelStatus, which both stores keep as its number (2: READY). */
+export function loggedModelStatus(v: unknown): string | undefined {
+  const names: Record<string, string> = { '0': 'UNSPECIFIED', '1': 'PENDING', '2': 'READY', '3': 'FAILED' };
+  const s = str(v);
+  return s === undefined ? undefined : (names[s] ?? s);
 }
 
 /** One version of a registered model, as both MLflow stores keep it. */

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Database } from '../index/sqlite';
 import { openDatabase } from '../index/sqlite';
 import type { Diagnostic, Lifecycle, MetricPoint, Run } from '../model';
-import { MLFLOW_STATUS } from './mlflow';
-import type { MlflowModelVersion } from './mlflow';
+import { MLFLOW_STATUS, loggedModelStatus } from './mlflow';
+import type { MlflowLoggedModel, MlflowModelVersion } from './mlflow';
 
 const METRIC_PAGE = 20_000;
 
@@ -31,6 +31,8 @@ export interface MlflowDbContents {
   experiments: MlflowDbExperiment[];
   runs: MlflowDbRun[];
   registered: MlflowModelVersion[];
+  /** MLflow 3's logged models; `dir` is their artifact folder here, or their artifact_location as written. */
+  logged: MlflowLoggedModel[];
   diagnostics: Diagnostic[];
 }
 
@@ -64,7 +66,7 @@ export function readMlflowDatabase(
   try {
     db = openDatabase(file, { readonly: true, fileMustExist: true, timeoutMs: 1000 });
   } catch (err) {
-    return { experiments: [], runs: [], registered: [], diagnostics: [{ file, severity: 'error', message: `cannot open MLflow database: ${(err as Error).message}` }] };
+    return { experiments: [], runs: [], registered: [], logged: [], diagnostics: [{ file, severity: 'error', message: `cannot open MLflow database: ${(err as Error).message}` }] };
   }
   try {
     // SELECT *: the schema grew over MLflow versions (creation_time, name, deleted_time…); read what is there.
@@ -130,10 +132,10 @@ export function readMlflowDatabase(
         last = rows[rows.length - 1]._row as number;
       }
     }
-    return { experiments, runs, registered: readRegistry(db), diagnostics };
+    return { experiments, runs, registered: readRegistry(db), logged: readLoggedModels(db, file), diagnostics };
   } catch (err) {
     diagnostics.push({ file, severity: 'error', message: `cannot read MLflow database: ${(err as Error).message}` });
-    return { experiments: [], runs: [], registered: [], diagnostics };
+    return { experiments: [], runs: [], registered: [], logged: [], diagnostics };
   } finally {
     db.close();
   }
@@ -167,6 +169,45 @@ export function localArtifactRoot(dbFile: string, uri: string): string | undefin
   const from = Math.max(parts.lastIndexOf('mlruns'), parts.lastIndexOf('mlartifacts'));
   if (from >= 0 && !parts.includes('..')) candidates.push(path.join(base, ...parts.slice(from)));
   return candidates.find((dir) => fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory());
+}
+
+/**
+ * MLflow 3's logged models (`logged_models`, where this MLflow has it), as the file store's `models/`
+ * folders give them: params, and each metric's last logged value. Deleted ones are left out, as MLflow's
+ * search leaves them.
+ */
+function readLoggedModels(db: Database, file: string): MlflowLoggedModel[] {
+  const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+  if (!tables.has('logged_models')) return [];
+  const params = new Map<string, Record<string, string>>();
+  if (tables.has('logged_model_params')) {
+    for (const r of db.prepare('SELECT model_id AS id, param_key AS key, param_value AS value FROM logged_model_params').all() as { id: string; key: string; value: string }[]) {
+      (params.get(r.id) ?? params.set(r.id, {}).get(r.id)!)[r.key] = r.value;
+    }
+  }
+  const metrics = new Map<string, Record<string, number>>();
+  if (tables.has('logged_model_metrics')) {
+    // In the order they were logged: the last row of a metric is its value.
+    for (const r of db.prepare('SELECT model_id AS id, metric_name AS key, metric_value AS value FROM logged_model_metrics ORDER BY rowid').all() as { id: string; key: string; value: number | null }[]) {
+      (metrics.get(r.id) ?? metrics.set(r.id, {}).get(r.id)!)[r.key] = r.value ?? NaN;
+    }
+  }
+  const rows = db.prepare("SELECT * FROM logged_models WHERE lifecycle_stage IS NULL OR lifecycle_stage != 'deleted' ORDER BY creation_timestamp_ms").all() as Record<string, unknown>[];
+  return rows.map((r) => {
+    const id = String(r.model_id);
+    const location = String(r.artifact_location ?? '');
+    return {
+      modelId: id,
+      name: String(r.name ?? id),
+      experimentId: String(r.experiment_id),
+      sourceRunId: r.source_run_id ? String(r.source_run_id) : undefined,
+      createdAt: typeof r.creation_timestamp_ms === 'number' ? r.creation_timestamp_ms : undefined,
+      status: loggedModelStatus(r.status),
+      params: params.get(id) ?? {},
+      metrics: metrics.get(id) ?? {},
+      dir: localArtifactRoot(file, location) ?? location,
+    };
+  });
 }
 
 /** The model registry's tables, where this MLflow has them: versions with their tags and aliases. */

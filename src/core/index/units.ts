@@ -18,7 +18,7 @@ import {
   readMlflowRegistry,
   readMlflowRunHeader,
 } from '../formats/mlflow';
-import type { MlflowExperimentDir, MlflowModelVersion, MlflowRunDir } from '../formats/mlflow';
+import type { MlflowExperimentDir, MlflowLoggedModel, MlflowModelVersion, MlflowRunDir } from '../formats/mlflow';
 import { localArtifactRoot, readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import { readMlflowMetricColumns, type MetricFileRead } from '../formats/mlflowMetrics';
@@ -185,23 +185,26 @@ function mlflowExperimentUnit(source: DiscoveredSource, exp: MlflowExperimentDir
       const diagnostics: Diagnostic[] = [...exp.diagnostics];
       ctx.store.upsertExperiment(key, { id: experimentId, source: source.path, format: 'mlflow', nativeId: exp.nativeId, name: exp.name, lifecycle: exp.lifecycle, createdAt: exp.createdAt });
       ctx.store.clearModelsOfUnit(key);
-      for (const m of listMlflowLoggedModels(exp, diagnostics)) {
-        ctx.store.putModel(key, {
-          id: stableId('mlflow-model', source.path, m.modelId),
-          experimentId,
-          nativeId: m.modelId,
-          name: m.name,
-          sourceRunNativeId: m.sourceRunId,
-          createdAt: m.createdAt,
-          status: m.status,
-          params: m.params,
-          metrics: m.metrics,
-          path: m.dir,
-        });
-      }
+      for (const m of listMlflowLoggedModels(exp, diagnostics)) putLoggedModel(ctx.store, key, source.path, experimentId, m);
       return { state: { files: ctx.now }, diagnostics, points: 0 };
     },
   };
+}
+
+/** A logged model (MLflow 3), as either store keeps it, in the store's `models` rows. */
+function putLoggedModel(store: Store, unit: string, source: string, experimentId: string, m: MlflowLoggedModel): void {
+  store.putModel(unit, {
+    id: stableId('mlflow-model', source, m.modelId),
+    experimentId,
+    nativeId: m.modelId,
+    name: m.name,
+    sourceRunNativeId: m.sourceRunId,
+    createdAt: m.createdAt,
+    status: m.status,
+    params: m.params,
+    metrics: m.metrics,
+    path: m.dir,
+  });
 }
 
 /** Registered model versions as MLflow's registry keeps them, in the store's `models` rows. */
@@ -382,6 +385,7 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
       closeAll();
       store.clearModelsOfUnit(key);
       putRegisteredVersions(store, key, source.path, content.registered);
+      for (const m of content.logged) putLoggedModel(store, key, source.path, stableId('mlflow-db', source.path, m.experimentId), m);
       return { state: { files, extra: { artifactRoots } }, diagnostics: [...content.diagnostics, ...artifactDiagnostics], points };
     },
   };
