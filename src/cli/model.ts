@@ -38,7 +38,7 @@ export function runModel(rest: string[], args: Args): number {
 
 export async function runModels(rest: string[], args: Args): Promise<number> {
   if (rest.length > 1) throw new UsageError('usage: runlens models [dir] [--json]');
-  const { store } = openWorkspace(rest[0], args);
+  const { store, workspace } = openWorkspace(rest[0], args);
   const cache = ContentCache.open(cacheFileFor(store.file));
   try {
     const catalog = modelCatalog(store, (file) => {
@@ -50,7 +50,7 @@ export async function runModels(rest: string[], args: Args): Promise<number> {
     });
     for (const m of dvcModels(store)) catalog.push(dvcModelVersions(store, m, await datasetHistory(m.abs).catch(() => undefined)));
     if (args.flags.json) process.stdout.write(JSON.stringify(catalog, null, 2) + '\n');
-    else process.stdout.write(formatCatalog(catalog));
+    else process.stdout.write(formatCatalog(catalog, workspace));
     return 0;
   } finally {
     cache.close();
@@ -72,11 +72,12 @@ export function versionLine(v: CatalogVersion): string {
   return `${parts.join(' · ')}  ← ${runs}`;
 }
 
-function formatCatalog(catalog: CatalogModel[]): string {
+function formatCatalog(catalog: CatalogModel[], workspace: string): string {
   if (!catalog.length) return 'no models: no registered or logged models, and no model files among the runs\' artifacts\n';
   const lines: string[] = [];
   for (const m of catalog) {
-    lines.push(`${m.name}  (${KIND[m.kind]}${m.experimentName ? `, ${m.experimentName}` : ''}; ${m.versions.length} version${m.versions.length === 1 ? '' : 's'})`);
+    const where = m.experimentName ?? (m.store && (path.relative(workspace, m.store).split(path.sep).join('/') || path.basename(m.store)));
+    lines.push(`${m.name}  (${KIND[m.kind]}${where ? `, ${where}` : ''}; ${m.versions.length} version${m.versions.length === 1 ? '' : 's'})`);
     for (const v of m.versions) lines.push(`  ${versionLine(v)}`);
   }
   return lines.join('\n') + '\n';

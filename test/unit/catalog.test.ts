@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { dvcModels, dvcModelVersions, modelCatalog } from '../../src/core/artifacts/catalog';
+import { dvcModels, dvcModelVersions, indexedModels, modelCatalog } from '../../src/core/artifacts/catalog';
 import { datasetHistory } from '../../src/core/datasets/history';
 import type { CatalogModel } from '../../src/core/artifacts/catalog';
 import { ContentCache } from '../../src/core/cache';
@@ -179,7 +179,20 @@ describe('models and their versions, each with the run that made it', () => {
     // The registered models, then the MLflow model folders among the database runs' artifacts (./mlruns/…).
     assert.deepEqual(catalog.map((m) => [m.name, m.versions.length]), [['nyc-taxi-randomforest', 1], ['nyc-taxi-regressor', 4], ['model/', 1], ['models_mlflow/', 1], ['model/', 1]]);
     const human = spawnSync(process.execPath, [BIN, 'models', TAXI, '--index', index, '--no-index'], { encoding: 'utf8' });
-    assert.match(human.stdout, /^nyc-taxi-regressor {2}\(registered model; 4 versions\)\n {2}v4 · .*\n {2}v3 · Staging · /m);
+    assert.equal(catalog.find((m) => m.name === 'nyc-taxi-regressor')!.store, path.join(TAXI, 'mlflow.db'));
+    assert.match(human.stdout, /^nyc-taxi-regressor {2}\(registered model, mlflow\.db; 4 versions\)\n {2}v4 · .*\n {2}v3 · Staging · /m);
+  });
+
+  it('tells two logged models of one name apart by the store that keeps them (mlflow.db beside mlruns/)', () => {
+    const root = corpus('mlflow', '2024ab05143__heart-disease-mlops');
+    const { store, dir } = indexInto([root]);
+    try {
+      const logged = indexedModels(store).filter((m) => m.kind === 'logged' && m.name === 'model');
+      assert.deepEqual(logged.map((m) => [m.store, m.versions.length]).sort(), [[path.join(root, 'mlflow.db'), 3], [path.join(root, 'mlruns'), 2]]);
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true });
+    }
   });
 });
 

@@ -66,6 +66,8 @@ export interface CatalogModel {
   kind: 'registered' | 'logged' | 'file' | 'dvc';
   /** For file models: the experiment whose runs saved it. */
   experimentName?: string;
+  /** For registered and logged models: the MLflow store that keeps them (an `mlruns` folder or a database). */
+  store?: string;
   /** Newest first. */
   versions: CatalogVersion[];
 }
@@ -78,6 +80,18 @@ const toRun = (r: RunRow | ModelFileRow): CatalogRun =>
     ? { id: r.runId, name: r.runName, nativeId: r.runNativeId, experimentName: r.experimentName, startTime: r.startTime }
     : { id: r.id, name: r.name, nativeId: r.nativeId, experimentName: r.experimentName, startTime: r.startTime };
 
+/**
+ * The MLflow store a model row came from, by the unit that wrote it: `mlflow-db:<database>`,
+ * `mlflow-experiment:<mlruns>/<experiment>`, `mlflow-registry:<mlruns>/models`.
+ */
+function mlflowStoreOf(unit: string): string | undefined {
+  const cut = unit.indexOf(':');
+  const kind = unit.slice(0, cut);
+  const where = unit.slice(cut + 1);
+  if (kind === 'mlflow-db') return where;
+  return kind === 'mlflow-experiment' || kind === 'mlflow-registry' ? path.dirname(where) : undefined;
+}
+
 /** Registered and logged models from the index: no file is read. */
 export function indexedModels(store: Store): CatalogModel[] {
   const rows = store.models();
@@ -87,7 +101,7 @@ export function indexedModels(store: Store): CatalogModel[] {
     const kind = m.kind ?? 'logged';
     const key = `${kind}:${m.unit}:${m.name}`;
     let model = models.get(key);
-    if (!model) models.set(key, (model = { key, name: m.name, kind, versions: [] }));
+    if (!model) models.set(key, (model = { key, name: m.name, kind, store: mlflowStoreOf(m.unit), versions: [] }));
     const made = m.sourceRunNativeId ? (runs.get(m.sourceRunNativeId) ?? []) : [];
     model.versions.push({
       id: kind === 'registered' ? String(m.version) : m.nativeId,

@@ -126,7 +126,7 @@ export const SUMMARY_INDEXES: Record<string, string> = {
  * Bumped whenever a reader changes what it produces from the same files: an index written by other readers
  * is emptied and rebuilt, since unchanged files would otherwise never be read again.
  */
-export const READERS_VERSION = 6;
+export const READERS_VERSION = 7;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

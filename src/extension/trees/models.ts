@@ -9,6 +9,7 @@
  *
  * Files show their header, decoded on hover; nothing is loaded or unpickled.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type CatalogFile, type CatalogModel, type CatalogRun, type CatalogVersion, type DvcModel, type FileModel, dvcModels, dvcModelVersions, fileModels, fileVersions, indexedModels } from '../../core/artifacts/catalog';
 import { datasetHistory } from '../../core/datasets/history';
@@ -72,7 +73,10 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
       case 'model': {
         const m = node.model;
         const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.Collapsed);
-        item.description = `${KIND_LABEL[m.kind]} · ${m.versions.length} version${m.versions.length === 1 ? '' : 's'}`;
+        // Where it is kept (the store's name; its path in the tooltip): two stores of one project, an mlruns
+        // folder and an mlflow.db beside it, may each have a model of the same name.
+        item.description = [KIND_LABEL[m.kind], m.store && path.basename(m.store), `${m.versions.length} version${m.versions.length === 1 ? '' : 's'}`].filter(Boolean).join(' · ');
+        if (m.store) item.tooltip = `${m.name}: ${KIND_LABEL[m.kind]} kept in ${vscode.workspace.asRelativePath(m.store)}`;
         item.iconPath = new vscode.ThemeIcon(m.kind === 'registered' ? 'library' : 'package');
         item.id = `models:${m.key}`;
         item.contextValue = `runlens.model.${m.kind}`;
