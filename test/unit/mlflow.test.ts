@@ -7,6 +7,7 @@ import { artifactPath } from '../../src/core/index/store';
 import { runEnvironment } from '../../src/core/environment';
 import { listTree, statFiles } from '../../src/core/index/listing';
 import { indexWorkspace } from '../../src/core/index/indexer';
+import type { UnitState } from '../../src/core/index/units';
 import { Store } from '../../src/core/index/store';
 import { openDatabase } from '../../src/core/index/sqlite';
 import { listMlflowExperiments, listMlflowRunDirs, readMlflowRunHeader } from '../../src/core/formats/mlflow';
@@ -207,9 +208,13 @@ describe('mlflow.db runs\' artifacts (artifact_uri)', () => {
     const store = Store.open(path.join(idx, 'index.sqlite'));
     try {
       assert.equal(indexWorkspace(store, { roots: [ws] }).read, 1);
-      // The second pass walks the artifact folders once more (to learn their mtimes), the third stats them.
+      // The folders' mtimes are kept from the read, so that the next pass stats them instead of walking them.
+      const state = store.unitState<UnitState>(`mlflow-db:${path.join(ws, 'mlflow.db')}`)!;
+      const roots = state.extra!.artifactRoots as string[];
+      assert.equal(roots.length, 9);
+      for (const root of roots) assert.equal(state.dirs![root], fs.statSync(root).mtimeMs, root);
       assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0);
-      assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0);
+      assert.deepEqual(store.unitState<UnitState>(`mlflow-db:${path.join(ws, 'mlflow.db')}`), state);
       const run = store.queryRuns({ sql: "r.format = 'mlflow-db' AND EXISTS (SELECT 1 FROM artifacts a WHERE a.rid = r.rid)", params: [] }, { sql: '', params: [] })[0];
       const before = store.artifacts(run.rid).length;
       fs.mkdirSync(artifactPath(run, 'plots'));

@@ -248,7 +248,9 @@ export function indexUnit(
       const p = prev?.files[f];
       st.tail = changes[f] === 'same' && p?.offset === st.offset && p.tail !== undefined ? p.tail : tailAt(f, st.offset);
     }
-    store.putUnit(unit.key, unit.kind, { ...res.state, dirs: listing.dirs, origin: unit.origin }, probes);
+    // Folder mtimes from the listing, and from a read that listed folders of its own (mlflow.db's artifacts).
+    const dirs = res.state.dirs ? { ...listing.dirs, ...res.state.dirs } : listing.dirs;
+    store.putUnit(unit.key, unit.kind, { ...res.state, dirs, origin: unit.origin }, probes);
     if (!fresh) db.exec('RELEASE unit');
     return { incremental: appendOnly, points: res.points };
   } catch (err) {

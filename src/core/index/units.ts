@@ -338,6 +338,7 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
       const rids = new Map<string, number>();
       // The state: the database's own files, and the artifact folders as listed now.
       const files: Record<string, FileState> = {};
+      const dirs: Record<string, number> = {};
       for (const f of [source.path, source.path + '-wal']) if (ctx.now[f]) files[f] = ctx.now[f];
       const artifactRoots: string[] = [];
       const artifactDiagnostics: Diagnostic[] = [];
@@ -363,6 +364,7 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
               const listing = statFiles([]);
               listTree(root, MAX_DEPTH, listing, undefined, 'fingerprints', MAX_ARTIFACTS + 1);
               Object.assign(files, listing.files);
+              Object.assign(dirs, listing.dirs);
               artifactRoots.push(root);
               artifacts = listedArtifacts(root, listing.files, artifactDiagnostics);
             }
@@ -386,7 +388,7 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
       store.clearModelsOfUnit(key);
       putRegisteredVersions(store, key, source.path, content.registered);
       for (const m of content.logged) putLoggedModel(store, key, source.path, stableId('mlflow-db', source.path, m.experimentId), m);
-      return { state: { files, extra: { artifactRoots } }, diagnostics: [...content.diagnostics, ...artifactDiagnostics], points };
+      return { state: { files, dirs, extra: { artifactRoots } }, diagnostics: [...content.diagnostics, ...artifactDiagnostics], points };
     },
   };
 }
