@@ -213,11 +213,13 @@ export function listMlflowLoggedModels(exp: MlflowExperimentDir, diagnostics: Di
   return out;
 }
 
-/** MLflow's LoggedModelStatus, which both stores keep as its number (2: READY). */
+/** MLflow's LoggedModelStatus by the number both stores keep. */
+const LOGGED_MODEL_STATUS: Record<string, string> = { '0': 'UNSPECIFIED', '1': 'PENDING', '2': 'READY', '3': 'FAILED' };
+
+/** A logged model's status by name (2: READY); a value that is not one of MLflow's numbers as it is. */
 export function loggedModelStatus(v: unknown): string | undefined {
-  const names: Record<string, string> = { '0': 'UNSPECIFIED', '1': 'PENDING', '2': 'READY', '3': 'FAILED' };
   const s = str(v);
-  return s === undefined ? undefined : (names[s] ?? s);
+  return s === undefined ? undefined : (LOGGED_MODEL_STATUS[s] ?? s);
 }
 
 /** One version of a registered model, as both MLflow stores keep it. */

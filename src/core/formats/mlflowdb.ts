@@ -36,14 +36,17 @@ export interface MlflowDbContents {
   diagnostics: Diagnostic[];
 }
 
+/** The database's tables: the schema grew over MLflow versions, and readers read what is there. */
+function tableNames(db: Database): Set<string> {
+  return new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+}
+
 /** True when the file looks like an MLflow tracking database (has the tables we read). */
 export function isMlflowDatabase(file: string): boolean {
   let db: Database | undefined;
   try {
     db = openDatabase(file, { readonly: true, fileMustExist: true, timeoutMs: 200 });
-    const names = new Set(
-      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
-    );
+    const names = tableNames(db);
     return names.has('experiments') && names.has('runs') && names.has('metrics') && names.has('params');
   } catch {
     return false;
@@ -69,6 +72,7 @@ export function readMlflowDatabase(
     return { experiments: [], runs: [], registered: [], logged: [], diagnostics: [{ file, severity: 'error', message: `cannot open MLflow database: ${(err as Error).message}` }] };
   }
   try {
+    const tables = tableNames(db);
     // SELECT *: the schema grew over MLflow versions (creation_time, name, deleted_time…); read what is there.
     const experiments = (db.prepare('SELECT * FROM experiments').all() as Record<string, unknown>[]).map(
       (r): MlflowDbExperiment => ({
@@ -81,7 +85,7 @@ export function readMlflowDatabase(
     const expLifecycle = new Map(experiments.map((e) => [e.nativeId, e.lifecycle]));
     const params = groupByRun(db.prepare('SELECT run_uuid, key, value FROM params').all() as KeyValueRow[]);
     const tags = groupByRun(db.prepare('SELECT run_uuid, key, value FROM tags').all() as KeyValueRow[]);
-    addDatasetInputs(db, tags);
+    addDatasetInputs(db, tables, tags);
     const rows = db.prepare('SELECT * FROM runs').all() as Record<string, unknown>[];
     const runs: MlflowDbRun[] = rows.map((r) => {
       const id = String(r.run_uuid);
@@ -132,7 +136,7 @@ export function readMlflowDatabase(
         last = rows[rows.length - 1]._row as number;
       }
     }
-    return { experiments, runs, registered: readRegistry(db), logged: readLoggedModels(db, file), diagnostics };
+    return { experiments, runs, registered: readRegistry(db, tables), logged: readLoggedModels(db, tables, file), diagnostics };
   } catch (err) {
     diagnostics.push({ file, severity: 'error', message: `cannot read MLflow database: ${(err as Error).message}` });
     return { experiments: [], runs: [], registered: [], logged: [], diagnostics };
@@ -176,15 +180,12 @@ export function localArtifactRoot(dbFile: string, uri: string): string | undefin
  * folders give them: params, and each metric's last logged value. Deleted ones are left out, as MLflow's
  * search leaves them.
  */
-function readLoggedModels(db: Database, file: string): MlflowLoggedModel[] {
-  const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+function readLoggedModels(db: Database, tables: Set<string>, file: string): MlflowLoggedModel[] {
   if (!tables.has('logged_models')) return [];
-  const params = new Map<string, Record<string, string>>();
-  if (tables.has('logged_model_params')) {
-    for (const r of db.prepare('SELECT model_id AS id, param_key AS key, param_value AS value FROM logged_model_params').all() as { id: string; key: string; value: string }[]) {
-      (params.get(r.id) ?? params.set(r.id, {}).get(r.id)!)[r.key] = r.value;
-    }
-  }
+  // Keyed by model as a run's params are keyed by run.
+  const params = tables.has('logged_model_params')
+    ? groupByRun(db.prepare('SELECT model_id AS run_uuid, param_key AS key, param_value AS value FROM logged_model_params').all() as KeyValueRow[])
+    : new Map<string, Record<string, string>>();
   const metrics = new Map<string, Record<string, number>>();
   if (tables.has('logged_model_metrics')) {
     // In the order they were logged: the last row of a metric is its value.
@@ -211,8 +212,7 @@ function readLoggedModels(db: Database, file: string): MlflowLoggedModel[] {
 }
 
 /** The model registry's tables, where this MLflow has them: versions with their tags and aliases. */
-function readRegistry(db: Database): MlflowModelVersion[] {
-  const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+function readRegistry(db: Database, tables: Set<string>): MlflowModelVersion[] {
   if (!tables.has('model_versions')) return [];
   const byVersion = (table: string, value: string) => {
     const out = new Map<string, [string, string][]>();
@@ -243,8 +243,7 @@ function readRegistry(db: Database): MlflowModelVersion[] {
 }
 
 /** Logged dataset inputs as tags `mlflow.dataset.<name>` = digest (see the file store reader). */
-function addDatasetInputs(db: Database, tags: Map<string, Record<string, string>>): void {
-  const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
+function addDatasetInputs(db: Database, tables: Set<string>, tags: Map<string, Record<string, string>>): void {
   if (!tables.has('inputs') || !tables.has('datasets')) return;
   const rows = db
     .prepare(

@@ -318,8 +318,18 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
 
 // ---- MLflow database ----
 
+/**
+ * An mlflow.db run's artifact folder, listed the same way by its unit's read and by its next fingerprints
+ * (were they to differ, the unit would be read again on every pass).
+ */
+function listArtifactFolder(root: string, out: Listing, prev: UnitState | undefined): void {
+  listTree(root, MAX_DEPTH, out, prev, 'fingerprints', MAX_ARTIFACTS + 1);
+}
+
 function mlflowDbUnit(source: DiscoveredSource): Unit {
   const key = `mlflow-db:${source.path}`;
+  // The database and its write-ahead log.
+  const dbFiles = [source.path, source.path + '-wal'];
   return {
     key,
     origin: { source },
@@ -328,8 +338,8 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
     appendable: false,
     // The database and the artifact folders its runs had last time (a new artifact changes no row).
     fingerprint(prev) {
-      const out = statFiles([source.path, source.path + '-wal']);
-      for (const root of (prev?.extra?.artifactRoots as string[] | undefined) ?? []) listTree(root, MAX_DEPTH, out, prev, 'fingerprints', MAX_ARTIFACTS + 1);
+      const out = statFiles(dbFiles);
+      for (const root of (prev?.extra?.artifactRoots as string[] | undefined) ?? []) listArtifactFolder(root, out, prev);
       return out;
     },
     read(ctx) {
@@ -339,7 +349,7 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
       // The state: the database's own files, and the artifact folders as listed now.
       const files: Record<string, FileState> = {};
       const dirs: Record<string, number> = {};
-      for (const f of [source.path, source.path + '-wal']) if (ctx.now[f]) files[f] = ctx.now[f];
+      for (const f of dbFiles) if (ctx.now[f]) files[f] = ctx.now[f];
       const artifactRoots: string[] = [];
       const artifactDiagnostics: Diagnostic[] = [];
       // Rows of one run arrive together, keys interleaved in logging order: one writer per key of the run.
@@ -362,7 +372,7 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
             let artifacts = r.run.artifacts;
             if (root !== undefined) {
               const listing = statFiles([]);
-              listTree(root, MAX_DEPTH, listing, undefined, 'fingerprints', MAX_ARTIFACTS + 1);
+              listArtifactFolder(root, listing, undefined);
               Object.assign(files, listing.files);
               Object.assign(dirs, listing.dirs);
               artifactRoots.push(root);
