@@ -99,12 +99,31 @@ export interface DiagnosticRow extends Diagnostic {
  * Where a run's artifact lies on disk: in its artifact folder when it has one of its own (RunRow.artifactDir);
  * else MLflow keeps them under the run's `artifacts/`, other formats in the run folder.
  */
-export function artifactPath(run: Pick<RunRow, 'format' | 'path'> & { artifactDir?: string | null }, rel: string): string {
+export function artifactPath(run: RunPlace, rel: string): string {
   return path.join(artifactRoot(run), rel);
 }
 
-function artifactRoot(run: Pick<RunRow, 'format' | 'path'> & { artifactDir?: string | null }): string {
+/** What places a run's artifacts: its format, its folder, and its artifact folder where it has one. */
+type RunPlace = Pick<RunRow, 'format' | 'path'> & { artifactDir?: string | null };
+
+function artifactRoot(run: RunPlace): string {
   return run.artifactDir ?? (run.format === 'mlflow' ? path.join(run.path, 'artifacts') : run.path);
+}
+
+/** What a pass's batch knows without asking SQLite (Store.beginBatch). */
+interface Batch {
+  sidKnown: boolean;
+  /** Runs the batch inserted, with the keys of the series it began for each. */
+  newRuns: Map<number, Set<string>>;
+}
+
+function newBatch(): Batch {
+  return { sidKnown: false, newRuns: new Map() };
+}
+
+/** A unit's probes as its row keeps them: both columns, or none (a unit to check in full). */
+function keptProbes(paths: string | null, seen: Buffer | null): [paths: string, seen: Buffer] | undefined {
+  return paths !== null && seen !== null ? [paths, seen] : undefined;
 }
 
 export function stableId(...parts: string[]): string {
@@ -330,7 +349,7 @@ export class Store {
    */
   beginBatch(): void {
     this.db.exec('BEGIN');
-    this.batch = { sidKnown: false, newRuns: new Map() };
+    this.batch = newBatch();
   }
 
   commitBatch(): void {
@@ -340,7 +359,7 @@ export class Store {
 
   /** After a ROLLBACK TO inside a batch: what the batch knew may have been undone with it. */
   rolledBack(): void {
-    if (this.batch) this.batch = { sidKnown: false, newRuns: new Map() };
+    if (this.batch) this.batch = newBatch();
   }
 
   /** Ends a batch whose transaction was rolled back (or lost). */
@@ -349,7 +368,7 @@ export class Store {
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
   }
 
-  private batch: { sidKnown: boolean; newRuns: Map<number, Set<string>> } | undefined;
+  private batch: Batch | undefined;
 
   unitState<T>(key: string): T | undefined {
     const s = this.stmts.unitState.get(key) as string | undefined;
@@ -370,7 +389,7 @@ export class Store {
   /** A unit's probes as kept (probesUnchanged's arguments), if it has them. */
   unitProbes(key: string): [paths: string, seen: Buffer] | undefined {
     const row = this.stmts.unitProbes.get(key) as [string | null, Buffer | null] | undefined;
-    return row?.[0] != null && row[1] != null ? [row[0], row[1]] : undefined;
+    return row && keptProbes(row[0], row[1]);
   }
 
   /**
@@ -380,7 +399,7 @@ export class Store {
   allUnitProbes(): Map<string, [paths: string, seen: Buffer] | undefined> {
     const out = new Map<string, [string, Buffer] | undefined>();
     for (const [key, paths, seen] of this.stmts.allUnitProbes.iterate() as Iterable<[string, string | null, Buffer | null]>) {
-      out.set(key, paths !== null && seen !== null ? [paths, seen] : undefined);
+      out.set(key, keptProbes(paths, seen));
     }
     return out;
   }
