@@ -352,6 +352,28 @@ describe('incremental indexing', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it('keeps the probes of an index written before they had a table of their own (schema 7): the first pass after the upgrade reads nothing', () => {
+    const ws = corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python');
+    const { store, dir } = indexInto([ws]);
+    const before = new Map(store.allUnitProbes());
+    assert.ok(before.size > 10);
+    // The same index as schema 7 kept it: the probes in two columns of the units table.
+    store.db.exec(`
+      ALTER TABLE units ADD COLUMN probes TEXT;
+      ALTER TABLE units ADD COLUMN probes_seen BLOB;
+      UPDATE units SET probes = (SELECT paths FROM probes WHERE unit = key), probes_seen = (SELECT seen FROM probes WHERE unit = key);
+      DROP TABLE probes;
+    `);
+    store.db.pragma('user_version = 7');
+    store.close();
+    const upgraded = Store.open(path.join(dir, 'index.sqlite'));
+    assert.deepEqual(upgraded.allUnitProbes(), before);
+    assert.deepEqual(upgraded.db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('units'), ['key', 'kind', 'state']);
+    assert.equal(indexWorkspace(upgraded, { roots: [ws] }).read, 0);
+    upgraded.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('passes over unchanged TensorBoard, Lightning, Hugging Face and W&B runs on their probes, and reads each after a change only a folder or a second place shows', () => {
     const ws = tempDir('runlens-ws-');
     const tbSrc = corpus('tensorboard', 'AmelNozieres__Mushrooms_YOLOv5', 'runs', 'train', 'exp2');

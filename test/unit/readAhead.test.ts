@@ -82,7 +82,7 @@ describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
     assert.ok(a2.length > 1000, `${a2.length} chunks`);
     assert.deepEqual(chunks(ahead.store), a2);
     assert.deepEqual(chunks(shared.store), a2);
-    const units = (s: Store) => s.db.prepare("SELECT key, state, probes, probes_seen FROM units WHERE key != 'discovery' ORDER BY key").all();
+    const units = (s: Store) => s.db.prepare("SELECT key, state, paths, seen FROM units LEFT JOIN probes ON unit = key WHERE key != 'discovery' ORDER BY key").all();
     assert.deepEqual(units(ahead.store), units(alone.store));
     assert.deepEqual(units(shared.store), units(alone.store));
     for (const s of [alone, ahead, shared]) {

@@ -84,9 +84,10 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   const db = store.db;
   // MLflow and TensorBoard runs never indexed (a cold index, or new runs) are read ahead by worker threads,
   // the larger kind first (TensorBoard runs), so that the runs left at the end are short.
-  // The units indexed before, with their probes (checked below, one unit at a time).
+  // The units indexed before, and their probes (checked below, one unit at a time).
+  const indexed = store.unitKeys();
   const known = store.allUnitProbes();
-  const aheadUnits = units.filter((u) => u.ahead && !known.has(u.key)).sort((a, b) => Number(b.ahead!.kind === 'tensorboard') - Number(a.ahead!.kind === 'tensorboard'));
+  const aheadUnits = units.filter((u) => u.ahead && !indexed.has(u.key)).sort((a, b) => Number(b.ahead!.kind === 'tensorboard') - Number(a.ahead!.kind === 'tensorboard'));
   const readAhead = ReadAhead.for(
     aheadUnits.map((u) => u.ahead!),
     options.readAhead,
@@ -106,7 +107,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   };
   store.beginBatch();
   // A cold index (nothing indexed yet) builds the summary indexes once its rows are in.
-  const cold = known.size === 0;
+  const cold = indexed.size === 0;
   if (cold) store.dropSummaryIndexes();
   try {
     store.putUnit('discovery', 'discovery', { files: {} });
@@ -180,7 +181,7 @@ export function indexUnit(
   unit: Unit,
   cancelled?: () => boolean,
   readAhead?: ReadAhead,
-  known?: Map<string, [string, Buffer] | undefined>,
+  known?: Map<string, [string, Buffer]>,
 ): { incremental: boolean; points: number } | undefined {
   if (unit.probed) {
     const probes = known ? known.get(unit.key) : store.unitProbes(unit.key);

@@ -35,6 +35,9 @@ const NONE = -1;
 const FOLDER = 1;
 const UNREADABLE = 2;
 
+/** statSync's options for a path that may be gone, made once: this is the warm pass's inner loop. */
+const NO_THROW = { throwIfNoEntry: false } as const;
+
 export interface PrevListing {
   files: Record<string, FileState>;
   dirs?: Record<string, number>;
@@ -50,7 +53,7 @@ export function statFiles(paths: string[], out: Listing = { files: {}, dirs: {},
 
 /** Adds file `f` to the listing when it is one, and to the probes when `probe`. */
 function statInto(out: Listing, f: string, probe: boolean): void {
-  const st = fs.statSync(f, { throwIfNoEntry: false });
+  const st = fs.statSync(f, NO_THROW);
   if (st?.isFile()) out.files[f] = { size: st.size, mtime: st.mtimeMs, ino: st.ino };
   if (probe) fileProbe(out, f, st);
 }
@@ -90,7 +93,7 @@ function dirProbe(out: Listing, dir: string, state: number, mtime = 0): void {
  * files in a log directory), whose new files change the folder's mtime.
  */
 export function probeFolder(out: Listing, dir: string): Listing {
-  const st = fs.statSync(dir, { throwIfNoEntry: false });
+  const st = fs.statSync(dir, NO_THROW);
   if (st?.isDirectory()) dirProbe(out, dir, FOLDER, st.mtimeMs);
   else dirProbe(out, dir, NONE);
   return out;
@@ -101,7 +104,7 @@ export function probeFolder(out: Listing, dir: string): Listing {
  * `files/` or beside it), so that one appearing there changes the probes.
  */
 export function probePaths(out: Listing, paths: string[]): Listing {
-  for (const f of paths) fileProbe(out, f, fs.statSync(f, { throwIfNoEntry: false }));
+  for (const f of paths) fileProbe(out, f, fs.statSync(f, NO_THROW));
   return out;
 }
 
@@ -111,25 +114,26 @@ export function probePaths(out: Listing, paths: string[]): Listing {
  * out the same, and the unit need not be listed, compared or read. An unreadable folder never does.
  */
 export function probesUnchanged(paths: string, seen: Buffer): boolean {
+  if (seen.length % 8 !== 0) return false;
+  // The numbers as doubles (SQLite's blob is copied when it does not start on an 8-byte boundary).
+  const saw = seen.byteOffset % 8 === 0 ? new Float64Array(seen.buffer, seen.byteOffset, seen.length / 8) : new Float64Array(Uint8Array.prototype.slice.call(seen).buffer);
   let at = 0;
   for (let start = 0; start < paths.length; ) {
     let end = paths.indexOf('\n', start);
     if (end < 0) end = paths.length;
-    const st = fs.statSync(paths.slice(start + 1, end), { throwIfNoEntry: false });
+    const st = fs.statSync(paths.slice(start + 1, end), NO_THROW);
     if (paths.charCodeAt(start) === 70 /* F */) {
-      if (at + 24 > seen.length) return false;
-      const size = seen.readDoubleLE(at);
-      if (st?.isFile() ? st.size !== size || st.mtimeMs !== seen.readDoubleLE(at + 8) || st.ino !== seen.readDoubleLE(at + 16) : size !== NONE) return false;
-      at += 24;
+      if (at + 3 > saw.length) return false;
+      if (st === undefined || !st.isFile() ? saw[at] !== NONE : st.size !== saw[at] || st.mtimeMs !== saw[at + 1] || st.ino !== saw[at + 2]) return false;
+      at += 3;
     } else {
-      if (at + 16 > seen.length) return false;
-      const state = seen.readDoubleLE(at);
-      if (st?.isDirectory() ? state !== FOLDER || st.mtimeMs !== seen.readDoubleLE(at + 8) : state !== NONE) return false;
-      at += 16;
+      if (at + 2 > saw.length) return false;
+      if (st === undefined || !st.isDirectory() ? saw[at] !== NONE : saw[at] !== FOLDER || st.mtimeMs !== saw[at + 1]) return false;
+      at += 2;
     }
     start = end + 1;
   }
-  return at === seen.length;
+  return at === saw.length;
 }
 
 /** Probes as the index keeps them (probesUnchanged's arguments). */
@@ -161,7 +165,7 @@ function unchangedDirs(root: string, prevDirs: Record<string, number>, out: List
   const recorded: [string, number][] = [];
   for (const [d, mtime] of Object.entries(prevDirs)) {
     if (d !== root && !d.startsWith(prefix)) continue;
-    const st = fs.statSync(d, { throwIfNoEntry: false });
+    const st = fs.statSync(d, NO_THROW);
     if (!st || st.mtimeMs !== mtime) return false;
     recorded.push([d, mtime]);
   }
@@ -174,7 +178,7 @@ function unchangedDirs(root: string, prevDirs: Record<string, number>, out: List
 
 function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse: Reuse, budget: { left: number }): void {
   if (depth > maxDepth || budget.left <= 0) return;
-  const st = fs.statSync(dir, { throwIfNoEntry: false });
+  const st = fs.statSync(dir, NO_THROW);
   let entries: fs.Dirent[] | undefined;
   try {
     if (st?.isDirectory()) entries = fs.readdirSync(dir, { withFileTypes: true });

@@ -121,11 +121,6 @@ function newBatch(): Batch {
   return { sidKnown: false, newRuns: new Map() };
 }
 
-/** A unit's probes as its row keeps them: both columns, or none (a unit to check in full). */
-function keptProbes(paths: string | null, seen: Buffer | null): [paths: string, seen: Buffer] | undefined {
-  return paths !== null && seen !== null ? [paths, seen] : undefined;
-}
-
 export function stableId(...parts: string[]): string {
   return createHash('sha1').update(parts.join('\0')).digest('hex').slice(0, 16);
 }
@@ -254,7 +249,7 @@ export class Store {
     // IMMEDIATE, and checked again inside: another window's indexer may be doing the same right now.
     db.transaction(() => {
       if (written() === String(READERS_VERSION)) return;
-      for (const t of ['runs', 'params', 'tags', 'artifacts', 'series', 'chunks', 'overviews', 'models', 'units', 'diagnostics', 'experiments']) db.exec(`DELETE FROM ${t}`);
+      for (const t of ['runs', 'params', 'tags', 'artifacts', 'series', 'chunks', 'overviews', 'models', 'units', 'probes', 'diagnostics', 'experiments']) db.exec(`DELETE FROM ${t}`);
       db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('readers', ?)").run(String(READERS_VERSION));
     }).immediate();
   }
@@ -287,11 +282,12 @@ export class Store {
       unitState: db.prepare('SELECT state FROM units WHERE key = ?').pluck(),
       allUnits: db.prepare('SELECT key FROM units').pluck(),
       putUnit: db.prepare(
-        'INSERT INTO units(key, kind, state, probes, probes_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, state = excluded.state, probes = excluded.probes, probes_seen = excluded.probes_seen',
+        'INSERT INTO units(key, kind, state) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, state = excluded.state',
       ),
-      unitProbes: db.prepare('SELECT probes, probes_seen AS seen FROM units WHERE key = ?').raw(),
-      allUnitProbes: db.prepare('SELECT key, probes, probes_seen AS seen FROM units').raw(),
-      setUnitProbes: db.prepare('UPDATE units SET probes = ?, probes_seen = ? WHERE key = ?'),
+      unitProbes: db.prepare('SELECT paths, seen FROM probes WHERE unit = ?').raw(),
+      allUnitProbes: db.prepare('SELECT unit, paths, seen FROM probes').raw(),
+      setUnitProbes: db.prepare('INSERT INTO probes(unit, paths, seen) VALUES (?, ?, ?) ON CONFLICT(unit) DO UPDATE SET paths = excluded.paths, seen = excluded.seen'),
+      deleteUnitProbes: db.prepare('DELETE FROM probes WHERE unit = ?'),
       deleteUnit: db.prepare('DELETE FROM units WHERE key = ?'),
       runsOfUnit: db.prepare('SELECT rid FROM runs WHERE unit = ?').pluck(),
       ridOf: db.prepare('SELECT rid FROM runs WHERE id = ?').pluck(),
@@ -382,30 +378,28 @@ export class Store {
 
   /** Stores a unit's state, and the probes of the listing it was read from (none: check it in full). */
   putUnit(key: string, kind: string, state: unknown, probes?: Probes): void {
-    const [paths, seen] = probes ? probesForIndex(probes) : [null, null];
-    this.stmts.putUnit.run(key, kind, JSON.stringify(state), paths, seen);
+    this.stmts.putUnit.run(key, kind, JSON.stringify(state));
+    if (probes) this.setUnitProbes(key, probes);
+    else this.stmts.deleteUnitProbes.run(key);
   }
 
   /** A unit's probes as kept (probesUnchanged's arguments), if it has them. */
   unitProbes(key: string): [paths: string, seen: Buffer] | undefined {
-    const row = this.stmts.unitProbes.get(key) as [string | null, Buffer | null] | undefined;
-    return row && keptProbes(row[0], row[1]);
+    return this.stmts.unitProbes.get(key) as [string, Buffer] | undefined;
   }
 
   /**
-   * Every unit's probes, by key (undefined for a unit without them): what a pass over the workspace
-   * checks, in one query instead of one per unit.
+   * Every unit's probes, by key (a unit without them is not there: check it in full): what a pass over the
+   * workspace checks, in one query instead of one per unit.
    */
-  allUnitProbes(): Map<string, [paths: string, seen: Buffer] | undefined> {
-    const out = new Map<string, [string, Buffer] | undefined>();
-    for (const [key, paths, seen] of this.stmts.allUnitProbes.iterate() as Iterable<[string, string | null, Buffer | null]>) {
-      out.set(key, keptProbes(paths, seen));
-    }
+  allUnitProbes(): Map<string, [paths: string, seen: Buffer]> {
+    const out = new Map<string, [string, Buffer]>();
+    for (const [key, paths, seen] of this.stmts.allUnitProbes.all() as [string, string, Buffer][]) out.set(key, [paths, seen]);
     return out;
   }
 
   setUnitProbes(key: string, probes: Probes): void {
-    this.stmts.setUnitProbes.run(...probesForIndex(probes), key);
+    this.stmts.setUnitProbes.run(key, ...probesForIndex(probes));
   }
 
   /**
@@ -422,6 +416,7 @@ export class Store {
     this.stmts.deleteExperimentsOfUnit.run(key);
     this.stmts.deleteModelsOfUnit.run(key);
     this.stmts.deleteDiagnostics.run(key);
+    this.stmts.deleteUnitProbes.run(key);
     this.stmts.deleteUnit.run(key);
   }
 
