@@ -109,10 +109,103 @@
       (then (global.set $defer (i32.const 1)) (return (f64.const 0))))
     (f64.reinterpret_i64 (i64.or (local.get $mantissa) (i64.shl (local.get $exponent) (i64.const 52)))))
 
-  ;; The decimal number [+-]digits[.digits][(e|E)[+-]digits] that starts at s, read no further than e; sets
-  ;; $numEnd to the byte after it (the caller checks what follows) and $defer when it is not one, or not one
-  ;; to settle here.
+  ;; The decimal number [+-]digits[.digits][(e|E)[+-]digits] that starts at s; sets $numEnd to the byte
+  ;; after it (the caller checks what follows) and $defer when it is not one, or not one to settle here.
+  ;; Every number ends before a byte that cannot continue it — a space, a line end, or the 0 that scan puts
+  ;; after its input — so the digit loops check no bound: they are most of an MLflow store's cold index.
+  ;; Leading zeros count among the digits here; more than 19 digits go to $numberLong.
   (func $number (param $s i32) (param $e i32) (result f64)
+    (local $p i32) (local $c i32) (local $c2 i32) (local $neg i32) (local $w i64) (local $digits i32) (local $q i32) (local $from i32)
+    (local $eneg i32) (local $x i32) (local $xs i32) (local $v f64)
+    (local.set $p (local.get $s))
+    (local.set $c (i32.load8_u (local.get $p)))
+    (if (i32.or (i32.eq (local.get $c) (i32.const 45)) (i32.eq (local.get $c) (i32.const 43)))
+      (then
+        (local.set $neg (i32.eq (local.get $c) (i32.const 45)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))))
+    (local.set $from (local.get $p))
+    (block $int_done
+      (loop $int
+        (local.set $c (i32.sub (i32.load8_u (local.get $p)) (i32.const 48)))
+        (br_if $int_done (i32.gt_u (local.get $c) (i32.const 9)))
+        (local.set $c2 (i32.sub (i32.load8_u offset=1 (local.get $p)) (i32.const 48)))
+        (if (i32.gt_u (local.get $c2) (i32.const 9))
+          (then
+            (local.set $w (i64.add (i64.mul (local.get $w) (i64.const 10)) (i64.extend_i32_u (local.get $c))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $int_done)))
+        (local.set $w (i64.add (i64.mul (local.get $w) (i64.const 100))
+          (i64.extend_i32_u (i32.add (i32.mul (local.get $c) (i32.const 10)) (local.get $c2)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 2)))
+        (br $int)))
+    (local.set $digits (i32.sub (local.get $p) (local.get $from)))
+    (if (i32.eq (i32.load8_u (local.get $p)) (i32.const 46))
+      (then
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (local.set $from (local.get $p))
+        (block $frac_done
+          (loop $frac
+            (local.set $c (i32.sub (i32.load8_u (local.get $p)) (i32.const 48)))
+            (br_if $frac_done (i32.gt_u (local.get $c) (i32.const 9)))
+            (local.set $c2 (i32.sub (i32.load8_u offset=1 (local.get $p)) (i32.const 48)))
+            (if (i32.gt_u (local.get $c2) (i32.const 9))
+              (then
+                (local.set $w (i64.add (i64.mul (local.get $w) (i64.const 10)) (i64.extend_i32_u (local.get $c))))
+                (local.set $p (i32.add (local.get $p) (i32.const 1)))
+                (br $frac_done)))
+            (local.set $w (i64.add (i64.mul (local.get $w) (i64.const 100))
+              (i64.extend_i32_u (i32.add (i32.mul (local.get $c) (i32.const 10)) (local.get $c2)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 2)))
+            (br $frac)))
+        (local.set $q (i32.sub (local.get $from) (local.get $p)))
+        (local.set $digits (i32.sub (local.get $digits) (local.get $q)))))
+    (if (i32.eqz (local.get $digits))
+      (then (global.set $defer (i32.const 1)) (return (f64.const 0))))
+    (if (i32.gt_u (local.get $digits) (i32.const 19))
+      (then (return (call $numberLong (local.get $s) (local.get $e)))))
+    (if (i32.eq (i32.or (i32.load8_u (local.get $p)) (i32.const 32)) (i32.const 101)) ;; e or E
+      (then
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (local.set $c (i32.load8_u (local.get $p)))
+        (if (i32.or (i32.eq (local.get $c) (i32.const 45)) (i32.eq (local.get $c) (i32.const 43)))
+          (then
+            (local.set $eneg (i32.eq (local.get $c) (i32.const 45)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))))
+        (local.set $xs (local.get $p))
+        (block $exp_done
+          (loop $exp
+            (local.set $c (i32.sub (i32.load8_u (local.get $p)) (i32.const 48)))
+            (br_if $exp_done (i32.gt_u (local.get $c) (i32.const 9)))
+            (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 10)) (local.get $c)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            ;; Four digits already put any mantissa beyond the double range: leave those to JavaScript.
+            (if (i32.gt_u (i32.sub (local.get $p) (local.get $xs)) (i32.const 4))
+              (then (global.set $defer (i32.const 1)) (return (f64.const 0))))
+            (br $exp)))
+        (if (i32.eq (local.get $p) (local.get $xs))
+          (then (global.set $defer (i32.const 1)) (return (f64.const 0))))
+        (local.set $q (if (result i32) (local.get $eneg)
+          (then (i32.sub (local.get $q) (local.get $x)))
+          (else (i32.add (local.get $q) (local.get $x)))))))
+    (global.set $numEnd (local.get $p))
+    (if (i64.eqz (local.get $w))
+      (then (return (if (result f64) (local.get $neg) (then (f64.const -0)) (else (f64.const 0))))))
+    ;; Clinger: both the mantissa and the power of ten are exact doubles, so one operation rounds once.
+    (if (i32.and
+          (i64.lt_u (local.get $w) (i64.const 0x20000000000000))
+          (i32.and (i32.ge_s (local.get $q) (i32.const -22)) (i32.le_s (local.get $q) (i32.const 22))))
+      (then
+        (local.set $v
+          (if (result f64) (i32.lt_s (local.get $q) (i32.const 0))
+            (then (f64.div (f64.convert_i64_u (local.get $w)) (f64.load offset=12288 (i32.shl (i32.sub (i32.const 0) (local.get $q)) (i32.const 3)))))
+            (else (f64.mul (f64.convert_i64_u (local.get $w)) (f64.load offset=12288 (i32.shl (local.get $q) (i32.const 3)))))))
+        (return (if (result f64) (local.get $neg) (then (f64.neg (local.get $v))) (else (local.get $v))))))
+    (local.set $v (call $eiselLemire (local.get $w) (local.get $q)))
+    (if (result f64) (local.get $neg) (then (f64.neg (local.get $v))) (else (local.get $v))))
+
+    ;; $number for a mantissa of more than 19 digits, leading zeros included (0.000001234567890123456): the
+  ;; same number, read with the leading zeros left out of the 19 a u64 holds and no further than e.
+  (func $numberLong (param $s i32) (param $e i32) (result f64)
     (local $p i32) (local $c i32) (local $neg i32) (local $w i64) (local $digits i32) (local $q i32) (local $any i32)
     (local $eneg i32) (local $x i32) (local $xs i32) (local $v f64)
     (local.set $p (local.get $s))
@@ -230,6 +323,8 @@
     (global.set $outCount (i32.const 0))
     (global.set $deferCount (i32.const 0))
     (global.set $lines (i32.const 0))
+    ;; The byte after the input (slack the host leaves) stops any number at the input's end.
+    (i32.store8 (local.get $end) (i32.const 0))
     (block $exit
       (loop $line
         (if (i32.ge_u (global.get $outCount) (i32.const 32768)) (then (local.set $status (i32.const 1)) (br $exit)))
