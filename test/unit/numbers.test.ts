@@ -138,4 +138,26 @@ describe('MLflow metric lines through the WebAssembly parser (wasm/metrics.wat)'
     assert.equal(r.res.tail, tailAt(long, r.res.endOffset));
     fs.rmSync(dir, { recursive: true });
   });
+
+  it('reads a file of many buffers whose last line is cut mid-number, over bytes a longer read left in memory', () => {
+    const dir = tempDir('wasm-cut-');
+    const rand = rng(3);
+    const lines: string[] = [];
+    for (let i = 0; i < 80_000; i++) lines.push(`${1_700_000_000_000 + i * 100} ${rand()} ${i}`);
+    const text = lines.join('\n') + '\n';
+    // First a long file, so that the module's buffer holds digits past where the short one ends; then
+    // files cut at every place of their last line's numbers.
+    const file = path.join(dir, 'm');
+    fs.writeFileSync(file, text + text);
+    assert.equal(read(file).points.length, 160_000);
+    for (const cut of [3, 13, 14, 20, 30, lines[lines.length - 1].length - 1]) {
+      fs.writeFileSync(file, text + lines[0].slice(0, cut));
+      const { points, res } = read(file);
+      assert.equal(points.length, 80_000, `cut at ${cut}`);
+      assert.deepEqual(points[79_999], [79_999, 1_700_000_000_000 + 79_999 * 100, Number(lines[79_999].split(' ')[1])]);
+      assert.equal(res.endOffset, text.length, `cut at ${cut}`);
+      assert.equal(res.nextLine, 80_001);
+    }
+    fs.rmSync(dir, { recursive: true });
+  });
 });
