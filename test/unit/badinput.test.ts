@@ -1,11 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { discoverSources } from '../../src/core/discovery';
 import { indexWorkspace } from '../../src/core/index/indexer';
 import type { Store } from '../../src/core/index/store';
 import { copyOf, corpus, indexInto, tempDir } from './corpus';
+import { writeEventFile } from '../../bench/generate';
 
 const PACKT = corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python');
 const RUN = path.join('mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3');
@@ -197,5 +198,29 @@ describe('bad input in framework logs', () => {
     assert.deepEqual(formats, ['dvc', 'lightning', 'tensorboard', 'wandb']);
     assert.ok(store.diagnostics().some((d) => d.file.endsWith('trainer_state.json') && d.severity === 'error'));
     cleanup(store, dir, ws);
+  });
+
+  it('indexes a 1 GiB event file streamed, in the memory an 18 MB one takes', function () {
+    this.timeout(300_000);
+    const ws = tempDir('runlens-big-');
+    // 400,000 records over 8 tags (18 MB), then the same bytes 63 times more: 1.1 GB, 25.6 M scalars.
+    const file = writeEventFile(path.join(ws, 'small', 'run'), 400_000, 8, 5);
+    const block = fs.readFileSync(file);
+    const big = path.join(ws, 'big', 'run', path.basename(file));
+    fs.mkdirSync(path.dirname(big), { recursive: true });
+    for (let i = 0; i < 64; i++) fs.appendFileSync(big, block);
+    assert.ok(fs.statSync(big).size > 2 ** 30);
+    // Each in an indexer process of its own, whose peak RSS is its own.
+    const index = (root: string) => {
+      const child = spawnSync(process.execPath, [path.join(__dirname, 'indexProcess.js'), '--report', path.join(ws, `${path.basename(root)}.sqlite`), root], { encoding: 'utf8' });
+      assert.equal(child.status, 0, child.stderr);
+      return JSON.parse(child.stdout) as { points: number; maxRssMb: number };
+    };
+    const small = index(path.join(ws, 'small'));
+    const large = index(path.join(ws, 'big'));
+    assert.equal(small.points, 400_000);
+    assert.equal(large.points, 64 * 400_000);
+    assert.ok(large.maxRssMb < small.maxRssMb + 64 && large.maxRssMb < 300, `peak RSS ${large.maxRssMb.toFixed(0)} MB for 1 GiB, ${small.maxRssMb.toFixed(0)} MB for 18 MB`);
+    fs.rmSync(ws, { recursive: true, force: true });
   });
 });
