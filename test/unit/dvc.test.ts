@@ -132,4 +132,55 @@ describe('DVC experiments in git (refs/exps)', () => {
       store.close();
     }
   });
+
+  it('passes over an unchanged project on its probes, and reads it again after each kind of change', function () {
+    this.timeout(60_000);
+    const { repo, git } = newRepo('runlens-dvcprobes-');
+    const baseline = commitSnapshot(repo, git, '021e6cf', 'baseline');
+    const key = `dvc-project:${repo}`;
+    const { store, dir } = indexInto([repo]);
+    const tsv = path.join(repo, 'evaluation', 'plots', 'metrics', 'avg_prec.tsv');
+    const edit = (file: string, from: RegExp, to: string) => fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(from, to));
+    const changes: [string, () => void][] = [
+      // First, while the work tree is clean (the helper commits all of it on the experiment's branch).
+      ['an experiment (a ref under refs/exps)', () => experiment(repo, git, baseline, 'd4228b5', 'tiled-mule')],
+      ['a DVCLive step appended', () => fs.appendFileSync(tsv, '99\t0.5\n')],
+      ['the metrics file dvc.yaml names, rewritten', () => edit(path.join(repo, 'evaluation', 'metrics.json'), /\d\.\d+/, '0.123')],
+      ['params.yaml', () => edit(path.join(repo, 'params.yaml'), /seed: \d+/, 'seed: 4242')],
+      ['dvc.yaml names one more metrics file', () => {
+        fs.writeFileSync(path.join(repo, 'extra.json'), JSON.stringify({ extra: 1 }));
+        edit(path.join(repo, 'dvc.yaml'), /    - evaluation\/metrics.json:/, '    - extra.json:\n        cache: false\n    - evaluation/metrics.json:');
+      }],
+      // Found through dvc.yaml by the last read: in the probes of the pass after it.
+      ['that file, rewritten', () => fs.writeFileSync(path.join(repo, 'extra.json'), JSON.stringify({ extra: 2 }))],
+      ['a second DVCLive folder', () => {
+        fs.mkdirSync(path.join(repo, 'live2', 'plots', 'metrics'), { recursive: true });
+        fs.writeFileSync(path.join(repo, 'live2', 'plots', 'metrics', 'loss.tsv'), 'step\tloss\n0\t1.5\n1\t0.5\n');
+      }],
+    ];
+    try {
+      for (const [what, change] of changes) {
+        // The pass after a read lists the project in full and keeps its probes; the next one checks them.
+        assert.equal(indexWorkspace(store, { roots: [repo] }).read, 0, `${what}: before`);
+        assert.ok(store.unitProbes(key), `${what}: probes kept`);
+        assert.equal(indexWorkspace(store, { roots: [repo] }).read, 0, `${what}: on the probes`);
+        change();
+        assert.equal(indexWorkspace(store, { roots: [repo] }).read, 1, what);
+        assert.equal(store.unitProbes(key), undefined, `${what}: a read keeps no probes`);
+        const scratch = indexInto([repo]);
+        const runs = (s: typeof store) => s.queryRuns({ sql: "r.format = 'dvc'", params: [] }, { sql: '', params: [] }).map((r) => [r.name, s.params(r.rid), s.seriesSummaries(r.rid).map((x) => [x.key, x.count, x.last])]).sort();
+        assert.deepEqual(runs(store), runs(scratch.store), what);
+        scratch.store.close();
+        fs.rmSync(scratch.dir, { recursive: true });
+      }
+      indexWorkspace(store, { roots: [repo] });
+      const [paths] = store.unitProbes(key)!;
+      assert.ok(paths.split('\n').includes(`E${path.join(repo, '.git')}`), 'the .git found is probed');
+      assert.ok(paths.split('\n').includes(`F${path.join(repo, 'extra.json')}`), 'so is a file dvc.yaml names');
+      assert.ok(paths.split('\n').includes(`D${path.join(repo, 'live2', 'plots', 'metrics')}`), 'and a DVCLive folder');
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
 });

@@ -24,11 +24,15 @@ export interface DvcExperiment {
   time: number;
 }
 
-/** The work tree's top folder and git folder of the repository holding `dir` (a `.git` file for worktrees). */
-export function gitDirs(dir: string): { root: string; gitDir: string } | undefined {
+/**
+ * The work tree's top folder and git folder of the repository holding `dir` (a `.git` file for worktrees).
+ * `looked` sees each `.git` looked for, from `dir` up, and what was there.
+ */
+export function gitDirs(dir: string, looked?: (dotGit: string, st: fs.Stats | undefined) => void): { root: string; gitDir: string } | undefined {
   for (let d = path.resolve(dir), i = 0; i < 40; i++) {
     const dotGit = path.join(d, '.git');
     const st = fs.statSync(dotGit, { throwIfNoEntry: false });
+    looked?.(dotGit, st);
     if (st?.isDirectory()) return { root: d, gitDir: dotGit };
     if (st?.isFile()) {
       const m = /^gitdir: (.+)$/m.exec(fs.readFileSync(dotGit, 'utf8'));

@@ -14,13 +14,13 @@ import { CHECKPOINT_RE, groupHfTrainings, hfStateFiles } from '../formats/huggin
 import { readHfTraining } from '../formats/huggingface';
 import { readKerasHistoryJson } from '../formats/keras';
 import { readWandbRun, type WandbHistoryPosition, wandbFile, wandbLogFile, wandbLogPath } from '../formats/wandb';
-import { findDvcliveDirs, readDvcProject } from '../formats/dvc';
+import { diskFiles, findDvcliveDirs, type ProjectFiles, readDvcProject } from '../formats/dvc';
 import { commitFiles, experimentChanges, gitDirs, listDvcExperiments } from '../formats/dvcExperiments';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import type { TagKinds } from '../formats/tensorboard';
 import type { RunInput, Store } from './store';
 import { stableId } from './store';
-import { appendsInOrder, listTree, probeFolder, probePaths, statFiles } from './listing';
+import { appendsInOrder, type Listing, listTree, probeEntry, probeFolder, probePaths, recordEntry, statFiles } from './listing';
 import type { Unit, UnitReadContext, UnitReadResult } from './units';
 
 const MAX_ARTIFACTS = 2000;
@@ -388,16 +388,29 @@ export function dvcUnit(source: DiscoveredSource): Unit {
     origin: { source },
     appendable: false,
     owns: (f) => f.startsWith(dir + path.sep),
+    // Everything the listing looks at is a probe: the project folder (for new .dvc files), each `.git`
+    // looked for above it, the folders walked for DVCLive output, the files; and the files the last read
+    // found through dvc.yaml (prev.files), so that a read keeps no probes (listsFromState).
     fingerprint(prev) {
+      // (The walk for DVCLive output below lists the project folder: new .dvc files change it.)
+      const out = statFiles([]);
       const core = ['dvc.yaml', 'dvc.lock', 'params.yaml', ...safeNames(dir).filter((n) => n.endsWith('.dvc') && n !== '.dvc')].map((n) => path.join(dir, n));
-      const repo = gitDirs(dir);
+      const repo = gitDirs(dir, (dotGit, st) => {
+        // A `.git` file names the git folder: its contents count.
+        if (recordEntry(out, dotGit, st) === 'file') statFiles([dotGit], out);
+      });
       // Experiments live in git refs: a new, re-run or removed experiment changes these.
       if (repo) core.push(path.join(repo.gitDir, 'packed-refs'));
-      const out = statFiles([...core, ...Object.keys(prev?.files ?? {})]);
-      for (const live of findDvcliveDirs(dir, 3)) listTree(path.join(live, 'plots', 'metrics'), 6, out, prev, 'names');
+      const lives = findDvcliveDirs(dir, 3, probingFiles(out)).map((live) => path.join(live, 'plots', 'metrics'));
+      // A DVCLive folder's files are listed below; each other file once.
+      const inLive = (f: string) => lives.some((l) => f.startsWith(l + path.sep));
+      statFiles([...new Set([...core, ...Object.keys(prev?.files ?? {})])].filter((f) => !inLive(f)), out);
+      for (const live of lives) listTree(live, 6, out, prev, 'names');
       if (repo) listTree(path.join(repo.gitDir, 'refs', 'exps'), 8, out, prev, 'fingerprints');
       return out;
     },
+    probed: true,
+    listsFromState: true,
     read(ctx: UnitReadContext): UnitReadResult {
       const { store } = ctx;
       store.clearUnitRuns(key);
@@ -465,6 +478,18 @@ function dvcExperimentRuns(dir: string, experimentId: string, diagnostics: Diagn
     }
   }
   return out;
+}
+
+/** The disk as a DVC project's reader sees it, each folder listed and path tested recorded among `out`'s probes. */
+function probingFiles(out: Listing): ProjectFiles {
+  return {
+    exists: (file) => probeEntry(out, file) !== undefined,
+    text: diskFiles.text,
+    list: (folder) => {
+      probeFolder(out, folder);
+      return diskFiles.list(folder);
+    },
+  };
 }
 
 function safeNames(dir: string): string[] {

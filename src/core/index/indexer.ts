@@ -251,7 +251,7 @@ export function indexUnit(
     }
     // Folder mtimes from the listing, and from a read that listed folders of its own (mlflow.db's artifacts).
     const dirs = res.state.dirs ? { ...listing.dirs, ...res.state.dirs } : listing.dirs;
-    store.putUnit(unit.key, unit.kind, { ...res.state, dirs, origin: unit.origin }, probes);
+    store.putUnit(unit.key, unit.kind, { ...res.state, dirs, origin: unit.origin }, unit.listsFromState ? undefined : probes);
     if (!fresh) db.exec('RELEASE unit');
     return { incremental: appendOnly, points: res.points };
   } catch (err) {

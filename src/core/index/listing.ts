@@ -21,10 +21,10 @@ export interface Listing {
 }
 
 /**
- * Probes: the paths, `F<path>` for a file and `D<path>` for a folder, and what each showed, as numbers (a
- * file: its size, or NONE when there was no file, its mtime and inode; a folder: FOLDER, NONE or UNREADABLE,
- * and its mtime). Kept in the index as text and a float64 blob, re-checked without a number turned into
- * text.
+ * Probes: the paths, `F<path>` for a file, `D<path>` for a folder and `E<path>` for whatever is there, and
+ * what each showed, as numbers (a file: its size, or NONE when there was no file, its mtime and inode; a
+ * folder: FOLDER, NONE or UNREADABLE, and its mtime; an entry: NONE, FILE, FOLDER or OTHER). Kept in the
+ * index as text and a float64 blob, re-checked without a number turned into text.
  */
 export interface Probes {
   paths: string[];
@@ -34,6 +34,9 @@ export interface Probes {
 const NONE = -1;
 const FOLDER = 1;
 const UNREADABLE = 2;
+/** What an entry probe saw: a file, or something else (a socket, a device). */
+const FILE = 3;
+const OTHER = 4;
 
 /** statSync's options for a path that may be gone, made once: this is the warm pass's inner loop. */
 const NO_THROW = { throwIfNoEntry: false } as const;
@@ -100,6 +103,29 @@ export function probeFolder(out: Listing, dir: string): Listing {
 }
 
 /**
+ * Records what is at `p`, if anything (a file, a folder or other, links followed), among the probes as
+ * `E<path>`: for a path whose existence or kind the unit goes by, not its contents (a `.git` looked for in
+ * each folder above a project). Returns what it saw.
+ */
+export function probeEntry(out: Listing, p: string): 'file' | 'folder' | 'other' | undefined {
+  return recordEntry(out, p, fs.statSync(p, NO_THROW));
+}
+
+/** probeEntry with the stat the caller made. */
+export function recordEntry(out: Listing, p: string, st: fs.Stats | undefined): 'file' | 'folder' | 'other' | undefined {
+  const kind = entryKind(st);
+  if (out.probes) {
+    out.probes.paths.push('E' + p);
+    out.probes.seen.push(kind);
+  }
+  return kind === NONE ? undefined : kind === FILE ? 'file' : kind === FOLDER ? 'folder' : 'other';
+}
+
+function entryKind(st: fs.Stats | undefined): number {
+  return st === undefined ? NONE : st.isFile() ? FILE : st.isDirectory() ? FOLDER : OTHER;
+}
+
+/**
  * Records paths among the probes without listing them: the places a file may appear (W&B keeps files in
  * `files/` or beside it), so that one appearing there changes the probes.
  */
@@ -122,7 +148,12 @@ export function probesUnchanged(paths: string, seen: Buffer): boolean {
     let end = paths.indexOf('\n', start);
     if (end < 0) end = paths.length;
     const st = fs.statSync(paths.slice(start + 1, end), NO_THROW);
-    if (paths.charCodeAt(start) === 70 /* F */) {
+    const kind = paths.charCodeAt(start);
+    if (kind === 69 /* E */) {
+      if (at + 1 > saw.length) return false;
+      if (saw[at] !== entryKind(st)) return false;
+      at += 1;
+    } else if (kind === 70 /* F */) {
       if (at + 3 > saw.length) return false;
       if (st === undefined || !st.isFile() ? saw[at] !== NONE : st.size !== saw[at] || st.mtimeMs !== saw[at + 1] || st.ino !== saw[at + 2]) return false;
       at += 3;

@@ -109,6 +109,12 @@ export interface Unit {
    * (a readdir of their own, git refs).
    */
   probed?: boolean;
+  /**
+   * Whether the fingerprint also looks at files found by the unit's last read (`prev.files`: those a DVC
+   * project's dvc.yaml names): the probes of a listing made before a read lack what that read found, so a
+   * read keeps none, and the next pass lists the unit in full and keeps its probes from then on.
+   */
+  listsFromState?: boolean;
   /** What read-ahead threads need to read this unit before the indexer gets to it (MLflow runs). */
   ahead?: ReadAheadRequest;
   read(ctx: UnitReadContext): UnitReadResult;
