@@ -16,6 +16,7 @@
 // protocol with Node 24's built-in WebSocket.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CHROMIUM, CODE_SERVER_ENTRY, NODE24_BIN, ROOT, installExtension, prepare } from './vscode-host.mjs';
@@ -44,18 +45,23 @@ fs.cpSync(path.join(ROOT, 'demo', 'workspace'), workspace, { recursive: true });
 fs.mkdirSync(path.join(tmp, 'user', 'User'), { recursive: true });
 fs.writeFileSync(path.join(tmp, 'user', 'User', 'settings.json'), JSON.stringify({ 'security.workspace.trust.enabled': false, 'workbench.startupEditor': 'none', 'workbench.colorTheme': theme, 'workbench.tips.enabled': false, 'workbench.secondarySideBar.defaultVisibility': 'hidden', 'chat.disableAIFeatures': true, 'runlens.keyMetric': 'metrics/mAP_0.5' }));
 installExtension(path.join(tmp, 'ext'));
-const port = 20000 + Math.floor(Math.random() * 20000);
+// Ports the system says are free (a port picked at random may be held by another process, and then
+// code-server or chromium does not start and the page never loads).
+const freePort = () => new Promise((resolve, reject) => { const s = net.createServer(); s.once('error', reject); s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+const port = await freePort();
+let debugPort = await freePort();
+while (debugPort === port) debugPort = await freePort();
 const server = spawn(NODE24_BIN, [CODE_SERVER_ENTRY, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--user-data-dir', path.join(tmp, 'user'), '--extensions-dir', path.join(tmp, 'ext'), workspace], { stdio: 'ignore', detached: true });
-const debugPort = port + 1;
 const browser = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${path.join(tmp, 'chromium')}`, '--window-size=1280,800', `--remote-debugging-port=${debugPort}`, 'about:blank'], { stdio: 'ignore', detached: true });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 try {
   let target;
-  for (let i = 0; i < 50 && !target; i++) {
+  for (let i = 0; i < 150 && !target; i++) {
     await sleep(200);
     target = await fetch(`http://127.0.0.1:${debugPort}/json`).then((r) => r.json()).then((l) => l.find((t) => t.type === 'page')).catch(() => undefined);
   }
+  if (!target) throw new Error(`chromium did not open its DevTools port ${debugPort} in 30 s`);
   const ws = new WebSocket(target.webSocketDebuggerUrl);
   await new Promise((r) => ws.addEventListener('open', r, { once: true }));
   let id = 0;
@@ -66,11 +72,17 @@ try {
   });
   const send = (method, params = {}) => new Promise((r) => { pending.set(++id, r); ws.send(JSON.stringify({ id, method, params })); });
   const evaluate = (expression) => send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true }).then((r) => r?.result?.value);
-  await send('Page.navigate', { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}` });
-  // The first start on a fresh machine (code-server unpacking, the extension host starting) can be slow.
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
-    await sleep(500);
-    if (await evaluate(`!!document.querySelector('.activitybar [aria-label^="Runlens"]')`)) break;
+  // The first start on a fresh machine (code-server unpacking, the extension host starting) can be slow;
+  // a page that has not shown the Runlens view by then is loaded once more.
+  const hasRunlens = () => evaluate(`!!document.querySelector('.activitybar [aria-label^="Runlens"]')`);
+  let loaded = false;
+  for (let attempt = 0; attempt < 2 && !loaded; attempt++) {
+    if (attempt) console.log(`no Runlens view in the activity bar after 120 s (page: ${await evaluate('document.title')}), loading the page again`);
+    await send('Page.navigate', { url: `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}` });
+    for (const deadline = Date.now() + 120_000; !loaded && Date.now() < deadline; ) {
+      await sleep(500);
+      loaded = await hasRunlens();
+    }
   }
   await evaluate(`document.querySelector('.activitybar [aria-label^="Runlens"]')?.click()`);
   await sleep(3000);
@@ -105,7 +117,10 @@ try {
     }
     if (!found) {
       missing++;
-      console.log(`no row labelled ${label}`);
+      // Say what was there instead, so a failure on another machine can be understood from its log.
+      const seen = await evaluate(`[...document.querySelectorAll('.sidebar .monaco-list-row')].slice(0, 8).map((r) => r.querySelector('.label-name')?.textContent ?? r.getAttribute('aria-label')).join(' | ')`);
+      const title = await evaluate(`document.querySelector('.sidebar .composite.title h2')?.textContent ?? ''`);
+      console.log(`no row labelled ${label} (sidebar: ${title || 'none'}; rows: ${seen || 'none'})`);
     }
     await sleep(1200);
   }
