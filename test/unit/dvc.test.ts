@@ -157,6 +157,11 @@ describe('DVC experiments in git (refs/exps)', () => {
         fs.mkdirSync(path.join(repo, 'live2', 'plots', 'metrics'), { recursive: true });
         fs.writeFileSync(path.join(repo, 'live2', 'plots', 'metrics', 'loss.tsv'), 'step\tloss\n0\t1.5\n1\t0.5\n');
       }],
+      // The run's commit: git writes the branch's loose ref, HEAD or packed-refs, and no project file.
+      ['a commit that changes no project file', () => git('commit', '-q', '--allow-empty', '-m', 'empty')],
+      ['the refs packed (the loose ref gone)', () => git('pack-refs', '--all')],
+      ['a commit on the packed branch', () => git('commit', '-q', '--allow-empty', '-m', 'empty 2')],
+      ['a checkout of another commit (detached HEAD)', () => git('checkout', '-q', '--detach', baseline)],
     ];
     try {
       for (const [what, change] of changes) {
@@ -168,8 +173,9 @@ describe('DVC experiments in git (refs/exps)', () => {
         assert.equal(indexWorkspace(store, { roots: [repo] }).read, 1, what);
         assert.equal(store.unitProbes(key), undefined, `${what}: a read keeps no probes`);
         const scratch = indexInto([repo]);
-        const runs = (s: typeof store) => s.queryRuns({ sql: "r.format = 'dvc'", params: [] }, { sql: '', params: [] }).map((r) => [r.name, s.params(r.rid), s.seriesSummaries(r.rid).map((x) => [x.key, x.count, x.last])]).sort();
+        const runs = (s: typeof store) => s.queryRuns({ sql: "r.format = 'dvc'", params: [] }, { sql: '', params: [] }).map((r) => [r.name, r.gitCommit, s.params(r.rid), s.seriesSummaries(r.rid).map((x) => [x.key, x.count, x.last])]).sort();
         assert.deepEqual(runs(store), runs(scratch.store), what);
+        assert.equal(runs(store).find((r) => r[0] === 'workspace')?.[1], git('rev-parse', 'HEAD').trim(), `${what}: the commit checked out`);
         scratch.store.close();
         fs.rmSync(scratch.dir, { recursive: true });
       }

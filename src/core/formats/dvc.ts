@@ -36,7 +36,10 @@ export interface DvcProject {
   tags: Record<string, string>;
   series: Map<string, MetricPoint[]>;
   gitCommit?: string;
-  /** Every file read, for fingerprints. */
+  /**
+   * Every file looked at, for fingerprints: those read, and those looked for and missing (a metrics file
+   * not produced yet, the next commit's loose ref), whose appearing changes the run too.
+   */
   files: string[];
   diagnostics: Diagnostic[];
 }
@@ -58,8 +61,8 @@ function isStageFile(file: string): boolean {
 export function readDvcProject(dir: string, files: ProjectFiles = diskFiles): DvcProject {
   const p: DvcProject = { params: {}, tags: {}, series: new Map(), files: [], diagnostics: [] };
   const yamlOf = (file: string): Record<string, any> | undefined => {
-    if (!files.exists(file)) return undefined;
     p.files.push(file);
+    if (!files.exists(file)) return undefined;
     const parsed = parseYaml(files.text(file, p.diagnostics) ?? '', file);
     p.diagnostics.push(...parsed.diagnostics);
     return parsed.value && typeof parsed.value === 'object' ? (parsed.value as Record<string, any>) : undefined;
@@ -107,6 +110,7 @@ export function readDvcProject(dir: string, files: ProjectFiles = diskFiles): Dv
   for (const rel of metricFiles) {
     const file = path.join(dir, rel);
     if (!files.exists(file)) {
+      p.files.push(file);
       p.diagnostics.push({ file, severity: 'info', message: 'metrics file named in the pipeline is not in the workspace (not produced yet, or not committed)' });
       continue;
     }
@@ -124,19 +128,20 @@ export function readDvcProject(dir: string, files: ProjectFiles = diskFiles): Dv
     const liveParams = yamlOf(path.join(live, 'params.yaml'));
     for (const [k, v] of Object.entries(flattenParams(liveParams ?? {}))) if (!(k in p.params)) p.params[k] = v;
     const liveMetrics = path.join(live, 'metrics.json');
-    if (files.exists(liveMetrics) && !metricFiles.has(path.relative(dir, liveMetrics))) {
-      for (const [k, v] of readMetricsFile(liveMetrics, p, files)) if (!metricValues.has(k)) metricValues.set(k, v);
+    if (!metricFiles.has(path.relative(dir, liveMetrics))) {
+      if (!files.exists(liveMetrics)) p.files.push(liveMetrics);
+      else for (const [k, v] of readMetricsFile(liveMetrics, p, files)) if (!metricValues.has(k)) metricValues.set(k, v);
     }
   }
   for (const [k, v] of metricValues) if (!p.series.has(k)) p.series.set(k, [{ step: 0, time: NaN, value: v }]);
 
-  if (files === diskFiles) p.gitCommit = gitHead(dir);
+  if (files === diskFiles) p.gitCommit = gitHead(dir, p.files);
   return p;
 }
 
 function readJson(file: string, p: DvcProject, files: ProjectFiles): Record<string, unknown> | undefined {
-  if (!files.exists(file)) return undefined;
   p.files.push(file);
+  if (!files.exists(file)) return undefined;
   const parsed = parsePythonJson(files.text(file, p.diagnostics) ?? '', file);
   p.diagnostics.push(...parsed.diagnostics);
   return parsed.value && typeof parsed.value === 'object' ? (parsed.value as Record<string, unknown>) : undefined;
@@ -212,26 +217,34 @@ function walkTsv(root: string, files: ProjectFiles): string[] {
   return out.sort();
 }
 
-/** The commit checked out in the git repository holding `dir`, read from `.git` without running git. */
-export function gitHead(dir: string): string | undefined {
+/**
+ * The commit checked out in the git repository holding `dir`, read from `.git` without running git. The
+ * files that decide it (HEAD, the branch's loose ref, packed-refs) are added to `read`, if given: a commit
+ * or a checkout changes one of them and nothing in the project.
+ */
+export function gitHead(dir: string, read?: string[]): string | undefined {
   try {
-    return findGitHead(dir);
+    return findGitHead(dir, read ?? []);
   } catch {
     return undefined; // an unreadable .git is no reason to fail the run
   }
 }
 
-function findGitHead(dir: string): string | undefined {
+function findGitHead(dir: string, read: string[]): string | undefined {
   for (let d = path.resolve(dir), i = 0; i < 30; i++) {
     const gitDir = path.join(d, '.git');
     if (fs.existsSync(path.join(gitDir, 'HEAD'))) {
+      read.push(path.join(gitDir, 'HEAD'));
       const head = fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim();
       if (/^[0-9a-f]{40}$/.test(head)) return head;
       const ref = /^ref: (.+)$/.exec(head)?.[1];
       if (!ref) return undefined;
       const loose = path.join(gitDir, ref);
+      // The loose ref is looked for even when missing: the next commit on the branch writes it.
+      read.push(loose);
       if (fs.existsSync(loose)) return fs.readFileSync(loose, 'utf8').trim();
       const packed = path.join(gitDir, 'packed-refs');
+      read.push(packed);
       if (fs.existsSync(packed)) return fs.readFileSync(packed, 'utf8').split('\n').find((l) => l.endsWith(` ${ref}`))?.slice(0, 40);
       return undefined;
     }

@@ -390,7 +390,8 @@ export function dvcUnit(source: DiscoveredSource): Unit {
     owns: (f) => f.startsWith(dir + path.sep),
     // Everything the listing looks at is a probe: the project folder (for new .dvc files), each `.git`
     // looked for above it, the folders walked for DVCLive output, the files; and the files the last read
-    // found through dvc.yaml (prev.files), so that a read keeps no probes (listsFromState).
+    // found through dvc.yaml or git's HEAD (prev.files) or looked for in vain (extra.missing), so that a
+    // read keeps no probes (listsFromState).
     fingerprint(prev) {
       // (The walk for DVCLive output below lists the project folder: new .dvc files change it.)
       const out = statFiles([]);
@@ -404,7 +405,8 @@ export function dvcUnit(source: DiscoveredSource): Unit {
       const lives = findDvcliveDirs(dir, 3, probingFiles(out)).map((live) => path.join(live, 'plots', 'metrics'));
       // A DVCLive folder's files are listed below; each other file once.
       const inLive = (f: string) => lives.some((l) => f.startsWith(l + path.sep));
-      statFiles([...new Set([...core, ...Object.keys(prev?.files ?? {})])].filter((f) => !inLive(f)), out);
+      const missing = (prev?.extra?.missing as string[] | undefined) ?? [];
+      statFiles([...new Set([...core, ...Object.keys(prev?.files ?? {}), ...missing])].filter((f) => !inLive(f)), out);
       for (const live of lives) listTree(live, 6, out, prev, 'names');
       if (repo) listTree(path.join(repo.gitDir, 'refs', 'exps'), 8, out, prev, 'fingerprints');
       return out;
@@ -431,10 +433,13 @@ export function dvcUnit(source: DiscoveredSource): Unit {
         artifacts: [],
       };
       const files = statFiles(project.files, { files: { ...ctx.now }, dirs: {} }).files;
+      // Files looked for and not there (a metrics file not produced yet, the branch's next loose ref):
+      // stated by the next passes, so that their appearing is a change.
+      const missing = [...new Set(project.files.filter((f) => !(f in files)))];
       let points = writeRun(store, key, run, project.series);
       const diagnostics = project.diagnostics;
       for (const exp of dvcExperimentRuns(dir, run.experimentId, diagnostics)) points += writeRun(store, key, exp.run, exp.series);
-      return { state: { files }, diagnostics, points };
+      return { state: { files, extra: missing.length ? { missing } : undefined }, diagnostics, points };
     },
   };
 }
