@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readEventFile } from '../../src/core/formats/tensorboard';
 import { copyOf, indexInto } from './corpus';
-import { indexChanged } from '../../src/core/index/indexer';
+import { indexChanged, indexWorkspace } from '../../src/core/index/indexer';
+import { encodeScalarEvent, frameRecord } from '../../bench/generate';
 
 const GENERATED = path.resolve(__dirname, '..', '..', '..', 'test', 'fixtures', 'generated');
 
@@ -89,6 +90,28 @@ describe('real Hugging Face Trainer output with its TensorBoard logs', () => {
       assert.equal(live.getRun(t.id)!.parentRunId, trainer.nativeId);
     } finally {
       live.close();
+    }
+  });
+
+  it('starts the training with the earliest of its logs, whichever is indexed first, and follows a log that goes', () => {
+    const earliest = (s: typeof store) => s.queryRuns({ sql: "r.format = 'huggingface'", params: [] }, { sql: '', params: [] })[0].startTime;
+    // A second log beside the real one (a resumed training writes one), an hour before or after it.
+    for (const shift of [-3600, 3600]) {
+      const copy = copyOf(path.join(GENERATED, 'hf'));
+      const resumed = path.join(copy, 'results', 'runs', 'resumed');
+      fs.mkdirSync(resumed);
+      const wall = trainer.startTime! / 1000 + shift;
+      fs.writeFileSync(path.join(resumed, `events.out.tfevents.${Math.round(wall)}.vm.1.0`), frameRecord(encodeScalarEvent('train/loss', 1, wall, 0.5)));
+      const { store: s } = indexInto([copy]);
+      try {
+        assert.equal(s.countRuns({ sql: "r.format = 'tensorboard'", params: [] }), 2);
+        assert.equal(earliest(s), Math.min(trainer.startTime!, Math.round(wall * 1000)), `a log ${shift} s off`);
+        fs.rmSync(resumed, { recursive: true });
+        indexWorkspace(s, { roots: [copy] });
+        assert.equal(earliest(s), trainer.startTime, `the log ${shift} s off removed`);
+      } finally {
+        s.close();
+      }
     }
   });
 

@@ -5,7 +5,7 @@
  * - A Hugging Face Trainer writes `trainer_state.json` into `output_dir/checkpoint-N/` and, with the
  *   TensorBoard integration, event files into `output_dir/runs/<date>_<host>/`. The TensorBoard run becomes
  *   a child of the Trainer run (its `parentRunId`), and the Trainer run, whose state file records no start,
- *   takes its start time from the event files.
+ *   takes its start time from the earliest of its event files.
  */
 import * as path from 'node:path';
 import type { Store } from './store';
@@ -37,7 +37,9 @@ export function linkRuns(store: Store): number {
   }[];
   // Written only when they change: a pass over an unchanged workspace does not rewrite them.
   const setParent = db.prepare('UPDATE runs SET parent_run_id = ? WHERE rid = ?');
-  const setStart = db.prepare('UPDATE runs SET start_time = ? WHERE rid = ? AND start_time IS NULL');
+  const setStart = db.prepare('UPDATE runs SET start_time = ? WHERE rid = ?');
+  // A Trainer run starts when the earliest of its logs does, whatever order they come in.
+  const starts = new Map<number, number>();
   const marker = `${path.sep}runs${path.sep}`;
   let linked = 0;
   for (const tb of tbRuns) {
@@ -47,11 +49,14 @@ export function linkRuns(store: Store): number {
     // Several trainings in one output folder: the one whose state was last written nearest the log's end.
     const owner = runs.reduce((best, r) => (Math.abs((r.endTime ?? 0) - (tb.endTime ?? 0)) < Math.abs((best.endTime ?? 0) - (tb.endTime ?? 0)) ? r : best));
     if (tb.parentRunId !== owner.nativeId) setParent.run(owner.nativeId, tb.rid);
-    if (tb.startTime !== null && (owner.startTime === null || tb.startTime < owner.startTime)) {
-      setStart.run(tb.startTime, owner.rid);
-      owner.startTime = tb.startTime;
-    }
+    const start = starts.get(owner.rid);
+    if (tb.startTime !== null && (start === undefined || tb.startTime < start)) starts.set(owner.rid, tb.startTime);
     linked++;
+  }
+  // (A Trainer run whose logs are gone has no start: trainer_state.json records none.)
+  for (const t of trainers) {
+    const start = starts.get(t.rid) ?? null;
+    if (start !== t.startTime) setStart.run(start, t.rid);
   }
   return linked;
 }
