@@ -189,6 +189,11 @@ describe('models and their versions, each with the run that made it', () => {
     try {
       const logged = indexedModels(store).filter((m) => m.kind === 'logged' && m.name === 'model');
       assert.deepEqual(logged.map((m) => [m.store, m.versions.length]).sort(), [[path.join(root, 'mlflow.db'), 3], [path.join(root, 'mlruns'), 2]]);
+      // Each version's source is where its files are, in both stores: the artifacts folder holding MLmodel
+      // here, and for the database's (logged on a Windows machine, not copied) the location it recorded.
+      const sources = (where: string) => logged.find((m) => m.store === path.join(root, where))!.versions.map((v) => v.source!);
+      for (const source of sources('mlruns')) assert.ok(fs.existsSync(path.join(source, 'MLmodel')), source);
+      for (const source of sources('mlflow.db')) assert.match(source, /^file:C:\/MLOPS\/heart-disease-mlops\/mlruns\/0\/models\/m-[0-9a-f]{32}\/artifacts$/);
     } finally {
       store.close();
       fs.rmSync(dir, { recursive: true });

@@ -53,6 +53,7 @@ export interface MlflowLoggedModel {
   status?: string;
   params: Record<string, string>;
   metrics: Record<string, number>;
+  /** The model's files (`MLmodel` and the rest): its artifacts folder, or its artifact_location as written. */
   dir: string;
 }
 
@@ -207,7 +208,8 @@ export function listMlflowLoggedModels(exp: MlflowExperimentDir, diagnostics: Di
       status: loggedModelStatus(meta.status),
       params: readKeyFiles(walkedFiles(path.join(dir, 'params')), diagnostics),
       metrics,
-      dir,
+      // meta.yaml's artifact_location is a path on the machine that logged it; the folder is here.
+      dir: path.join(dir, 'artifacts'),
     });
   }
   return out;

@@ -31,7 +31,7 @@ export interface MlflowDbContents {
   experiments: MlflowDbExperiment[];
   runs: MlflowDbRun[];
   registered: MlflowModelVersion[];
-  /** MLflow 3's logged models; `dir` is their artifact folder here, or their artifact_location as written. */
+  /** MLflow 3's logged models; `dir` is their artifacts folder here, or their artifact_location as written. */
   logged: MlflowLoggedModel[];
   diagnostics: Diagnostic[];
 }
