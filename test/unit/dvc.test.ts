@@ -180,7 +180,7 @@ describe('DVC experiments in git (refs/exps)', () => {
         fs.rmSync(scratch.dir, { recursive: true });
       }
       indexWorkspace(store, { roots: [repo] });
-      const [paths] = store.unitProbes(key)!;
+      const paths = store.unitProbes(key)![0].toString();
       assert.ok(paths.split('\n').includes(`E${path.join(repo, '.git')}`), 'the .git found is probed');
       assert.ok(paths.split('\n').includes(`F${path.join(repo, 'extra.json')}`), 'so is a file dvc.yaml names');
       assert.ok(paths.split('\n').includes(`D${path.join(repo, 'live2', 'plots', 'metrics')}`), 'and a DVCLive folder');

@@ -15,6 +15,7 @@ import { IndexStorageError, isStorageError } from './store';
 import type { Store } from './store';
 import { linkRuns } from './links';
 import { probesUnchanged } from './listing';
+import { nativeProbes, nativeProbesError } from './nativeProbes';
 import { ReadAhead, type ReadAheadOptions } from './readAhead';
 import { UNIT_KINDS, unitFromOrigin, unitsOfSource } from './units';
 import type { FileChange, FileState, Unit, UnitKind, UnitState } from './units';
@@ -51,6 +52,8 @@ export interface IndexSummary {
   /** What came from the read-ahead threads: MLflow run headers and metric files, TensorBoard runs. */
   readAhead?: { headers: number; files: number; tensorboard: number };
   bySource: Record<Format, number>;
+  /** How unchanged units were told: 'native' (nativeProbes.ts), or 'statSync' and why not natively. */
+  probeCheck?: string;
 }
 
 const BATCH_UNITS = 400;
@@ -75,6 +78,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
     cancelled: false,
     ms: 0,
     bySource: Object.fromEntries(FORMATS.map((f) => [f, 0])) as Record<Format, number>,
+    probeCheck: nativeProbes() ? 'native' : `statSync (native check: ${nativeProbesError()})`,
   };
   for (const s of sources) summary.bySource[s.format]++;
 
@@ -181,7 +185,7 @@ export function indexUnit(
   unit: Unit,
   cancelled?: () => boolean,
   readAhead?: ReadAhead,
-  known?: Map<string, [string, Buffer]>,
+  known?: Map<string, [Buffer, Buffer]>,
 ): { incremental: boolean; points: number } | undefined {
   if (unit.probed) {
     const probes = known ? known.get(unit.key) : store.unitProbes(unit.key);

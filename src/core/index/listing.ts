@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileState } from './units';
 import type { FileChange } from './units';
+import { nativeProbes } from './nativeProbes';
 
 export interface Listing {
   files: Record<string, FileState>;
@@ -41,6 +42,18 @@ const OTHER = 4;
 /** statSync's options for a path that may be gone, made once: this is the warm pass's inner loop. */
 const NO_THROW = { throwIfNoEntry: false } as const;
 
+/**
+ * What is at `p`, or undefined when nothing can be stated there: gone, below a file (ENOTDIR, which Node 20
+ * throws and Node 22 does not), a link loop. The native check takes a path the same way.
+ */
+function statOrNone(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p, NO_THROW);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface PrevListing {
   files: Record<string, FileState>;
   dirs?: Record<string, number>;
@@ -56,7 +69,7 @@ export function statFiles(paths: string[], out: Listing = { files: {}, dirs: {},
 
 /** Adds file `f` to the listing when it is one, and to the probes when `probe`. */
 function statInto(out: Listing, f: string, probe: boolean): void {
-  const st = fs.statSync(f, NO_THROW);
+  const st = statOrNone(f);
   if (st?.isFile()) out.files[f] = { size: st.size, mtime: st.mtimeMs, ino: st.ino };
   if (probe) fileProbe(out, f, st);
 }
@@ -96,7 +109,7 @@ function dirProbe(out: Listing, dir: string, state: number, mtime = 0): void {
  * files in a log directory), whose new files change the folder's mtime.
  */
 export function probeFolder(out: Listing, dir: string): Listing {
-  const st = fs.statSync(dir, NO_THROW);
+  const st = statOrNone(dir);
   if (st?.isDirectory()) dirProbe(out, dir, FOLDER, st.mtimeMs);
   else dirProbe(out, dir, NONE);
   return out;
@@ -108,7 +121,7 @@ export function probeFolder(out: Listing, dir: string): Listing {
  * each folder above a project). Returns what it saw.
  */
 export function probeEntry(out: Listing, p: string): 'file' | 'folder' | 'other' | undefined {
-  return recordEntry(out, p, fs.statSync(p, NO_THROW));
+  return recordEntry(out, p, statOrNone(p));
 }
 
 /** probeEntry with the stat the caller made. */
@@ -130,7 +143,7 @@ function entryKind(st: fs.Stats | undefined): number {
  * `files/` or beside it), so that one appearing there changes the probes.
  */
 export function probePaths(out: Listing, paths: string[]): Listing {
-  for (const f of paths) fileProbe(out, f, fs.statSync(f, NO_THROW));
+  for (const f of paths) fileProbe(out, f, statOrNone(f));
   return out;
 }
 
@@ -139,7 +152,14 @@ export function probePaths(out: Listing, paths: string[]): Listing {
  * `seen` their numbers as float64s (Probes, as the index keeps them): then the unit's listing would come
  * out the same, and the unit need not be listed, compared or read. An unreadable folder never does.
  */
-export function probesUnchanged(paths: string, seen: Buffer): boolean {
+export function probesUnchanged(paths: Buffer | string, seen: Buffer): boolean {
+  const native = nativeProbes();
+  if (native) return native.unchanged(typeof paths === 'string' ? Buffer.from(paths) : paths, seen);
+  return probesUnchangedInJs(typeof paths === 'string' ? paths : paths.toString('utf8'), seen);
+}
+
+/** probesUnchanged in JavaScript, with statSync: where the native check is not built, and to test it against. */
+export function probesUnchangedInJs(paths: string, seen: Buffer): boolean {
   if (seen.length % 8 !== 0) return false;
   // The numbers as doubles (SQLite's blob is copied when it does not start on an 8-byte boundary).
   const saw = seen.byteOffset % 8 === 0 ? new Float64Array(seen.buffer, seen.byteOffset, seen.length / 8) : new Float64Array(Uint8Array.prototype.slice.call(seen).buffer);
@@ -147,7 +167,7 @@ export function probesUnchanged(paths: string, seen: Buffer): boolean {
   for (let start = 0; start < paths.length; ) {
     let end = paths.indexOf('\n', start);
     if (end < 0) end = paths.length;
-    const st = fs.statSync(paths.slice(start + 1, end), NO_THROW);
+    const st = statOrNone(paths.slice(start + 1, end));
     const kind = paths.charCodeAt(start);
     if (kind === 69 /* E */) {
       if (at + 1 > saw.length) return false;
@@ -196,7 +216,7 @@ function unchangedDirs(root: string, prevDirs: Record<string, number>, out: List
   const recorded: [string, number][] = [];
   for (const [d, mtime] of Object.entries(prevDirs)) {
     if (d !== root && !d.startsWith(prefix)) continue;
-    const st = fs.statSync(d, NO_THROW);
+    const st = statOrNone(d);
     if (!st || st.mtimeMs !== mtime) return false;
     recorded.push([d, mtime]);
   }
@@ -209,7 +229,7 @@ function unchangedDirs(root: string, prevDirs: Record<string, number>, out: List
 
 function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse: Reuse, budget: { left: number }): void {
   if (depth > maxDepth || budget.left <= 0) return;
-  const st = fs.statSync(dir, NO_THROW);
+  const st = statOrNone(dir);
   let entries: fs.Dirent[] | undefined;
   try {
     if (st?.isDirectory()) entries = fs.readdirSync(dir, { withFileTypes: true });

@@ -284,8 +284,9 @@ export class Store {
       putUnit: db.prepare(
         'INSERT INTO units(key, kind, state) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, state = excluded.state',
       ),
-      unitProbes: db.prepare('SELECT paths, seen FROM probes WHERE unit = ?').raw(),
-      allUnitProbes: db.prepare('SELECT unit, paths, seen FROM probes').raw(),
+      // The paths as their UTF-8 bytes, as the native check takes them (no string made per unit).
+      unitProbes: db.prepare('SELECT CAST(paths AS BLOB), seen FROM probes WHERE unit = ?').raw(),
+      allUnitProbes: db.prepare('SELECT unit, CAST(paths AS BLOB), seen FROM probes').raw(),
       setUnitProbes: db.prepare('INSERT INTO probes(unit, paths, seen) VALUES (?, ?, ?) ON CONFLICT(unit) DO UPDATE SET paths = excluded.paths, seen = excluded.seen'),
       deleteUnitProbes: db.prepare('DELETE FROM probes WHERE unit = ?'),
       deleteUnit: db.prepare('DELETE FROM units WHERE key = ?'),
@@ -384,17 +385,17 @@ export class Store {
   }
 
   /** A unit's probes as kept (probesUnchanged's arguments), if it has them. */
-  unitProbes(key: string): [paths: string, seen: Buffer] | undefined {
-    return this.stmts.unitProbes.get(key) as [string, Buffer] | undefined;
+  unitProbes(key: string): [paths: Buffer, seen: Buffer] | undefined {
+    return this.stmts.unitProbes.get(key) as [Buffer, Buffer] | undefined;
   }
 
   /**
    * Every unit's probes, by key (a unit without them is not there: check it in full): what a pass over the
    * workspace checks, in one query instead of one per unit.
    */
-  allUnitProbes(): Map<string, [paths: string, seen: Buffer]> {
-    const out = new Map<string, [string, Buffer]>();
-    for (const [key, paths, seen] of this.stmts.allUnitProbes.all() as [string, string, Buffer][]) out.set(key, [paths, seen]);
+  allUnitProbes(): Map<string, [paths: Buffer, seen: Buffer]> {
+    const out = new Map<string, [Buffer, Buffer]>();
+    for (const [key, paths, seen] of this.stmts.allUnitProbes.all() as [string, Buffer, Buffer][]) out.set(key, [paths, seen]);
     return out;
   }
 
