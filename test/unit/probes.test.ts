@@ -132,7 +132,7 @@ describe('the probe check (native and JavaScript)', () => {
     const listing = probeFolder(statFiles([file]), folder);
     const [paths, seen] = probesForIndex(listing.probes!);
     assert.equal(native.unchanged(Buffer.from(paths), seen), true);
-    assert.equal(probesUnchanged(paths, seen), true);
+    assert.equal(probesUnchanged(Buffer.from(paths), seen), true);
     fs.appendFileSync(file, '2 0.25 1\n');
     assert.equal(native.unchanged(Buffer.from(paths), seen), false);
     assert.equal(probesUnchangedInJs(paths, seen), false);

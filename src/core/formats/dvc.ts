@@ -61,8 +61,7 @@ function isStageFile(file: string): boolean {
 export function readDvcProject(dir: string, files: ProjectFiles = diskFiles): DvcProject {
   const p: DvcProject = { params: {}, tags: {}, series: new Map(), files: [], diagnostics: [] };
   const yamlOf = (file: string): Record<string, any> | undefined => {
-    p.files.push(file);
-    if (!files.exists(file)) return undefined;
+    if (!looked(file, p, files)) return undefined;
     const parsed = parseYaml(files.text(file, p.diagnostics) ?? '', file);
     p.diagnostics.push(...parsed.diagnostics);
     return parsed.value && typeof parsed.value === 'object' ? (parsed.value as Record<string, any>) : undefined;
@@ -109,8 +108,7 @@ export function readDvcProject(dir: string, files: ProjectFiles = diskFiles): Dv
   const metricValues = new Map<string, number>();
   for (const rel of metricFiles) {
     const file = path.join(dir, rel);
-    if (!files.exists(file)) {
-      p.files.push(file);
+    if (!looked(file, p, files)) {
       p.diagnostics.push({ file, severity: 'info', message: 'metrics file named in the pipeline is not in the workspace (not produced yet, or not committed)' });
       continue;
     }
@@ -129,8 +127,7 @@ export function readDvcProject(dir: string, files: ProjectFiles = diskFiles): Dv
     for (const [k, v] of Object.entries(flattenParams(liveParams ?? {}))) if (!(k in p.params)) p.params[k] = v;
     const liveMetrics = path.join(live, 'metrics.json');
     if (!metricFiles.has(path.relative(dir, liveMetrics))) {
-      if (!files.exists(liveMetrics)) p.files.push(liveMetrics);
-      else for (const [k, v] of readMetricsFile(liveMetrics, p, files)) if (!metricValues.has(k)) metricValues.set(k, v);
+      if (looked(liveMetrics, p, files)) for (const [k, v] of readMetricsFile(liveMetrics, p, files)) if (!metricValues.has(k)) metricValues.set(k, v);
     }
   }
   for (const [k, v] of metricValues) if (!p.series.has(k)) p.series.set(k, [{ step: 0, time: NaN, value: v }]);
@@ -139,17 +136,24 @@ export function readDvcProject(dir: string, files: ProjectFiles = diskFiles): Dv
   return p;
 }
 
-function readJson(file: string, p: DvcProject, files: ProjectFiles): Record<string, unknown> | undefined {
+/**
+ * Whether `file` is there, recorded among the project's files either way: one that is missing now changes
+ * the run when it appears (DvcProject.files).
+ */
+function looked(file: string, p: DvcProject, files: ProjectFiles): boolean {
   p.files.push(file);
-  if (!files.exists(file)) return undefined;
+  return files.exists(file);
+}
+
+function readJson(file: string, p: DvcProject, files: ProjectFiles): Record<string, unknown> | undefined {
+  if (!looked(file, p, files)) return undefined;
   const parsed = parsePythonJson(files.text(file, p.diagnostics) ?? '', file);
   p.diagnostics.push(...parsed.diagnostics);
   return parsed.value && typeof parsed.value === 'object' ? (parsed.value as Record<string, unknown>) : undefined;
 }
 
-/** Numbers of a metrics file: JSON or YAML (flattened with '.'), or a file holding one number. */
+/** Numbers of a metrics file (`looked` at first): JSON or YAML (flattened with '.'), or a file holding one number. */
 function readMetricsFile(file: string, p: DvcProject, files: ProjectFiles): Map<string, number> {
-  p.files.push(file);
   const out = new Map<string, number>();
   const text = (files.text(file, p.diagnostics) ?? '').trim();
   const single = parseNumberText(text);

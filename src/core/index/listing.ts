@@ -149,13 +149,13 @@ export function probePaths(out: Listing, paths: string[]): Listing {
 
 /**
  * Whether every probe of a listing still sees what it saw — `paths` the probes' paths joined by newlines,
- * `seen` their numbers as float64s (Probes, as the index keeps them): then the unit's listing would come
- * out the same, and the unit need not be listed, compared or read. An unreadable folder never does.
+ * as UTF-8, `seen` their numbers as float64s (Probes, as the index keeps them): then the unit's listing
+ * would come out the same, and the unit need not be listed, compared or read. An unreadable folder never
+ * does.
  */
-export function probesUnchanged(paths: Buffer | string, seen: Buffer): boolean {
+export function probesUnchanged(paths: Buffer, seen: Buffer): boolean {
   const native = nativeProbes();
-  if (native) return native.unchanged(typeof paths === 'string' ? Buffer.from(paths) : paths, seen);
-  return probesUnchangedInJs(typeof paths === 'string' ? paths : paths.toString('utf8'), seen);
+  return native ? native.unchanged(paths, seen) : probesUnchangedInJs(paths.toString('utf8'), seen);
 }
 
 /** probesUnchanged in JavaScript, with statSync: where the native check is not built, and to test it against. */
