@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { readEventFile } from '../src/core/formats/tensorboard';
 import { readTfRecords } from '../src/core/formats/tfrecord';
 import { indexChanged, indexWorkspace } from '../src/core/index/indexer';
-import { nativeProbes } from '../src/core/index/nativeProbes';
+import { native } from '../src/core/native/native';
 import { compileFilter, compileSort } from '../src/core/index/query';
 import { Store, stableId } from '../src/core/index/store';
 import { rng } from './generate';
@@ -70,7 +70,7 @@ function index(ws: string, db: string): Result {
   const summary = indexWorkspace(store, { roots: [ws] });
   const counts = store.counts();
   store.close();
-  return { ms: summary.ms, summary, counts, nativeProbes: nativeProbes() !== undefined };
+  return { ms: summary.ms, summary, counts, native: native() !== undefined };
 }
 
 function changed(db: string, files: string[]): Result {

@@ -1,7 +1,8 @@
-// Builds the warm pass's probe check in C (src/core/index/native/probes.c, an N-API module: one build
-// loads in every Node and Electron of its platform) with npm's node-gyp, and puts it where the bundles
-// look for it: dist/native/runlens_probes.node. Run by `npm install` (postinstall). Without a C compiler
-// it says so and leaves nothing: Runlens then checks probes with Node's statSync, slower on a warm pass.
+// Builds Runlens's native module (src/core/native/: the warm pass's probe check and a cold pass's folder
+// listings and small files in C, an N-API module: one build loads in every Node and Electron of its
+// platform) with npm's node-gyp, and puts it where the bundles look for it: dist/native/runlens_native.node.
+// Run by `npm install` (postinstall). Without a C compiler it says so and leaves nothing: Runlens then uses
+// Node's fs calls instead, the same answers, slower (warm passes 2x, cold ones by a twentieth).
 //
 //   node scripts/build-native.mjs
 import { spawnSync } from 'node:child_process';
@@ -11,8 +12,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SRC = path.join(ROOT, 'src', 'core', 'index', 'native');
-const OUT = path.join(ROOT, 'dist', 'native', 'runlens_probes.node');
+const SRC = path.join(ROOT, 'src', 'core', 'native');
+const OUT = path.join(ROOT, 'dist', 'native', 'runlens_native.node');
 
 function nodeGyp() {
   // npm names its own node-gyp to the scripts it runs; else the one npm carries, beside this Node.
@@ -26,7 +27,7 @@ function nodeGyp() {
 }
 
 function main() {
-  if (process.platform === 'win32') return 'not built on Windows (probes.c is POSIX): statSync is used';
+  if (process.platform === 'win32') return 'not built on Windows (its C is POSIX): Node\'s fs calls are used';
   const gyp = nodeGyp();
   if (!gyp) return 'node-gyp not found (it comes with npm)';
   // The headers of the Node running this, when npm names none (node-gyp would download them).
@@ -35,10 +36,10 @@ function main() {
   const r = spawnSync(process.execPath, [gyp, 'rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], { cwd: SRC, encoding: 'utf8' });
   if (r.status !== 0) return `node-gyp failed:\n${(r.stdout + r.stderr).trim().split('\n').slice(-8).join('\n')}`;
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  fs.copyFileSync(path.join(SRC, 'build', 'Release', 'runlens_probes.node'), OUT);
+  fs.copyFileSync(path.join(SRC, 'build', 'Release', 'runlens_native.node'), OUT);
   return undefined;
 }
 
 const problem = main();
-if (problem) console.warn(`runlens: the native probe check is not built (${problem}); warm index passes use Node's statSync instead.`);
+if (problem) console.warn(`runlens: the native module is not built (${problem}); the index uses Node's fs calls instead, slower.`);
 else console.log(`runlens: built ${path.relative(ROOT, OUT)}`);

@@ -1,8 +1,8 @@
 // Builds one platform-specific .vsix per target (run on a release machine with internet: vsce comes from
 // npm). The SQLite engine in the package is better-sqlite3 13, an N-API module: its npm package already
 // holds a prebuilt binary per platform that loads in every Electron VS Code ships, so no rebuild per
-// Electron version is needed — each package just keeps its own platform's binary. The native probe check
-// (N-API too) goes only into the package for the platform it was built on.
+// Electron version is needed — each package just keeps its own platform's binary. Runlens's own native
+// module (N-API too: scripts/build-native.mjs) goes only into the package for the platform it was built on.
 //
 //   node scripts/package.mjs [target…]     default: every target below
 import { execFileSync } from 'node:child_process';
@@ -44,9 +44,9 @@ for (const target of wanted) {
   fs.cpSync(path.join(napi, 'lib'), path.join(dest, 'lib'), { recursive: true });
   fs.mkdirSync(path.join(dest, 'prebuilds'), { recursive: true });
   fs.copyFileSync(binary, path.join(dest, 'prebuilds', `${prebuild}.node`));
-  // The native probe check (scripts/build-native.mjs) is built for this machine only: a package for
-  // another platform goes without it and checks probes with statSync.
-  if (target !== `${process.platform}-${process.arch}`) fs.rmSync(path.join(stage, 'dist', 'native', 'runlens_probes.node'), { force: true });
+  // Runlens's native module (scripts/build-native.mjs) is built for this machine only: a package for
+  // another platform goes without it and makes Node's fs calls instead.
+  if (target !== `${process.platform}-${process.arch}`) fs.rmSync(path.join(stage, 'dist', 'native', 'runlens_native.node'), { force: true });
   for (const map of fs.readdirSync(path.join(stage, 'dist')).filter((f) => f.endsWith('.map'))) fs.rmSync(path.join(stage, 'dist', map));
   const out = path.join(ROOT, 'out', 'vsix', `runlens-${target}.vsix`);
   // Relative links in the README (the screenshot) need a base URL on the Marketplace: RUNLENS_BASE_URL.

@@ -100,7 +100,7 @@ export class IndexService implements vscode.Disposable {
         this.status.text = `$(graph-line) ${counts.runs} runs${summary.diagnostics ? ` $(warning) ${summary.diagnostics}` : ''}`;
         this.status.tooltip = `Runlens: ${counts.runs} runs in ${counts.experiments} experiments, ${counts.points} metric points. ${summary.diagnostics} problems. Click for the log.`;
         if (options.changed) this.log.debug(`live update: ${summary.read} units re-read for ${options.changed.length} changed files in ${summary.ms.toFixed(0)} ms`);
-        else this.log.info(`indexed ${summary.units} units (${summary.read} read, ${summary.appended} appended, ${summary.removed} removed) in ${summary.ms.toFixed(0)} ms${summary.cancelled ? ' (cancelled)' : ''}; probes checked: ${summary.probeCheck}`);
+        else this.log.info(`indexed ${summary.units} units (${summary.read} read, ${summary.appended} appended, ${summary.removed} removed) in ${summary.ms.toFixed(0)} ms${summary.cancelled ? ' (cancelled)' : ''}; file-system calls: ${summary.fsCalls}`);
         this.changed.fire(summary);
         return summary;
       },

@@ -9,6 +9,7 @@ import { artifactKind } from '../model';
 import type { Artifact, Diagnostic, Lifecycle, Run, RunStatus } from '../model';
 import { readMlflowMetricFile } from './mlflowMetrics';
 import { readSmallFile } from './files';
+import { native } from '../native/native';
 import { parseYaml } from './yaml';
 
 export const MLFLOW_STATUS: Record<string, RunStatus> = {
@@ -370,14 +371,30 @@ function walkedFiles(root: string): RunFile[] {
 /** `params/` and `tags/`: one file per key, the file's whole content is the value; keys may nest in folders. */
 function readKeyFiles(files: RunFile[], diagnostics: Diagnostic[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [file, rel] of files) {
-    try {
-      out[rel] = readSmallFile(file);
-    } catch (err) {
-      diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
+  const read = files.length > 1 ? native()?.readFiles(files.map((f) => f[0]).join('\0')) : undefined;
+  if (read && read[1].length === files.length) {
+    const [bytes, ends] = read;
+    let start = 0;
+    for (let i = 0; i < files.length; i++) {
+      if (ends[i] < 0) {
+        readKeyFile(files[i], out, diagnostics);
+        continue;
+      }
+      out[files[i][1]] = bytes.toString('utf8', start, ends[i]);
+      start = ends[i];
     }
+    return out;
   }
+  for (const f of files) readKeyFile(f, out, diagnostics);
   return out;
+}
+
+function readKeyFile([file, rel]: RunFile, out: Record<string, string>, diagnostics: Diagnostic[]): void {
+  try {
+    out[rel] = readSmallFile(file);
+  } catch (err) {
+    diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
+  }
 }
 
 /**

@@ -15,7 +15,7 @@ import { IndexStorageError, isStorageError } from './store';
 import type { Store } from './store';
 import { linkRuns } from './links';
 import { probesUnchanged } from './listing';
-import { nativeProbes, nativeProbesError } from './nativeProbes';
+import { native, nativeError } from '../native/native';
 import { ReadAhead, type ReadAheadOptions } from './readAhead';
 import { UNIT_KINDS, unitFromOrigin, unitsOfSource } from './units';
 import type { FileChange, FileState, Unit, UnitKind, UnitState } from './units';
@@ -52,8 +52,11 @@ export interface IndexSummary {
   /** What came from the read-ahead threads: MLflow run headers and metric files, TensorBoard runs. */
   readAhead?: { headers: number; files: number; tensorboard: number };
   bySource: Record<Format, number>;
-  /** How unchanged units were told: 'native' (nativeProbes.ts), or 'statSync' and why not natively. */
-  probeCheck?: string;
+  /**
+   * Who made the file-system calls of listings and probe checks: 'native' (src/core/native/), or 'node'
+   * and why not natively.
+   */
+  fsCalls?: string;
 }
 
 const BATCH_UNITS = 400;
@@ -78,7 +81,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
     cancelled: false,
     ms: 0,
     bySource: Object.fromEntries(FORMATS.map((f) => [f, 0])) as Record<Format, number>,
-    probeCheck: nativeProbes() ? 'native' : `statSync (native check: ${nativeProbesError()})`,
+    fsCalls: native() ? 'native' : `node (native module: ${nativeError()})`,
   };
   for (const s of sources) summary.bySource[s.format]++;
 

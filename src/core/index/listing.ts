@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileState } from './units';
 import type { FileChange } from './units';
-import { nativeProbes } from './nativeProbes';
+import { native } from '../native/native';
 
 export interface Listing {
   files: Record<string, FileState>;
@@ -92,10 +92,15 @@ export function listMlflowRun(dir: string, prev: PrevListing | undefined): Listi
 }
 
 function fileProbe(out: Listing, file: string, st: fs.Stats | undefined): void {
+  if (st?.isFile()) fileSeen(out, file, st.size, st.mtimeMs, st.ino);
+  else fileSeen(out, file, NONE, 0, 0);
+}
+
+/** Records file `file` among the probes, with what it showed (NONE: no file there). */
+function fileSeen(out: Listing, file: string, size: number, mtime: number, ino: number): void {
   if (!out.probes) return;
   out.probes.paths.push('F' + file);
-  if (st?.isFile()) out.probes.seen.push(st.size, st.mtimeMs, st.ino);
-  else out.probes.seen.push(NONE, 0, 0);
+  out.probes.seen.push(size, mtime, ino);
 }
 
 function dirProbe(out: Listing, dir: string, state: number, mtime = 0): void {
@@ -154,8 +159,8 @@ export function probePaths(out: Listing, paths: string[]): Listing {
  * does.
  */
 export function probesUnchanged(paths: Buffer, seen: Buffer): boolean {
-  const native = nativeProbes();
-  return native ? native.unchanged(paths, seen) : probesUnchangedInJs(paths.toString('utf8'), seen);
+  const mod = native();
+  return mod ? mod.unchanged(paths, seen) : probesUnchangedInJs(paths.toString('utf8'), seen);
 }
 
 /** probesUnchanged in JavaScript, with statSync: where the native check is not built, and to test it against. */
@@ -227,7 +232,54 @@ function unchangedDirs(root: string, prevDirs: Record<string, number>, out: List
   return true;
 }
 
+/** What walk.c reports of each entry it came to, in order. */
+const WALKED_FOLDER = 0;
+const WALKED_UNREADABLE = 1;
+const WALKED_NONE = 2;
+const WALKED_FILE = 3;
+
+/**
+ * Adds what is below folder `dir` (at `depth` of `maxDepth`) to `out`, within `budget` files: natively
+ * where the module is built and takes the case, else walkInJs (the two list alike: native.test.ts).
+ */
 function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse: Reuse, budget: { left: number }): void {
+  const walked = native()?.walk(dir, maxDepth - depth, budget.left);
+  if (walked) addWalked(walked[0], walked[1], out, reuse, budget);
+  else walkInJs(dir, depth, maxDepth, out, reuse, budget);
+}
+
+/** What walk.c saw, added to the listing as walkInJs adds it. */
+function addWalked(paths: string, numbers: Float64Array, out: Listing, reuse: Reuse, budget: { left: number }): void {
+  let start = 0;
+  for (let i = 0; i < numbers.length; i += 4) {
+    const end = paths.indexOf('\0', start);
+    const p = paths.slice(start, end);
+    start = end + 1;
+    switch (numbers[i]) {
+      case WALKED_FOLDER:
+        out.dirs[p] = numbers[i + 1];
+        dirProbe(out, p, FOLDER, numbers[i + 1]);
+        break;
+      case WALKED_UNREADABLE:
+        dirProbe(out, p, UNREADABLE);
+        break;
+      case WALKED_NONE:
+        dirProbe(out, p, NONE);
+        break;
+      case WALKED_FILE:
+        out.files[p] = { size: numbers[i + 1], mtime: numbers[i + 2], ino: numbers[i + 3] };
+        if (reuse === 'names') fileSeen(out, p, numbers[i + 1], numbers[i + 2], numbers[i + 3]);
+        budget.left--;
+        break;
+      default: // a file entry that stat found gone or not a file
+        if (reuse === 'names') fileSeen(out, p, NONE, 0, 0);
+        budget.left--;
+    }
+  }
+}
+
+/** walk with readdirSync and statSync. */
+function walkInJs(dir: string, depth: number, maxDepth: number, out: Listing, reuse: Reuse, budget: { left: number }): void {
   if (depth > maxDepth || budget.left <= 0) return;
   const st = statOrNone(dir);
   let entries: fs.Dirent[] | undefined;
@@ -249,7 +301,7 @@ function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse:
   for (const e of entries) {
     if (budget.left <= 0) break;
     const full = prefix + e.name;
-    if (e.isDirectory()) walk(full, depth + 1, maxDepth, out, reuse, budget);
+    if (e.isDirectory()) walkInJs(full, depth + 1, maxDepth, out, reuse, budget);
     else if (e.isFile()) {
       // Files never rewritten in place are covered by their folder's mtime; the others are stated each pass.
       statInto(out, full, reuse === 'names');

@@ -30,8 +30,8 @@ describe('Runlens in a workspace with run data', () => {
     // versions (3 + a 16-run sweep), 2 Hugging Face trainings, a Keras log and a DVC project.
     assert.deepEqual(counts.byFormat, { mlflow: 21, 'mlflow-db': 128, tensorboard: 4, lightning: 19, huggingface: 2, keras: 1, dvc: 1 });
     assert.equal(counts.runs, 176);
-    // The extension's worker, in VS Code's own Node, checks probes with the module npm install built.
-    assert.equal(summary.probeCheck, 'native');
+    // The extension's worker, in VS Code's own Node, lists folders and checks probes with the module npm install built.
+    assert.equal(summary.fsCalls, 'native');
   });
 
   it('shows experiments and runs in the Runs tree, read back through the API', async () => {

@@ -1,5 +1,6 @@
 /*
- * The warm pass's probe check in C: listing.ts `probesUnchanged`, with the same rules, one stat(2) per
+ * Runlens's native module (native.ts loads it; walk.c is its other half). The warm pass's probe check in
+ * C: listing.ts `probesUnchanged`, with the same rules, one stat(2) per
  * probe and no object made per stat. Node's statSync costs ~2.7 us a call here (path conversion, a Stats
  * object with four Dates, garbage) against ~1.4 us for the system call itself; a warm pass is ~38,000 of
  * them. Loaded when built (scripts/build-native.mjs, run by npm install); listing.ts falls back to
@@ -15,16 +16,16 @@
 #include <node_api.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "native.h"
 
 #define NONE (-1.0)
 #define FOLDER 1.0
 #define FILE_KIND 3.0
 #define OTHER 4.0
-#define MAX_PATH_BYTES 4096
 
 /* Milliseconds as Node computes Stats.mtimeMs: sec * 1e3 + nsec / 1e6, in doubles, no fused multiply-add
  * (built with -ffp-contract=off), so that the numbers compare equal to what JavaScript recorded. */
-static double mtime_ms(const struct stat *st) {
+double mtime_ms(const struct stat *st) {
 #if defined(__APPLE__)
   double sec = (double)st->st_mtimespec.tv_sec, nsec = (double)st->st_mtimespec.tv_nsec;
 #else
@@ -103,5 +104,6 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "unchanged", NAPI_AUTO_LENGTH, unchanged, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "unchanged", fn) != napi_ok) return NULL;
+  if (register_walk(env, exports) != napi_ok) return NULL;
   return exports;
 }

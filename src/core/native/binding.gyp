@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "runlens_probes",
-      "sources": ["probes.c"],
+      "target_name": "runlens_native",
+      "sources": ["probes.c", "walk.c"],
       "cflags": ["-O2", "-ffp-contract=off"],
       "xcode_settings": { "OTHER_CFLAGS": ["-O2", "-ffp-contract=off"] }
     }

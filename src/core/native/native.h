@@ -1,0 +1,14 @@
+/* What the native module's files share (probes.c, walk.c). */
+#ifndef RUNLENS_NATIVE_H
+#define RUNLENS_NATIVE_H
+#include <node_api.h>
+#include <sys/stat.h>
+
+#define MAX_PATH_BYTES 4096
+
+/* A stat's mtime in milliseconds, as Node computes Stats.mtimeMs (probes.c). */
+double mtime_ms(const struct stat *st);
+
+/* Adds walk and readFiles to the module's exports (walk.c). */
+napi_status register_walk(napi_env env, napi_value exports);
+#endif

@@ -1,0 +1,78 @@
+/**
+ * Runlens's native module (probes.c, walk.c: N-API, so one build loads in every Node and Electron of its
+ * platform), built by `npm install` into dist/native/: the file-system calls of the index's hottest paths
+ * without an object per file — the warm pass's probe check, and a cold pass's folder listings and small
+ * files. Each has a JavaScript twin that gives the same answers (unit tests hold them to it) and is used
+ * where the module is absent (no compiler, Windows, a package for another platform) or declines a case.
+ * RUNLENS_NATIVE=0 turns the module off (to compare the two); a path there loads that file.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export interface NativeModule {
+  /** listing.ts `probesUnchanged` over the probes as the index keeps them, paths as UTF-8 bytes. */
+  unchanged(paths: Buffer, seen: Buffer): boolean;
+  /**
+   * listing.ts `walk` of `root` entry by entry (paths each ended by '\0', four numbers each: see walk.c),
+   * or undefined where JavaScript must walk it (a name not UTF-8, an entry of unknown type).
+   */
+  walk(root: string, maxDepth: number, maxFiles: number): [paths: string, numbers: Float64Array] | undefined;
+  /** The files named ('\0' between paths) read whole: their bytes one after another, each one's end (-1: unread). */
+  readFiles(paths: string): [bytes: Buffer, ends: Float64Array] | undefined;
+}
+
+export const NATIVE_FILE = 'runlens_native.node';
+
+/**
+ * Where the module is looked for: beside the bundle (dist/native/, in a package too), else in dist/native/
+ * of the folder holding the compiled sources (out/…, for the tests and the bench).
+ */
+export function nativePath(from: string = __dirname): string | undefined {
+  const env = process.env.RUNLENS_NATIVE;
+  if (env === '0') return undefined;
+  if (env) return env;
+  for (let dir = from, i = 0; i < 6; i++, dir = path.dirname(dir)) {
+    for (const file of [path.join(dir, 'native', NATIVE_FILE), path.join(dir, 'dist', 'native', NATIVE_FILE)]) {
+      if (fs.existsSync(file)) return file;
+    }
+  }
+  return undefined;
+}
+
+let loaded: { module: NativeModule | undefined; error?: string } | undefined;
+
+/** The native module, or undefined (and why, in `nativeError`) when it is not there or does not load. */
+export function native(): NativeModule | undefined {
+  if (!loaded) {
+    const file = nativePath();
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      loaded = { module: file ? (require(file) as NativeModule) : undefined, error: file ? undefined : 'not built' };
+    } catch (err) {
+      loaded = { module: undefined, error: `${file}: ${(err as Error).message}` };
+    }
+  }
+  return loaded.module;
+}
+
+export function nativeError(): string | undefined {
+  native();
+  return loaded?.error;
+}
+
+/**
+ * Runs `fn` with the native module off, in this thread and in any thread it starts (the read-ahead
+ * threads take RUNLENS_NATIVE from the environment): to hold the JavaScript twins to the same answers.
+ */
+export function withoutNative<T>(fn: () => T): T {
+  const [env, was] = [process.env.RUNLENS_NATIVE, loaded];
+  process.env.RUNLENS_NATIVE = '0';
+  loaded = undefined;
+  try {
+    return fn();
+  } finally {
+    if (env === undefined) delete process.env.RUNLENS_NATIVE;
+    else process.env.RUNLENS_NATIVE = env;
+    loaded = was;
+  }
+}
