@@ -113,7 +113,7 @@ row(
 );
 if (warm.native) {
   const js = median3(() => phaseWith({ RUNLENS_NATIVE: '0' }, 'index', ws, db));
-  row('  warm, probes checked in JavaScript (statSync)', fmt(js.ms), `${((100 * js.ms) / cold.ms).toFixed(1)} % of cold; of 3: ${js.spread}`);
+  row('  warm, without the native module (probes checked with statSync)', fmt(js.ms), `${((100 * js.ms) / cold.ms).toFixed(1)} % of cold; of 3: ${js.spread}`);
 }
 fs.appendFileSync(metricFiles[0], `${Date.now()} 0.5 ${spec.steps}\n`);
 fs.appendFileSync(eventFiles[0], frameRecord(encodeScalarEvent('loss/0', spec.tbScalars, Date.now() / 1000, 0.25)));
