@@ -43,15 +43,20 @@ typedef struct {
   int failed;  /* a case JavaScript must handle: give up */
 } walk_t;
 
+/* Room for `extra` more bytes in `t` (grown by doubling); 0 when out of memory. */
+static int text_reserve(text_t *t, size_t extra) {
+  if (t->len + extra <= t->cap) return 1;
+  size_t cap = t->cap ? t->cap : 4096;
+  while (t->len + extra > cap) cap *= 2;
+  char *b = realloc(t->bytes, cap);
+  if (!b) return 0;
+  t->bytes = b;
+  t->cap = cap;
+  return 1;
+}
+
 static int text_add(text_t *t, const char *s, size_t n) {
-  if (t->len + n + 1 > t->cap) {
-    size_t cap = t->cap ? t->cap : 4096;
-    while (t->len + n + 1 > cap) cap *= 2;
-    char *b = realloc(t->bytes, cap);
-    if (!b) return 0;
-    t->bytes = b;
-    t->cap = cap;
-  }
+  if (!text_reserve(t, n + 1)) return 0;
   memcpy(t->bytes + t->len, s, n);
   t->bytes[t->len + n] = '\0';
   t->len += n + 1;
@@ -105,56 +110,44 @@ static void free_entries(entry_t *e, size_t n) {
   free(e);
 }
 
-/* Reads folder `dir`'s entries but `.` and `..`, sorted; NULL (and *n = 0) when it cannot be read. */
-static entry_t *read_entries(const char *dir, size_t *n, int *ok) {
+/*
+ * Reads folder `dir`'s entries but `.` and `..`, sorted, `*n` of them; NULL (and *n = 0) when it cannot
+ * be read, as libuv's scandir fails whole.
+ */
+static entry_t *read_entries(const char *dir, size_t *n) {
   *n = 0;
-  *ok = 0;
   DIR *d = opendir(dir);
   if (!d) return NULL;
   size_t cap = 32;
   entry_t *e = malloc(cap * sizeof(entry_t));
-  if (!e) {
-    closedir(d);
-    return NULL;
-  }
+  if (!e) goto fail;
   for (;;) {
     errno = 0;
     struct dirent *de = readdir(d);
     if (!de) {
-      if (errno != 0) {
-        free_entries(e, *n);
-        closedir(d);
-        *n = 0;
-        return NULL;
-      }
+      if (errno != 0) goto fail;
       break;
     }
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
     if (*n == cap) {
-      cap *= 2;
-      entry_t *g = realloc(e, cap * sizeof(entry_t));
-      if (!g) {
-        free_entries(e, *n);
-        closedir(d);
-        *n = 0;
-        return NULL;
-      }
+      entry_t *g = realloc(e, 2 * cap * sizeof(entry_t));
+      if (!g) goto fail;
       e = g;
+      cap *= 2;
     }
     e[*n].name = strdup(de->d_name);
     e[*n].type = de->d_type;
-    if (!e[*n].name) {
-      free_entries(e, *n);
-      closedir(d);
-      *n = 0;
-      return NULL;
-    }
+    if (!e[*n].name) goto fail;
     (*n)++;
   }
   closedir(d);
   qsort(e, *n, sizeof(entry_t), by_name);
-  *ok = 1;
   return e;
+fail:
+  if (e) free_entries(e, *n);
+  closedir(d);
+  *n = 0;
+  return NULL;
 }
 
 /* listing.ts `walk` of folder `dir` (its path `len` bytes in `path`, room for MAX_PATH_BYTES). */
@@ -163,9 +156,8 @@ static void walk_dir(walk_t *w, char *path, size_t len, int depth, int max_depth
   struct stat st;
   int is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
   size_t n = 0;
-  int ok = 0;
-  entry_t *entries = is_dir ? read_entries(path, &n, &ok) : NULL;
-  if (!ok) {
+  entry_t *entries = is_dir ? read_entries(path, &n) : NULL;
+  if (!entries) {
     if (!record(w, path, len, is_dir ? DIR_UNREADABLE : DIR_NONE, 0, 0, 0)) w->failed = 1;
     return;
   }
@@ -197,9 +189,23 @@ static void walk_dir(walk_t *w, char *path, size_t len, int depth, int max_depth
   free_entries(entries, n);
 }
 
+/* [first, a Float64Array of `count` doubles copied from `v`], or undefined when it cannot be made. */
+static napi_value with_numbers(napi_env env, napi_value first, const double *v, size_t count) {
+  napi_value result, buffer, numbers;
+  void *data = NULL;
+  if (napi_create_arraybuffer(env, count * sizeof(double), &data, &buffer) != napi_ok ||
+      napi_create_typedarray(env, napi_float64_array, count, buffer, 0, &numbers) != napi_ok || napi_create_array_with_length(env, 2, &result) != napi_ok ||
+      napi_set_element(env, result, 0, first) != napi_ok || napi_set_element(env, result, 1, numbers) != napi_ok) {
+    napi_get_undefined(env, &result);
+    return result;
+  }
+  if (count) memcpy(data, v, count * sizeof(double));
+  return result;
+}
+
 static napi_value walk(napi_env env, napi_callback_info info) {
   size_t argc = 3;
-  napi_value argv[3], result = NULL, paths, nums, buffer;
+  napi_value argv[3], result, paths;
   char path[MAX_PATH_BYTES];
   size_t len = 0;
   double max_depth = 0;
@@ -215,15 +221,8 @@ static napi_value walk(napi_env env, napi_callback_info info) {
     return result;
   }
   walk_dir(&w, path, len, 0, (int)max_depth);
-  void *data = NULL;
-  if (w.failed || napi_create_string_utf8(env, w.paths.bytes ? w.paths.bytes : "", w.paths.len, &paths) != napi_ok ||
-      napi_create_arraybuffer(env, w.nums.len * sizeof(double), &data, &buffer) != napi_ok ||
-      napi_create_typedarray(env, napi_float64_array, w.nums.len, buffer, 0, &nums) != napi_ok || napi_create_array_with_length(env, 2, &result) != napi_ok ||
-      napi_set_element(env, result, 0, paths) != napi_ok || napi_set_element(env, result, 1, nums) != napi_ok) {
-    napi_get_undefined(env, &result);
-  } else if (w.nums.len) {
-    memcpy(data, w.nums.v, w.nums.len * sizeof(double));
-  }
+  if (w.failed || napi_create_string_utf8(env, w.paths.bytes ? w.paths.bytes : "", w.paths.len, &paths) != napi_ok) napi_get_undefined(env, &result);
+  else result = with_numbers(env, paths, w.nums.v, w.nums.len);
   free(w.paths.bytes);
   free(w.nums.v);
   return result;
@@ -234,15 +233,9 @@ static int read_whole(text_t *t, const char *path) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
   for (;;) {
-    if (t->cap - t->len < 4096) {
-      size_t cap = t->cap ? 2 * t->cap : 65536;
-      char *b = realloc(t->bytes, cap);
-      if (!b) {
-        close(fd);
-        return 0;
-      }
-      t->bytes = b;
-      t->cap = cap;
+    if (!text_reserve(t, 4096)) {
+      close(fd);
+      return 0;
     }
     ssize_t n = read(fd, t->bytes + t->len, t->cap - t->len);
     if (n < 0 && errno == EINTR) continue;
@@ -259,7 +252,7 @@ static int read_whole(text_t *t, const char *path) {
 
 static napi_value read_files(napi_env env, napi_callback_info info) {
   size_t argc = 1, len = 0;
-  napi_value argv[1], result = NULL, bytes, ends, buffer;
+  napi_value argv[1], result, bytes;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_string_utf8(env, argv[0], NULL, 0, &len) != napi_ok) {
     napi_throw_type_error(env, NULL, "readFiles(paths: string)");
     return NULL;
@@ -274,7 +267,6 @@ static napi_value read_files(napi_env env, napi_callback_info info) {
   for (size_t i = 0; i < len; i++) count += names[i] == '\0';
   double *end = malloc(count * sizeof(double));
   text_t t = {NULL, 0, 0};
-  size_t at = 0;
   for (size_t i = 0, start = 0; end && i < count; i++) {
     const char *p = names + start;
     size_t k = strlen(p);
@@ -285,17 +277,9 @@ static napi_value read_files(napi_env env, napi_callback_info info) {
       end[i] = -1;
     }
     start += k + 1;
-    at = i + 1;
   }
-  void *data = NULL, *ends_data = NULL;
-  if (!end || napi_create_buffer_copy(env, t.len, t.bytes ? t.bytes : "", &data, &bytes) != napi_ok ||
-      napi_create_arraybuffer(env, at * sizeof(double), &ends_data, &buffer) != napi_ok ||
-      napi_create_typedarray(env, napi_float64_array, at, buffer, 0, &ends) != napi_ok || napi_create_array_with_length(env, 2, &result) != napi_ok ||
-      napi_set_element(env, result, 0, bytes) != napi_ok || napi_set_element(env, result, 1, ends) != napi_ok) {
-    napi_get_undefined(env, &result);
-  } else {
-    memcpy(ends_data, end, at * sizeof(double));
-  }
+  if (!end || napi_create_buffer_copy(env, t.len, t.bytes ? t.bytes : "", NULL, &bytes) != napi_ok) napi_get_undefined(env, &result);
+  else result = with_numbers(env, bytes, end, count);
   free(names);
   free(end);
   free(t.bytes);
