@@ -23,6 +23,13 @@ export function indexInto(roots: string[], dir = tempDir()): { store: Store; dir
   return { store, dir, summary };
 }
 
+/** Every row of index table `table`, ordered by all its columns, as one comparable text. */
+export function tableRows(store: Store, table: string): string {
+  const n = (store.db.prepare(`SELECT * FROM ${table} LIMIT 1`).columns() as unknown[]).length;
+  const order = Array.from({ length: n }, (_, i) => i + 1).join(', ');
+  return JSON.stringify(store.db.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).raw().all());
+}
+
 /** Copies a corpus folder to a temp dir so a test can append to, cut or corrupt it. */
 export function copyOf(src: string): string {
   const dir = tempDir('runlens-copy-');

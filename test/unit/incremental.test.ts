@@ -6,7 +6,7 @@ import { indexChanged, indexUnit, indexWorkspace } from '../../src/core/index/in
 import { discoverSources } from '../../src/core/discovery';
 import { unitsOfSource, type Unit } from '../../src/core/index/units';
 import { readTfRecords } from '../../src/core/formats/tfrecord';
-import { copyOf, corpus, indexInto, tempDir } from './corpus';
+import { copyOf, corpus, indexInto, tableRows, tempDir } from './corpus';
 import { probesUnchanged, probesUnchangedInJs } from '../../src/core/index/listing';
 
 /** Everything the index holds about runs, in a comparable form. */
@@ -434,10 +434,7 @@ describe('a unit whose read fails', () => {
   function tables(store: Store, except: string[] = []): Record<string, string> {
     const out: Record<string, string> = {};
     for (const t of store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]) {
-      if (except.includes(t)) continue;
-      const n = (store.db.prepare(`SELECT * FROM ${t} LIMIT 1`).columns() as unknown[]).length;
-      const order = Array.from({ length: n }, (_, i) => i + 1).join(', ');
-      out[t] = JSON.stringify(store.db.prepare(`SELECT * FROM ${t} ORDER BY ${order}`).raw().all());
+      if (!except.includes(t)) out[t] = tableRows(store, t);
     }
     return out;
   }

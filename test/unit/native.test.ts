@@ -12,7 +12,7 @@ import { native, nativeError, nativePath, withoutNative } from '../../src/core/n
 import { indexWorkspace } from '../../src/core/index/indexer';
 import { readMlflowRunHeader, listMlflowExperiments, listMlflowRunDirs, type MlflowRunDir } from '../../src/core/formats/mlflow';
 import type { Store } from '../../src/core/index/store';
-import { copyOf, corpus, indexInto, tempDir } from './corpus';
+import { copyOf, corpus, indexInto, tableRows, tempDir } from './corpus';
 
 const DEMO = path.resolve(__dirname, '..', '..', '..', 'demo', 'workspace');
 
@@ -163,11 +163,7 @@ const text = (l: Listing) => JSON.stringify(l);
  */
 function contents(store: Store): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const t of ['units', 'probes', 'experiments', 'models', 'diagnostics']) {
-    const n = (store.db.prepare(`SELECT * FROM ${t} LIMIT 1`).columns() as unknown[]).length;
-    const order = Array.from({ length: n }, (_, i) => i + 1).join(', ');
-    out[t] = JSON.stringify(store.db.prepare(`SELECT * FROM ${t} ORDER BY ${order}`).raw().all());
-  }
+  for (const t of ['units', 'probes', 'experiments', 'models', 'diagnostics']) out[t] = tableRows(store, t);
   for (const r of store.queryRuns({ sql: '', params: [] }, { sql: 'r.id', params: [] })) {
     const { rid, ...run } = r;
     out[`run ${r.id}`] = JSON.stringify({

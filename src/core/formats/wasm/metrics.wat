@@ -203,7 +203,7 @@
     (local.set $v (call $eiselLemire (local.get $w) (local.get $q)))
     (if (result f64) (local.get $neg) (then (f64.neg (local.get $v))) (else (local.get $v))))
 
-    ;; $number for a mantissa of more than 19 digits, leading zeros included (0.000001234567890123456): the
+  ;; $number for a mantissa of more than 19 digits, leading zeros included (0.000001234567890123456): the
   ;; same number, read with the leading zeros left out of the 19 a u64 holds and no further than e.
   (func $numberLong (param $s i32) (param $e i32) (result f64)
     (local $p i32) (local $c i32) (local $neg i32) (local $w i64) (local $digits i32) (local $q i32) (local $any i32)
