@@ -122,6 +122,26 @@ describe('crash safety and concurrency of the index', function () {
     }
   });
 
+  it('waits for a process that holds a new index file\'s lock before it is in WAL mode, instead of failing', async () => {
+    // Another window's SQLite between creating the file and switching it to WAL: it writes in the rollback
+    // journal mode, where SQLite answers a switch to WAL with BUSY at once instead of waiting.
+    const indexFile = path.join(tempDir('runlens-open-'), 'index.sqlite');
+    const holder = spawn(
+      process.execPath,
+      ['-e', `const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(indexFile)}); db.exec('BEGIN IMMEDIATE; CREATE TABLE other(x)'); console.log('locked'); setTimeout(() => { db.exec('COMMIT'); db.close(); }, 400);`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const started = Date.now();
+    const store = Store.open(indexFile);
+    assert.ok(Date.now() - started >= 100, 'opened while the other process held the lock');
+    assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
+    indexWorkspace(store, { roots: [corpus('keras')] });
+    assert.ok(store.counts().runs > 0);
+    store.close();
+    await new Promise((resolve) => holder.on('exit', resolve));
+  });
+
   it('rebuilds an index file that is not a database, instead of failing', () => {
     const indexFile = path.join(tempDir(), 'index.sqlite');
     fs.writeFileSync(indexFile, Buffer.alloc(64 * 1024, 0x41));

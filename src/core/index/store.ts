@@ -148,6 +148,24 @@ export class IndexStorageError extends Error {
   }
 }
 
+/**
+ * Runs `fn` again while it fails with SQLITE_BUSY, for up to `ms`. Switching a file to WAL takes its
+ * exclusive lock, and SQLite answers BUSY at once, without waiting for the busy timeout, while another
+ * connection holds a lock in the rollback journal mode a new file starts in: another window opening the
+ * same new index at that moment.
+ */
+function whileBusy<T>(fn: () => T, ms = 10_000): T {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return fn();
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+}
+
 /** Errors of the index's storage itself, as opposed to one unit's bad data: they end the pass. */
 export function isStorageError(e: unknown): boolean {
   const code = (e as { code?: string })?.code ?? '';
@@ -193,7 +211,7 @@ export class Store {
       // A new index: metric chunks are ~24 KB blobs, and larger pages mean fewer overflow pages per chunk.
       // The page size must be set before WAL mode and the first table.
       if (db.pragma('user_version', { simple: true }) === 0) db.pragma('page_size = 16384');
-      db.pragma('journal_mode = WAL');
+      whileBusy(() => db.pragma('journal_mode = WAL'));
       // The index is a cache: after a crash it is checked and, if damaged, rebuilt, so commits need not
       // wait for the disk.
       db.pragma('synchronous = OFF');
