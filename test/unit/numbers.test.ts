@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { parseNumberBytes, readLineRanges, readLines } from '../../src/core/formats/lines';
 import { parseMetricLine, readMlflowMetricPoints } from '../../src/core/formats/mlflowMetrics';
 import { rng } from '../../bench/generate';
-import { tailAt } from '../../src/core/index/indexer';
+import { tailAt } from '../../src/core/index/listing';
 import { corpus, tempDir } from './corpus';
 
 const parse = (s: string) => parseNumberBytes(Buffer.from(s, 'latin1'), 0, s.length);

@@ -2,13 +2,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Store } from '../../src/core/index/store';
-import { indexUnit, indexWorkspace, tailAt } from '../../src/core/index/indexer';
+import { indexUnit, indexWorkspace } from '../../src/core/index/indexer';
+import { tailAt } from '../../src/core/index/listing';
 import { discoverSources } from '../../src/core/discovery';
 import { unitsOfSource } from '../../src/core/index/units';
 import { ReadAhead } from '../../src/core/index/readAhead';
 import { readMlflowMetricFile } from '../../src/core/formats/mlflowMetrics';
 import { readMlflowExperiment, readMlflowRunHeader } from '../../src/core/formats/mlflow';
-import { listMlflowRun } from '../../src/core/index/listing';
+import { listMlflowRun, probesForIndex } from '../../src/core/index/listing';
 import { writeEventFile, writeMlflowStore } from '../../bench/generate';
 import { decodeChunk } from '../../src/core/index/chunks';
 import { CHUNK_POINTS } from '../../src/core/index/schema';
@@ -25,10 +26,10 @@ function snapshot(store: Store) {
   }));
 }
 
-function index(roots: string[], threads: number, steal = true): { store: Store; dir: string; taken: { headers: number; files: number; tensorboard: number } } {
+function index(roots: string[], threads: number, steal = true, maxPoints?: number): { store: Store; dir: string; taken: { headers: number; files: number; tensorboard: number } } {
   const dir = tempDir('read-ahead-');
   const store = Store.open(path.join(dir, 'index.sqlite'));
-  const summary = indexWorkspace(store, { roots, readAhead: { threads, steal } });
+  const summary = indexWorkspace(store, { roots, readAhead: { threads, steal, maxPoints } });
   return { store, dir, taken: summary.readAhead ?? { headers: 0, files: 0, tensorboard: 0 } };
 }
 
@@ -59,6 +60,9 @@ describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
     // have not started).
     const ahead = index(roots, 2, false);
     const shared = index(roots, 1);
+    // Threads with a budget most generated runs are past: those come with their listing and some of their
+    // files, and the indexer reads the rest.
+    const partly = index(roots, 1, false, 3000);
     const a = snapshot(alone.store);
     assert.ok(a.length > 200, `${a.length} runs`);
     assert.deepEqual(alone.taken, { headers: 0, files: 0, tensorboard: 0 });
@@ -67,11 +71,11 @@ describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
     const tensorboardRuns = alone.store.counts().byFormat.tensorboard;
     assert.ok(tensorboardRuns >= 6 + 3, `${tensorboardRuns} TensorBoard runs`);
     assert.equal(ahead.taken.tensorboard, tensorboardRuns - 1);
-    assert.deepEqual(snapshot(ahead.store), a);
-    assert.deepEqual(snapshot(shared.store), a);
+    assert.ok(partly.taken.files >= 120 * 2 && partly.taken.files <= ahead.taken.files - 120 * 2, `${JSON.stringify(partly.taken)} taken from the threads`);
+    const others = [ahead, shared, partly];
+    for (const s of others) assert.deepEqual(snapshot(s.store), a);
     const listed = (s: Store) => s.queryRuns({ sql: '', params: [] }, { sql: '', params: [] }).map((r) => r.path);
-    assert.deepEqual(listed(ahead.store), listed(alone.store));
-    assert.deepEqual(listed(shared.store), listed(alone.store));
+    for (const s of others) assert.deepEqual(listed(s.store), listed(alone.store));
     // And the same unit states: fingerprints, resume offsets, the bytes before them, folder mtimes, probes.
     // The same rows to the byte: the threads encode points as the indexer's series writers do.
     const chunks = (s: Store) =>
@@ -80,32 +84,67 @@ describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
         .all();
     const a2 = chunks(alone.store);
     assert.ok(a2.length > 1000, `${a2.length} chunks`);
-    assert.deepEqual(chunks(ahead.store), a2);
-    assert.deepEqual(chunks(shared.store), a2);
+    for (const s of others) assert.deepEqual(chunks(s.store), a2);
     const units = (s: Store) => s.db.prepare("SELECT key, state, paths, seen FROM units LEFT JOIN probes ON unit = key WHERE key != 'discovery' ORDER BY key").all();
-    assert.deepEqual(units(ahead.store), units(alone.store));
-    assert.deepEqual(units(shared.store), units(alone.store));
-    for (const s of [alone, ahead, shared]) {
+    for (const s of others) assert.deepEqual(units(s.store), units(alone.store));
+    for (const s of [alone, ...others]) {
       s.store.close();
       fs.rmSync(s.dir, { recursive: true });
     }
     fs.rmSync(ws, { recursive: true });
   });
 
-  it('hands over the listing a thread made before reading a run, and that run\'s header and points once it is taken', () => {
+  it('hands over a run a thread read whole as the state and probes the indexer would write, with its header and points', () => {
     const ws = tempDir('read-ahead-ws-');
     writeMlflowStore(ws, { runs: 20, params: 1, metrics: 2, steps: 100, runsPerExperiment: 20 });
     const exp = path.join(ws, 'mlruns', '1');
     const reqs = requests(exp);
     const dirs = reqs.map((r) => r.dir);
+    fs.appendFileSync(path.join(dirs[0], 'metrics', 'm0'), '1700000000000 0.5');
     const ahead = ReadAhead.for(reqs, { threads: 1, steal: false })!;
     try {
+      assert.equal(ahead.packed(dirs[0]), undefined);
+      assert.equal(ahead.claim(), dirs[0]);
+      assert.equal(ahead.header(dirs[0]), undefined);
+      const got = ahead.packed(dirs[0])!;
+      assert.equal(ahead.listing(dirs[0]), undefined);
+      // The unit's listing, each metric file with where its read stopped: a line still being written is
+      // left for the next read.
+      const listing = listMlflowRun(dirs[0], undefined);
+      const metricFiles = ['m0', 'm1'].map((m) => path.join(dirs[0], 'metrics', m));
+      const ends = [fs.statSync(metricFiles[0]).size - '1700000000000 0.5'.length, fs.statSync(metricFiles[1]).size];
+      metricFiles.forEach((f, i) => Object.assign(listing.files[f], { offset: ends[i], line: 101, tail: tailAt(f, ends[i]) }));
+      assert.equal(got.state, JSON.stringify({ files: listing.files, dirs: listing.dirs }));
+      const [paths, seen] = probesForIndex(listing.probes!);
+      assert.equal(got.probePaths, paths);
+      assert.deepEqual(Buffer.from(got.probeSeen), seen);
+      assert.deepEqual(got.metricFiles, metricFiles);
+      assert.deepEqual(ahead.header(dirs[0]), readMlflowRunHeader(reqs[0].run));
+      for (const [i, f] of metricFiles.entries()) assert.equal(ahead.take(dirs[0], f)!.endOffset, ends[i]);
+      ahead.done(dirs[0]);
+      assert.equal(ahead.packed(dirs[0]), undefined);
+    } finally {
+      ahead.close();
+    }
+    fs.rmSync(ws, { recursive: true });
+  });
+
+  it('hands over the listing a thread made before reading part of a run, and that run\'s header and points once it is taken', () => {
+    const ws = tempDir('read-ahead-ws-');
+    writeMlflowStore(ws, { runs: 20, params: 1, metrics: 2, steps: 100, runsPerExperiment: 20 });
+    const exp = path.join(ws, 'mlruns', '1');
+    const reqs = requests(exp);
+    const dirs = reqs.map((r) => r.dir);
+    // A budget of one metric file a run: the second is the indexer's.
+    const ahead = ReadAhead.for(reqs, { threads: 1, steal: false, maxPoints: 100 })!;
+    try {
       // Nothing is handed over for a run not handed to the indexer, nor for one whose listing it did not take.
-      const file = path.join(dirs[0], 'metrics', 'm1');
+      const file = path.join(dirs[0], 'metrics', 'm0');
       assert.equal(ahead.listing(dirs[0]), undefined);
       assert.equal(ahead.claim(), dirs[0]);
       assert.equal(ahead.header(dirs[0]), undefined);
       assert.equal(ahead.take(dirs[0], file), undefined);
+      assert.equal(ahead.packed(dirs[0]), undefined);
       // The listing is the unit's own, probes and folder mtimes included.
       assert.deepEqual(ahead.listing(dirs[0]), listMlflowRun(dirs[0], undefined));
       assert.deepEqual(ahead.header(dirs[0]), readMlflowRunHeader(reqs[0].run));
@@ -125,8 +164,10 @@ describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
       // The bytes before the resume offset, as the indexer would read them from the file.
       assert.equal(got.endOffset, fs.statSync(file).size);
       assert.equal(got.tail, tailAt(file, got.endOffset));
-      // Each file once; a run never sent, and one the indexer is done with, are the indexer's to read.
+      // Each file once, and none past the budget; a run never sent, and one the indexer is done with, are
+      // the indexer's to read.
       assert.equal(ahead.take(dirs[0], file), undefined);
+      assert.equal(ahead.take(dirs[0], path.join(dirs[0], 'metrics', 'm1')), undefined);
       assert.equal(ahead.listing(path.join(exp, 'elsewhere')), undefined);
       ahead.done(dirs[0]);
       assert.equal(ahead.listing(dirs[0]), undefined);
@@ -180,8 +221,8 @@ describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
     const byIndexer: string[] = [];
     try {
       for (let d = ahead.claim(); d; d = ahead.claim()) {
-        // Runs the thread read come with its listing; the others the indexer lists and reads itself.
-        if (ahead.listing(d)) byThread.push(d);
+        // Runs the thread read come ready to write; the others the indexer lists and reads itself.
+        if (ahead.packed(d)) byThread.push(d);
         else {
           byIndexer.push(d);
           // The time the indexer would take to read the run (enough for the thread to start).

@@ -14,7 +14,7 @@ import { FORMATS } from '../model';
 import { IndexStorageError, isStorageError } from './store';
 import type { Store } from './store';
 import { linkRuns } from './links';
-import { probesUnchanged } from './listing';
+import { probesUnchanged, tailAt } from './listing';
 import { native, nativeError } from '../native/native';
 import { ReadAhead, type ReadAheadOptions } from './readAhead';
 import { UNIT_KINDS, unitFromOrigin, unitsOfSource } from './units';
@@ -195,7 +195,17 @@ export function indexUnit(
     if (probes !== undefined && probesUnchanged(...probes)) return undefined;
   }
   const prev = store.unitState<UnitState>(unit.key);
-  // A run a read-ahead thread read comes with the listing it made before reading it.
+  // A run a read-ahead thread read whole comes ready to write, with the state and probes the thread made.
+  const packed = prev === undefined && unit.ahead && unit.readPacked ? readAhead?.packed(unit.ahead.dir) : undefined;
+  if (packed) {
+    return writeUnit(store, unit, prev, () => {
+      const res = unit.readPacked!(store, readAhead!, packed);
+      store.putDiagnostics(unit.key, res.diagnostics);
+      store.putUnitText(unit.key, unit.kind, `${packed.state.slice(0, -1)},"origin":${JSON.stringify(unit.origin)}}`, [packed.probePaths, Buffer.from(packed.probeSeen)]);
+      return { incremental: false, points: res.points };
+    });
+  }
+  // A run a read-ahead thread read in part comes with the listing it made before reading it.
   const listing = (unit.ahead && readAhead?.listing(unit.ahead.dir)) || unit.fingerprint(prev);
   const probes = unit.probed ? listing.probes : undefined;
   const now: Record<string, FileState> = listing.files;
@@ -231,16 +241,7 @@ export function indexUnit(
     else if (probes) store.setUnitProbes(unit.key, probes);
     return undefined;
   }
-  const db = store.db;
-  // A unit read before is re-read inside a savepoint, so that a failure leaves its rows as they were. One
-  // never indexed has no rows to keep, and a failure deletes what it wrote (dropUnit, and the series it had
-  // not closed): a savepoint copies each page to its journal the first time the unit touches it, 16 KB a
-  // page, which was a tenth of a cold index. (Outside a pass's transaction, the savepoint is the
-  // transaction.)
-  const fresh = prev === undefined && db.inTransaction;
-  const seriesMark = fresh ? store.seriesMark() : 0;
-  if (!fresh) db.exec('SAVEPOINT unit');
-  try {
+  return writeUnit(store, unit, prev, () => {
     const res = unit.read({ store, prev, now, changes, incremental: appendOnly, cancelled, readAhead });
     let diagnostics: Diagnostic[] = res.diagnostics;
     if (appendOnly && res.reread) {
@@ -259,8 +260,26 @@ export function indexUnit(
     // Folder mtimes from the listing, and from a read that listed folders of its own (mlflow.db's artifacts).
     const dirs = res.state.dirs ? { ...listing.dirs, ...res.state.dirs } : listing.dirs;
     store.putUnit(unit.key, unit.kind, { ...res.state, dirs, origin: unit.origin }, unit.listsFromState ? undefined : probes);
-    if (!fresh) db.exec('RELEASE unit');
     return { incremental: appendOnly, points: res.points };
+  });
+}
+
+/**
+ * Runs `write`, which writes a unit's rows, so that a failure leaves the index as it was. A unit read before
+ * is re-read inside a savepoint, so that its rows are kept. One never indexed has no rows to keep, and a
+ * failure deletes what it wrote (dropUnit, and the series it had not closed): a savepoint copies each page
+ * to its journal the first time the unit touches it, 16 KB a page, which was a tenth of a cold index.
+ * (Outside a pass's transaction, the savepoint is the transaction.)
+ */
+function writeUnit(store: Store, unit: Unit, prev: UnitState | undefined, write: () => { incremental: boolean; points: number }): { incremental: boolean; points: number } | undefined {
+  const db = store.db;
+  const fresh = prev === undefined && db.inTransaction;
+  const seriesMark = fresh ? store.seriesMark() : 0;
+  if (!fresh) db.exec('SAVEPOINT unit');
+  try {
+    const outcome = write();
+    if (!fresh) db.exec('RELEASE unit');
+    return outcome;
   } catch (err) {
     // The disk is full, or the index went read-only or bad: not this unit's fault, and the transaction may
     // be gone already. End the pass with an error that says so.
@@ -347,20 +366,4 @@ function sameDirs(a: Record<string, number> | undefined, b: Record<string, numbe
   if (keys.length !== Object.keys(a).length) return false;
   for (const k of keys) if (a[k] !== b[k]) return false;
   return true;
-}
-
-/** Up to 32 bytes before `offset`, as hex (see FileState.tail); undefined when they cannot be read. */
-export function tailAt(file: string, offset: number): string | undefined {
-  if (offset <= 0) return '';
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'r');
-    const n = Math.min(32, offset);
-    const buf = Buffer.alloc(n);
-    return fs.readSync(fd, buf, 0, n, offset - n) === n ? buf.toString('hex') : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
 }

@@ -325,3 +325,19 @@ export function appendsInOrder(files: string[], changes: Record<string, FileChan
   }
   return true;
 }
+
+/** Up to 32 bytes before `offset`, as hex (see FileState.tail); undefined when they cannot be read. */
+export function tailAt(file: string, offset: number): string | undefined {
+  if (offset <= 0) return '';
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const n = Math.min(32, offset);
+    const buf = Buffer.alloc(n);
+    return fs.readSync(fd, buf, 0, n, offset - n) === n ? buf.toString('hex') : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}

@@ -4,8 +4,9 @@
  * them), while it writes the ones before them to SQLite — the two halves of a cold index, overlapped.
  *
  * The indexer stays synchronous (units, savepoints and batches are unchanged): when it comes to a run it
- * takes the thread's listing in place of its own, waiting on the thread if the run is being read (a
- * blocking receive on a message port, woken by an Atomics counter). A thread lists a run before reading it,
+ * takes what the thread made in place of its own, waiting on the thread if the run is being read (a
+ * blocking receive on a message port, woken by an Atomics counter) — for an MLflow run read whole, the
+ * unit's state and probes ready to write (PackedRun); else the thread's listing, and the files it read. A thread lists a run before reading it,
  * as the indexer does, so the fingerprints stored are those of the files before they were read: a file
  * written meanwhile differs from them at the next pass and is read again. A run its thread has not started
  * yet, a thread that failed or is slow, a run past the budget — the indexer lists and reads itself, as
@@ -49,12 +50,32 @@ export interface ReadAheadFile {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * An MLflow run a thread read whole (every metric file): what its unit keeps of it besides its rows, made by
+ * the thread from its listing — the state as the index keeps it and the probes — so that the indexer never
+ * receives or walks that listing, an object keyed by full paths (receiving it cost the indexer more than
+ * writing the run's header).
+ */
+export interface PackedRun {
+  /** The unit's state as JSON, `{"files":…,"dirs":…}`, each metric file with its resume offset, line and tail. */
+  state: string;
+  /** The listing's probes as the index keeps them (probesForIndex): their paths, and their numbers' bytes. */
+  probePaths: string;
+  probeSeen: ArrayBuffer;
+  /** The run's metric files, each read whole (ReadAheadReply.files). */
+  metricFiles: string[];
+}
+
 export interface ReadAheadReply {
   dir: string;
   /** The indexer was past this run when the thread came to it: nothing was read. */
   skipped?: boolean;
-  /** The run's listing (listMlflowRun), made before anything was read; absent when the thread failed. */
+  /**
+   * The run's listing (listMlflowRun), made before anything was read; absent when the thread failed, and
+   * when it read the run whole (`packed`).
+   */
   listing?: Listing;
+  packed?: PackedRun;
   header?: MlflowRunHeader;
   files: ReadAheadFile[];
   tensorboard?: TensorboardAhead;
@@ -80,6 +101,8 @@ export interface ReadAheadOptions {
   patienceMs?: number;
   /** Let the indexer read runs no thread has started, instead of waiting (default true; tests turn it off). */
   steal?: boolean;
+  /** Points one run may hold in the read-ahead (default 500,000; tests lower it). */
+  maxPoints?: number;
 }
 
 /**
@@ -99,7 +122,7 @@ export class ReadAhead {
   /** Runs handed to the indexer and not done: folder → the thread it was sent to (-1: never sent). */
   private readonly handed = new Map<string, number>();
   /** Run folder → its listing, header and files, in the order they arrived. */
-  private readonly arrived = new Map<string, { listing?: Listing; header?: MlflowRunHeader; files: Map<string, ReadAheadFile>; tensorboard?: TensorboardAhead }>();
+  private readonly arrived = new Map<string, { listing?: Listing; packed?: PackedRun; header?: MlflowRunHeader; files: Map<string, ReadAheadFile>; tensorboard?: TensorboardAhead }>();
   /** Runs whose listing the indexer took: their header and files are the ones to use. */
   private readonly adopted = new Set<string>();
   /** Runs [front, back) are not sent yet; those from `back` on the indexer read itself. */
@@ -115,7 +138,7 @@ export class ReadAhead {
     const threads = options.threads ?? Math.min(4, os.availableParallelism() - 1);
     if (threads < 1 || runDirs.length < 16) return undefined;
     try {
-      return new ReadAhead(runDirs, threads, options.script ?? path.join(__dirname, 'readAheadWorker.js'), options.patienceMs ?? PATIENCE_MS, options.steal ?? true);
+      return new ReadAhead(runDirs, threads, options.script ?? path.join(__dirname, 'readAheadWorker.js'), options.patienceMs ?? PATIENCE_MS, options.steal ?? true, options.maxPoints ?? MAX_POINTS);
     } catch {
       return undefined;
     }
@@ -127,13 +150,14 @@ export class ReadAhead {
     script: string,
     private readonly patienceMs: number,
     private readonly steal: boolean,
+    maxPoints: number,
   ) {
     this.back = runDirs.length;
     this.replies = new Int32Array(new SharedArrayBuffer(4));
     this.claims = new Int32Array(new SharedArrayBuffer(4 * runDirs.length));
     for (let i = 0; i < threads; i++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(script, { workerData: { port: port2, replies: this.replies, claims: this.claims, maxPoints: MAX_POINTS }, transferList: [port2] });
+      const worker = new Worker(script, { workerData: { port: port2, replies: this.replies, claims: this.claims, maxPoints }, transferList: [port2] });
       // Never waited for: a worker that fails leaves its runs to the indexer (see claim).
       worker.on('error', () => undefined);
       worker.unref();
@@ -162,7 +186,7 @@ export class ReadAhead {
         const reply = m.message as Omit<ReadAheadReply, 'transfer'>;
         // A run the indexer took over (the thread skipped it, or it was given up on) has nothing to add.
         if (!reply.skipped && this.outstanding.has(reply.dir)) {
-          this.arrived.set(reply.dir, { listing: reply.listing, header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])), tensorboard: reply.tensorboard });
+          this.arrived.set(reply.dir, { listing: reply.listing, packed: reply.packed, header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])), tensorboard: reply.tensorboard });
         }
       }
     }
@@ -220,6 +244,16 @@ export class ReadAhead {
    */
   listing(dir: string): Listing | undefined {
     const got = this.handed.has(dir) ? this.arrived.get(dir)?.listing : undefined;
+    if (got) this.adopted.add(dir);
+    return got;
+  }
+
+  /**
+   * Run folder `dir` as a thread read it whole, ready to write (with `header` and `take`); undefined when the
+   * indexer should list it (and take what was read with `listing`).
+   */
+  packed(dir: string): PackedRun | undefined {
+    const got = this.handed.has(dir) ? this.arrived.get(dir)?.packed : undefined;
     if (got) this.adopted.add(dir);
     return got;
   }

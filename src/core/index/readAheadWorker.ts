@@ -9,10 +9,10 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { readMlflowMetricColumns } from '../formats/mlflowMetrics';
 import { readMlflowRunHeader } from '../formats/mlflow';
 import { readEventFile } from '../formats/tensorboard';
-import { listMlflowRun } from './listing';
+import { listMlflowRun, probesForIndex, tailAt, type Listing } from './listing';
 import { encodeSeries, encodedBuffers, type EncodedSeries } from './chunks';
 import { listTensorboardRun, newTensorboardExtra, tensorboardArtifacts, tensorboardSink } from './tensorboardRun';
-import type { ReadAheadFile, ReadAheadReply, ReadAheadRequest, TensorboardAhead } from './readAhead';
+import type { PackedRun, ReadAheadFile, ReadAheadReply, ReadAheadRequest, TensorboardAhead } from './readAhead';
 
 const { port, replies, claims, maxPoints } = workerData as { port: MessagePort; replies: Int32Array; claims: Int32Array; maxPoints: number };
 
@@ -72,9 +72,14 @@ function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>): Read
   const transfer: ArrayBuffer[] = [];
   const metricsDir = path.join(dir, 'metrics') + path.sep;
   let budget = maxPoints;
+  let whole = true;
   for (const file of Object.keys(listing.files)) {
     if (!file.startsWith(metricsDir)) continue;
     // Points as they come; a run past the budget leaves its other files to the indexer.
+    if (budget <= 0) {
+      whole = false;
+      break;
+    }
     metricColumns.clear();
     const read = readMlflowMetricColumns(file, 0, 1, (steps, times, values, from, to) => metricColumns.pushRange(steps, times, values, from, to));
     // Encoded here, so that the indexer only inserts the rows.
@@ -82,9 +87,30 @@ function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>): Read
     files.push({ file, series, endOffset: read.endOffset, nextLine: read.nextLine, tail: read.tail, diagnostics: read.diagnostics });
     transfer.push(...encodedBuffers(series));
     budget -= metricColumns.n;
-    if (budget <= 0) break;
   }
-  return { dir, listing, header, files, transfer };
+  if (!whole) return { dir, listing, header, files, transfer };
+  const packed = packRun(listing, files);
+  transfer.push(packed.probeSeen);
+  return { dir, packed, header, files, transfer };
+}
+
+/**
+ * The state and probes of a run read whole, as the indexer would write them from `listing` after reading
+ * `files` (indexUnit: the listing's files, each metric file completed with where its read stopped, then its
+ * folders' mtimes).
+ */
+function packRun(listing: Listing, files: ReadAheadFile[]): PackedRun {
+  for (const f of files) {
+    const st = listing.files[f.file];
+    [st.offset, st.line, st.tail] = [f.endOffset, f.nextLine, f.tail ?? tailAt(f.file, f.endOffset)];
+  }
+  const [probePaths, seen] = probesForIndex(listing.probes!);
+  return {
+    state: JSON.stringify({ files: listing.files, dirs: listing.dirs }),
+    probePaths,
+    probeSeen: seen.buffer as ArrayBuffer,
+    metricFiles: files.map((f) => f.file),
+  };
 }
 
 /** A TensorBoard log directory, read as its unit reads a run never indexed; past the budget, left to the indexer. */

@@ -402,6 +402,12 @@ export class Store {
     else this.stmts.deleteUnitProbes.run(key);
   }
 
+  /** putUnit with the state as JSON and the probes as the index keeps them (probesForIndex), made elsewhere. */
+  putUnitText(key: string, kind: string, state: string, probes: [paths: string, seen: Buffer]): void {
+    this.stmts.putUnit.run(key, kind, state);
+    this.stmts.setUnitProbes.run(key, ...probes);
+  }
+
   /** A unit's probes as kept (probesUnchanged's arguments), if it has them. */
   unitProbes(key: string): [paths: Buffer, seen: Buffer] | undefined {
     return this.stmts.unitProbes.get(key) as [Buffer, Buffer] | undefined;

@@ -18,11 +18,11 @@ import {
   readMlflowRegistry,
   readMlflowRunHeader,
 } from '../formats/mlflow';
-import type { MlflowExperimentDir, MlflowLoggedModel, MlflowModelVersion, MlflowRunDir } from '../formats/mlflow';
+import type { MlflowExperimentDir, MlflowLoggedModel, MlflowModelVersion, MlflowRunDir, MlflowRunHeader } from '../formats/mlflow';
 import { localArtifactRoot, readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
 import { readMlflowMetricColumns, type MetricFileRead } from '../formats/mlflowMetrics';
-import type { ReadAhead, ReadAheadRequest } from './readAhead';
+import type { PackedRun, ReadAhead, ReadAheadFile, ReadAheadRequest } from './readAhead';
 import type { SeriesWriter, Store } from './store';
 import { appendsInOrder, listMlflowRun, listTree, statFiles } from './listing';
 import { dvcUnit, huggingfaceUnit, kerasUnit, lightningUnit, wandbUnit } from './frameworkUnits';
@@ -118,6 +118,11 @@ export interface Unit {
   /** What read-ahead threads need to read this unit before the indexer gets to it (MLflow runs). */
   ahead?: ReadAheadRequest;
   read(ctx: UnitReadContext): UnitReadResult;
+  /**
+   * Writes the rows of a unit never indexed that a read-ahead thread read whole (`packed`), in place of
+   * `fingerprint` and `read`: the indexer keeps the state and probes the thread made.
+   */
+  readPacked?(store: Store, readAhead: ReadAhead, packed: PackedRun): { diagnostics: Diagnostic[]; points: number };
 }
 
 /** Formats whose every source is one unit (an MLflow store is many: see mlflowStoreUnits). */
@@ -263,6 +268,7 @@ function mlflowRegistryUnit(source: DiscoveredSource): Unit {
 
 function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId: string): Unit {
   const key = `mlflow-run:${rd.dir}`;
+  const metricsDir = path.join(rd.dir, 'metrics') + path.sep;
   return {
     key,
     origin: { source, dir: rd.dir, inTrash: rd.experiment.inTrash },
@@ -274,19 +280,13 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
     fingerprint: (prev) => listMlflowRun(rd.dir, prev),
     read(ctx) {
       const { store } = ctx;
-      const header = ctx.readAhead?.header(rd.dir) ?? readMlflowRunHeader(rd, ctx.now);
-      const diagnostics = header.diagnostics;
+      const { rid, diagnostics } = putHeader(store, ctx.readAhead?.header(rd.dir) ?? readMlflowRunHeader(rd, ctx.now), !ctx.incremental);
       const reread = new Set<string>();
-      if (!ctx.incremental) store.clearUnitRuns(key);
-      const rid = store.putRun(key, { ...header.run, id: stableId('mlflow', source.path, header.run.nativeId), experimentId });
       // The listing's own record, completed with resume offsets (a copy of a record of tens of paths costs
       // more than the rest of a run's bookkeeping; the listing is not used after the read).
       const state: UnitState = { files: ctx.now };
       let points = 0;
-      const metricsDir = path.join(rd.dir, 'metrics') + path.sep;
-      const metricFiles = Object.keys(ctx.now).filter((f) => f.startsWith(metricsDir)).sort();
-      for (const file of metricFiles) {
-        const metricKey = file.slice(metricsDir.length).split(path.sep).join('/');
+      for (const file of metricFilesOf(Object.keys(ctx.now))) {
         const change = ctx.changes[file] ?? 'new';
         const prevFile = ctx.prev?.files[file];
         let offset = 0;
@@ -302,13 +302,11 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
           }
         }
         reread.add(file);
-        const writer = store.seriesWriter(rid, metricKey, offset === 0);
+        const writer = store.seriesWriter(rid, metricKey(file), offset === 0);
         const ahead = offset === 0 ? ctx.readAhead?.take(rd.dir, file) : undefined;
         let read: Omit<MetricFileRead, 'deferred'>;
-        if (ahead) {
-          writer.putEncoded(ahead.series);
-          read = { endOffset: ahead.endOffset, nextLine: ahead.nextLine, tail: ahead.tail, diagnostics: ahead.diagnostics, points: ahead.series.summary.count };
-        } else read = readMlflowMetricColumns(file, offset, line, (steps, times, values, from, to) => writer.pushRange(steps, times, values, from, to));
+        if (ahead) read = putAhead(writer, ahead);
+        else read = readMlflowMetricColumns(file, offset, line, (steps, times, values, from, to) => writer.pushRange(steps, times, values, from, to));
         writer.close();
         diagnostics.push(...read.diagnostics);
         points += read.points;
@@ -319,7 +317,40 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
       reread.add(path.join(rd.dir, 'meta.yaml'));
       return { state, diagnostics, reread, points };
     },
+    readPacked(store, readAhead, packed) {
+      const { rid, diagnostics } = putHeader(store, readAhead.header(rd.dir)!, true);
+      let points = 0;
+      for (const file of metricFilesOf(packed.metricFiles)) {
+        const writer = store.seriesWriter(rid, metricKey(file), true);
+        const read = putAhead(writer, readAhead.take(rd.dir, file)!);
+        writer.close();
+        diagnostics.push(...read.diagnostics);
+        points += read.points;
+      }
+      return { diagnostics, points };
+    },
   };
+
+  /** The run's row with its params, tags and artifacts (`clear`: its rows from an earlier read first). */
+  function putHeader(store: Store, header: MlflowRunHeader, clear: boolean): { rid: number; diagnostics: Diagnostic[] } {
+    if (clear) store.clearUnitRuns(key);
+    return { rid: store.putRun(key, { ...header.run, id: stableId('mlflow', source.path, header.run.nativeId), experimentId }), diagnostics: header.diagnostics };
+  }
+
+  /** The run's metric files among `files`, in the order their series are written. */
+  function metricFilesOf(files: string[]): string[] {
+    return files.filter((f) => f.startsWith(metricsDir)).sort();
+  }
+
+  function metricKey(file: string): string {
+    return file.slice(metricsDir.length).split(path.sep).join('/');
+  }
+}
+
+/** A metric file a read-ahead thread read and encoded, written as a new series. */
+function putAhead(writer: SeriesWriter, ahead: ReadAheadFile): Omit<MetricFileRead, 'deferred'> {
+  writer.putEncoded(ahead.series);
+  return { endOffset: ahead.endOffset, nextLine: ahead.nextLine, tail: ahead.tail, diagnostics: ahead.diagnostics, points: ahead.series.summary.count };
 }
 
 // ---- MLflow database ----
