@@ -221,8 +221,10 @@ describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
     const byIndexer: string[] = [];
     try {
       for (let d = ahead.claim(); d; d = ahead.claim()) {
-        // Runs the thread read come ready to write; the others the indexer lists and reads itself.
-        if (ahead.packed(d)) byThread.push(d);
+        // Runs the thread read count as taken from it; the others the indexer reads itself.
+        const taken = ahead.taken.headers;
+        assert.ok(ahead.packed(d) && ahead.header(d));
+        if (ahead.taken.headers > taken) byThread.push(d);
         else {
           byIndexer.push(d);
           // The time the indexer would take to read the run (enough for the thread to start).

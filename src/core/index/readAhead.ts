@@ -20,6 +20,7 @@ import type { MlflowRunDir, MlflowRunHeader } from '../formats/mlflow';
 import type { Listing } from './listing';
 import type { EncodedSeries } from './chunks';
 import type { TensorboardExtra } from './tensorboardRun';
+import { readAheadRun } from './readAheadRuns';
 
 /**
  * A run to read ahead: an MLflow run folder (with what the MLflow reader needs to read its header), or a
@@ -82,6 +83,16 @@ export interface ReadAheadReply {
   transfer: ArrayBuffer[];
 }
 
+/** What was read of a run ahead of the indexer: by a thread, or `here`, by the indexer's own thread. */
+interface Arrival {
+  listing?: Listing;
+  packed?: PackedRun;
+  header?: MlflowRunHeader;
+  files: Map<string, ReadAheadFile>;
+  tensorboard?: TensorboardAhead;
+  here?: boolean;
+}
+
 /** Runs in flight or waiting to be indexed, per thread. */
 const WINDOW = 8;
 /** Points one run may hold in the read-ahead (the rest of its files are read by the indexer). */
@@ -121,8 +132,8 @@ export class ReadAhead {
   private readonly outstanding = new Map<string, [number, number]>();
   /** Runs handed to the indexer and not done: folder → the thread it was sent to (-1: never sent). */
   private readonly handed = new Map<string, number>();
-  /** Run folder → its listing, header and files, in the order they arrived. */
-  private readonly arrived = new Map<string, { listing?: Listing; packed?: PackedRun; header?: MlflowRunHeader; files: Map<string, ReadAheadFile>; tensorboard?: TensorboardAhead }>();
+  /** Run folder → what was read of it, in the order they arrived. */
+  private readonly arrived = new Map<string, Arrival>();
   /** Runs whose listing the indexer took: their header and files are the ones to use. */
   private readonly adopted = new Set<string>();
   /** Runs [front, back) are not sent yet; those from `back` on the indexer read itself. */
@@ -150,14 +161,14 @@ export class ReadAhead {
     script: string,
     private readonly patienceMs: number,
     private readonly steal: boolean,
-    maxPoints: number,
+    private readonly maxPoints: number,
   ) {
     this.back = runDirs.length;
     this.replies = new Int32Array(new SharedArrayBuffer(4));
     this.claims = new Int32Array(new SharedArrayBuffer(4 * runDirs.length));
     for (let i = 0; i < threads; i++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(script, { workerData: { port: port2, replies: this.replies, claims: this.claims, maxPoints }, transferList: [port2] });
+      const worker = new Worker(script, { workerData: { port: port2, replies: this.replies, claims: this.claims, maxPoints: this.maxPoints }, transferList: [port2] });
       // Never waited for: a worker that fails leaves its runs to the indexer (see claim).
       worker.on('error', () => undefined);
       worker.unref();
@@ -185,9 +196,7 @@ export class ReadAhead {
       for (let m = receiveMessageOnPort(slot.port); m; m = receiveMessageOnPort(slot.port)) {
         const reply = m.message as Omit<ReadAheadReply, 'transfer'>;
         // A run the indexer took over (the thread skipped it, or it was given up on) has nothing to add.
-        if (!reply.skipped && this.outstanding.has(reply.dir)) {
-          this.arrived.set(reply.dir, { listing: reply.listing, packed: reply.packed, header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])), tensorboard: reply.tensorboard });
-        }
+        if (!reply.skipped && this.outstanding.has(reply.dir)) this.arrived.set(reply.dir, arrival(reply));
       }
     }
   }
@@ -196,6 +205,17 @@ export class ReadAhead {
     this.outstanding.delete(dir);
     this.handed.set(dir, thread);
     return dir;
+  }
+
+  /**
+   * Hands the indexer run `seq`, which no thread started, read here as a thread reads it: the indexer
+   * writes it the same way (an MLflow run read whole as its PackedRun), without the listing and the
+   * comparisons of a unit read from scratch.
+   */
+  private handHere(seq: number, thread: number): string {
+    const request = this.runDirs[seq];
+    this.arrived.set(request.dir, { ...arrival(readAheadRun(request, this.maxPoints)), here: true });
+    return this.hand(request.dir, thread);
   }
 
   /** A run a thread has read and the indexer has not had yet, without waiting; undefined when none. */
@@ -215,7 +235,7 @@ export class ReadAhead {
       const seen = Atomics.load(this.replies, 0);
       const dir = this.ready();
       if (dir) return dir;
-      if ((this.abandoned || this.steal) && this.front < this.back) return this.hand(this.runDirs[--this.back].dir, -1);
+      if ((this.abandoned || this.steal) && this.front < this.back) return this.handHere(--this.back, -1);
       if (this.abandoned) {
         // The threads are gone: every run still out is the indexer's.
         for (const [d, [, w]] of this.outstanding) return this.hand(d, w);
@@ -225,7 +245,7 @@ export class ReadAhead {
         // Sent, but not started by its thread: the latest first.
         let best: [string, number, number] | undefined;
         for (const [d, [seq, w]] of this.outstanding) if (Atomics.load(this.claims, seq) === FREE && (!best || seq > best[1])) best = [d, seq, w];
-        if (best && Atomics.compareExchange(this.claims, best[1], FREE, INDEXER) === FREE) return this.hand(best[0], best[2]);
+        if (best && Atomics.compareExchange(this.claims, best[1], FREE, INDEXER) === FREE) return this.handHere(best[1], best[2]);
       }
       if (this.outstanding.size === 0 && this.front >= this.back) return undefined;
       const left = deadline - Date.now();
@@ -260,9 +280,9 @@ export class ReadAhead {
 
   /** The header of run folder `dir`, when the indexer took the thread's listing of it. */
   header(dir: string): MlflowRunHeader | undefined {
-    const got = this.adopted.has(dir) ? this.arrived.get(dir)?.header : undefined;
-    if (got) this.taken.headers++;
-    return got;
+    const got = this.adopted.has(dir) ? this.arrived.get(dir) : undefined;
+    if (got?.header && !got.here) this.taken.headers++;
+    return got?.header;
   }
 
   /**
@@ -270,19 +290,19 @@ export class ReadAhead {
    * run; undefined when the caller should read the file itself (past the thread's budget). Each file once.
    */
   take(dir: string, file: string): ReadAheadFile | undefined {
-    const files = this.adopted.has(dir) ? this.arrived.get(dir)?.files : undefined;
-    const f = files?.get(file);
+    const got = this.adopted.has(dir) ? this.arrived.get(dir) : undefined;
+    const f = got?.files.get(file);
     if (!f) return undefined;
-    files!.delete(file);
-    this.taken.files++;
+    got!.files.delete(file);
+    if (!got!.here) this.taken.files++;
     return f;
   }
 
   /** TensorBoard log directory `dir` as a thread read it, when the indexer took the thread's listing of it. */
   tensorboard(dir: string): TensorboardAhead | undefined {
-    const got = this.adopted.has(dir) ? this.arrived.get(dir)?.tensorboard : undefined;
-    if (got) this.taken.tensorboard++;
-    return got;
+    const got = this.adopted.has(dir) ? this.arrived.get(dir) : undefined;
+    if (got?.tensorboard && !got.here) this.taken.tensorboard++;
+    return got?.tensorboard;
   }
 
   /** The indexer is done with run folder `dir` (read or not): forget it and read further ahead. */
@@ -303,4 +323,8 @@ export class ReadAhead {
     }
     this.workers.length = 0;
   }
+}
+
+function arrival(reply: Omit<ReadAheadReply, 'transfer'>): Arrival {
+  return { listing: reply.listing, packed: reply.packed, header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])), tensorboard: reply.tensorboard };
 }

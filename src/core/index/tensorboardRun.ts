@@ -1,6 +1,6 @@
 /**
  * A TensorBoard log directory as one run, in the parts its unit (units.ts) and the read-ahead threads
- * (readAheadWorker.ts) share: the listing, the artifacts beside the event files, and the sink that folds
+ * (readAheadRuns.ts) share: the listing, the artifacts beside the event files, and the sink that folds
  * the events into the run's params, status and times.
  */
 import * as fs from 'node:fs';

@@ -1,0 +1,150 @@
+/**
+ * What the read-ahead of a cold index reads of a run (see readAhead.ts), in a thread or, for a run the
+ * indexer took over before any thread started it, in the indexer's own: an MLflow run folder or a
+ * TensorBoard log directory, listed as its unit lists it before any of its files is read, its points
+ * encoded as the index stores them, within a budget of points. An MLflow run read whole also comes with its
+ * unit's state and probes, made here (PackedRun).
+ */
+import * as path from 'node:path';
+import { readMlflowMetricColumns } from '../formats/mlflowMetrics';
+import { readMlflowRunHeader } from '../formats/mlflow';
+import { readEventFile } from '../formats/tensorboard';
+import { listMlflowRun, probesForIndex, tailAt, type Listing } from './listing';
+import { encodeSeries, encodedBuffers, type EncodedSeries } from './chunks';
+import { listTensorboardRun, newTensorboardExtra, tensorboardArtifacts, tensorboardSink } from './tensorboardRun';
+import type { PackedRun, ReadAheadFile, ReadAheadReply, ReadAheadRequest, TensorboardAhead } from './readAhead';
+
+/** Points as they are read: steps, times and values, each `cap` long, of which the first `n` are points. */
+class Columns {
+  cap = 1024;
+  n = 0;
+  cols = new Float64Array(3 * this.cap);
+
+  /** Room for `k` more points, growing the columns by doubling. */
+  private reserve(k: number): void {
+    if (this.n + k <= this.cap) return;
+    let cap = 2 * this.cap;
+    while (this.n + k > cap) cap *= 2;
+    const grown = new Float64Array(3 * cap);
+    grown.set(this.cols.subarray(0, this.n), 0);
+    grown.set(this.cols.subarray(this.cap, this.cap + this.n), cap);
+    grown.set(this.cols.subarray(2 * this.cap, 2 * this.cap + this.n), 2 * cap);
+    this.cols = grown;
+    this.cap = cap;
+  }
+
+  push(step: number, time: number, value: number): void {
+    this.reserve(1);
+    this.cols[this.n] = step;
+    this.cols[this.cap + this.n] = time;
+    this.cols[2 * this.cap + this.n] = value;
+    this.n++;
+  }
+
+  /** Points [from, to) of three columns (readMlflowMetricColumns). */
+  pushRange(steps: Float64Array, times: Float64Array, values: Float64Array, from: number, to: number): void {
+    this.reserve(to - from);
+    this.cols.set(steps.subarray(from, to), this.n);
+    this.cols.set(times.subarray(from, to), this.cap + this.n);
+    this.cols.set(values.subarray(from, to), 2 * this.cap + this.n);
+    this.n += to - from;
+  }
+
+  clear(): void {
+    this.n = 0;
+  }
+
+  encode(): EncodedSeries {
+    return encodeSeries(this.cols, this.cap, this.n);
+  }
+}
+
+/** A metric file's points as they are read (one file at a time, the columns reused). */
+const metricColumns = new Columns();
+
+function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>, maxPoints: number): ReadAheadReply {
+  const { dir } = req;
+  const listing = listMlflowRun(dir, undefined);
+  const header = readMlflowRunHeader(req.run, listing.files);
+  const files: ReadAheadFile[] = [];
+  const transfer: ArrayBuffer[] = [];
+  const metricsDir = path.join(dir, 'metrics') + path.sep;
+  let budget = maxPoints;
+  let whole = true;
+  for (const file of Object.keys(listing.files)) {
+    if (!file.startsWith(metricsDir)) continue;
+    // Points as they come; a run past the budget leaves its other files to the indexer.
+    if (budget <= 0) {
+      whole = false;
+      break;
+    }
+    metricColumns.clear();
+    const read = readMlflowMetricColumns(file, 0, 1, (steps, times, values, from, to) => metricColumns.pushRange(steps, times, values, from, to));
+    // Encoded here, so that the indexer only inserts the rows.
+    const series = metricColumns.encode();
+    files.push({ file, series, endOffset: read.endOffset, nextLine: read.nextLine, tail: read.tail, diagnostics: read.diagnostics });
+    transfer.push(...encodedBuffers(series));
+    budget -= metricColumns.n;
+  }
+  if (!whole) return { dir, listing, header, files, transfer };
+  const packed = packRun(listing, files);
+  transfer.push(packed.probeSeen);
+  return { dir, packed, header, files, transfer };
+}
+
+/**
+ * The state and probes of a run read whole, as the indexer would write them from `listing` after reading
+ * `files` (indexUnit: the listing's files, each metric file completed with where its read stopped, then its
+ * folders' mtimes).
+ */
+function packRun(listing: Listing, files: ReadAheadFile[]): PackedRun {
+  for (const f of files) {
+    const st = listing.files[f.file];
+    [st.offset, st.line, st.tail] = [f.endOffset, f.nextLine, f.tail ?? tailAt(f.file, f.endOffset)];
+  }
+  const [probePaths, seen] = probesForIndex(listing.probes!);
+  return {
+    state: JSON.stringify({ files: listing.files, dirs: listing.dirs }),
+    probePaths,
+    probeSeen: seen.buffer as ArrayBuffer,
+    metricFiles: files.map((f) => f.file),
+  };
+}
+
+/** A TensorBoard log directory, read as its unit reads a run never indexed; past the budget, left to the indexer. */
+function readTensorboardRun(req: Extract<ReadAheadRequest, { kind: 'tensorboard' }>, maxPoints: number): ReadAheadReply {
+  const { dir } = req;
+  const listing = listTensorboardRun(dir);
+  const extra = newTensorboardExtra();
+  // Columns per tag, in the order the tags first appear.
+  const tags = new Map<string, Columns>();
+  let points = 0;
+  const sink = tensorboardSink(extra, (tag, step, time, value) => {
+    let c = tags.get(tag);
+    if (!c) tags.set(tag, (c = new Columns()));
+    c.push(step, time, value);
+    points++;
+  });
+  const files: TensorboardAhead['files'] = [];
+  const eventFiles = Object.keys(listing.files).sort();
+  // A scalar takes some 40 bytes of an event file: a run that cannot fit the budget is not begun.
+  if (eventFiles.reduce((n, f) => n + listing.files[f].size, 0) > 64 * maxPoints) return { dir, listing, files: [], transfer: [] };
+  const over = () => points > maxPoints;
+  for (const file of eventFiles) {
+    const res = readEventFile(file, 0, extra.kinds, sink, over);
+    if (over()) return { dir, listing, files: [], transfer: [] };
+    files.push({ file, endOffset: res.endOffset, diagnostics: res.diagnostics });
+  }
+  const series = [...tags].map(([tag, c]) => ({ tag, series: c.encode() }));
+  const transfer = series.flatMap((s) => encodedBuffers(s.series));
+  return { dir, listing, files: [], tensorboard: { extra, artifacts: tensorboardArtifacts(dir), files, series }, transfer };
+}
+
+/** Reads run `req` ahead of the indexer, holding at most `maxPoints` points; a failure gives nothing read. */
+export function readAheadRun(req: ReadAheadRequest, maxPoints: number): ReadAheadReply {
+  try {
+    return req.kind === 'tensorboard' ? readTensorboardRun(req, maxPoints) : readMlflowRun(req, maxPoints);
+  } catch {
+    return { dir: req.dir, files: [], transfer: [] };
+  }
+}
