@@ -113,13 +113,19 @@ export interface MlflowRunHeader {
 
 /** Reads a run's meta, params, tags and artifact listing (everything except metric points). */
 export function readMlflowRunHeader(rd: MlflowRunDir, listed?: Record<string, { size: number }>): MlflowRunHeader {
+  return readListedMlflowRunHeader(rd, listed && { hasMeta: path.join(rd.dir, 'meta.yaml') in listed, folders: listedFiles(listed, rd.dir) });
+}
+
+/**
+ * readMlflowRunHeader with the run's files from the caller's listing of the run folder (listMlflowRun),
+ * by folder; without one, they are walked here.
+ */
+export function readListedMlflowRunHeader(rd: MlflowRunDir, listed?: { hasMeta: boolean; folders: RunFolders }): MlflowRunHeader {
   const diagnostics: Diagnostic[] = [];
   const metaFile = path.join(rd.dir, 'meta.yaml');
-  // The run's files: from the caller's listing of the run folder (listMlflowRun), or walked here.
-  const byFolder = listed ? listedFiles(listed, rd.dir) : undefined;
-  const filesOf = (folder: string) => (byFolder ? byFolder.get(folder) ?? [] : walkedFiles(path.join(rd.dir, folder)));
+  const filesOf = (folder: string) => (listed ? listed.folders.get(folder) ?? [] : walkedFiles(path.join(rd.dir, folder)));
   let meta: Record<string, unknown> = {};
-  if ((listed && metaFile in listed) || fs.existsSync(metaFile)) meta = readMeta(metaFile, diagnostics);
+  if (listed?.hasMeta || fs.existsSync(metaFile)) meta = readMeta(metaFile, diagnostics);
   else diagnostics.push({ file: metaFile, severity: 'warning', message: 'run folder has no meta.yaml; showing what its files hold' });
   const params = readKeyFiles(filesOf('params'), diagnostics);
   const tags = readKeyFiles(filesOf('tags'), diagnostics);
@@ -339,13 +345,16 @@ function readMeta(file: string, diagnostics: Diagnostic[]): Record<string, unkno
 }
 
 /** A regular file of a run folder: its path, its path below the folder it is in (with '/'), its size. */
-type RunFile = [file: string, rel: string, size: number];
+export type RunFile = [file: string, rel: string, size: number];
+
+/** The files of a run folder by the folder of the run they are in (params, tags…). */
+export type RunFolders = Map<string, RunFile[]>;
 
 /**
  * The files of a listing of run folder `dir` (listMlflowRun: the same depth, no symlinks) by the folder of
  * the run they are in (params, tags…), in one pass.
  */
-function listedFiles(listed: Record<string, { size: number }>, dir: string): Map<string, RunFile[]> {
+function listedFiles(listed: Record<string, { size: number }>, dir: string): RunFolders {
   const prefix = dir + path.sep;
   const out = new Map<string, RunFile[]>();
   for (const file of Object.keys(listed)) {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { FileState } from './units';
 import type { FileChange } from './units';
 import { native } from '../native/native';
+import type { RunFile, RunFolders } from '../formats/mlflow';
 
 export interface Listing {
   files: Record<string, FileState>;
@@ -82,28 +83,142 @@ function statInto(out: Listing, f: string, probe: boolean): void {
  */
 export function listMlflowRun(dir: string, prev: PrevListing | undefined): Listing {
   const out = statFiles([path.join(dir, 'meta.yaml')]);
-  listTree(path.join(dir, 'params'), 12, out, prev, 'fingerprints');
-  listTree(path.join(dir, 'artifacts'), 12, out, prev, 'fingerprints');
-  // Datasets logged as inputs (inputs/<id>/meta.yaml, written once each).
-  listTree(path.join(dir, 'inputs'), 12, out, prev, 'fingerprints');
-  listTree(path.join(dir, 'tags'), 12, out, prev, 'names');
-  listTree(path.join(dir, 'metrics'), 12, out, prev, 'names');
+  for (const [folder, reuse] of MLFLOW_RUN_FOLDERS) listTree(path.join(dir, folder), 12, out, prev, reuse);
   return out;
 }
 
-function fileProbe(out: Listing, file: string, st: fs.Stats | undefined): void {
+/**
+ * listMlflowRun of a run never indexed, made from the native walk without building its listing, an object
+ * keyed by full paths: what a cold read of the run needs — its files by folder, its metric files — and, once
+ * they are read, the state and probes its unit keeps, as listMlflowRun's listing would give them. Undefined
+ * where the native module is not built or declines a folder: then listMlflowRun.
+ */
+export class PackedMlflowListing {
+  /** Per file, in the listing's order: its path, and its size, mtime and inode. */
+  private readonly files: string[] = [];
+  private readonly numbers: number[] = [];
+  /** Per folder walked: its path and mtime. */
+  private readonly dirs: [string, number][] = [];
+  readonly probes: Probes = { paths: [], seen: [] };
+  readonly folders: RunFolders = new Map();
+  /** Whether the run has a meta.yaml. */
+  readonly hasMeta: boolean;
+
+  static of(dir: string): PackedMlflowListing | undefined {
+    const mod = native();
+    if (!mod) return undefined;
+    const walks: [string, Float64Array][] = [];
+    for (const [folder] of MLFLOW_RUN_FOLDERS) {
+      const walked = mod.walk(path.join(dir, folder), 12, Infinity);
+      if (!walked) return undefined;
+      walks.push(walked);
+    }
+    return new PackedMlflowListing(dir, walks);
+  }
+
+  private constructor(dir: string, walks: [string, Float64Array][]) {
+    const meta = path.join(dir, 'meta.yaml');
+    const st = statOrNone(meta);
+    this.hasMeta = st?.isFile() ?? false;
+    if (st?.isFile()) this.addFile(meta, st.size, st.mtimeMs, st.ino);
+    fileProbe(this, meta, st);
+    const prefix = dir + path.sep;
+    walks.forEach(([paths, numbers], w) => {
+      const [folder, reuse] = MLFLOW_RUN_FOLDERS[w];
+      const files: RunFile[] = [];
+      this.folders.set(folder, files);
+      let start = 0;
+      for (let i = 0; i < numbers.length; i += 4) {
+        const end = paths.indexOf('\0', start);
+        const p = paths.slice(start, end);
+        start = end + 1;
+        switch (numbers[i]) {
+          case WALKED_FOLDER:
+            this.dirs.push([p, numbers[i + 1]]);
+            dirProbe(this, p, FOLDER, numbers[i + 1]);
+            break;
+          case WALKED_UNREADABLE:
+            dirProbe(this, p, UNREADABLE);
+            break;
+          case WALKED_NONE:
+            dirProbe(this, p, NONE);
+            break;
+          case WALKED_FILE: {
+            this.addFile(p, numbers[i + 1], numbers[i + 2], numbers[i + 3]);
+            if (reuse === 'names') fileSeen(this, p, numbers[i + 1], numbers[i + 2], numbers[i + 3]);
+            let rel = p.slice(prefix.length + folder.length + 1);
+            if (path.sep !== '/' && rel.includes(path.sep)) rel = rel.split(path.sep).join('/');
+            files.push([p, rel, numbers[i + 1]]);
+            break;
+          }
+          default:
+            if (reuse === 'names') fileSeen(this, p, NONE, 0, 0);
+        }
+      }
+    });
+  }
+
+  private addFile(file: string, size: number, mtime: number, ino: number): void {
+    this.files.push(file);
+    this.numbers.push(size, mtime, ino);
+  }
+
+  /**
+   * The unit's state as JSON, as JSON.stringify writes listMlflowRun's `{ files, dirs }` once `read` files
+   * are completed with where their reads stopped.
+   */
+  state(read: Map<string, { offset: number; line: number; tail?: string }>): string {
+    let files = '';
+    for (let i = 0; i < this.files.length; i++) {
+      const f = this.files[i];
+      const r = read.get(f);
+      const more = r ? `,"offset":${r.offset},"line":${r.line}${r.tail === undefined ? '' : `,"tail":${JSON.stringify(r.tail)}`}` : '';
+      files += `${i ? ',' : ''}${JSON.stringify(f)}:{"size":${this.numbers[3 * i]},"mtime":${this.numbers[3 * i + 1]},"ino":${this.numbers[3 * i + 2]}${more}}`;
+    }
+    return `{"files":{${files}},"dirs":{${this.dirs.map(([d, mtime]) => `${JSON.stringify(d)}:${mtime}`).join(',')}}}`;
+  }
+
+  /** The listing listMlflowRun would have made (for a run not read whole: its unit reads the rest). */
+  listing(): Listing {
+    const out: Listing = { files: {}, dirs: Object.fromEntries(this.dirs), probes: this.probes };
+    this.files.forEach((f, i) => (out.files[f] = { size: this.numbers[3 * i], mtime: this.numbers[3 * i + 1], ino: this.numbers[3 * i + 2] }));
+    return out;
+  }
+
+  /** The run's metric files, in the listing's order. */
+  metricFiles(): string[] {
+    return (this.folders.get('metrics') ?? []).map(([f]) => f);
+  }
+
+  /** The listing's probes as the index keeps them (probesForIndex). */
+  probesForIndex(): [paths: string, seen: Buffer] {
+    return probesForIndex(this.probes);
+  }
+}
+
+/** The folders of an MLflow run folder that its listing walks, in order, and how much a warm pass trusts of each. */
+const MLFLOW_RUN_FOLDERS: [string, Reuse][] = [
+  ['params', 'fingerprints'],
+  ['artifacts', 'fingerprints'],
+  // Datasets logged as inputs (inputs/<id>/meta.yaml, written once each).
+  ['inputs', 'fingerprints'],
+  ['tags', 'names'],
+  ['metrics', 'names'],
+];
+
+function fileProbe(out: { probes?: Probes }, file: string, st: fs.Stats | undefined): void {
   if (st?.isFile()) fileSeen(out, file, st.size, st.mtimeMs, st.ino);
   else fileSeen(out, file, NONE, 0, 0);
 }
 
 /** Records file `file` among the probes, with what it showed (NONE: no file there). */
-function fileSeen(out: Listing, file: string, size: number, mtime: number, ino: number): void {
+function fileSeen(out: { probes?: Probes }, file: string, size: number, mtime: number, ino: number): void {
   if (!out.probes) return;
   out.probes.paths.push('F' + file);
   out.probes.seen.push(size, mtime, ino);
 }
 
-function dirProbe(out: Listing, dir: string, state: number, mtime = 0): void {
+function dirProbe(out: { probes?: Probes }, dir: string, state: number, mtime = 0): void {
   if (!out.probes) return;
   out.probes.paths.push('D' + dir);
   out.probes.seen.push(state, mtime);

@@ -7,9 +7,9 @@
  */
 import * as path from 'node:path';
 import { readMlflowMetricColumns } from '../formats/mlflowMetrics';
-import { readMlflowRunHeader } from '../formats/mlflow';
+import { readListedMlflowRunHeader, readMlflowRunHeader } from '../formats/mlflow';
 import { readEventFile } from '../formats/tensorboard';
-import { listMlflowRun, probesForIndex, tailAt, type Listing } from './listing';
+import { PackedMlflowListing, listMlflowRun, probesForIndex, tailAt, type Listing } from './listing';
 import { encodeSeries, encodedBuffers, type EncodedSeries } from './chunks';
 import { listTensorboardRun, newTensorboardExtra, tensorboardArtifacts, tensorboardSink } from './tensorboardRun';
 import type { PackedRun, ReadAheadFile, ReadAheadReply, ReadAheadRequest, TensorboardAhead } from './readAhead';
@@ -64,51 +64,52 @@ const metricColumns = new Columns();
 
 function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>, maxPoints: number): ReadAheadReply {
   const { dir } = req;
-  const listing = listMlflowRun(dir, undefined);
-  const header = readMlflowRunHeader(req.run, listing.files);
+  // Packed straight from the native walk; else the unit's own listing.
+  const packed = PackedMlflowListing.of(dir);
+  const listing = packed ? undefined : listMlflowRun(dir, undefined);
+  const header = packed ? readListedMlflowRunHeader(req.run, packed) : readMlflowRunHeader(req.run, listing!.files);
+  const metricsDir = path.join(dir, 'metrics') + path.sep;
+  const metricFiles = packed ? packed.metricFiles() : Object.keys(listing!.files).filter((f) => f.startsWith(metricsDir));
   const files: ReadAheadFile[] = [];
   const transfer: ArrayBuffer[] = [];
-  const metricsDir = path.join(dir, 'metrics') + path.sep;
   let budget = maxPoints;
-  let whole = true;
-  for (const file of Object.keys(listing.files)) {
-    if (!file.startsWith(metricsDir)) continue;
-    // Points as they come; a run past the budget leaves its other files to the indexer.
-    if (budget <= 0) {
-      whole = false;
-      break;
-    }
+  for (const file of metricFiles) {
+    // Points as they come; a run past the budget leaves its other files to the indexer, with its listing.
+    if (budget <= 0) return { dir, listing: listing ?? packed!.listing(), header, files, transfer };
     metricColumns.clear();
     const read = readMlflowMetricColumns(file, 0, 1, (steps, times, values, from, to) => metricColumns.pushRange(steps, times, values, from, to));
     // Encoded here, so that the indexer only inserts the rows.
     const series = metricColumns.encode();
-    files.push({ file, series, endOffset: read.endOffset, nextLine: read.nextLine, tail: read.tail, diagnostics: read.diagnostics });
+    files.push({ file, series, endOffset: read.endOffset, nextLine: read.nextLine, tail: read.tail ?? tailAt(file, read.endOffset), diagnostics: read.diagnostics });
     transfer.push(...encodedBuffers(series));
     budget -= metricColumns.n;
   }
-  if (!whole) return { dir, listing, header, files, transfer };
-  const packed = packRun(listing, files);
-  transfer.push(packed.probeSeen);
-  return { dir, packed, header, files, transfer };
+  const whole = packed ? packRun(packed, files) : packListing(listing!, files);
+  transfer.push(whole.probeSeen);
+  return { dir, packed: whole, header, files, transfer };
 }
 
 /**
- * The state and probes of a run read whole, as the indexer would write them from `listing` after reading
+ * The state and probes of a run read whole, as the indexer would write them from its listing after reading
  * `files` (indexUnit: the listing's files, each metric file completed with where its read stopped, then its
  * folders' mtimes).
  */
-function packRun(listing: Listing, files: ReadAheadFile[]): PackedRun {
+function packRun(listing: PackedMlflowListing, files: ReadAheadFile[]): PackedRun {
+  const state = listing.state(new Map(files.map((f) => [f.file, { offset: f.endOffset, line: f.nextLine, tail: f.tail }])));
+  return packed(state, listing.probesForIndex(), files);
+}
+
+/** packRun from the unit's own listing. */
+function packListing(listing: Listing, files: ReadAheadFile[]): PackedRun {
   for (const f of files) {
     const st = listing.files[f.file];
-    [st.offset, st.line, st.tail] = [f.endOffset, f.nextLine, f.tail ?? tailAt(f.file, f.endOffset)];
+    [st.offset, st.line, st.tail] = [f.endOffset, f.nextLine, f.tail];
   }
-  const [probePaths, seen] = probesForIndex(listing.probes!);
-  return {
-    state: JSON.stringify({ files: listing.files, dirs: listing.dirs }),
-    probePaths,
-    probeSeen: seen.buffer as ArrayBuffer,
-    metricFiles: files.map((f) => f.file),
-  };
+  return packed(JSON.stringify({ files: listing.files, dirs: listing.dirs }), probesForIndex(listing.probes!), files);
+}
+
+function packed(state: string, [probePaths, seen]: [string, Buffer], files: ReadAheadFile[]): PackedRun {
+  return { state, probePaths, probeSeen: seen.buffer as ArrayBuffer, metricFiles: files.map((f) => f.file) };
 }
 
 /** A TensorBoard log directory, read as its unit reads a run never indexed; past the budget, left to the indexer. */
