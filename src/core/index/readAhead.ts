@@ -91,10 +91,17 @@ interface Arrival {
   files: Map<string, ReadAheadFile>;
   tensorboard?: TensorboardAhead;
   here?: boolean;
+  /** The points read. */
+  points: number;
 }
 
-/** Runs in flight or waiting to be indexed, per thread. */
-const WINDOW = 8;
+/**
+ * Runs in flight or waiting to be indexed, per thread: enough for a thread to read on while the indexer
+ * commits a batch (tens of milliseconds), as long as the points read and not yet written stay under
+ * MAX_HELD_POINTS.
+ */
+const WINDOW = 32;
+const MAX_HELD_POINTS = 2_000_000;
 /** Points one run may hold in the read-ahead (the rest of its files are read by the indexer). */
 const MAX_POINTS = 500_000;
 /** How long the indexer waits for a thread before reading on without the threads. */
@@ -177,11 +184,14 @@ export class ReadAhead {
     this.topUp();
   }
 
+  /** Points of the runs that arrived from the threads and are not written yet. */
+  private held = 0;
+
   /** Keeps each thread WINDOW runs ahead of the indexer. */
   private topUp(): void {
     if (this.abandoned) return;
     this.workers.forEach((slot, w) => {
-      while (slot.inFlight < WINDOW && this.front < this.back) {
+      while (slot.inFlight < WINDOW && this.front < this.back && this.held < MAX_HELD_POINTS) {
         const seq = this.front++;
         const request = this.runDirs[seq];
         this.outstanding.set(request.dir, [seq, w]);
@@ -196,7 +206,11 @@ export class ReadAhead {
       for (let m = receiveMessageOnPort(slot.port); m; m = receiveMessageOnPort(slot.port)) {
         const reply = m.message as Omit<ReadAheadReply, 'transfer'>;
         // A run the indexer took over (the thread skipped it, or it was given up on) has nothing to add.
-        if (!reply.skipped && this.outstanding.has(reply.dir)) this.arrived.set(reply.dir, arrival(reply));
+        if (!reply.skipped && this.outstanding.has(reply.dir)) {
+          const got = arrival(reply);
+          this.arrived.set(reply.dir, got);
+          this.held += got.points;
+        }
       }
     }
   }
@@ -310,6 +324,8 @@ export class ReadAhead {
     const w = this.handed.get(dir);
     if (w === undefined) return;
     this.handed.delete(dir);
+    const got = this.arrived.get(dir);
+    if (got && !got.here) this.held -= got.points;
     this.arrived.delete(dir);
     this.adopted.delete(dir);
     if (w >= 0 && this.workers[w]) this.workers[w].inFlight--;
@@ -326,5 +342,8 @@ export class ReadAhead {
 }
 
 function arrival(reply: Omit<ReadAheadReply, 'transfer'>): Arrival {
-  return { listing: reply.listing, packed: reply.packed, header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])), tensorboard: reply.tensorboard };
+  let points = 0;
+  for (const f of reply.files) points += f.series.summary.count;
+  for (const s of reply.tensorboard?.series ?? []) points += s.series.summary.count;
+  return { listing: reply.listing, packed: reply.packed, header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])), tensorboard: reply.tensorboard, points };
 }
