@@ -21,6 +21,8 @@ const FLOAT32 = 1;
 const MAX_DELTA = 2 ** 51;
 
 let scratch = Buffer.allocUnsafe(64 * 1024);
+/** encodeSeries' scratch: a whole series' chunks. */
+let seriesScratch = Buffer.allocUnsafe(64 * 1024);
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 const f32 = new Float32Array(1);
@@ -81,14 +83,22 @@ function float32s(values: Float64Array, n: number): boolean {
   return true;
 }
 
+/** The most bytes a chunk of n points takes encoded. */
+function encodedBound(n: number): number {
+  return 1 + 24 * n + 10 * n + 16;
+}
+
 /** Encodes n points (three columns); the result is a view of a scratch buffer, valid until the next call. */
 export function encodeChunk(steps: Float64Array, times: Float64Array, values: Float64Array, n: number): Buffer {
-  const need = 1 + 24 * n + 10 * n + 16;
-  if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
-  const out = scratch;
+  if (scratch.length < encodedBound(n)) scratch = Buffer.allocUnsafe(encodedBound(n));
+  return scratch.subarray(0, encodeChunkAt(steps, times, values, n, scratch, 0));
+}
+
+/** Encodes n points at `start` of `out` (room for encodedBound(n) bytes); returns where the chunk ends. */
+function encodeChunkAt(steps: Float64Array, times: Float64Array, values: Float64Array, n: number, out: Buffer, start: number): number {
   const stepForm = arithmetic(steps, n) ? ARITHMETIC : RAW;
   const valueForm = float32s(values, n) ? FLOAT32 : RAW;
-  let p = 1;
+  let p = start + 1;
   if (stepForm === ARITHMETIC) {
     p = out.writeDoubleLE(steps[0], p);
     p = out.writeDoubleLE(steps[1] - steps[0], p);
@@ -96,7 +106,7 @@ export function encodeChunk(steps: Float64Array, times: Float64Array, values: Fl
   const deltasEnd = n > 1 ? writeIntegerDeltas(times, n, out, out.writeDoubleLE(times[0], p)) : -1;
   const timeForm = deltasEnd >= 0 ? INT_DELTAS : RAW;
   p = timeForm === INT_DELTAS ? deltasEnd : copyDoubles(times, n, out, p);
-  out[0] = stepForm | (timeForm << 2) | (valueForm << 4);
+  out[start] = stepForm | (timeForm << 2) | (valueForm << 4);
   if (valueForm === FLOAT32) {
     // Every value is a float32 (checked above): converted in one copy, exactly.
     if (f32s.length < n) f32s = new Float32Array(n);
@@ -104,7 +114,7 @@ export function encodeChunk(steps: Float64Array, times: Float64Array, values: Fl
     out.set(new Uint8Array(f32s.buffer, 0, 4 * n), p);
     p += 4 * n;
   } else p = copyDoubles(values, n, out, p);
-  return out.subarray(0, p);
+  return p;
 }
 
 let f32s = new Float32Array(1024);
@@ -246,7 +256,9 @@ export function encodeSeries(columns: Float64Array, cap: number, n: number): Enc
   const ends = new Uint32Array(chunks);
   const overviews = new Float64Array(12 * full);
   const overviewEnds = new Uint32Array(full);
-  const parts: Buffer[] = [];
+  // The chunks are encoded one after another into the scratch buffer, then copied out once.
+  const bound = chunks * encodedBound(0) + encodedBound(n) - encodedBound(0);
+  if (seriesScratch.length < bound) seriesScratch = Buffer.allocUnsafe(bound);
   let size = 0;
   let o = 0;
   for (let c = 0; c < chunks; c++) {
@@ -255,22 +267,14 @@ export function encodeSeries(columns: Float64Array, cap: number, n: number): Enc
     const steps = columns.subarray(i, i + k);
     const times = columns.subarray(cap + i, cap + i + k);
     const values = columns.subarray(2 * cap + i, 2 * cap + i + k);
-    // The encoder's result is a view of its scratch buffer: copied before the next chunk.
-    const part = Buffer.from(encodeChunk(steps, times, values, k));
-    parts.push(part);
-    size += part.length;
+    size = encodeChunkAt(steps, times, values, k, seriesScratch, size);
     ends[c] = size;
     if (k === CHUNK_POINTS) {
       o += chunkOverview(steps, times, values, k, overviews.subarray(o, o + 12));
       overviewEnds[c] = o;
     }
   }
-  const bytes = new Uint8Array(size);
-  let p = 0;
-  for (const part of parts) {
-    bytes.set(part, p);
-    p += part.length;
-  }
+  const bytes = new Uint8Array(seriesScratch.subarray(0, size));
   const summary: PointsSummary = {
     count: n,
     last: n > 0 ? columns[2 * cap + n - 1] : null,
