@@ -100,9 +100,11 @@ export type PointColumns = (steps: Float64Array, times: Float64Array, values: Fl
 /**
  * Streams the points of an MLflow metric file from `offset` (the line there is number `firstLine`) into
  * `onColumns`. Malformed lines are skipped with a diagnostic naming the line; an unterminated last line is
- * left for the next read.
+ * left for the next read. `size`, the file's size as listed, saves the read that would find the end: once
+ * that much is read the read stops (a file that grew since has a new fingerprint, and the next pass reads
+ * what it gained).
  */
-export function readMlflowMetricColumns(file: string, offset: number, firstLine: number, onColumns: PointColumns): MetricFileRead {
+export function readMlflowMetricColumns(file: string, offset: number, firstLine: number, onColumns: PointColumns, size = Infinity): MetricFileRead {
   const diagnostics: Diagnostic[] = [];
   let fd: number;
   try {
@@ -125,7 +127,7 @@ export function readMlflowMetricColumns(file: string, offset: number, firstLine:
           if (filled - pos >= s.capacity - CHUNK / 2) s.reserve(2 * (filled - pos) + CHUNK); // one long line
           while (!eof && filled < IN + s.capacity) {
             const n = fs.readSync(fd, s.bytes, filled, IN + s.capacity - filled, base + (filled - IN));
-            if (n === 0) eof = true;
+            if (n === 0 || base + (filled - IN) + n >= size) eof = true;
             filled += n;
           }
         }

@@ -185,9 +185,9 @@ export class PackedMlflowListing {
     return out;
   }
 
-  /** The run's metric files, in the listing's order. */
-  metricFiles(): string[] {
-    return (this.folders.get('metrics') ?? []).map(([f]) => f);
+  /** The run's metric files with their sizes, in the listing's order. */
+  metricFiles(): (readonly [file: string, size: number])[] {
+    return (this.folders.get('metrics') ?? []).map(([f, , size]) => [f, size] as const);
   }
 
   /** The listing's probes as the index keeps them (probesForIndex). */

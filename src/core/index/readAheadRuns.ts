@@ -69,15 +69,15 @@ function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>, maxPo
   const listing = packed ? undefined : listMlflowRun(dir, undefined);
   const header = packed ? readListedMlflowRunHeader(req.run, packed) : readMlflowRunHeader(req.run, listing!.files);
   const metricsDir = path.join(dir, 'metrics') + path.sep;
-  const metricFiles = packed ? packed.metricFiles() : Object.keys(listing!.files).filter((f) => f.startsWith(metricsDir));
+  const metricFiles = packed ? packed.metricFiles() : Object.keys(listing!.files).filter((f) => f.startsWith(metricsDir)).map((f) => [f, listing!.files[f].size] as const);
   const files: ReadAheadFile[] = [];
   const transfer: ArrayBuffer[] = [];
   let budget = maxPoints;
-  for (const file of metricFiles) {
+  for (const [file, size] of metricFiles) {
     // Points as they come; a run past the budget leaves its other files to the indexer, with its listing.
     if (budget <= 0) return { dir, listing: listing ?? packed!.listing(), header, files, transfer };
     metricColumns.clear();
-    const read = readMlflowMetricColumns(file, 0, 1, (steps, times, values, from, to) => metricColumns.pushRange(steps, times, values, from, to));
+    const read = readMlflowMetricColumns(file, 0, 1, (steps, times, values, from, to) => metricColumns.pushRange(steps, times, values, from, to), size);
     // Encoded here, so that the indexer only inserts the rows.
     const series = metricColumns.encode();
     files.push({ file, series, endOffset: read.endOffset, nextLine: read.nextLine, tail: read.tail ?? tailAt(file, read.endOffset), diagnostics: read.diagnostics });

@@ -306,7 +306,7 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
         const ahead = offset === 0 ? ctx.readAhead?.take(rd.dir, file) : undefined;
         let read: Omit<MetricFileRead, 'deferred'>;
         if (ahead) read = putAhead(writer, ahead);
-        else read = readMlflowMetricColumns(file, offset, line, (steps, times, values, from, to) => writer.pushRange(steps, times, values, from, to));
+        else read = readMlflowMetricColumns(file, offset, line, (steps, times, values, from, to) => writer.pushRange(steps, times, values, from, to), ctx.now[file].size);
         writer.close();
         diagnostics.push(...read.diagnostics);
         points += read.points;
@@ -343,7 +343,8 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
   }
 
   function metricKey(file: string): string {
-    return file.slice(metricsDir.length).split(path.sep).join('/');
+    const key = file.slice(metricsDir.length);
+    return path.sep === '/' || !key.includes(path.sep) ? key : key.split(path.sep).join('/');
   }
 }
 
