@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { decodeChunk, encodeChunk } from '../../src/core/index/chunks';
+import { decodeChunk, encodeChunk, widenRange } from '../../src/core/index/chunks';
 import { readEventFile } from '../../src/core/formats/tensorboard';
 import { readMlflowMetricFile } from '../../src/core/formats/mlflowMetrics';
 import { rng } from '../../bench/generate';
@@ -61,5 +61,28 @@ describe('chunk encoding', () => {
     assert.ok(sizes.raw > 1_000_000, `${sizes.raw} bytes`);
     if (process.env.RUNLENS_SHOW) console.log(sizes, (24 * sizes.encoded) / sizes.raw);
     assert.ok(sizes.encoded < sizes.raw / 2, `${sizes.encoded} of ${sizes.raw} bytes`);
+  });
+
+  it('summarises the extremes of values as a point-by-point reading does: NaN never one, the first of -0 and 0 kept', () => {
+    const rand = rng(5);
+    const odd = [NaN, -0, 0, Infinity, -Infinity, 5e-324, 1, -1];
+    for (let t = 0; t < 500; t++) {
+      const values = Float64Array.from({ length: Math.floor(rand() * 12) }, () => (rand() < 0.6 ? odd[Math.floor(rand() * odd.length)] : rand() - 0.5));
+      const start: { min: number | null; max: number | null } = t % 3 === 0 ? { min: null, max: null } : { min: odd[t % odd.length], max: odd[(t + 3) % odd.length] };
+      // The reference: one value at a time, as SeriesWriter.push keeps them.
+      const expected: { min: number | null; max: number | null } = { ...start };
+      if (expected.min !== null && Number.isNaN(expected.min)) expected.min = expected.max = null;
+      for (const v of values) {
+        if (Number.isNaN(v)) continue;
+        if (expected.min === null || v < expected.min) expected.min = v;
+        if (expected.max === null || v > expected.max) expected.max = v;
+      }
+      const got = { ...start };
+      if (got.min !== null && Number.isNaN(got.min)) got.min = got.max = null;
+      const from = Math.min(values.length, t % 2);
+      widenRange(got, values, 0, from);
+      widenRange(got, values, from, values.length);
+      assert.ok(Object.is(got.min, expected.min) && Object.is(got.max, expected.max), `${values.join(' ')}: ${got.min} ${got.max}, expected ${expected.min} ${expected.max}`);
+    }
   });
 });

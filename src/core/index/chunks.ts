@@ -208,15 +208,20 @@ export function chunkOverview(steps: Float64Array, times: Float64Array, values: 
 
 /** Widens `range` (null: no value yet) to the values [from, to); NaN is never an extreme. */
 export function widenRange(range: { min: number | null; max: number | null }, values: Float64Array, from: number, to: number): void {
-  let { min, max } = range;
-  for (let i = from; i < to; i++) {
+  // The extremes of [from, to) in numbers only (a loop over `number | null` is several times slower),
+  // the first of equal values kept (-0 or 0), then merged.
+  let i = from;
+  while (i < to && values[i] !== values[i]) i++;
+  if (i === to) return;
+  let lo = values[i];
+  let hi = lo;
+  for (i++; i < to; i++) {
     const v = values[i];
-    if (v !== v) continue;
-    if (min === null || v < min) min = v;
-    if (max === null || v > max) max = v;
+    if (v < lo) lo = v;
+    else if (v > hi) hi = v;
   }
-  range.min = min;
-  range.max = max;
+  if (range.min === null || lo < range.min) range.min = lo;
+  if (range.max === null || hi > range.max) range.max = hi;
 }
 
 /** What a series' row records of its points. NaN is never an extreme; `last` may be NaN. */
