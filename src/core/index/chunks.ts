@@ -249,9 +249,30 @@ export interface EncodedSeries {
   overviewEnds: Uint32Array;
 }
 
-/** The buffers of an encoded series, to transfer to another thread. */
-export function encodedBuffers(e: EncodedSeries): ArrayBuffer[] {
-  return [e.bytes.buffer, e.ends.buffer, e.overviews.buffer, e.overviewEnds.buffer] as ArrayBuffer[];
+/**
+ * The buffers of encoded series, to transfer to another thread: the series are made views of four buffers
+ * they share (a transferred buffer costs the thread that posts it and the one that receives it far more
+ * than its bytes, and a run has tens of series).
+ */
+export function sharedBuffers(all: EncodedSeries[]): ArrayBuffer[] {
+  let sizes = [0, 0, 0, 0];
+  for (const e of all) sizes = [sizes[0] + e.bytes.length, sizes[1] + e.ends.length, sizes[2] + e.overviews.length, sizes[3] + e.overviewEnds.length];
+  const bytes = new Uint8Array(sizes[0]);
+  const ends = new Uint32Array(sizes[1]);
+  const overviews = new Float64Array(sizes[2]);
+  const overviewEnds = new Uint32Array(sizes[3]);
+  const at = [0, 0, 0, 0];
+  const into = <T extends Uint8Array | Uint32Array | Float64Array>(shared: T, part: T, k: number): T => {
+    shared.set(part, at[k]);
+    return shared.subarray(at[k], (at[k] += part.length)) as T;
+  };
+  for (const e of all) {
+    e.bytes = into(bytes, e.bytes, 0);
+    e.ends = into(ends, e.ends, 1);
+    e.overviews = into(overviews, e.overviews, 2);
+    e.overviewEnds = into(overviewEnds, e.overviewEnds, 3);
+  }
+  return [bytes.buffer, ends.buffer, overviews.buffer, overviewEnds.buffer];
 }
 
 /** Encodes n points given as columns: steps in `columns[0, n)`, times in `[cap, cap + n)`, values in `[2cap, 2cap + n)`. */

@@ -80,7 +80,6 @@ export interface ReadAheadReply {
   header?: MlflowRunHeader;
   files: ReadAheadFile[];
   tensorboard?: TensorboardAhead;
-  transfer: ArrayBuffer[];
 }
 
 /** What was read of a run ahead of the indexer: by a thread, or `here`, by the indexer's own thread. */
@@ -204,7 +203,7 @@ export class ReadAhead {
   private drain(): void {
     for (const slot of this.workers) {
       for (let m = receiveMessageOnPort(slot.port); m; m = receiveMessageOnPort(slot.port)) {
-        const reply = m.message as Omit<ReadAheadReply, 'transfer'>;
+        const reply = m.message as ReadAheadReply;
         // A run the indexer took over (the thread skipped it, or it was given up on) has nothing to add.
         if (!reply.skipped && this.outstanding.has(reply.dir)) {
           const got = arrival(reply);
@@ -341,7 +340,7 @@ export class ReadAhead {
   }
 }
 
-function arrival(reply: Omit<ReadAheadReply, 'transfer'>): Arrival {
+function arrival(reply: ReadAheadReply): Arrival {
   let points = 0;
   for (const f of reply.files) points += f.series.summary.count;
   for (const s of reply.tensorboard?.series ?? []) points += s.series.summary.count;

@@ -10,7 +10,7 @@ import { readMlflowMetricColumns } from '../formats/mlflowMetrics';
 import { readListedMlflowRunHeader, readMlflowRunHeader } from '../formats/mlflow';
 import { readEventFile } from '../formats/tensorboard';
 import { PackedMlflowListing, listMlflowRun, probesForIndex, tailAt, type Listing } from './listing';
-import { encodeSeries, encodedBuffers, type EncodedSeries } from './chunks';
+import { encodeSeries, type EncodedSeries } from './chunks';
 import { listTensorboardRun, newTensorboardExtra, tensorboardArtifacts, tensorboardSink } from './tensorboardRun';
 import type { PackedRun, ReadAheadFile, ReadAheadReply, ReadAheadRequest, TensorboardAhead } from './readAhead';
 
@@ -71,22 +71,19 @@ function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>, maxPo
   const metricsDir = path.join(dir, 'metrics') + path.sep;
   const metricFiles = packed ? packed.metricFiles() : Object.keys(listing!.files).filter((f) => f.startsWith(metricsDir)).map((f) => [f, listing!.files[f].size] as const);
   const files: ReadAheadFile[] = [];
-  const transfer: ArrayBuffer[] = [];
   let budget = maxPoints;
   for (const [file, size] of metricFiles) {
     // Points as they come; a run past the budget leaves its other files to the indexer, with its listing.
-    if (budget <= 0) return { dir, listing: listing ?? packed!.listing(), header, files, transfer };
+    if (budget <= 0) return { dir, listing: listing ?? packed!.listing(), header, files };
     metricColumns.clear();
     const read = readMlflowMetricColumns(file, 0, 1, (steps, times, values, from, to) => metricColumns.pushRange(steps, times, values, from, to), size);
     // Encoded here, so that the indexer only inserts the rows.
     const series = metricColumns.encode();
     files.push({ file, series, endOffset: read.endOffset, nextLine: read.nextLine, tail: read.tail ?? tailAt(file, read.endOffset), diagnostics: read.diagnostics });
-    transfer.push(...encodedBuffers(series));
     budget -= metricColumns.n;
   }
   const whole = packed ? packRun(packed, files) : packListing(listing!, files);
-  transfer.push(whole.probeSeen);
-  return { dir, packed: whole, header, files, transfer };
+  return { dir, packed: whole, header, files };
 }
 
 /**
@@ -129,16 +126,15 @@ function readTensorboardRun(req: Extract<ReadAheadRequest, { kind: 'tensorboard'
   const files: TensorboardAhead['files'] = [];
   const eventFiles = Object.keys(listing.files).sort();
   // A scalar takes some 40 bytes of an event file: a run that cannot fit the budget is not begun.
-  if (eventFiles.reduce((n, f) => n + listing.files[f].size, 0) > 64 * maxPoints) return { dir, listing, files: [], transfer: [] };
+  if (eventFiles.reduce((n, f) => n + listing.files[f].size, 0) > 64 * maxPoints) return { dir, listing, files: [] };
   const over = () => points > maxPoints;
   for (const file of eventFiles) {
     const res = readEventFile(file, 0, extra.kinds, sink, over);
-    if (over()) return { dir, listing, files: [], transfer: [] };
+    if (over()) return { dir, listing, files: [] };
     files.push({ file, endOffset: res.endOffset, diagnostics: res.diagnostics });
   }
   const series = [...tags].map(([tag, c]) => ({ tag, series: c.encode() }));
-  const transfer = series.flatMap((s) => encodedBuffers(s.series));
-  return { dir, listing, files: [], tensorboard: { extra, artifacts: tensorboardArtifacts(dir), files, series }, transfer };
+  return { dir, listing, files: [], tensorboard: { extra, artifacts: tensorboardArtifacts(dir), files, series } };
 }
 
 /** Reads run `req` ahead of the indexer, holding at most `maxPoints` points; a failure gives nothing read. */
@@ -146,6 +142,6 @@ export function readAheadRun(req: ReadAheadRequest, maxPoints: number): ReadAhea
   try {
     return req.kind === 'tensorboard' ? readTensorboardRun(req, maxPoints) : readMlflowRun(req, maxPoints);
   } catch {
-    return { dir: req.dir, files: [], transfer: [] };
+    return { dir: req.dir, files: [] };
   }
 }

@@ -6,6 +6,7 @@
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { readAheadRun } from './readAheadRuns';
+import { sharedBuffers } from './chunks';
 import type { ReadAheadReply, ReadAheadRequest } from './readAhead';
 
 const { port, replies, claims, maxPoints } = workerData as { port: MessagePort; replies: Int32Array; claims: Int32Array; maxPoints: number };
@@ -13,10 +14,11 @@ const { port, replies, claims, maxPoints } = workerData as { port: MessagePort; 
 port.on('message', (req: ReadAheadRequest) => {
   let reply: ReadAheadReply;
   // A run is read by whoever claims it first: one the indexer took over is skipped.
-  if (Atomics.compareExchange(claims, req.seq!, 0, 1) !== 0) reply = { dir: req.dir, skipped: true, files: [], transfer: [] };
+  if (Atomics.compareExchange(claims, req.seq!, 0, 1) !== 0) reply = { dir: req.dir, skipped: true, files: [] };
   else reply = readAheadRun(req, maxPoints);
-  const { transfer, ...message } = reply;
-  port.postMessage(message, transfer);
+  // The buffers move to the indexer's thread: the series' bytes, shared, and the probes' numbers.
+  const series = [...reply.files.map((f) => f.series), ...(reply.tensorboard?.series ?? []).map((s) => s.series)];
+  port.postMessage(reply, [...sharedBuffers(series), ...(reply.packed ? [reply.packed.probeSeen] : [])]);
   Atomics.add(replies, 0, 1);
   Atomics.notify(replies, 0);
 });
