@@ -95,7 +95,8 @@ describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
   });
 
   it('hands over a run a thread read whole as the state and probes the indexer would write, with its header and points', () => {
-    const ws = tempDir('read-ahead-ws-');
+    // In a folder whose name JSON escapes (a quote, a backslash, a control character) or not (accents).
+    const ws = path.join(tempDir('read-ahead-ws-'), 'exp "odd" \\ \t é');
     writeMlflowStore(ws, { runs: 20, params: 1, metrics: 2, steps: 100, runsPerExperiment: 20 });
     const exp = path.join(ws, 'mlruns', '1');
     const reqs = requests(exp);
@@ -126,7 +127,7 @@ describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
     } finally {
       ahead.close();
     }
-    fs.rmSync(ws, { recursive: true });
+    fs.rmSync(path.dirname(ws), { recursive: true });
   });
 
   it('hands over the listing a thread made before reading part of a run, and that run\'s header and points once it is taken', () => {
