@@ -344,8 +344,11 @@ function readMeta(file: string, diagnostics: Diagnostic[]): Record<string, unkno
   return parsed.value as Record<string, unknown>;
 }
 
-/** A regular file of a run folder: its path, its path below the folder it is in (with '/'), its size. */
-export type RunFile = [file: string, rel: string, size: number];
+/**
+ * A regular file of a run folder: its path, its path below the folder it is in (with '/'), its size, and
+ * its content where the listing read it (PackedMlflowListing: params and tags).
+ */
+export type RunFile = [file: string, rel: string, size: number, content?: string];
 
 /** The files of a run folder by the folder of the run they are in (params, tags…). */
 export type RunFolders = Map<string, RunFile[]>;
@@ -380,6 +383,10 @@ function walkedFiles(root: string): RunFile[] {
 /** `params/` and `tags/`: one file per key, the file's whole content is the value; keys may nest in folders. */
 function readKeyFiles(files: RunFile[], diagnostics: Diagnostic[]): Record<string, string> {
   const out: Record<string, string> = {};
+  if (files.every((f) => f[3] !== undefined)) {
+    for (const f of files) out[f[1]] = f[3]!;
+    return out;
+  }
   const read = files.length > 1 ? native()?.readFiles(files.map((f) => f[0]).join('\0')) : undefined;
   if (read && read[1].length === files.length) {
     const [bytes, ends] = read;

@@ -107,27 +107,29 @@ export class PackedMlflowListing {
   static of(dir: string): PackedMlflowListing | undefined {
     const mod = native();
     if (!mod) return undefined;
-    const walks: [string, Float64Array][] = [];
+    const walks: Walked[] = [];
     for (const [folder] of MLFLOW_RUN_FOLDERS) {
-      const walked = mod.walk(path.join(dir, folder), 12, Infinity);
+      // The files of params/ and tags/ are read as they are listed: each file's value is its content.
+      const walked = folder === 'params' || folder === 'tags' ? mod.walkRead(path.join(dir, folder), 12, Infinity) : mod.walk(path.join(dir, folder), 12, Infinity);
       if (!walked) return undefined;
       walks.push(walked);
     }
     return new PackedMlflowListing(dir, walks);
   }
 
-  private constructor(dir: string, walks: [string, Float64Array][]) {
+  private constructor(dir: string, walks: Walked[]) {
     const meta = path.join(dir, 'meta.yaml');
     const st = statOrNone(meta);
     this.hasMeta = st?.isFile() ?? false;
     if (st?.isFile()) this.addFile(meta, st.size, st.mtimeMs, st.ino);
     fileProbe(this, meta, st);
     const prefix = dir + path.sep;
-    walks.forEach(([paths, numbers], w) => {
+    walks.forEach(([paths, numbers, bytes, ends], w) => {
       const [folder, reuse] = MLFLOW_RUN_FOLDERS[w];
       const files: RunFile[] = [];
       this.folders.set(folder, files);
       let start = 0;
+      let from = 0;
       for (let i = 0; i < numbers.length; i += 4) {
         const end = paths.indexOf('\0', start);
         const p = paths.slice(start, end);
@@ -148,7 +150,9 @@ export class PackedMlflowListing {
             if (reuse === 'names') fileSeen(this, p, numbers[i + 1], numbers[i + 2], numbers[i + 3]);
             let rel = p.slice(prefix.length + folder.length + 1);
             if (path.sep !== '/' && rel.includes(path.sep)) rel = rel.split(path.sep).join('/');
-            files.push([p, rel, numbers[i + 1]]);
+            const end = ends ? ends[i / 4] : -1;
+            files.push(end >= 0 ? [p, rel, numbers[i + 1], bytes!.toString('utf8', from, end)] : [p, rel, numbers[i + 1]]);
+            if (end >= 0) from = end;
             break;
           }
           default:
@@ -195,6 +199,9 @@ export class PackedMlflowListing {
     return probesForIndex(this.probes);
   }
 }
+
+/** What the native walk gives of a folder (walk.c): paths and numbers, and with walkRead the files' bytes. */
+type Walked = [paths: string, numbers: Float64Array, bytes?: Buffer, ends?: Float64Array];
 
 /** Characters JSON.stringify writes otherwise than as themselves in a string. */
 const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;

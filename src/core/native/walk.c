@@ -8,6 +8,11 @@
  * walk(root: string, maxDepth: number, maxFiles: number) -> [paths: string, numbers: Float64Array] | undefined
  *   What listing.ts `walk` sees, entry by entry: paths separated by '\0', four numbers each
  *   (DIR_FOLDER mtime | DIR_UNREADABLE | DIR_NONE | FILE_OK size mtime inode | FILE_NOT).
+ * walkRead(root: string, maxDepth: number, maxFiles: number) -> [paths, numbers, bytes: Buffer, ends: Float64Array] | undefined
+ *   walk, each regular file also read whole as Node's readFileSync reads it (opened, then its size taken
+ *   from the open file): its bytes one after another in `bytes`, and per entry where its bytes end, or -1
+ *   (not a file, or not readable: the caller reads it again to say why). A file is opened relative to its
+ *   folder, so the kernel looks up one name, not the whole path, and stated once, through the open file.
  * readFiles(paths: string) -> [bytes: Buffer, ends: Float64Array]
  *   The files named ('\0' between paths) read whole, one after another; each one's end in `bytes`, or -1
  *   when it could not be read (the caller reads it again to say why).
@@ -41,6 +46,9 @@ typedef struct {
   nums_t nums;
   double left; /* files still allowed (maxFiles) */
   int failed;  /* a case JavaScript must handle: give up */
+  int read;    /* walkRead: files' bytes into `bytes`, their ends into `ends` */
+  text_t bytes;
+  nums_t ends;
 } walk_t;
 
 /* Room for `extra` more bytes in `t` (grown by doubling); 0 when out of memory. */
@@ -63,18 +71,25 @@ static int text_add(text_t *t, const char *s, size_t n) {
   return 1;
 }
 
-static int record(walk_t *w, const char *path, size_t n, double code, double a, double b, double c) {
-  if (!text_add(&w->paths, path, n)) return 0;
-  if (w->nums.len + 4 > w->nums.cap) {
-    size_t cap = w->nums.cap ? 2 * w->nums.cap : 256;
-    double *v = realloc(w->nums.v, cap * sizeof(double));
-    if (!v) return 0;
-    w->nums.v = v;
-    w->nums.cap = cap;
-  }
+/* Room for `extra` more numbers in `t` (grown by doubling); 0 when out of memory. */
+static int nums_reserve(nums_t *t, size_t extra) {
+  if (t->len + extra <= t->cap) return 1;
+  size_t cap = t->cap ? t->cap : 256;
+  while (t->len + extra > cap) cap *= 2;
+  double *v = realloc(t->v, cap * sizeof(double));
+  if (!v) return 0;
+  t->v = v;
+  t->cap = cap;
+  return 1;
+}
+
+/* An entry: its path, its four numbers, and in walkRead where its bytes end (`end`, -1: none). */
+static int record(walk_t *w, const char *path, size_t n, double code, double a, double b, double c, double end) {
+  if (!text_add(&w->paths, path, n) || !nums_reserve(&w->nums, 4) || (w->read && !nums_reserve(&w->ends, 1))) return 0;
   double *r = w->nums.v + w->nums.len;
   r[0] = code, r[1] = a, r[2] = b, r[3] = c;
   w->nums.len += 4;
+  if (w->read) w->ends.v[w->ends.len++] = end;
   return 1;
 }
 
@@ -111,16 +126,14 @@ static void free_entries(entry_t *e, size_t n) {
 }
 
 /*
- * Reads folder `dir`'s entries but `.` and `..`, sorted, `*n` of them; NULL (and *n = 0) when it cannot
- * be read, as libuv's scandir fails whole.
+ * Reads the entries but `.` and `..` of folder `d`, sorted, `*n` of them; NULL (and *n = 0) when it cannot
+ * be read, as libuv's scandir fails whole. `d` stays open.
  */
-static entry_t *read_entries(const char *dir, size_t *n) {
+static entry_t *read_entries(DIR *d, size_t *n) {
   *n = 0;
-  DIR *d = opendir(dir);
-  if (!d) return NULL;
   size_t cap = 32;
   entry_t *e = malloc(cap * sizeof(entry_t));
-  if (!e) goto fail;
+  if (!e) return NULL;
   for (;;) {
     errno = 0;
     struct dirent *de = readdir(d);
@@ -140,28 +153,74 @@ static entry_t *read_entries(const char *dir, size_t *n) {
     if (!e[*n].name) goto fail;
     (*n)++;
   }
-  closedir(d);
   qsort(e, *n, sizeof(entry_t), by_name);
   return e;
 fail:
-  if (e) free_entries(e, *n);
-  closedir(d);
+  free_entries(e, *n);
   *n = 0;
   return NULL;
 }
 
-/* listing.ts `walk` of folder `dir` (its path `len` bytes in `path`, room for MAX_PATH_BYTES). */
-static void walk_dir(walk_t *w, char *path, size_t len, int depth, int max_depth) {
+/*
+ * Appends the bytes of open file `fd` of `size` bytes to `t`, as Node's readFileSync reads a regular file:
+ * up to its size, or to its end when its size is 0; 0 when a read fails or memory runs out.
+ */
+static int read_open(text_t *t, int fd, off_t size) {
+  size_t want = size > 0 ? (size_t)size : 0;
+  size_t got = 0;
+  for (;;) {
+    size_t room = want ? want - got : 8192;
+    if (want && room == 0) return 1;
+    if (!text_reserve(t, room)) return 0;
+    ssize_t n = read(fd, t->bytes + t->len, room);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return 0;
+    if (n == 0) return 1;
+    t->len += (size_t)n;
+    got += (size_t)n;
+  }
+}
+
+/* A regular file entry `name` of open folder `dir` (its path `path`, `len` bytes): stated, and in walkRead read. */
+static void walk_file(walk_t *w, int dir, const char *name, const char *path, size_t len) {
+  struct stat fs;
+  if (w->read) {
+    int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd >= 0 && fstat(fd, &fs) == 0 && S_ISREG(fs.st_mode)) {
+      size_t before = w->bytes.len;
+      double end = read_open(&w->bytes, fd, fs.st_size) ? (double)w->bytes.len : (w->bytes.len = before, -1);
+      close(fd);
+      if (!record(w, path, len, FILE_OK, (double)fs.st_size, mtime_ms(&fs), (double)fs.st_ino, end)) w->failed = 1;
+      return;
+    }
+    if (fd >= 0) close(fd);
+  }
+  int file = fstatat(dir, name, &fs, 0) == 0 && S_ISREG(fs.st_mode);
+  if (!(file ? record(w, path, len, FILE_OK, (double)fs.st_size, mtime_ms(&fs), (double)fs.st_ino, -1) : record(w, path, len, FILE_NOT, 0, 0, 0, -1)))
+    w->failed = 1;
+}
+
+/*
+ * listing.ts `walk` of folder `path` (`len` bytes, room for MAX_PATH_BYTES), opened as `name` relative to
+ * folder `at` (its parent, or AT_FDCWD): Node's system calls on the full paths, made relative to the
+ * folder's descriptor, so that the kernel looks up one name per call instead of the whole path.
+ */
+static void walk_dir(walk_t *w, char *path, size_t len, int at, const char *name, int depth, int max_depth) {
   if (w->failed || depth > max_depth || w->left <= 0) return;
   struct stat st;
-  int is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+  int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd >= 0 && fstat(fd, &st) == 0 ? fdopendir(fd) : NULL;
   size_t n = 0;
-  entry_t *entries = is_dir ? read_entries(path, &n) : NULL;
+  entry_t *entries = d ? read_entries(d, &n) : NULL;
   if (!entries) {
-    if (!record(w, path, len, is_dir ? DIR_UNREADABLE : DIR_NONE, 0, 0, 0)) w->failed = 1;
+    if (d) closedir(d);
+    else if (fd >= 0) close(fd);
+    /* Missing or not a folder, or a folder that cannot be read (as stat, then scandir, tell them apart). */
+    int is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    if (!record(w, path, len, is_dir ? DIR_UNREADABLE : DIR_NONE, 0, 0, 0, -1)) w->failed = 1;
     return;
   }
-  if (!record(w, path, len, DIR_FOLDER, mtime_ms(&st), 0, 0)) w->failed = 1;
+  if (!record(w, path, len, DIR_FOLDER, mtime_ms(&st), 0, 0, -1)) w->failed = 1;
   size_t base = len;
   if (base == 0 || path[base - 1] != '/') path[base++] = '/';
   for (size_t i = 0; i < n && !w->failed; i++) {
@@ -175,18 +234,15 @@ static void walk_dir(walk_t *w, char *path, size_t len, int depth, int max_depth
     }
     memcpy(path + base, e->name, k + 1);
     if (e->type == DT_DIR) {
-      walk_dir(w, path, base + k, depth + 1, max_depth);
+      walk_dir(w, path, base + k, dirfd(d), e->name, depth + 1, max_depth);
     } else if (e->type == DT_REG) {
-      struct stat fs;
-      int file = stat(path, &fs) == 0 && S_ISREG(fs.st_mode);
-      if (!(file ? record(w, path, base + k, FILE_OK, (double)fs.st_size, mtime_ms(&fs), (double)fs.st_ino)
-                 : record(w, path, base + k, FILE_NOT, 0, 0, 0)))
-        w->failed = 1;
+      walk_file(w, dirfd(d), e->name, path, base + k);
       w->left--;
     }
   }
   path[len] = '\0';
   free_entries(entries, n);
+  closedir(d);
 }
 
 /* [first, a Float64Array of `count` doubles copied from `v`], or undefined when it cannot be made. */
@@ -203,29 +259,61 @@ static napi_value with_numbers(napi_env env, napi_value first, const double *v, 
   return result;
 }
 
-static napi_value walk(napi_env env, napi_callback_info info) {
+/* walk and walkRead: the walk of `argv` (root, maxDepth, maxFiles), and in walkRead the files' bytes. */
+/* walk's [paths, numbers] with the files' bytes and ends appended, or undefined when they cannot be made. */
+static napi_value with_contents(napi_env env, napi_value walked, const text_t *bytes, const nums_t *ends) {
+  napi_value result, buffer, numbers, paths, nums;
+  bool is_array = false;
+  napi_get_undefined(env, &result);
+  void *data = NULL;
+  if (napi_is_array(env, walked, &is_array) != napi_ok || !is_array || napi_get_element(env, walked, 0, &paths) != napi_ok ||
+      napi_get_element(env, walked, 1, &nums) != napi_ok || napi_create_buffer_copy(env, bytes->len, bytes->bytes ? bytes->bytes : "", NULL, &buffer) != napi_ok)
+    return result;
+  napi_value ab;
+  if (napi_create_arraybuffer(env, ends->len * sizeof(double), &data, &ab) != napi_ok || napi_create_typedarray(env, napi_float64_array, ends->len, ab, 0, &numbers) != napi_ok)
+    return result;
+  if (ends->len) memcpy(data, ends->v, ends->len * sizeof(double));
+  napi_value out;
+  if (napi_create_array_with_length(env, 4, &out) != napi_ok || napi_set_element(env, out, 0, paths) != napi_ok || napi_set_element(env, out, 1, nums) != napi_ok ||
+      napi_set_element(env, out, 2, buffer) != napi_ok || napi_set_element(env, out, 3, numbers) != napi_ok)
+    return result;
+  return out;
+}
+
+static napi_value walk_call(napi_env env, napi_callback_info info, int read) {
   size_t argc = 3;
   napi_value argv[3], result, paths;
   char path[MAX_PATH_BYTES];
   size_t len = 0;
   double max_depth = 0;
-  walk_t w = {{NULL, 0, 0}, {NULL, 0, 0}, 0, 0};
+  walk_t w = {{NULL, 0, 0}, {NULL, 0, 0}, 0, 0, read, {NULL, 0, 0}, {NULL, 0, 0}};
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 ||
       napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || napi_get_value_double(env, argv[1], &max_depth) != napi_ok ||
       napi_get_value_double(env, argv[2], &w.left) != napi_ok) {
-    napi_throw_type_error(env, NULL, "walk(root: string, maxDepth: number, maxFiles: number)");
+    napi_throw_type_error(env, NULL, read ? "walkRead(root: string, maxDepth: number, maxFiles: number)" : "walk(root: string, maxDepth: number, maxFiles: number)");
     return NULL;
   }
-  if (len + 2 >= sizeof path || max_depth > 1000) {
-    napi_get_undefined(env, &result);
-    return result;
+  napi_get_undefined(env, &result);
+  if (len + 2 < sizeof path && max_depth <= 1000) {
+    walk_dir(&w, path, len, AT_FDCWD, path, 0, (int)max_depth);
+    if (!w.failed && napi_create_string_utf8(env, w.paths.bytes ? w.paths.bytes : "", w.paths.len, &paths) == napi_ok) {
+      result = with_numbers(env, paths, w.nums.v, w.nums.len);
+      if (read) result = with_contents(env, result, &w.bytes, &w.ends);
+    }
   }
-  walk_dir(&w, path, len, 0, (int)max_depth);
-  if (w.failed || napi_create_string_utf8(env, w.paths.bytes ? w.paths.bytes : "", w.paths.len, &paths) != napi_ok) napi_get_undefined(env, &result);
-  else result = with_numbers(env, paths, w.nums.v, w.nums.len);
   free(w.paths.bytes);
   free(w.nums.v);
+  free(w.bytes.bytes);
+  free(w.ends.v);
   return result;
+}
+
+static napi_value walk(napi_env env, napi_callback_info info) {
+  return walk_call(env, info, 0);
+}
+
+static napi_value walk_read(napi_env env, napi_callback_info info) {
+  return walk_call(env, info, 1);
 }
 
 /* Appends file `path`'s bytes to `t` (grown as needed); 0 when it cannot be opened or read. */
@@ -290,6 +378,8 @@ napi_status register_walk(napi_env env, napi_value exports) {
   napi_value fn;
   napi_status s = napi_create_function(env, "walk", NAPI_AUTO_LENGTH, walk, NULL, &fn);
   if (s == napi_ok) s = napi_set_named_property(env, exports, "walk", fn);
+  if (s == napi_ok) s = napi_create_function(env, "walkRead", NAPI_AUTO_LENGTH, walk_read, NULL, &fn);
+  if (s == napi_ok) s = napi_set_named_property(env, exports, "walkRead", fn);
   if (s == napi_ok) s = napi_create_function(env, "readFiles", NAPI_AUTO_LENGTH, read_files, NULL, &fn);
   if (s == napi_ok) s = napi_set_named_property(env, exports, "readFiles", fn);
   return s;
