@@ -5,7 +5,7 @@
  *
  * Field numbers follow tensorflow/core/util/event.proto and framework/summary.proto.
  */
-import { ENTRY_SCALAR, scanTfRecords } from './tfrecord';
+import { scanTfRecords } from './tfrecord';
 import { ProtoReader, ProtobufError, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './protobuf';
 import type { Diagnostic, RunStatus } from '../model';
 
@@ -73,12 +73,6 @@ export function readEventFile(
     startOffset,
     fastPath,
     (s, e) => {
-      if (e.kind === ENTRY_SCALAR) {
-        const tag = s.tag(e.a);
-        // A scalar tensor counts unless the tag's plugin metadata (seen earlier) said it is not a scalar.
-        if (e.b === 0 || kinds[tag] !== 'other') sink.scalar(tag, e.step, e.wall * 1000, e.value);
-        return;
-      }
       try {
         decoder.decode(s.bytes, e.a, e.b);
       } catch (err) {
@@ -91,7 +85,14 @@ export function readEventFile(
         });
       }
     },
-    { cancelled },
+    {
+      cancelled,
+      onScalar(s, tagId, tensor, step, wall, value) {
+        const tag = s.tag(tagId);
+        // A scalar tensor counts unless the tag's plugin metadata (seen earlier) said it is not a scalar.
+        if (!tensor || kinds[tag] !== 'other') sink.scalar(tag, step, wall * 1000, value);
+      },
+    },
   );
   if (result.minWall !== undefined) {
     sink.wallTime?.(result.minWall * 1000);

@@ -119,6 +119,11 @@ export interface TfRecordOptions {
   checkCrc?: boolean;
   /** Checked between pieces; stops reading early when it returns true. */
   cancelled?: () => boolean;
+  /**
+   * SCALAR entries, straight from the module's output (`tensor`: the value came from a tensor), in place
+   * of `onEntry`: the bulk of an event file, without an entry view filled for each.
+   */
+  onScalar?: (s: RecordScanner, tagId: number, tensor: boolean, step: number, wall: number, value: number) => void;
 }
 
 /**
@@ -142,6 +147,7 @@ export function scanTfRecords(
     return { endOffset: startOffset, records: 0, diagnostics };
   }
   const mode = (options.checkCrc ?? true ? MODE_CRC : 0) | (events ? MODE_EVENTS : 0);
+  const onScalar = options.onScalar;
   return withScanner((s) => {
     s.startFile();
     const x = s.x;
@@ -162,8 +168,14 @@ export function scanTfRecords(
         const stop = x.scan(pos, filled, mode);
         pos = x.scanPos.value;
         const count = x.outCount.value;
+        const { u32, f64 } = s;
         for (let i = 0; i < count; i++) {
           const o = (OUT + i * ENTRY) >> 2;
+          if (onScalar && u32[o] === ENTRY_SCALAR) {
+            const f = (OUT + i * ENTRY + 16) >> 3;
+            onScalar(s, u32[o + 1], u32[o + 2] !== 0, f64[f], f64[f + 1], f64[f + 2]);
+            continue;
+          }
           entry.kind = s.u32[o];
           entry.a = s.u32[o + 1];
           entry.b = s.u32[o + 2];
