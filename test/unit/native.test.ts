@@ -243,24 +243,30 @@ describe('folder listings and small files (native and JavaScript)', () => {
     }
     // The native walk itself saw what the JavaScript one did (and was used: it gave an answer).
     assert.ok(native()!.walk(tree, 12, Infinity));
-    // walkRead lists the same, and gives each file's bytes as readFileSync does (the empty file too).
+    // walkRead lists the same, and gives each file's bytes as readFileSync does (the empty file too) while
+    // they stay within its budget of bytes.
     fs.writeFileSync(path.join(tree, 'zero'), '');
     for (const [dir, depth, max] of cases) {
       const walked = native()!.walk(dir, depth, max)!;
-      const [paths, numbers, bytes, ends] = native()!.walkRead(dir, depth, max)!;
-      assert.equal(paths, walked[0], dir);
-      assert.deepEqual(numbers, walked[1], dir);
-      const entries = paths.split('\0').slice(0, -1);
-      assert.equal(ends.length, entries.length);
-      let from = 0;
-      entries.forEach((p, i) => {
-        const isFile = numbers[4 * i] === 3;
-        assert.equal(ends[i] >= 0, isFile, p);
-        if (!isFile) return;
-        assert.deepEqual(bytes.subarray(from, ends[i]), fs.readFileSync(p), p);
-        from = ends[i];
-      });
-      if (dir === tree && max === Infinity && depth === 12) assert.ok(entries.includes(path.join(tree, 'zero')) && bytes.length > 0);
+      for (const budget of [Infinity, 12]) {
+        const [paths, numbers, bytes, ends] = native()!.walkRead(dir, depth, max, budget)!;
+        assert.equal(paths, walked[0], dir);
+        assert.deepEqual(numbers, walked[1], dir);
+        const entries = paths.split('\0').slice(0, -1);
+        assert.equal(ends.length, entries.length);
+        let from = 0;
+        let skipped = 0;
+        entries.forEach((p, i) => {
+          const isFile = numbers[4 * i] === 3;
+          if (isFile && ends[i] < 0 && from + numbers[4 * i + 1] > budget) return void skipped++;
+          assert.equal(ends[i] >= 0, isFile, p);
+          if (!isFile) return;
+          assert.deepEqual(bytes.subarray(from, ends[i]), fs.readFileSync(p), p);
+          from = ends[i];
+        });
+        assert.ok(bytes.length <= budget);
+        if (dir === tree && max === Infinity && depth === 12) assert.ok(entries.includes(path.join(tree, 'zero')) && (budget === Infinity ? skipped === 0 && bytes.length > 0 : skipped > 0));
+      }
     }
     fs.rmSync(root, { recursive: true });
   });

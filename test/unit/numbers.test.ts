@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseNumberBytes, readLineRanges, readLines } from '../../src/core/formats/lines';
-import { parseMetricLine, readMlflowMetricPoints } from '../../src/core/formats/mlflowMetrics';
+import { parseMetricLine, readMlflowMetricBytes, readMlflowMetricPoints } from '../../src/core/formats/mlflowMetrics';
 import { rng } from '../../bench/generate';
 import { tailAt } from '../../src/core/index/listing';
 import { corpus, tempDir } from './corpus';
@@ -37,9 +37,17 @@ describe('parseNumberBytes', () => {
 });
 
 describe('MLflow metric lines through the WebAssembly parser (wasm/metrics.wat)', () => {
+  // Each file read from disk, and from its bytes read beforehand (as a cold read does): the same points,
+  // diagnostics, resume offset and tail.
   const read = (file: string) => {
     const points: [number, number, number][] = [];
     const res = readMlflowMetricPoints(file, 0, 1, (step, time, value) => void points.push([step, time, value]));
+    const fromBytes: [number, number, number][] = [];
+    const resBytes = readMlflowMetricBytes(file, fs.readFileSync(file), (steps, times, values, from, to) => {
+      for (let i = from; i < to; i++) fromBytes.push([steps[i], times[i], values[i]]);
+    });
+    assert.deepEqual(fromBytes, points, file);
+    assert.deepEqual(resBytes, res, file);
     return { points, res };
   };
 

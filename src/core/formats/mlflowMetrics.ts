@@ -105,14 +105,41 @@ export type PointColumns = (steps: Float64Array, times: Float64Array, values: Fl
  * what it gained).
  */
 export function readMlflowMetricColumns(file: string, offset: number, firstLine: number, onColumns: PointColumns, size = Infinity): MetricFileRead {
-  const diagnostics: Diagnostic[] = [];
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
   } catch (err) {
-    diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
-    return { points: 0, deferred: 0, endOffset: offset, nextLine: firstLine, diagnostics };
+    return { points: 0, deferred: 0, endOffset: offset, nextLine: firstLine, diagnostics: [{ file, severity: 'error', message: `cannot read: ${(err as Error).message}` }] };
   }
+  try {
+    return scanMetrics(file, offset, firstLine, onColumns, size, (into, at, length, position) => fs.readSync(fd, into, at, length, position));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * readMlflowMetricColumns of a whole file whose bytes, `bytes`, the caller read (natively, as its run was
+ * listed: listing.ts walkRead).
+ */
+export function readMlflowMetricBytes(file: string, bytes: Uint8Array, onColumns: PointColumns): MetricFileRead {
+  return scanMetrics(file, 0, 1, onColumns, bytes.length, (into, at, length, position) => {
+    const n = Math.max(0, Math.min(length, bytes.length - position));
+    into.set(bytes.subarray(position, position + n), at);
+    return n;
+  });
+}
+
+/** The metric reader, reading its bytes from `read` (into `into` at `at`, up to `length`, from file offset `position`). */
+function scanMetrics(
+  file: string,
+  offset: number,
+  firstLine: number,
+  onColumns: PointColumns,
+  size: number,
+  read: (into: Buffer, at: number, length: number, position: number) => number,
+): MetricFileRead {
+  const diagnostics: Diagnostic[] = [];
   return scanners.use((s) => {
     let base = offset; // file offset of address IN
     let pos = IN;
@@ -126,7 +153,7 @@ export function readMlflowMetricColumns(file: string, offset: number, firstLine:
         if (!eof) {
           if (filled - pos >= s.capacity - CHUNK / 2) s.reserve(2 * (filled - pos) + CHUNK); // one long line
           while (!eof && filled < IN + s.capacity) {
-            const n = fs.readSync(fd, s.bytes, filled, IN + s.capacity - filled, base + (filled - IN));
+            const n = read(s.bytes, filled, IN + s.capacity - filled, base + (filled - IN));
             if (n === 0 || base + (filled - IN) + n >= size) eof = true;
             filled += n;
           }
@@ -170,8 +197,6 @@ export function readMlflowMetricColumns(file: string, offset: number, firstLine:
       }
     } catch (err) {
       diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
-    } finally {
-      fs.closeSync(fd);
     }
     if (filled > pos) {
       diagnostics.push({ file, line, severity: 'info', message: 'last line has no newline yet (still being written?); it is read once complete' });

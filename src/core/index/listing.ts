@@ -101,6 +101,8 @@ export class PackedMlflowListing {
   private readonly dirs: [string, number][] = [];
   readonly probes: Probes = { paths: [], seen: [] };
   readonly folders: RunFolders = new Map();
+  /** The bytes of the metric files read with the listing. */
+  private readonly metricBytes = new Map<string, Buffer>();
   /** Whether the run has a meta.yaml. */
   readonly hasMeta: boolean;
 
@@ -109,8 +111,11 @@ export class PackedMlflowListing {
     if (!mod) return undefined;
     const walks: Walked[] = [];
     for (const [folder] of MLFLOW_RUN_FOLDERS) {
-      // The files of params/ and tags/ are read as they are listed: each file's value is its content.
-      const walked = folder === 'params' || folder === 'tags' ? mod.walkRead(path.join(dir, folder), 12, Infinity) : mod.walk(path.join(dir, folder), 12, Infinity);
+      // The files of params/ and tags/ are read as they are listed (each file's value is its content), and
+      // the metric files up to METRIC_BYTES (the rest are read as they are parsed).
+      const root = path.join(dir, folder);
+      const read = folder === 'params' || folder === 'tags' ? Infinity : folder === 'metrics' ? METRIC_BYTES : 0;
+      const walked = read > 0 ? mod.walkRead(root, 12, Infinity, read) : mod.walk(root, 12, Infinity);
       if (!walked) return undefined;
       walks.push(walked);
     }
@@ -151,7 +156,8 @@ export class PackedMlflowListing {
             let rel = p.slice(prefix.length + folder.length + 1);
             if (path.sep !== '/' && rel.includes(path.sep)) rel = rel.split(path.sep).join('/');
             const end = ends ? ends[i / 4] : -1;
-            files.push(end >= 0 ? [p, rel, numbers[i + 1], bytes!.toString('utf8', from, end)] : [p, rel, numbers[i + 1]]);
+            if (end >= 0 && folder === 'metrics') this.metricBytes.set(p, bytes!.subarray(from, end));
+            files.push(end >= 0 && folder !== 'metrics' ? [p, rel, numbers[i + 1], bytes!.toString('utf8', from, end)] : [p, rel, numbers[i + 1]]);
             if (end >= 0) from = end;
             break;
           }
@@ -189,9 +195,9 @@ export class PackedMlflowListing {
     return out;
   }
 
-  /** The run's metric files with their sizes, in the listing's order. */
-  metricFiles(): (readonly [file: string, size: number])[] {
-    return (this.folders.get('metrics') ?? []).map(([f, , size]) => [f, size] as const);
+  /** The run's metric files with their sizes, and their bytes where the listing read them, in the listing's order. */
+  metricFiles(): (readonly [file: string, size: number, bytes?: Buffer])[] {
+    return (this.folders.get('metrics') ?? []).map(([f, , size]) => [f, size, this.metricBytes.get(f)] as const);
   }
 
   /** The listing's probes as the index keeps them (probesForIndex). */
@@ -199,6 +205,9 @@ export class PackedMlflowListing {
     return probesForIndex(this.probes);
   }
 }
+
+/** The most bytes of a run's metric files a cold read takes with its listing. */
+const METRIC_BYTES = 8 << 20;
 
 /** What the native walk gives of a folder (walk.c): paths and numbers, and with walkRead the files' bytes. */
 type Walked = [paths: string, numbers: Float64Array, bytes?: Buffer, ends?: Float64Array];

@@ -6,7 +6,7 @@
  * unit's state and probes, made here (PackedRun).
  */
 import * as path from 'node:path';
-import { readMlflowMetricColumns } from '../formats/mlflowMetrics';
+import { readMlflowMetricBytes, readMlflowMetricColumns, type PointColumns } from '../formats/mlflowMetrics';
 import { readListedMlflowRunHeader, readMlflowRunHeader } from '../formats/mlflow';
 import { readEventFile } from '../formats/tensorboard';
 import { PackedMlflowListing, listMlflowRun, probesForIndex, tailAt, type Listing } from './listing';
@@ -72,11 +72,12 @@ function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>, maxPo
   const metricFiles = packed ? packed.metricFiles() : Object.keys(listing!.files).filter((f) => f.startsWith(metricsDir)).map((f) => [f, listing!.files[f].size] as const);
   const files: ReadAheadFile[] = [];
   let budget = maxPoints;
-  for (const [file, size] of metricFiles) {
+  for (const [file, size, bytes] of metricFiles as (readonly [string, number, Buffer?])[]) {
     // Points as they come; a run past the budget leaves its other files to the indexer, with its listing.
     if (budget <= 0) return { dir, listing: listing ?? packed!.listing(), header, files };
     metricColumns.clear();
-    const read = readMlflowMetricColumns(file, 0, 1, (steps, times, values, from, to) => metricColumns.pushRange(steps, times, values, from, to), size);
+    const onColumns: PointColumns = (steps, times, values, from, to) => metricColumns.pushRange(steps, times, values, from, to);
+    const read = bytes ? readMlflowMetricBytes(file, bytes, onColumns) : readMlflowMetricColumns(file, 0, 1, onColumns, size);
     // Encoded here, so that the indexer only inserts the rows.
     const series = metricColumns.encode();
     files.push({ file, series, endOffset: read.endOffset, nextLine: read.nextLine, tail: read.tail ?? tailAt(file, read.endOffset), diagnostics: read.diagnostics });

@@ -18,10 +18,11 @@ export interface NativeModule {
    */
   walk(root: string, maxDepth: number, maxFiles: number): [paths: string, numbers: Float64Array] | undefined;
   /**
-   * walk, each regular file also read whole as readFileSync reads it: the files' bytes one after another,
-   * and per entry where its bytes end (-1: not a file, or not read).
+   * walk, each regular file also read whole as readFileSync reads it while the bytes read stay within
+   * `maxBytes` in all: the files' bytes one after another, and per entry where its bytes end (-1: not a
+   * file, past `maxBytes`, or not read).
    */
-  walkRead(root: string, maxDepth: number, maxFiles: number): [paths: string, numbers: Float64Array, bytes: Buffer, ends: Float64Array] | undefined;
+  walkRead(root: string, maxDepth: number, maxFiles: number, maxBytes: number): [paths: string, numbers: Float64Array, bytes: Buffer, ends: Float64Array] | undefined;
   /** The files named ('\0' between paths) read whole: their bytes one after another, each one's end (-1: unread). */
   readFiles(paths: string): [bytes: Buffer, ends: Float64Array] | undefined;
 }

@@ -8,10 +8,11 @@
  * walk(root: string, maxDepth: number, maxFiles: number) -> [paths: string, numbers: Float64Array] | undefined
  *   What listing.ts `walk` sees, entry by entry: paths separated by '\0', four numbers each
  *   (DIR_FOLDER mtime | DIR_UNREADABLE | DIR_NONE | FILE_OK size mtime inode | FILE_NOT).
- * walkRead(root: string, maxDepth: number, maxFiles: number) -> [paths, numbers, bytes: Buffer, ends: Float64Array] | undefined
+ * walkRead(root: string, maxDepth: number, maxFiles: number, maxBytes: number) -> [paths, numbers, bytes: Buffer, ends: Float64Array] | undefined
  *   walk, each regular file also read whole as Node's readFileSync reads it (opened, then its size taken
- *   from the open file): its bytes one after another in `bytes`, and per entry where its bytes end, or -1
- *   (not a file, or not readable: the caller reads it again to say why). A file is opened relative to its
+ *   from the open file) while the bytes read stay within `maxBytes` in all: its bytes one after another in
+ *   `bytes`, and per entry where its bytes end, or -1 (not a file, past `maxBytes`, or not readable: the
+ *   caller reads it itself). A file is opened relative to its
  *   folder, so the kernel looks up one name, not the whole path, and stated once, through the open file.
  * readFiles(paths: string) -> [bytes: Buffer, ends: Float64Array]
  *   The files named ('\0' between paths) read whole, one after another; each one's end in `bytes`, or -1
@@ -47,6 +48,7 @@ typedef struct {
   double left; /* files still allowed (maxFiles) */
   int failed;  /* a case JavaScript must handle: give up */
   int read;    /* walkRead: files' bytes into `bytes`, their ends into `ends` */
+  double max_bytes; /* walkRead: the most bytes read in all; a file past it is stated, not read */
   text_t bytes;
   nums_t ends;
 } walk_t;
@@ -188,7 +190,7 @@ static void walk_file(walk_t *w, int dir, const char *name, const char *path, si
     int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd >= 0 && fstat(fd, &fs) == 0 && S_ISREG(fs.st_mode)) {
       size_t before = w->bytes.len;
-      double end = read_open(&w->bytes, fd, fs.st_size) ? (double)w->bytes.len : (w->bytes.len = before, -1);
+      double end = (double)before + (double)fs.st_size > w->max_bytes ? -1 : read_open(&w->bytes, fd, fs.st_size) ? (double)w->bytes.len : (w->bytes.len = before, -1);
       close(fd);
       if (!record(w, path, len, FILE_OK, (double)fs.st_size, mtime_ms(&fs), (double)fs.st_ino, end)) w->failed = 1;
       return;
@@ -281,16 +283,16 @@ static napi_value with_contents(napi_env env, napi_value walked, const text_t *b
 }
 
 static napi_value walk_call(napi_env env, napi_callback_info info, int read) {
-  size_t argc = 3;
-  napi_value argv[3], result, paths;
+  size_t argc = 4;
+  napi_value argv[4], result, paths;
   char path[MAX_PATH_BYTES];
   size_t len = 0;
   double max_depth = 0;
-  walk_t w = {{NULL, 0, 0}, {NULL, 0, 0}, 0, 0, read, {NULL, 0, 0}, {NULL, 0, 0}};
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 ||
+  walk_t w = {{NULL, 0, 0}, {NULL, 0, 0}, 0, 0, read, 0, {NULL, 0, 0}, {NULL, 0, 0}};
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < (read ? 4u : 3u) ||
       napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || napi_get_value_double(env, argv[1], &max_depth) != napi_ok ||
-      napi_get_value_double(env, argv[2], &w.left) != napi_ok) {
-    napi_throw_type_error(env, NULL, read ? "walkRead(root: string, maxDepth: number, maxFiles: number)" : "walk(root: string, maxDepth: number, maxFiles: number)");
+      napi_get_value_double(env, argv[2], &w.left) != napi_ok || (read && napi_get_value_double(env, argv[3], &w.max_bytes) != napi_ok)) {
+    napi_throw_type_error(env, NULL, read ? "walkRead(root: string, maxDepth: number, maxFiles: number, maxBytes: number)" : "walk(root: string, maxDepth: number, maxFiles: number)");
     return NULL;
   }
   napi_get_undefined(env, &result);
