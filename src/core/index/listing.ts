@@ -139,30 +139,16 @@ export class PackedMlflowListing {
         const end = paths.indexOf('\0', start);
         const p = paths.slice(start, end);
         start = end + 1;
-        switch (numbers[i]) {
-          case WALKED_FOLDER:
-            this.dirs.push([p, numbers[i + 1]]);
-            dirProbe(this, p, FOLDER, numbers[i + 1]);
-            break;
-          case WALKED_UNREADABLE:
-            dirProbe(this, p, UNREADABLE);
-            break;
-          case WALKED_NONE:
-            dirProbe(this, p, NONE);
-            break;
-          case WALKED_FILE: {
-            this.addFile(p, numbers[i + 1], numbers[i + 2], numbers[i + 3]);
-            if (reuse === 'names') fileSeen(this, p, numbers[i + 1], numbers[i + 2], numbers[i + 3]);
-            let rel = p.slice(prefix.length + folder.length + 1);
-            if (path.sep !== '/' && rel.includes(path.sep)) rel = rel.split(path.sep).join('/');
-            const end = ends ? ends[i / 4] : -1;
-            if (end >= 0 && folder === 'metrics') this.metricBytes.set(p, bytes!.subarray(from, end));
-            files.push(end >= 0 && folder !== 'metrics' ? [p, rel, numbers[i + 1], bytes!.toString('utf8', from, end)] : [p, rel, numbers[i + 1]]);
-            if (end >= 0) from = end;
-            break;
-          }
-          default:
-            if (reuse === 'names') fileSeen(this, p, NONE, 0, 0);
+        probeWalked(this, reuse, p, numbers, i);
+        if (numbers[i] === WALKED_FOLDER) this.dirs.push([p, numbers[i + 1]]);
+        else if (numbers[i] === WALKED_FILE) {
+          this.addFile(p, numbers[i + 1], numbers[i + 2], numbers[i + 3]);
+          let rel = p.slice(prefix.length + folder.length + 1);
+          if (path.sep !== '/' && rel.includes(path.sep)) rel = rel.split(path.sep).join('/');
+          const end = ends ? ends[i / 4] : -1;
+          if (end >= 0 && folder === 'metrics') this.metricBytes.set(p, bytes!.subarray(from, end));
+          files.push(end >= 0 && folder !== 'metrics' ? [p, rel, numbers[i + 1], bytes!.toString('utf8', from, end)] : [p, rel, numbers[i + 1]]);
+          if (end >= 0) from = end;
         }
       }
     });
@@ -394,26 +380,31 @@ function addWalked(paths: string, numbers: Float64Array, out: Listing, reuse: Re
     const end = paths.indexOf('\0', start);
     const p = paths.slice(start, end);
     start = end + 1;
-    switch (numbers[i]) {
-      case WALKED_FOLDER:
-        out.dirs[p] = numbers[i + 1];
-        dirProbe(out, p, FOLDER, numbers[i + 1]);
-        break;
-      case WALKED_UNREADABLE:
-        dirProbe(out, p, UNREADABLE);
-        break;
-      case WALKED_NONE:
-        dirProbe(out, p, NONE);
-        break;
-      case WALKED_FILE:
-        out.files[p] = { size: numbers[i + 1], mtime: numbers[i + 2], ino: numbers[i + 3] };
-        if (reuse === 'names') fileSeen(out, p, numbers[i + 1], numbers[i + 2], numbers[i + 3]);
-        budget.left--;
-        break;
-      default: // a file entry that stat found gone or not a file
-        if (reuse === 'names') fileSeen(out, p, NONE, 0, 0);
-        budget.left--;
-    }
+    probeWalked(out, reuse, p, numbers, i);
+    if (numbers[i] === WALKED_FOLDER) out.dirs[p] = numbers[i + 1];
+    else if (numbers[i] === WALKED_FILE) out.files[p] = { size: numbers[i + 1], mtime: numbers[i + 2], ino: numbers[i + 3] };
+    // A file, or a file entry that stat found gone or not a file.
+    if (numbers[i] >= WALKED_FILE) budget.left--;
+  }
+}
+
+/** Records entry `p` that walk.c reported (its numbers at `i`) among the probes, as walkInJs records it. */
+function probeWalked(out: { probes?: Probes }, reuse: Reuse, p: string, numbers: Float64Array, i: number): void {
+  switch (numbers[i]) {
+    case WALKED_FOLDER:
+      dirProbe(out, p, FOLDER, numbers[i + 1]);
+      break;
+    case WALKED_UNREADABLE:
+      dirProbe(out, p, UNREADABLE);
+      break;
+    case WALKED_NONE:
+      dirProbe(out, p, NONE);
+      break;
+    case WALKED_FILE:
+      if (reuse === 'names') fileSeen(out, p, numbers[i + 1], numbers[i + 2], numbers[i + 3]);
+      break;
+    default:
+      if (reuse === 'names') fileSeen(out, p, NONE, 0, 0);
   }
 }
 
