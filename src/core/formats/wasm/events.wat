@@ -91,10 +91,7 @@
         (br $step1)))
     (i32.xor (local.get $c) (i32.const -1)))
 
-  ;; TFRecord's masked CRC of [p, end).
-  (func $masked (param $p i32) (param $end i32) (result i32)
-    (i32.add (i32.rotr (call $crc (local.get $p) (local.get $end)) (i32.const 15)) (i32.const 0xa282ead8)))
-
+  ;; The CRC-32C of [p, end) (for tests; scan masks it as TFRecord does: rotated right 15, plus 0xa282ead8).
   (func (export "crc32c") (param $p i32) (param $end i32) (result i32)
     (call $crc (local.get $p) (local.get $end)))
 
@@ -398,8 +395,17 @@
         (if (i32.or (global.get $bad) (i32.eqz (global.get $hasValue))) (then (return)))))
     (local.set $id (call $tag (local.get $ts) (local.get $te)))
     (if (i32.lt_s (local.get $id) (i32.const 0)) (then (global.set $bad (i32.const 1)) (return)))
-    (if (i32.eqz (call $emit (i32.const 1) (local.get $id) (i32.eqz (local.get $hasSimple)) (local.get $rec) (local.get $step) (local.get $wall) (local.get $v)))
-      (then (global.set $bad (i32.const 1)))))
+    ;; $emit's SCALAR entry, inline: the one every scalar record makes.
+    (if (i32.ge_u (global.get $outCount) (i32.const 16384)) (then (global.set $bad (i32.const 1)) (return)))
+    (local.set $p (i32.add (i32.const 393216) (i32.mul (global.get $outCount) (i32.const 40))))
+    (i32.store (local.get $p) (i32.const 1))
+    (i32.store offset=4 (local.get $p) (local.get $id))
+    (i32.store offset=8 (local.get $p) (i32.eqz (local.get $hasSimple)))
+    (i32.store offset=12 (local.get $p) (local.get $rec))
+    (f64.store offset=16 (local.get $p) (local.get $step))
+    (f64.store offset=24 (local.get $p) (local.get $wall))
+    (f64.store offset=32 (local.get $p) (local.get $v))
+    (global.set $outCount (i32.add (global.get $outCount) (i32.const 1))))
 
   ;; One Event record in [s, e) at record address `rec`: its scalars, or a RECORD entry for JavaScript.
   (func $event (param $s i32) (param $e i32) (param $rec i32)
@@ -447,10 +453,19 @@
                 (br $next)))
             (if (i32.eq (local.get $key) (i32.const 0x2a)) ;; summary
               (then
-                (global.set $rp (local.get $p))
-                (local.set $ss (call $len (local.get $e)))
-                (local.set $se (global.get $le))
-                (local.set $p (global.get $rp))
+                ;; A one-byte length inline (a scalar event's summary is tens of bytes); else $len.
+                (local.set $n (i32.load8_u (local.get $p)))
+                (if (i32.and (i32.lt_u (local.get $p) (local.get $e)) (i32.lt_u (local.get $n) (i32.const 128)))
+                  (then
+                    (local.set $ss (i32.add (local.get $p) (i32.const 1)))
+                    (local.set $se (i32.add (local.get $ss) (local.get $n)))
+                    (br_if $fallback (i32.gt_u (local.get $se) (local.get $e)))
+                    (local.set $p (local.get $se)))
+                  (else
+                    (global.set $rp (local.get $p))
+                    (local.set $ss (call $len (local.get $e)))
+                    (local.set $se (global.get $le))
+                    (local.set $p (global.get $rp))))
                 (br $next)))
             (global.set $rp (local.get $p))
             (call $skip (i32.and (local.get $key) (i32.const 7)) (local.get $e))
@@ -475,10 +490,19 @@
               (global.set $rp (local.get $p))
               (if (i32.eq (local.get $key) (i32.const 0x0a))
                 (then
-                  (local.set $vs (call $len (local.get $se)))
-                  (br_if $fallback (global.get $bad))
-                  (local.set $ve (global.get $le))
-                  (local.set $p (global.get $rp))
+                  ;; A one-byte length inline, as for the summary.
+                  (local.set $n (i32.load8_u (local.get $p)))
+                  (if (i32.and (i32.lt_u (local.get $p) (local.get $se)) (i32.lt_u (local.get $n) (i32.const 128)))
+                    (then
+                      (local.set $vs (i32.add (local.get $p) (i32.const 1)))
+                      (local.set $ve (i32.add (local.get $vs) (local.get $n)))
+                      (br_if $fallback (i32.gt_u (local.get $ve) (local.get $se)))
+                      (local.set $p (local.get $ve)))
+                    (else
+                      (local.set $vs (call $len (local.get $se)))
+                      (br_if $fallback (global.get $bad))
+                      (local.set $ve (global.get $le))
+                      (local.set $p (global.get $rp))))
                   (call $value (local.get $vs) (local.get $ve) (local.get $rec) (f64.convert_i64_u (local.get $step)) (local.get $wall))
                   (br_if $fallback (global.get $bad)))
                 (else
@@ -505,7 +529,7 @@
           (then (global.set $need (i32.const 12)) (local.set $status (i32.const 0)) (br $exit)))
         (if (i32.and (local.get $mode) (i32.const 1))
           (then
-            (if (i32.ne (call $masked (local.get $pos) (i32.add (local.get $pos) (i32.const 8))) (i32.load offset=8 (local.get $pos)))
+            (if (i32.ne (i32.add (i32.rotr (call $crc (local.get $pos) (i32.add (local.get $pos) (i32.const 8))) (i32.const 15)) (i32.const 0xa282ead8)) (i32.load offset=8 (local.get $pos)))
               (then (local.set $status (i32.const 2)) (br $exit)))))
         (local.set $len (i32.load (local.get $pos)))
         (if (i32.or (i32.load offset=4 (local.get $pos)) (i32.gt_u (local.get $len) (i32.const 536870912)))
@@ -519,7 +543,7 @@
         (local.set $dataEnd (i32.add (local.get $data) (local.get $len)))
         (if (i32.and
               (i32.and (local.get $mode) (i32.const 1))
-              (i32.ne (call $masked (local.get $data) (local.get $dataEnd)) (i32.load (local.get $dataEnd))))
+              (i32.ne (i32.add (i32.rotr (call $crc (local.get $data) (local.get $dataEnd)) (i32.const 15)) (i32.const 0xa282ead8)) (i32.load (local.get $dataEnd))))
           (then
             (local.set $ignored
               (call $emit (i32.const 3) (local.get $data) (local.get $dataEnd) (local.get $pos) (f64.const 0) (f64.const 0) (f64.const 0))))
