@@ -255,12 +255,11 @@ export interface EncodedSeries {
  * than its bytes, and a run has tens of series).
  */
 export function sharedBuffers(all: EncodedSeries[]): ArrayBuffer[] {
-  let sizes = [0, 0, 0, 0];
-  for (const e of all) sizes = [sizes[0] + e.bytes.length, sizes[1] + e.ends.length, sizes[2] + e.overviews.length, sizes[3] + e.overviewEnds.length];
-  const bytes = new Uint8Array(sizes[0]);
-  const ends = new Uint32Array(sizes[1]);
-  const overviews = new Float64Array(sizes[2]);
-  const overviewEnds = new Uint32Array(sizes[3]);
+  const total = (field: 'bytes' | 'ends' | 'overviews' | 'overviewEnds') => all.reduce((n, e) => n + e[field].length, 0);
+  const bytes = new Uint8Array(total('bytes'));
+  const ends = new Uint32Array(total('ends'));
+  const overviews = new Float64Array(total('overviews'));
+  const overviewEnds = new Uint32Array(total('overviewEnds'));
   const at = [0, 0, 0, 0];
   const into = <T extends Uint8Array | Uint32Array | Float64Array>(shared: T, part: T, k: number): T => {
     shared.set(part, at[k]);

@@ -145,10 +145,11 @@ export class PackedMlflowListing {
           this.addFile(p, numbers[i + 1], numbers[i + 2], numbers[i + 3]);
           let rel = p.slice(prefix.length + folder.length + 1);
           if (path.sep !== '/' && rel.includes(path.sep)) rel = rel.split(path.sep).join('/');
-          const end = ends ? ends[i / 4] : -1;
-          if (end >= 0 && folder === 'metrics') this.metricBytes.set(p, bytes!.subarray(from, end));
-          files.push(end >= 0 && folder !== 'metrics' ? [p, rel, numbers[i + 1], bytes!.toString('utf8', from, end)] : [p, rel, numbers[i + 1]]);
-          if (end >= 0) from = end;
+          // Where the file's bytes end, when walkRead read them.
+          const bytesEnd = ends ? ends[i / 4] : -1;
+          if (bytesEnd >= 0 && folder === 'metrics') this.metricBytes.set(p, bytes!.subarray(from, bytesEnd));
+          files.push(bytesEnd >= 0 && folder !== 'metrics' ? [p, rel, numbers[i + 1], bytes!.toString('utf8', from, bytesEnd)] : [p, rel, numbers[i + 1]]);
+          if (bytesEnd >= 0) from = bytesEnd;
         }
       }
     });

@@ -6,11 +6,12 @@
  * The indexer stays synchronous (units, savepoints and batches are unchanged): when it comes to a run it
  * takes what the thread made in place of its own, waiting on the thread if the run is being read (a
  * blocking receive on a message port, woken by an Atomics counter) — for an MLflow run read whole, the
- * unit's state and probes ready to write (PackedRun); else the thread's listing, and the files it read. A thread lists a run before reading it,
- * as the indexer does, so the fingerprints stored are those of the files before they were read: a file
- * written meanwhile differs from them at the next pass and is read again. A run its thread has not started
- * yet, a thread that failed or is slow, a run past the budget — the indexer lists and reads itself, as
- * without read-ahead.
+ * unit's state and probes ready to write (PackedRun); else the thread's listing, and the files it read. A
+ * thread lists a run before reading it, as the indexer does, so the fingerprints stored are those of the
+ * files before they were read: a file written meanwhile differs from them at the next pass and is read
+ * again. A run its thread has not started yet — the indexer reads it the same way, in its own thread; a
+ * thread that failed or is slow, a run past the budget — the indexer lists and reads itself, as without
+ * read-ahead.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -142,6 +143,8 @@ export class ReadAhead {
   private readonly arrived = new Map<string, Arrival>();
   /** Runs whose listing the indexer took: their header and files are the ones to use. */
   private readonly adopted = new Set<string>();
+  /** Points of the runs that arrived from the threads and are not written yet. */
+  private held = 0;
   /** Runs [front, back) are not sent yet; those from `back` on the indexer read itself. */
   private front = 0;
   private back: number;
@@ -182,9 +185,6 @@ export class ReadAhead {
     }
     this.topUp();
   }
-
-  /** Points of the runs that arrived from the threads and are not written yet. */
-  private held = 0;
 
   /** Keeps each thread WINDOW runs ahead of the indexer. */
   private topUp(): void {

@@ -65,16 +65,20 @@ const metricColumns = new Columns();
 function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>, maxPoints: number): ReadAheadReply {
   const { dir } = req;
   // Packed straight from the native walk; else the unit's own listing.
-  const packed = PackedMlflowListing.of(dir);
-  const listing = packed ? undefined : listMlflowRun(dir, undefined);
-  const header = packed ? readListedMlflowRunHeader(req.run, packed) : readMlflowRunHeader(req.run, listing!.files);
+  const packedListing = PackedMlflowListing.of(dir);
+  const listing = packedListing ? undefined : listMlflowRun(dir, undefined);
+  const header = packedListing ? readListedMlflowRunHeader(req.run, packedListing) : readMlflowRunHeader(req.run, listing!.files);
   const metricsDir = path.join(dir, 'metrics') + path.sep;
-  const metricFiles = packed ? packed.metricFiles() : Object.keys(listing!.files).filter((f) => f.startsWith(metricsDir)).map((f) => [f, listing!.files[f].size] as const);
+  const metricFiles: (readonly [file: string, size: number, bytes?: Buffer])[] = packedListing
+    ? packedListing.metricFiles()
+    : Object.keys(listing!.files)
+        .filter((f) => f.startsWith(metricsDir))
+        .map((f) => [f, listing!.files[f].size]);
   const files: ReadAheadFile[] = [];
   let budget = maxPoints;
-  for (const [file, size, bytes] of metricFiles as (readonly [string, number, Buffer?])[]) {
+  for (const [file, size, bytes] of metricFiles) {
     // Points as they come; a run past the budget leaves its other files to the indexer, with its listing.
-    if (budget <= 0) return { dir, listing: listing ?? packed!.listing(), header, files };
+    if (budget <= 0) return { dir, listing: listing ?? packedListing!.listing(), header, files };
     metricColumns.clear();
     const onColumns: PointColumns = (steps, times, values, from, to) => metricColumns.pushRange(steps, times, values, from, to);
     const read = bytes ? readMlflowMetricBytes(file, bytes, onColumns) : readMlflowMetricColumns(file, 0, 1, onColumns, size);
@@ -83,8 +87,7 @@ function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>, maxPo
     files.push({ file, series, endOffset: read.endOffset, nextLine: read.nextLine, tail: read.tail ?? tailAt(file, read.endOffset), diagnostics: read.diagnostics });
     budget -= metricColumns.n;
   }
-  const whole = packed ? packRun(packed, files) : packListing(listing!, files);
-  return { dir, packed: whole, header, files };
+  return { dir, packed: packedListing ? packRun(packedListing, files) : packListing(listing!, files), header, files };
 }
 
 /**
@@ -94,7 +97,7 @@ function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>, maxPo
  */
 function packRun(listing: PackedMlflowListing, files: ReadAheadFile[]): PackedRun {
   const state = listing.state(new Map(files.map((f) => [f.file, { offset: f.endOffset, line: f.nextLine, tail: f.tail }])));
-  return packed(state, listing.probesForIndex(), files);
+  return packedRun(state, listing.probesForIndex(), files);
 }
 
 /** packRun from the unit's own listing. */
@@ -103,10 +106,10 @@ function packListing(listing: Listing, files: ReadAheadFile[]): PackedRun {
     const st = listing.files[f.file];
     [st.offset, st.line, st.tail] = [f.endOffset, f.nextLine, f.tail];
   }
-  return packed(JSON.stringify({ files: listing.files, dirs: listing.dirs }), probesForIndex(listing.probes!), files);
+  return packedRun(JSON.stringify({ files: listing.files, dirs: listing.dirs }), probesForIndex(listing.probes!), files);
 }
 
-function packed(state: string, [probePaths, seen]: [string, Buffer], files: ReadAheadFile[]): PackedRun {
+function packedRun(state: string, [probePaths, seen]: [string, Buffer], files: ReadAheadFile[]): PackedRun {
   return { state, probePaths, probeSeen: seen.buffer as ArrayBuffer, metricFiles: files.map((f) => f.file) };
 }
 

@@ -1,8 +1,7 @@
 /**
- * Read-ahead thread of a cold index (see readAhead.ts): lists, reads and parses the runs it is sent (MLflow
- * run folders, TensorBoard log directories), and encodes their points as the index stores them, while the
- * indexer's thread writes the runs before them to SQLite. A run is listed as its unit lists it before any
- * of its files is read, and the listing goes back with what was read, to stand for the indexer's own.
+ * Read-ahead thread of a cold index (see readAhead.ts): reads the runs it is sent (readAheadRuns.ts) while
+ * the indexer's thread writes the runs before them to SQLite, and posts what it read, the series' bytes
+ * moved in buffers they share. A run the indexer took over before the thread came to it is skipped.
  */
 import { workerData, type MessagePort } from 'node:worker_threads';
 import { readAheadRun } from './readAheadRuns';

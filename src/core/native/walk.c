@@ -12,8 +12,8 @@
  *   walk, each regular file also read whole as Node's readFileSync reads it (opened, then its size taken
  *   from the open file) while the bytes read stay within `maxBytes` in all: its bytes one after another in
  *   `bytes`, and per entry where its bytes end, or -1 (not a file, past `maxBytes`, or not readable: the
- *   caller reads it itself). A file is opened relative to its
- *   folder, so the kernel looks up one name, not the whole path, and stated once, through the open file.
+ *   caller reads it itself). A file is opened relative to its folder, so the kernel looks up one name, not
+ *   the whole path, and stated once, through the open file.
  * readFiles(paths: string) -> [bytes: Buffer, ends: Float64Array]
  *   The files named ('\0' between paths) read whole, one after another; each one's end in `bytes`, or -1
  *   when it could not be read (the caller reads it again to say why).
@@ -190,7 +190,11 @@ static void walk_file(walk_t *w, int dir, const char *name, const char *path, si
     int fd = openat(dir, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd >= 0 && fstat(fd, &fs) == 0 && S_ISREG(fs.st_mode)) {
       size_t before = w->bytes.len;
-      double end = (double)before + (double)fs.st_size > w->max_bytes ? -1 : read_open(&w->bytes, fd, fs.st_size) ? (double)w->bytes.len : (w->bytes.len = before, -1);
+      double end = -1;
+      if ((double)before + (double)fs.st_size <= w->max_bytes) {
+        if (read_open(&w->bytes, fd, fs.st_size)) end = (double)w->bytes.len;
+        else w->bytes.len = before;
+      }
       close(fd);
       if (!record(w, path, len, FILE_OK, (double)fs.st_size, mtime_ms(&fs), (double)fs.st_ino, end)) w->failed = 1;
       return;
@@ -247,41 +251,33 @@ static void walk_dir(walk_t *w, char *path, size_t len, int at, const char *name
   closedir(d);
 }
 
-/* [first, a Float64Array of `count` doubles copied from `v`], or undefined when it cannot be made. */
-static napi_value with_numbers(napi_env env, napi_value first, const double *v, size_t count) {
-  napi_value result, buffer, numbers;
+/* A Float64Array of `count` doubles copied from `v`; NULL when it cannot be made. */
+static napi_value float64s(napi_env env, const double *v, size_t count) {
+  napi_value buffer, numbers;
   void *data = NULL;
   if (napi_create_arraybuffer(env, count * sizeof(double), &data, &buffer) != napi_ok ||
-      napi_create_typedarray(env, napi_float64_array, count, buffer, 0, &numbers) != napi_ok || napi_create_array_with_length(env, 2, &result) != napi_ok ||
-      napi_set_element(env, result, 0, first) != napi_ok || napi_set_element(env, result, 1, numbers) != napi_ok) {
-    napi_get_undefined(env, &result);
-    return result;
-  }
+      napi_create_typedarray(env, napi_float64_array, count, buffer, 0, &numbers) != napi_ok)
+    return NULL;
   if (count) memcpy(data, v, count * sizeof(double));
+  return numbers;
+}
+
+/* An array of the `n` values `items`, or undefined when one is missing (NULL) or it cannot be made. */
+static napi_value tuple(napi_env env, const napi_value *items, size_t n) {
+  napi_value result;
+  int ok = napi_create_array_with_length(env, n, &result) == napi_ok;
+  for (size_t i = 0; ok && i < n; i++) ok = items[i] && napi_set_element(env, result, (uint32_t)i, items[i]) == napi_ok;
+  if (!ok) napi_get_undefined(env, &result);
   return result;
 }
 
-/* walk and walkRead: the walk of `argv` (root, maxDepth, maxFiles), and in walkRead the files' bytes. */
-/* walk's [paths, numbers] with the files' bytes and ends appended, or undefined when they cannot be made. */
-static napi_value with_contents(napi_env env, napi_value walked, const text_t *bytes, const nums_t *ends) {
-  napi_value result, buffer, numbers, paths, nums;
-  bool is_array = false;
-  napi_get_undefined(env, &result);
-  void *data = NULL;
-  if (napi_is_array(env, walked, &is_array) != napi_ok || !is_array || napi_get_element(env, walked, 0, &paths) != napi_ok ||
-      napi_get_element(env, walked, 1, &nums) != napi_ok || napi_create_buffer_copy(env, bytes->len, bytes->bytes ? bytes->bytes : "", NULL, &buffer) != napi_ok)
-    return result;
-  napi_value ab;
-  if (napi_create_arraybuffer(env, ends->len * sizeof(double), &data, &ab) != napi_ok || napi_create_typedarray(env, napi_float64_array, ends->len, ab, 0, &numbers) != napi_ok)
-    return result;
-  if (ends->len) memcpy(data, ends->v, ends->len * sizeof(double));
-  napi_value out;
-  if (napi_create_array_with_length(env, 4, &out) != napi_ok || napi_set_element(env, out, 0, paths) != napi_ok || napi_set_element(env, out, 1, nums) != napi_ok ||
-      napi_set_element(env, out, 2, buffer) != napi_ok || napi_set_element(env, out, 3, numbers) != napi_ok)
-    return result;
-  return out;
+/* [first, a Float64Array of `count` doubles copied from `v`], or undefined when it cannot be made. */
+static napi_value with_numbers(napi_env env, napi_value first, const double *v, size_t count) {
+  napi_value items[2] = {first, float64s(env, v, count)};
+  return tuple(env, items, 2);
 }
 
+/* walk and walkRead: the walk of `argv` (root, maxDepth, maxFiles, and maxBytes in walkRead). */
 static napi_value walk_call(napi_env env, napi_callback_info info, int read) {
   size_t argc = 4;
   napi_value argv[4], result, paths;
@@ -299,8 +295,10 @@ static napi_value walk_call(napi_env env, napi_callback_info info, int read) {
   if (len + 2 < sizeof path && max_depth <= 1000) {
     walk_dir(&w, path, len, AT_FDCWD, path, 0, (int)max_depth);
     if (!w.failed && napi_create_string_utf8(env, w.paths.bytes ? w.paths.bytes : "", w.paths.len, &paths) == napi_ok) {
-      result = with_numbers(env, paths, w.nums.v, w.nums.len);
-      if (read) result = with_contents(env, result, &w.bytes, &w.ends);
+      napi_value bytes = NULL;
+      if (read && napi_create_buffer_copy(env, w.bytes.len, w.bytes.bytes ? w.bytes.bytes : "", NULL, &bytes) != napi_ok) bytes = NULL;
+      napi_value items[4] = {paths, float64s(env, w.nums.v, w.nums.len), bytes, read ? float64s(env, w.ends.v, w.ends.len) : NULL};
+      result = tuple(env, items, read ? 4 : 2);
     }
   }
   free(w.paths.bytes);
@@ -318,26 +316,13 @@ static napi_value walk_read(napi_env env, napi_callback_info info) {
   return walk_call(env, info, 1);
 }
 
-/* Appends file `path`'s bytes to `t` (grown as needed); 0 when it cannot be opened or read. */
+/* Appends file `path`'s bytes, to its end, to `t` (grown as needed); 0 when it cannot be opened or read. */
 static int read_whole(text_t *t, const char *path) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
-  for (;;) {
-    if (!text_reserve(t, 4096)) {
-      close(fd);
-      return 0;
-    }
-    ssize_t n = read(fd, t->bytes + t->len, t->cap - t->len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      close(fd);
-      return 0;
-    }
-    if (n == 0) break;
-    t->len += (size_t)n;
-  }
+  int ok = read_open(t, fd, 0);
   close(fd);
-  return 1;
+  return ok;
 }
 
 static napi_value read_files(napi_env env, napi_callback_info info) {
