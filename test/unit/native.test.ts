@@ -266,6 +266,21 @@ describe('folder listings and small files (native and JavaScript)', () => {
         });
         assert.ok(bytes.length <= budget);
         if (dir === tree && max === Infinity && depth === 12) assert.ok(entries.includes(path.join(tree, 'zero')) && (budget === Infinity ? skipped === 0 && bytes.length > 0 : skipped > 0));
+        // Read into the caller's Buffer from `at`: the same bytes there, the ends offsets in it, what comes
+        // before `at` untouched; a Buffer too small for them gives them in a Buffer of their own, from 0.
+        for (const room of [bytes.length + 100, bytes.length + 6, bytes.length + 5]) {
+          const into = Buffer.alloc(room, 0xee);
+          const [p2, n2, b2, e2] = native()!.walkRead(dir, depth, max, budget, into, 7)!;
+          assert.equal(p2, paths);
+          assert.deepEqual(n2, numbers);
+          const fits = room >= bytes.length + 7;
+          assert.equal(b2 === into, fits, `${dir}: ${bytes.length} bytes in ${room} from 7`);
+          const shift = fits ? 7 : 0;
+          assert.deepEqual([...e2], [...ends].map((e) => (e < 0 ? e : e + shift)));
+          assert.deepEqual(b2.subarray(shift, shift + bytes.length), bytes);
+          if (fits) assert.deepEqual(into.subarray(0, 7), Buffer.alloc(7, 0xee));
+          else assert.equal(b2.length, bytes.length);
+        }
       }
     }
     fs.rmSync(root, { recursive: true });

@@ -43,6 +43,9 @@ describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
   it('builds the same index as the indexer alone, on generated runs and on the corpus MLflow stores and TensorBoard logs', () => {
     const ws = tempDir('read-ahead-ws-');
     writeMlflowStore(path.join(ws, 'generated'), { runs: 120, params: 5, metrics: 4, steps: 1500, runsPerExperiment: 50 });
+    // Runs whose metric files are more than a thread's scratch buffer holds (1 MiB): read into a Buffer of
+    // their own, between runs that fit.
+    writeMlflowStore(path.join(ws, 'large'), { runs: 3, params: 5, metrics: 4, steps: 12_000, runsPerExperiment: 50 });
     // A malformed line and an unterminated one: their diagnostics must come back from the threads too.
     const runs = fs.readdirSync(path.join(ws, 'generated', 'mlruns', '1')).filter((d) => d.length === 32);
     fs.appendFileSync(path.join(ws, 'generated', 'mlruns', '1', runs[3], 'metrics', 'm0'), 'garbage\n1700000000000 0.5');

@@ -101,7 +101,7 @@ export class PackedMlflowListing {
   private readonly dirs: [string, number][] = [];
   readonly probes: Probes = { paths: [], seen: [] };
   readonly folders: RunFolders = new Map();
-  /** The bytes of the metric files read with the listing. */
+  /** The bytes of the metric files read with the listing: views of walkScratch, valid until the next listing. */
   private readonly metricBytes = new Map<string, Buffer>();
   /** Whether the run has a meta.yaml. */
   readonly hasMeta: boolean;
@@ -110,14 +110,30 @@ export class PackedMlflowListing {
     const mod = native();
     if (!mod) return undefined;
     const walks: Walked[] = [];
+    // Where the next walk's bytes go in walkScratch (the walks of a run share it, one after another).
+    let at = 0;
     for (const [folder] of MLFLOW_RUN_FOLDERS) {
       // The files of params/ and tags/ are read as they are listed (each file's value is its content), and
       // the metric files up to METRIC_BYTES (the rest are read as they are parsed).
       const root = path.join(dir, folder);
       const read = folder === 'params' || folder === 'tags' ? Infinity : folder === 'metrics' ? METRIC_BYTES : 0;
-      const walked = read > 0 ? mod.walkRead(root, 12, Infinity, read) : mod.walk(root, 12, Infinity);
+      if (read === 0) {
+        const walked = mod.walk(root, 12, Infinity);
+        if (!walked) return undefined;
+        walks.push([...walked, undefined, undefined, 0]);
+        continue;
+      }
+      const walked = mod.walkRead(root, 12, Infinity, read, walkScratch, at);
       if (!walked) return undefined;
-      walks.push(walked);
+      const [, , bytes, ends] = walked;
+      if (bytes === walkScratch) {
+        walks.push([...walked, at]);
+        for (const end of ends) at = Math.max(at, end);
+      } else {
+        // They did not fit: a Buffer of their own this time, a larger scratch for the next run.
+        walks.push([...walked, 0]);
+        walkScratch = Buffer.allocUnsafe(Math.min(MAX_SCRATCH, 2 * (at + bytes.length)));
+      }
     }
     return new PackedMlflowListing(dir, walks);
   }
@@ -129,12 +145,12 @@ export class PackedMlflowListing {
     if (st?.isFile()) this.addFile(meta, st.size, st.mtimeMs, st.ino);
     fileProbe(this, meta, st);
     const prefix = dir + path.sep;
-    walks.forEach(([paths, numbers, bytes, ends], w) => {
+    walks.forEach(([paths, numbers, bytes, ends, bytesStart], w) => {
       const [folder, reuse] = MLFLOW_RUN_FOLDERS[w];
       const files: RunFile[] = [];
       this.folders.set(folder, files);
       let start = 0;
-      let from = 0;
+      let from = bytesStart;
       for (let i = 0; i < numbers.length; i += 4) {
         const end = paths.indexOf('\0', start);
         const p = paths.slice(start, end);
@@ -196,8 +212,18 @@ export class PackedMlflowListing {
 /** The most bytes of a run's metric files a cold read takes with its listing. */
 const METRIC_BYTES = 8 << 20;
 
-/** What the native walk gives of a folder (walk.c): paths and numbers, and with walkRead the files' bytes. */
-type Walked = [paths: string, numbers: Float64Array, bytes?: Buffer, ends?: Float64Array];
+/**
+ * The Buffer walkRead reads a run's files into, reused from run to run (its pages stay in memory; a new
+ * Buffer's are faulted in one by one), grown up to MAX_SCRATCH when a run's files did not fit.
+ */
+let walkScratch = Buffer.allocUnsafe(1 << 20);
+const MAX_SCRATCH = 2 * METRIC_BYTES;
+
+/**
+ * What the native walk gives of a folder (walk.c): paths and numbers, and with walkRead the files' bytes
+ * and where each ends; `bytesStart`: where the first file's bytes begin.
+ */
+type Walked = [paths: string, numbers: Float64Array, bytes: Buffer | undefined, ends: Float64Array | undefined, bytesStart: number];
 
 /** Characters JSON.stringify writes otherwise than as themselves in a string. */
 const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;

@@ -20,9 +20,17 @@ export interface NativeModule {
   /**
    * walk, each regular file also read whole as readFileSync reads it while the bytes read stay within
    * `maxBytes` in all: the files' bytes one after another, and per entry where its bytes end (-1: not a
-   * file, past `maxBytes`, or not read).
+   * file, past `maxBytes`, or not read). Given `into`, the bytes are read into it from `at` and `bytes` is
+   * `into` (the ends are offsets in it) while they fit; else they come in a Buffer of their own, from 0.
    */
-  walkRead(root: string, maxDepth: number, maxFiles: number, maxBytes: number): [paths: string, numbers: Float64Array, bytes: Buffer, ends: Float64Array] | undefined;
+  walkRead(
+    root: string,
+    maxDepth: number,
+    maxFiles: number,
+    maxBytes: number,
+    into?: Buffer,
+    at?: number,
+  ): [paths: string, numbers: Float64Array, bytes: Buffer, ends: Float64Array] | undefined;
   /** The files named ('\0' between paths) read whole: their bytes one after another, each one's end (-1: unread). */
   readFiles(paths: string): [bytes: Buffer, ends: Float64Array] | undefined;
 }

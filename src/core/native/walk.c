@@ -8,12 +8,16 @@
  * walk(root: string, maxDepth: number, maxFiles: number) -> [paths: string, numbers: Float64Array] | undefined
  *   What listing.ts `walk` sees, entry by entry: paths separated by '\0', four numbers each
  *   (DIR_FOLDER mtime | DIR_UNREADABLE | DIR_NONE | FILE_OK size mtime inode | FILE_NOT).
- * walkRead(root: string, maxDepth: number, maxFiles: number, maxBytes: number) -> [paths, numbers, bytes: Buffer, ends: Float64Array] | undefined
+ * walkRead(root: string, maxDepth: number, maxFiles: number, maxBytes: number, into?: Buffer, at?: number)
+ *     -> [paths, numbers, bytes: Buffer, ends: Float64Array] | undefined
  *   walk, each regular file also read whole as Node's readFileSync reads it (opened, then its size taken
  *   from the open file) while the bytes read stay within `maxBytes` in all: its bytes one after another in
  *   `bytes`, and per entry where its bytes end, or -1 (not a file, past `maxBytes`, or not readable: the
  *   caller reads it itself). A file is opened relative to its folder, so the kernel looks up one name, not
- *   the whole path, and stated once, through the open file.
+ *   the whole path, and stated once, through the open file. Given `into`, the bytes are read straight
+ *   into it from `at` and `bytes` is `into` itself, while they fit; else they come in a Buffer of their
+ *   own, from 0 (a new Buffer's memory is fresh pages the kernel must fault in one by one: a Buffer the
+ *   caller reuses is already there).
  * readFiles(paths: string) -> [bytes: Buffer, ends: Float64Array]
  *   The files named ('\0' between paths) read whole, one after another; each one's end in `bytes`, or -1
  *   when it could not be read (the caller reads it again to say why).
@@ -23,6 +27,7 @@
 #include <node_api.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +40,7 @@ enum { DIR_FOLDER = 0, DIR_UNREADABLE = 1, DIR_NONE = 2, FILE_OK = 3, FILE_NOT =
 typedef struct {
   char *bytes;
   size_t len, cap;
+  int borrowed; /* `bytes` is the caller's (a Buffer's memory): past `cap`, the text moves to memory of its own */
 } text_t;
 
 typedef struct {
@@ -58,10 +64,12 @@ static int text_reserve(text_t *t, size_t extra) {
   if (t->len + extra <= t->cap) return 1;
   size_t cap = t->cap ? t->cap : 4096;
   while (t->len + extra > cap) cap *= 2;
-  char *b = realloc(t->bytes, cap);
+  char *b = t->borrowed ? malloc(cap) : realloc(t->bytes, cap);
   if (!b) return 0;
+  if (t->borrowed && t->len) memcpy(b, t->bytes, t->len);
   t->bytes = b;
   t->cap = cap;
+  t->borrowed = 0;
   return 1;
 }
 
@@ -171,7 +179,8 @@ static int read_open(text_t *t, int fd, off_t size) {
   size_t want = size > 0 ? (size_t)size : 0;
   size_t got = 0;
   for (;;) {
-    size_t room = want ? want - got : 8192;
+    /* A file of size 0 (empty, or one whose size the kernel does not know) is read into the room there is. */
+    size_t room = want ? want - got : t->cap - t->len >= 64 ? t->cap - t->len : 8192;
     if (want && room == 0) return 1;
     if (!text_reserve(t, room)) return 0;
     ssize_t n = read(fd, t->bytes + t->len, room);
@@ -277,33 +286,57 @@ static napi_value with_numbers(napi_env env, napi_value first, const double *v, 
   return tuple(env, items, 2);
 }
 
-/* walk and walkRead: the walk of `argv` (root, maxDepth, maxFiles, and maxBytes in walkRead). */
+/*
+ * walkRead's bytes: the caller's Buffer when they fit in it from `base` (ends as they are), else a Buffer of
+ * their own from `base` (ends made relative to it); NULL when it cannot be made.
+ */
+static napi_value walked_bytes(napi_env env, walk_t *w, napi_value into, size_t base) {
+  napi_value bytes;
+  if (w->bytes.borrowed) return into;
+  for (size_t i = 0; i < w->ends.len; i++)
+    if (w->ends.v[i] >= 0) w->ends.v[i] -= (double)base;
+  const char *from = w->bytes.bytes ? w->bytes.bytes + base : "";
+  return napi_create_buffer_copy(env, w->bytes.len - base, from, NULL, &bytes) == napi_ok ? bytes : NULL;
+}
+
+/* walk and walkRead: the walk of `argv` (root, maxDepth, maxFiles, and in walkRead maxBytes, into, at). */
 static napi_value walk_call(napi_env env, napi_callback_info info, int read) {
-  size_t argc = 4;
-  napi_value argv[4], result, paths;
+  size_t argc = 6;
+  napi_value argv[6], result, paths;
   char path[MAX_PATH_BYTES];
   size_t len = 0;
   double max_depth = 0;
-  walk_t w = {{NULL, 0, 0}, {NULL, 0, 0}, 0, 0, read, 0, {NULL, 0, 0}, {NULL, 0, 0}};
+  walk_t w = {{NULL, 0, 0, 0}, {NULL, 0, 0}, 0, 0, read, 0, {NULL, 0, 0, 0}, {NULL, 0, 0}};
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < (read ? 4u : 3u) ||
       napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || napi_get_value_double(env, argv[1], &max_depth) != napi_ok ||
       napi_get_value_double(env, argv[2], &w.left) != napi_ok || (read && napi_get_value_double(env, argv[3], &w.max_bytes) != napi_ok)) {
-    napi_throw_type_error(env, NULL, read ? "walkRead(root: string, maxDepth: number, maxFiles: number, maxBytes: number)" : "walk(root: string, maxDepth: number, maxFiles: number)");
+    napi_throw_type_error(env, NULL, read ? "walkRead(root: string, maxDepth: number, maxFiles: number, maxBytes: number, into?: Buffer, at?: number)" : "walk(root: string, maxDepth: number, maxFiles: number)");
     return NULL;
+  }
+  /* walkRead into the caller's Buffer from `at`, while the bytes fit. */
+  size_t base = 0;
+  bool into = false;
+  void *data = NULL;
+  size_t room = 0;
+  double at = 0;
+  if (read && argc >= 6 && napi_is_buffer(env, argv[4], &into) == napi_ok && into && napi_get_buffer_info(env, argv[4], &data, &room) == napi_ok &&
+      napi_get_value_double(env, argv[5], &at) == napi_ok && at >= 0 && at <= (double)room) {
+    base = (size_t)at;
+    w.bytes = (text_t){data, base, room, 1};
+    w.max_bytes += at; /* the budget counts from `at` */
   }
   napi_get_undefined(env, &result);
   if (len + 2 < sizeof path && max_depth <= 1000) {
     walk_dir(&w, path, len, AT_FDCWD, path, 0, (int)max_depth);
     if (!w.failed && napi_create_string_utf8(env, w.paths.bytes ? w.paths.bytes : "", w.paths.len, &paths) == napi_ok) {
-      napi_value bytes = NULL;
-      if (read && napi_create_buffer_copy(env, w.bytes.len, w.bytes.bytes ? w.bytes.bytes : "", NULL, &bytes) != napi_ok) bytes = NULL;
-      napi_value items[4] = {paths, float64s(env, w.nums.v, w.nums.len), bytes, read ? float64s(env, w.ends.v, w.ends.len) : NULL};
+      napi_value items[4] = {paths, float64s(env, w.nums.v, w.nums.len), read ? walked_bytes(env, &w, argv[4], base) : NULL, NULL};
+      if (read) items[3] = float64s(env, w.ends.v, w.ends.len);
       result = tuple(env, items, read ? 4 : 2);
     }
   }
   free(w.paths.bytes);
   free(w.nums.v);
-  free(w.bytes.bytes);
+  if (!w.bytes.borrowed) free(w.bytes.bytes);
   free(w.ends.v);
   return result;
 }
@@ -341,7 +374,7 @@ static napi_value read_files(napi_env env, napi_callback_info info) {
   size_t count = 1;
   for (size_t i = 0; i < len; i++) count += names[i] == '\0';
   double *end = malloc(count * sizeof(double));
-  text_t t = {NULL, 0, 0};
+  text_t t = {NULL, 0, 0, 0};
   for (size_t i = 0, start = 0; end && i < count; i++) {
     const char *p = names + start;
     size_t k = strlen(p);
