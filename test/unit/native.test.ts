@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listMlflowRun, listTree, probeFolder, probesForIndex, probesUnchanged, probesUnchangedInJs, statFiles, type Listing } from '../../src/core/index/listing';
+import { listMlflowRun, listTree, probeFolder, probesForIndex, probesUnchanged, probesUnchangedInJs, statFiles, unchangedUnits, type Listing } from '../../src/core/index/listing';
 import { native, nativeError, nativePath, withoutNative } from '../../src/core/native/native';
 import { indexWorkspace } from '../../src/core/index/indexer';
 import { readMlflowRunHeader, listMlflowExperiments, listMlflowRunDirs, type MlflowRunDir } from '../../src/core/formats/mlflow';
@@ -47,13 +47,23 @@ describe('the probe check (native and JavaScript)', () => {
       assert.ok(all.length > 40, `${all.length} units with probes`);
       const kinds = new Set(all.flatMap(([, [paths]]) => paths.toString().split('\n').map((l) => l[0])));
       assert.deepEqual([...kinds].sort(), ['D', 'E', 'F'], 'every kind of probe is checked');
-      const answers = () => all.map(([key, [paths, seen]]) => {
-        const js = probesUnchangedInJs(paths.toString(), seen);
-        assert.equal(mod.unchanged(paths, seen), js, key);
-        assert.equal(probesUnchanged(paths, seen), js, key);
-        return js;
-      });
+      const answers = () => {
+        const each = all.map(([key, [paths, seen]]) => {
+          const js = probesUnchangedInJs(paths.toString(), seen);
+          assert.equal(mod.unchanged(paths, seen), js, key);
+          assert.equal(probesUnchanged(paths, seen), js, key);
+          return js;
+        });
+        // All units at once, shared out to threads, answer the same, unit by unit.
+        const together = unchangedUnits(new Map(all));
+        assert.deepEqual(all.map(([key]) => together.has(key)), each);
+        return each;
+      };
       assert.ok(answers().every(Boolean), 'nothing changed yet');
+      // A range outside its buffer is the caller's mistake: thrown, not answered.
+      assert.throws(() => mod.unchangedAll!(Buffer.from('Fx'), Buffer.alloc(24), new Float64Array([0, 3, 0, 24]), 2), TypeError);
+      assert.throws(() => mod.unchangedAll!(Buffer.from('Fx'), Buffer.alloc(24), new Float64Array([0, 2, 8, 0]), 2), TypeError);
+      assert.deepEqual([...mod.unchangedAll!(Buffer.from('Fx'), Buffer.alloc(24), new Float64Array([0, 2, 0, 16, 0, 2, 0, 24]), 2)], [0, 0]);
 
       // Every number each probe saw, one at a time, off by one (and NaN): both see the change. (A probe
       // that saw nothing, -1, keeps zeros after it that are not compared.)

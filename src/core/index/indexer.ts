@@ -14,7 +14,7 @@ import { FORMATS } from '../model';
 import { IndexStorageError, isStorageError } from './store';
 import type { Store } from './store';
 import { linkRuns } from './links';
-import { probesUnchanged, tailAt } from './listing';
+import { probesUnchanged, tailAt, unchangedUnits } from './listing';
 import { native, nativeError } from '../native/native';
 import { ReadAhead, type ReadAheadOptions } from './readAhead';
 import { UNIT_KINDS, unitFromOrigin, unitsOfSource } from './units';
@@ -91,9 +91,9 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   const db = store.db;
   // MLflow and TensorBoard runs never indexed (a cold index, or new runs) are read ahead by worker threads,
   // the larger kind first (TensorBoard runs), so that the runs left at the end are short.
-  // The units indexed before, and their probes (checked below, one unit at a time).
+  // The units indexed before, and those whose probes say their files are as they were (checked at once).
   const indexed = store.unitKeys();
-  const known = store.allUnitProbes();
+  const unchanged = indexed.size > 0 ? unchangedUnits(store.allUnitProbes()) : new Set<string>();
   const aheadUnits = units.filter((u) => u.ahead && !indexed.has(u.key)).sort((a, b) => Number(b.ahead!.kind === 'tensorboard') - Number(a.ahead!.kind === 'tensorboard'));
   const readAhead = ReadAhead.for(
     aheadUnits.map((u) => u.ahead!),
@@ -128,7 +128,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
       const unit = nextUnit();
       if (!unit) break;
       seen.add(unit.key);
-      const outcome = indexUnit(store, unit, cancelled, readAhead, known);
+      const outcome = indexUnit(store, unit, cancelled, readAhead, unchanged);
       if (unit.ahead) readAhead?.done(unit.ahead.dir);
       if (outcome) {
         summary.read++;
@@ -180,19 +180,19 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
 }
 
 /**
- * Re-reads one unit if its files changed; returns undefined when it was unchanged. `known`: every unit's
- * probes, loaded at once by a pass (allUnitProbes); else this unit's are read.
+ * Re-reads one unit if its files changed; returns undefined when it was unchanged. `unchanged`: the units a
+ * pass found unchanged by their probes, all checked at once (unchangedUnits); else this unit's are checked.
  */
 export function indexUnit(
   store: Store,
   unit: Unit,
   cancelled?: () => boolean,
   readAhead?: ReadAhead,
-  known?: Map<string, [Buffer, Buffer]>,
+  unchanged?: Set<string>,
 ): { incremental: boolean; points: number } | undefined {
   if (unit.probed) {
-    const probes = known ? known.get(unit.key) : store.unitProbes(unit.key);
-    if (probes !== undefined && probesUnchanged(...probes)) return undefined;
+    const probes = unchanged ? undefined : store.unitProbes(unit.key);
+    if (unchanged ? unchanged.has(unit.key) : probes !== undefined && probesUnchanged(...probes)) return undefined;
   }
   const prev = store.unitState<UnitState>(unit.key);
   // A run a read-ahead thread read whole comes ready to write, with the state and probes the thread made.

@@ -5,6 +5,7 @@
  * file either.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FileState } from './units';
 import type { FileChange } from './units';
@@ -313,6 +314,39 @@ export function probePaths(out: Listing, paths: string[]): Listing {
 export function probesUnchanged(paths: Buffer, seen: Buffer): boolean {
   const mod = native();
   return mod ? mod.unchanged(paths, seen) : probesUnchangedInJs(paths.toString('utf8'), seen);
+}
+
+/**
+ * The units among `known` (units' probes as the index keeps them: Store.allUnitProbes) whose probes are
+ * unchanged. Natively they are checked on every core at once (a warm pass is mostly the kernel's time in
+ * tens of thousands of stat calls); else one unit at a time.
+ */
+export function unchangedUnits(known: Map<string, [paths: Buffer, seen: Buffer]>): Set<string> {
+  const out = new Set<string>();
+  const mod = native();
+  if (!mod?.unchangedAll) {
+    for (const [key, probes] of known) if (probesUnchanged(...probes)) out.add(key);
+    return out;
+  }
+  const keys = [...known.keys()];
+  const probes = [...known.values()];
+  // Each unit's ranges in the probes laid end to end.
+  const units = new Float64Array(4 * keys.length);
+  let [p, s] = [0, 0];
+  probes.forEach(([paths, seen], i) => {
+    units[4 * i] = p;
+    units[4 * i + 1] = p += paths.length;
+    units[4 * i + 2] = s;
+    units[4 * i + 3] = s += seen.length;
+  });
+  const answers = mod.unchangedAll(
+    Buffer.concat(probes.map(([paths]) => paths), p),
+    Buffer.concat(probes.map(([, seen]) => seen), s),
+    units,
+    os.availableParallelism(),
+  );
+  keys.forEach((key, i) => answers[i] && out.add(key));
+  return out;
 }
 
 /** probesUnchanged in JavaScript, with statSync: where the native check is not built, and to test it against. */

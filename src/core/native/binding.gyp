@@ -3,7 +3,8 @@
     {
       "target_name": "runlens_native",
       "sources": ["probes.c", "walk.c"],
-      "cflags": ["-O2", "-ffp-contract=off"],
+      "cflags": ["-O2", "-ffp-contract=off", "-pthread"],
+      "ldflags": ["-pthread"],
       "xcode_settings": { "OTHER_CFLAGS": ["-O2", "-ffp-contract=off"] }
     }
   ]

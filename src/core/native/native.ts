@@ -13,6 +13,12 @@ export interface NativeModule {
   /** listing.ts `probesUnchanged` over the probes as the index keeps them, paths as UTF-8 bytes. */
   unchanged(paths: Buffer, seen: Buffer): boolean;
   /**
+   * `unchanged` for many units at once, shared out to up to `threads` threads: unit i's probes are bytes
+   * [units[4i], units[4i + 1]) of `paths` and [units[4i + 2], units[4i + 3]) of `seen`; byte i of the
+   * answer is 1 where they are unchanged.
+   */
+  unchangedAll?(paths: Buffer, seen: Buffer, units: Float64Array, threads: number): Uint8Array;
+  /**
    * listing.ts `walk` of `root` entry by entry (paths each ended by '\0', four numbers each: see walk.c),
    * or undefined where JavaScript must walk it (a name not UTF-8, an entry of unknown type).
    */
