@@ -149,6 +149,8 @@ for (const format of ['lightning', 'huggingface', 'keras', 'wandb', 'dvc']) {
   const touched = fs.existsSync(fws) ? [] : writeFrameworkRuns(fws, format, spec.formatRuns, spec.formatSteps, 10);
   const fdb = path.join(dbDir, `${format}.sqlite`);
   const fraw = phase('raw', fws);
+  // A new index for the cold pass (with --keep, the last run's is there).
+  for (const s of ['', '-wal', '-shm']) fs.rmSync(fdb + s, { force: true });
   const fcold = phase('index', fws, fdb);
   // The pass after a cold one, then the one after that: the same for units whose probes a read keeps; a DVC
   // project's read keeps none, so its first pass after a read lists it in full (Unit.listsFromState).
