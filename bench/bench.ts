@@ -178,7 +178,9 @@ if (spec.csvMb > 0) {
 
 const corpus = path.resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
 if (fs.existsSync(corpus)) {
-  const c = phase('index', corpus, path.join(dbDir, 'corpus.sqlite'));
+  const cdb = path.join(dbDir, 'corpus.sqlite');
+  for (const s of ['', '-wal', '-shm']) fs.rmSync(cdb + s, { force: true });
+  const c = phase('index', corpus, cdb);
   row('whole ../shared/corpus, cold', fmt(c.ms), Object.entries(c.counts.byFormat).map(([f, n]) => `${f} ${n}`).join(', '));
 }
 
