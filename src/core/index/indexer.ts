@@ -190,10 +190,7 @@ export function indexUnit(
   readAhead?: ReadAhead,
   unchanged?: Set<string>,
 ): { incremental: boolean; points: number } | undefined {
-  if (unit.probed) {
-    const probes = unchanged ? undefined : store.unitProbes(unit.key);
-    if (unchanged ? unchanged.has(unit.key) : probes !== undefined && probesUnchanged(...probes)) return undefined;
-  }
+  if (unit.probed && (unchanged?.has(unit.key) ?? probesHold(store.unitProbes(unit.key)))) return undefined;
   const prev = store.unitState<UnitState>(unit.key);
   // A run a read-ahead thread read whole comes ready to write, with the state and probes the thread made.
   const packed = prev === undefined && unit.ahead && unit.readPacked ? readAhead?.packed(unit.ahead.dir) : undefined;
@@ -262,6 +259,11 @@ export function indexUnit(
     store.putUnit(unit.key, unit.kind, { ...res.state, dirs, origin: unit.origin }, unit.listsFromState ? undefined : probes);
     return { incremental: appendOnly, points: res.points };
   });
+}
+
+/** Whether a unit's probes as kept (none: the unit was never listed in full) still hold. */
+function probesHold(probes: [paths: Buffer, seen: Buffer] | undefined): boolean {
+  return probes !== undefined && probesUnchanged(...probes);
 }
 
 /**
