@@ -12,7 +12,7 @@ import { Store } from '../../src/core/index/store';
 import { openDatabase } from '../../src/core/index/sqlite';
 import { listMlflowExperiments, listMlflowRunDirs, readMlflowRunHeader } from '../../src/core/formats/mlflow';
 import { listMlflowRun } from '../../src/core/index/listing';
-import { readSmallFile } from '../../src/core/formats/files';
+import { childPath, readSmallFile } from '../../src/core/formats/files';
 
 const MLFLOW = corpus('mlflow');
 const RUN_DIR = /^[0-9a-f]{32}$/;
@@ -366,5 +366,23 @@ describe('readSmallFile', () => {
       assert.equal(code(() => readSmallFile(bad)), code(() => fs.readFileSync(bad, 'utf8')), bad);
     }
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('childPath', () => {
+  it('gives what path.join gives for every folder of the corpus and the entries listed in it, the root too', () => {
+    const dirs = fs
+      .readdirSync(MLFLOW, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => path.join(e.parentPath, e.name));
+    assert.ok(dirs.length > 500, `${dirs.length} folders`);
+    let pairs = 0;
+    for (const dir of [path.parse(MLFLOW).root, ...dirs]) {
+      for (const name of fs.readdirSync(dir)) {
+        assert.equal(childPath(dir, name), path.join(dir, name));
+        pairs++;
+      }
+    }
+    assert.ok(pairs > 1000);
   });
 });

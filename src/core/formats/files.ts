@@ -1,6 +1,15 @@
 /** Reading a user's file for a reader: a failure becomes a located diagnostic (readFrom throws; its callers make the diagnostic). */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Diagnostic } from '../model';
+
+/**
+ * `path.join(dir, name)` for a folder path already normalized and the name of an entry read from it (no
+ * separator, never '.' or '..'), without join's normalizing: a pass lists thousands of run folders.
+ */
+export function childPath(dir: string, name: string): string {
+  return dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
+}
 
 export function readTextFile(file: string, diagnostics: Diagnostic[]): string | undefined {
   try {

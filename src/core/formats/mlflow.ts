@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { artifactKind } from '../model';
 import type { Artifact, Diagnostic, Lifecycle, Run, RunStatus } from '../model';
 import { readMlflowMetricFile } from './mlflowMetrics';
-import { readSmallFile } from './files';
+import { childPath, readSmallFile } from './files';
 import { native } from '../native/native';
 import { parseYaml } from './yaml';
 
@@ -101,7 +101,7 @@ export function readMlflowExperiment(expDir: string, inTrash: boolean): MlflowEx
 export function listMlflowRunDirs(exp: MlflowExperimentDir): MlflowRunDir[] {
   const out: MlflowRunDir[] = [];
   for (const entry of safeReaddir(exp.dir)) {
-    if (entry.isDirectory() && RUN_DIR_RE.test(entry.name)) out.push({ experiment: exp, runId: entry.name, dir: path.join(exp.dir, entry.name) });
+    if (entry.isDirectory() && RUN_DIR_RE.test(entry.name)) out.push({ experiment: exp, runId: entry.name, dir: childPath(exp.dir, entry.name) });
   }
   return out;
 }

@@ -29,6 +29,7 @@ import { dvcUnit, huggingfaceUnit, kerasUnit, lightningUnit, wandbUnit } from '.
 import { listTensorboardRun, newTensorboardExtra, tensorboardArtifacts, tensorboardSink, type TensorboardExtra } from './tensorboardRun';
 import type { Listing } from './listing';
 import { stableId } from './store';
+import { childPath } from '../formats/files';
 
 export interface FileState {
   size: number;
@@ -268,7 +269,7 @@ function mlflowRegistryUnit(source: DiscoveredSource): Unit {
 
 function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId: string): Unit {
   const key = `mlflow-run:${rd.dir}`;
-  const metricsDir = path.join(rd.dir, 'metrics') + path.sep;
+  const metricsDir = childPath(rd.dir, 'metrics') + path.sep;
   return {
     key,
     origin: { source, dir: rd.dir, inTrash: rd.experiment.inTrash },
