@@ -71,7 +71,8 @@ export class IndexService implements vscode.Disposable {
     if (options.rebuild) {
       this.store?.close();
       this.store = undefined;
-      for (const suffix of ['', '-wal', '-shm']) await vscode.workspace.fs.delete(vscode.Uri.file(this.indexFile + suffix), { useTrash: false }).then(undefined, () => undefined);
+      // The index and what goes with it: its write-ahead log and the probe snapshot (probeSnapshot.ts).
+      for (const suffix of ['', '-wal', '-shm', '.probes']) await vscode.workspace.fs.delete(vscode.Uri.file(this.indexFile + suffix), { useTrash: false }).then(undefined, () => undefined);
     }
     // The writer (worker) creates and migrates the schema; open our reader only after.
     const cfg = this.config();

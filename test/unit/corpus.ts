@@ -30,6 +30,27 @@ export function tableRows(store: Store, table: string): string {
   return JSON.stringify(store.db.prepare(`SELECT * FROM ${table} ORDER BY ${order}`).raw().all());
 }
 
+/**
+ * Everything an index holds, in a form that does not depend on the order runs were written in (the
+ * read-ahead threads and the indexer share the runs out as they come): the tables keyed by unit as rows,
+ * each run with its rows by its stable id.
+ */
+export function indexContents(store: Store): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of ['units', 'probes', 'experiments', 'models', 'diagnostics']) out[t] = tableRows(store, t);
+  for (const r of store.queryRuns({ sql: '', params: [] }, { sql: 'r.id', params: [] })) {
+    const { rid, ...run } = r;
+    out[`run ${r.id}`] = JSON.stringify({
+      run,
+      params: store.params(rid),
+      tags: store.tags(rid),
+      artifacts: store.db.prepare('SELECT path, size, kind FROM artifacts WHERE rid = ? ORDER BY path').raw().all(rid),
+      series: store.seriesSummaries(rid).map((s) => ({ ...s, points: store.seriesPoints(rid, s.key) })),
+    });
+  }
+  return out;
+}
+
 /** Copies a corpus folder to a temp dir so a test can append to, cut or corrupt it. */
 export function copyOf(src: string): string {
   const dir = tempDir('runlens-copy-');

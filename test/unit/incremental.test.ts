@@ -366,6 +366,8 @@ describe('incremental indexing', () => {
       ALTER TABLE units ADD COLUMN probes_seen BLOB;
       UPDATE units SET probes = (SELECT paths FROM probes WHERE unit = key), probes_seen = (SELECT seen FROM probes WHERE unit = key);
       DROP TABLE probes;
+      DROP TABLE probes_changed;
+      DELETE FROM meta WHERE key = 'probe_snapshot';
     `);
     store.db.pragma('user_version = 7');
     store.close();

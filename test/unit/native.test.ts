@@ -7,12 +7,11 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listMlflowRun, listTree, probeFolder, probesForIndex, probesUnchanged, probesUnchangedInJs, statFiles, unchangedUnits, type Listing } from '../../src/core/index/listing';
+import { listMlflowRun, listTree, probeFolder, probesForIndex, probesUnchanged, probesUnchangedInJs, probeSetOf, statFiles, unchangedUnits, type Listing } from '../../src/core/index/listing';
 import { native, nativeError, nativePath, withoutNative } from '../../src/core/native/native';
 import { indexWorkspace } from '../../src/core/index/indexer';
 import { readMlflowRunHeader, listMlflowExperiments, listMlflowRunDirs, type MlflowRunDir } from '../../src/core/formats/mlflow';
-import type { Store } from '../../src/core/index/store';
-import { copyOf, corpus, indexInto, tableRows, tempDir } from './corpus';
+import { copyOf, corpus, indexContents, indexInto, tempDir } from './corpus';
 
 const DEMO = path.resolve(__dirname, '..', '..', '..', 'demo', 'workspace');
 
@@ -55,15 +54,20 @@ describe('the probe check (native and JavaScript)', () => {
           return js;
         });
         // All units at once, shared out to threads, answer the same, unit by unit.
-        const together = unchangedUnits(new Map(all));
+        const together = unchangedUnits(probeSetOf(all));
         assert.deepEqual(all.map(([key]) => together.has(key)), each);
         return each;
       };
       assert.ok(answers().every(Boolean), 'nothing changed yet');
       // A range outside its buffer is the caller's mistake: thrown, not answered.
-      assert.throws(() => mod.unchangedAll!(Buffer.from('Fx'), Buffer.alloc(24), new Float64Array([0, 3, 0, 24]), 2), TypeError);
-      assert.throws(() => mod.unchangedAll!(Buffer.from('Fx'), Buffer.alloc(24), new Float64Array([0, 2, 8, 0]), 2), TypeError);
-      assert.deepEqual([...mod.unchangedAll!(Buffer.from('Fx'), Buffer.alloc(24), new Float64Array([0, 2, 0, 16, 0, 2, 0, 24]), 2)], [0, 0]);
+      const all2 = (paths: Buffer, seen: Buffer, ranges: number[]) => mod.unchangedJoin!(mod.unchangedStart!(paths, seen, new Float64Array(ranges), 2));
+      assert.throws(() => all2(Buffer.from('Fx'), Buffer.alloc(24), [0, 3, 0, 24]), TypeError);
+      assert.throws(() => all2(Buffer.from('Fx'), Buffer.alloc(24), [0, 2, 8, 0]), TypeError);
+      assert.deepEqual([...all2(Buffer.from('Fx'), Buffer.alloc(24), [0, 2, 0, 16, 0, 2, 0, 24])], [0, 0]);
+      // A check's answers are taken once; one dropped unjoined ends its threads when collected.
+      const check = mod.unchangedStart!(Buffer.from('Fx'), Buffer.alloc(24), new Float64Array([0, 2, 0, 24]), 2);
+      assert.deepEqual([...mod.unchangedJoin!(check)], [0]);
+      assert.throws(() => mod.unchangedJoin!(check), TypeError);
 
       // Every number each probe saw, one at a time, off by one (and NaN): both see the change. (A probe
       // that saw nothing, -1, keeps zeros after it that are not compared.)
@@ -165,27 +169,6 @@ describe('the probe check (native and JavaScript)', () => {
 
 /** A listing as text, keys in their order (the order is the index's: series are numbered in it). */
 const text = (l: Listing) => JSON.stringify(l);
-
-/**
- * Everything an index holds, in a form that does not depend on the order runs were written in (the
- * read-ahead threads and the indexer share the runs out as they come): the tables keyed by unit as rows,
- * each run with its rows by its stable id.
- */
-function contents(store: Store): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const t of ['units', 'probes', 'experiments', 'models', 'diagnostics']) out[t] = tableRows(store, t);
-  for (const r of store.queryRuns({ sql: '', params: [] }, { sql: 'r.id', params: [] })) {
-    const { rid, ...run } = r;
-    out[`run ${r.id}`] = JSON.stringify({
-      run,
-      params: store.params(rid),
-      tags: store.tags(rid),
-      artifacts: store.db.prepare('SELECT path, size, kind FROM artifacts WHERE rid = ? ORDER BY path').raw().all(rid),
-      series: store.seriesSummaries(rid).map((s) => ({ ...s, points: store.seriesPoints(rid, s.key) })),
-    });
-  }
-  return out;
-}
 
 /** The MLflow runs of the corpus's file stores. */
 function corpusRuns(): MlflowRunDir[] {
@@ -357,7 +340,7 @@ describe('folder listings and small files (native and JavaScript)', () => {
     try {
       assert.ok(fast.summary.readAhead, 'the read-ahead threads ran');
       assert.ok(fast.summary.units > 100 && fast.summary.read === fast.summary.units);
-      const [a, b] = [contents(fast.store), contents(js.store)];
+      const [a, b] = [indexContents(fast.store), indexContents(js.store)];
       assert.deepEqual(Object.keys(a), Object.keys(b));
       assert.ok(Object.keys(a).length > 400, `${Object.keys(a).length} runs and tables`);
       for (const t of Object.keys(a)) assert.ok(a[t] === b[t], `${t} differs`);

@@ -14,7 +14,8 @@ import { FORMATS } from '../model';
 import { IndexStorageError, isStorageError } from './store';
 import type { Store } from './store';
 import { linkRuns } from './links';
-import { probesUnchanged, tailAt, unchangedUnits } from './listing';
+import { probesUnchanged, tailAt } from './listing';
+import { ProbeCheck } from './probeSnapshot';
 import { native, nativeError } from '../native/native';
 import { ReadAhead, type ReadAheadOptions } from './readAhead';
 import { UNIT_KINDS, unitFromOrigin, unitsOfSource } from './units';
@@ -66,6 +67,8 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   const t0 = performance.now();
   const cancelled = options.cancelled ?? (() => false);
   options.onProgress?.({ phase: 'discover', done: 0, total: 0 });
+  // Every unit's probes, checked on other threads while this one discovers the units.
+  const probes = ProbeCheck.start(store);
   const found = discoverSources(options.roots, { exclude: options.exclude, cancelled });
   const sources = [...found.sources, ...(options.sources ?? [])];
   const units: Unit[] = [];
@@ -91,9 +94,9 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   const db = store.db;
   // MLflow and TensorBoard runs never indexed (a cold index, or new runs) are read ahead by worker threads,
   // the larger kind first (TensorBoard runs), so that the runs left at the end are short.
-  // The units indexed before, and those whose probes say their files are as they were (checked at once).
+  // The units indexed before, and those whose probes say their files are as they were.
   const indexed = store.unitKeys();
-  const unchanged = indexed.size > 0 ? unchangedUnits(store.allUnitProbes()) : new Set<string>();
+  const unchanged = probes.unchanged();
   const aheadUnits = units.filter((u) => u.ahead && !indexed.has(u.key)).sort((a, b) => Number(b.ahead!.kind === 'tensorboard') - Number(a.ahead!.kind === 'tensorboard'));
   const readAhead = ReadAhead.for(
     aheadUnits.map((u) => u.ahead!),
@@ -158,6 +161,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
     }
     linkRuns(store);
     if (cold) store.buildSummaryIndexes();
+    if (!summary.cancelled) probes.save(store);
     store.commitBatch();
   } catch (err) {
     store.abandonBatch();
@@ -181,7 +185,7 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
 
 /**
  * Re-reads one unit if its files changed; returns undefined when it was unchanged. `unchanged`: the units a
- * pass found unchanged by their probes, all checked at once (unchangedUnits); else this unit's are checked.
+ * pass found unchanged by their probes, all checked at once (startUnchangedCheck); else this unit's are checked.
  */
 export function indexUnit(
   store: Store,

@@ -317,36 +317,67 @@ export function probesUnchanged(paths: Buffer, seen: Buffer): boolean {
 }
 
 /**
- * The units among `known` (units' probes as the index keeps them: Store.allUnitProbes) whose probes are
- * unchanged. Natively they are checked on every core at once (a warm pass is mostly the kernel's time in
- * tens of thousands of stat calls); else one unit at a time.
+ * Many units' probes laid end to end, as a pass checks them (and the index's probe snapshot keeps them):
+ * unit i, `keys[i]`, has bytes [ranges[4i], ranges[4i + 1]) of `paths` and [ranges[4i + 2], ranges[4i + 3])
+ * of `seen` (probesUnchanged's arguments).
  */
-export function unchangedUnits(known: Map<string, [paths: Buffer, seen: Buffer]>): Set<string> {
-  const out = new Set<string>();
-  const mod = native();
-  if (!mod?.unchangedAll) {
-    for (const [key, probes] of known) if (probesUnchanged(...probes)) out.add(key);
-    return out;
+export interface ProbeSet {
+  keys: string[];
+  ranges: Float64Array;
+  paths: Buffer;
+  seen: Buffer;
+}
+
+/** Units' probes as the index keeps them (Store.allUnitProbes), laid end to end, in the order given. */
+export function probeSetOf(known: Iterable<[key: string, probes: [paths: Buffer, seen: Buffer]]>): ProbeSet {
+  const keys: string[] = [];
+  const pathParts: Buffer[] = [];
+  const seenParts: Buffer[] = [];
+  for (const [key, [paths, seen]] of known) {
+    keys.push(key);
+    pathParts.push(paths);
+    seenParts.push(seen);
   }
-  const keys = [...known.keys()];
-  const probes = [...known.values()];
-  // Each unit's ranges in the probes laid end to end.
-  const units = new Float64Array(4 * keys.length);
+  const ranges = new Float64Array(4 * keys.length);
   let [p, s] = [0, 0];
-  probes.forEach(([paths, seen], i) => {
-    units[4 * i] = p;
-    units[4 * i + 1] = p += paths.length;
-    units[4 * i + 2] = s;
-    units[4 * i + 3] = s += seen.length;
-  });
-  const answers = mod.unchangedAll(
-    Buffer.concat(probes.map(([paths]) => paths), p),
-    Buffer.concat(probes.map(([, seen]) => seen), s),
-    units,
-    os.availableParallelism(),
-  );
-  keys.forEach((key, i) => answers[i] && out.add(key));
-  return out;
+  for (let i = 0; i < keys.length; i++) {
+    ranges[4 * i] = p;
+    ranges[4 * i + 1] = p += pathParts[i].length;
+    ranges[4 * i + 2] = s;
+    ranges[4 * i + 3] = s += seenParts[i].length;
+  }
+  return { keys, ranges, paths: Buffer.concat(pathParts, p), seen: Buffer.concat(seenParts, s) };
+}
+
+/** Unit i's probes in `set`, as probesUnchanged takes them (views, not copies). */
+export function probesAt(set: ProbeSet, i: number): [paths: Buffer, seen: Buffer] {
+  const r = set.ranges;
+  return [set.paths.subarray(r[4 * i], r[4 * i + 1]), set.seen.subarray(r[4 * i + 2], r[4 * i + 3])];
+}
+
+/**
+ * Starts checking the probes of every unit in `set`; the function returned waits for the answer: the units
+ * whose probes are unchanged. Natively the units are shared out to a thread per core, which work while the
+ * caller goes on (a warm pass is mostly the kernel's time in tens of thousands of stat calls); else (no
+ * module, or an older build of it) they are checked one at a time, now.
+ */
+export function startUnchangedCheck(set: ProbeSet): () => Set<string> {
+  const answers = (bytes: ArrayLike<number>) => new Set(set.keys.filter((_, i) => bytes[i] === 1));
+  const mod = native();
+  if (set.keys.length === 0 || !mod?.unchangedStart || !mod.unchangedJoin) {
+    const bytes = set.keys.map((_, i) => Number(probesUnchanged(...probesAt(set, i))));
+    return () => answers(bytes);
+  }
+  // Threads besides the caller's, which joins in when it asks for the answers.
+  const check = mod.unchangedStart(set.paths, set.seen, set.ranges, Math.max(1, os.availableParallelism() - 1));
+  const join = mod.unchangedJoin;
+  let done: Set<string> | undefined;
+  return () => (done ??= answers(join(check)));
+}
+
+/** The units in `set` whose probes are unchanged: startUnchangedCheck, waited for. */
+export function unchangedUnits(set: ProbeSet): Set<string> {
+  return startUnchangedCheck(set)();
 }
 
 /** probesUnchanged in JavaScript, with statSync: where the native check is not built, and to test it against. */

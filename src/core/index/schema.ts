@@ -114,6 +114,23 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE units DROP COLUMN probes;
   ALTER TABLE units DROP COLUMN probes_seen;
   `,
+  // 9: the units whose probes changed, noted by triggers in the same transaction as the change, one row a
+  // unit with its last change's id: what a pass merges into the probe snapshot beside the index
+  // (probeSnapshot.ts), which holds every unit's probes as of the last pass.
+  `
+  CREATE TABLE probes_changed(id INTEGER PRIMARY KEY AUTOINCREMENT, unit TEXT NOT NULL UNIQUE);
+  -- (A DELETE then an INSERT, not INSERT OR REPLACE: a trigger takes the conflict policy of the statement
+  -- that fired it, and the probes' upsert would make a second change to a unit a constraint error.)
+  CREATE TRIGGER probes_inserted AFTER INSERT ON probes BEGIN
+    DELETE FROM probes_changed WHERE unit = new.unit; INSERT INTO probes_changed(unit) VALUES (new.unit);
+  END;
+  CREATE TRIGGER probes_updated AFTER UPDATE ON probes BEGIN
+    DELETE FROM probes_changed WHERE unit = new.unit; INSERT INTO probes_changed(unit) VALUES (new.unit);
+  END;
+  CREATE TRIGGER probes_deleted AFTER DELETE ON probes BEGIN
+    DELETE FROM probes_changed WHERE unit = old.unit; INSERT INTO probes_changed(unit) VALUES (old.unit);
+  END;
+  `,
 ];
 
 /**

@@ -205,7 +205,7 @@ export class Store {
       fs.writeFileSync(marker, String(process.pid));
       if (!ok) {
         db.close();
-        for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+        for (const suffix of ['', '-wal', '-shm', '.probes']) fs.rmSync(file + suffix, { force: true });
         db = openDatabase(file);
       }
       // A new index: metric chunks are ~24 KB blobs, and larger pages mean fewer overflow pages per chunk.
@@ -267,6 +267,7 @@ export class Store {
     // IMMEDIATE, and checked again inside: another window's indexer may be doing the same right now.
     db.transaction(() => {
       if (written() === String(READERS_VERSION)) return;
+      // (Deleting the probes notes every unit's as changed: the probe snapshot is not used as it is.)
       for (const t of ['runs', 'params', 'tags', 'artifacts', 'series', 'chunks', 'overviews', 'models', 'units', 'probes', 'diagnostics', 'experiments']) db.exec(`DELETE FROM ${t}`);
       db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('readers', ?)").run(String(READERS_VERSION));
     }).immediate();
@@ -305,6 +306,10 @@ export class Store {
       // The paths as their UTF-8 bytes, as the native check takes them (no string made per unit).
       unitProbes: db.prepare('SELECT CAST(paths AS BLOB), seen FROM probes WHERE unit = ?').raw(),
       allUnitProbes: db.prepare('SELECT unit, CAST(paths AS BLOB), seen FROM probes').raw(),
+      probeSnapshotToken: db.prepare("SELECT value FROM meta WHERE key = 'probe_snapshot'").pluck(),
+      setProbeSnapshotToken: db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('probe_snapshot', ?)"),
+      probesChangedAfter: db.prepare('SELECT id, unit FROM probes_changed WHERE id > ? ORDER BY id').raw(),
+      clearProbesChanged: db.prepare('DELETE FROM probes_changed'),
       setUnitProbes: db.prepare('INSERT INTO probes(unit, paths, seen) VALUES (?, ?, ?) ON CONFLICT(unit) DO UPDATE SET paths = excluded.paths, seen = excluded.seen'),
       deleteUnitProbes: db.prepare('DELETE FROM probes WHERE unit = ?'),
       deleteUnit: db.prepare('DELETE FROM units WHERE key = ?'),
@@ -421,6 +426,23 @@ export class Store {
     const out = new Map<string, [Buffer, Buffer]>();
     for (const [key, paths, seen] of this.stmts.allUnitProbes.all() as [string, Buffer, Buffer][]) out.set(key, [paths, seen]);
     return out;
+  }
+
+  /** The token of the probe snapshot that goes with the index (probeSnapshot.ts), if one was written. */
+  probeSnapshotToken(): string | undefined {
+    return this.stmts.probeSnapshotToken.get() as string | undefined;
+  }
+
+  /** The units whose probes changed after change `after` (0: all noted), and the last change's id. */
+  probesChangedAfter(after: number): { units: string[]; last: number } {
+    const rows = this.stmts.probesChangedAfter.all(after) as [number, string][];
+    return { units: rows.map(([, unit]) => unit), last: rows.length > 0 ? rows[rows.length - 1][0] : after };
+  }
+
+  /** Records that the probe snapshot with `token` takes in every change noted: they are forgotten. */
+  setProbeSnapshotToken(token: string): void {
+    this.stmts.setProbeSnapshotToken.run(token);
+    this.stmts.clearProbesChanged.run();
   }
 
   setUnitProbes(key: string, probes: Probes): void {

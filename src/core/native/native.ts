@@ -13,11 +13,18 @@ export interface NativeModule {
   /** listing.ts `probesUnchanged` over the probes as the index keeps them, paths as UTF-8 bytes. */
   unchanged(paths: Buffer, seen: Buffer): boolean;
   /**
-   * `unchanged` for many units at once, shared out to up to `threads` threads: unit i's probes are bytes
-   * [units[4i], units[4i + 1]) of `paths` and [units[4i + 2], units[4i + 3]) of `seen`; byte i of the
-   * answer is 1 where they are unchanged.
+   * `unchanged` for many units at once, shared out to up to `threads` threads that work while the caller
+   * goes on: unit i's probes are bytes [units[4i], units[4i + 1]) of `paths` and [units[4i + 2],
+   * units[4i + 3]) of `seen`. unchangedJoin waits for them: byte i of its answer is 1 where unit i's probes
+   * are unchanged. A handle's answers are taken once.
    */
-  unchangedAll?(paths: Buffer, seen: Buffer, units: Float64Array, threads: number): Uint8Array;
+  unchangedStart?(paths: Buffer, seen: Buffer, units: Float64Array, threads: number): UnchangedCheck;
+  /**
+   * unchangedStart over the probe snapshot file `file` (probeSnapshot.ts), mapped rather than read, when it
+   * holds together and carries `token`: the check under way and the units' keys (JSON); else undefined.
+   */
+  unchangedStartFile?(file: string, token: string, threads: number): [check: UnchangedCheck, keys: string] | undefined;
+  unchangedJoin?(check: UnchangedCheck): Uint8Array;
   /**
    * listing.ts `walk` of `root` entry by entry (paths each ended by '\0', four numbers each: see walk.c),
    * or undefined where JavaScript must walk it (a name not UTF-8, an entry of unknown type).
@@ -40,6 +47,9 @@ export interface NativeModule {
   /** The files named ('\0' between paths) read whole: their bytes one after another, each one's end (-1: unread). */
   readFiles(paths: string): [bytes: Buffer, ends: Float64Array] | undefined;
 }
+
+/** A check under way (NativeModule.unchangedStart): opaque. */
+export type UnchangedCheck = { readonly __check: unique symbol };
 
 export const NATIVE_FILE = 'runlens_native.node';
 

@@ -12,19 +12,31 @@
  *          mtime ms; E: -1 none, 1 folder, 3 file, 4 other), native byte order, any alignment.
  * A path that cannot be stated for any reason counts as missing, as listing.ts's stat does.
  *
- * unchangedAll(paths: Buffer, seen: Buffer, units: Float64Array, threads: number) -> Uint8Array
- *   unchanged for many units at once: unit i's probes are bytes [units[4i], units[4i + 1]) of `paths` and
- *   [units[4i + 2], units[4i + 3]) of `seen`; its answer is byte i (1: unchanged). The units are shared out
- *   to up to `threads` threads (the caller's among them): a warm pass is tens of thousands of stat calls,
- *   each mostly the kernel's time, so two cores take half the time one does.
+ * unchangedStart(paths: Buffer, seen: Buffer, units: Float64Array, threads: number) -> handle
+ * unchangedJoin(handle) -> Uint8Array
+ *   unchanged for many units at once, while the caller goes on: unit i's probes are bytes [units[4i],
+ *   units[4i + 1]) of `paths` and [units[4i + 2], units[4i + 3]) of `seen`; its answer is byte i of what
+ *   unchangedJoin returns (1: unchanged), once the work is done. The units are shared out to `threads`
+ *   threads, and to the caller's when it asks for the answers: a warm pass is tens of thousands of stat
+ *   calls, each mostly the kernel's time, and the pass discovers its units meanwhile.
+ *
+ * unchangedStartFile(file: string, token: string, threads: number) -> [handle, keys: string] | undefined
+ *   unchangedStart over the probe snapshot file (probeSnapshot.ts), mapped, not read: copying its
+ *   megabytes into fresh memory costs a page fault every 4 KB. Undefined where the file is missing, does
+ *   not hold together, or carries another token.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "native.h"
+
+#define MAX_THREADS 16
 
 #define NONE (-1.0)
 #define FOLDER 1.0
@@ -108,38 +120,102 @@ bad:
   return NULL;
 }
 
-/* unchangedAll's work: the units, taken a few at a time by each thread from `next`. */
+/* A check of many units under way (unchangedStart, unchangedStartFile): the units, taken a few at a time by
+ * each thread from `next`; the inputs held (refs, or the file's mapping) until the answers are taken
+ * (unchangedJoin), or the handle is collected. */
 typedef struct {
   const char *paths;
   const unsigned char *seen;
   const double *units;
+  double *units_copy;
+  void *map;
+  size_t map_len;
   size_t count;
   unsigned char *out;
   size_t next;
-} batch_t;
+  napi_ref refs[2];
+  pthread_t threads[MAX_THREADS];
+  size_t started;
+  int joined;
+} check_t;
 
 #define UNITS_A_TAKE 8
 
 static void *check_units(void *arg) {
-  batch_t *b = arg;
+  check_t *c = arg;
   for (;;) {
-    size_t from = __atomic_fetch_add(&b->next, UNITS_A_TAKE, __ATOMIC_RELAXED);
-    if (from >= b->count) return NULL;
-    size_t to = from + UNITS_A_TAKE < b->count ? from + UNITS_A_TAKE : b->count;
+    size_t from = __atomic_fetch_add(&c->next, UNITS_A_TAKE, __ATOMIC_RELAXED);
+    if (from >= c->count) return NULL;
+    size_t to = from + UNITS_A_TAKE < c->count ? from + UNITS_A_TAKE : c->count;
     for (size_t i = from; i < to; i++) {
-      const double *u = b->units + 4 * i;
+      const double *u = c->units + 4 * i;
       size_t p0 = (size_t)u[0], p1 = (size_t)u[1], s0 = (size_t)u[2], s1 = (size_t)u[3];
-      b->out[i] = (s1 - s0) % 8 == 0 && probes_unchanged(b->paths + p0, p1 - p0, b->seen + s0, (s1 - s0) / 8);
+      c->out[i] = (s1 - s0) % 8 == 0 && probes_unchanged(c->paths + p0, p1 - p0, c->seen + s0, (s1 - s0) / 8);
     }
   }
 }
 
-#define MAX_THREADS 16
+/* The caller's thread takes what units are left, then waits for the others. */
+static void join_check(check_t *c) {
+  if (c->joined) return;
+  check_units(c);
+  for (size_t i = 0; i < c->started; i++) pthread_join(c->threads[i], NULL);
+  c->joined = 1;
+}
 
-static napi_value unchanged_all(napi_env env, napi_callback_info info) {
+static void release_check(napi_env env, check_t *c) {
+  for (int i = 0; i < 2; i++) {
+    if (c->refs[i]) napi_delete_reference(env, c->refs[i]);
+    c->refs[i] = NULL;
+  }
+  if (c->map) munmap(c->map, c->map_len);
+  free(c->units_copy);
+  free(c->out);
+  c->map = NULL;
+  c->units_copy = NULL;
+  c->out = NULL;
+}
+
+/* A handle dropped without its answers taken: its threads still read the inputs, so they end first. */
+static void finalize_check(napi_env env, void *data, void *hint) {
+  (void)hint;
+  check_t *c = data;
+  join_check(c);
+  release_check(env, c);
+  free(c);
+}
+
+/* Whether `units` lays `count` units end to end over exactly `paths_len` and `seen_len` bytes... or, not
+ * `exact`, each unit's ranges within them, in order: else the caller's mistake, not a unit that changed. */
+static int ranges_hold(const double *u, size_t count, size_t paths_len, size_t seen_len, int exact) {
+  double p = 0, s = 0;
+  for (size_t i = 0; i < 4 * count; i += 4) {
+    if (exact && (u[i] != p || u[i + 2] != s)) return 0;
+    if (!(u[i] >= 0 && u[i] <= u[i + 1] && u[i + 1] <= (double)paths_len && u[i + 2] >= 0 && u[i + 2] <= u[i + 3] && u[i + 3] <= (double)seen_len)) return 0;
+    p = u[i + 1];
+    s = u[i + 3];
+  }
+  return !exact || (p == (double)paths_len && s == (double)seen_len);
+}
+
+/* Starts `c`'s threads: while the caller goes on (a pass discovering its units meanwhile), up to `threads`
+ * of them; the caller's thread joins in when it asks for the answers. */
+static napi_value start_check(napi_env env, check_t *c, double threads, napi_value *handle) {
+  if (napi_create_external(env, c, finalize_check, NULL, handle) != napi_ok) {
+    release_check(env, c);
+    free(c);
+    return NULL;
+  }
+  size_t want = threads < 1 ? 1 : threads < MAX_THREADS ? (size_t)threads : MAX_THREADS;
+  if (c->count < 4 * UNITS_A_TAKE) want = 0;
+  while (c->started < want && pthread_create(&c->threads[c->started], NULL, check_units, c) == 0) c->started++;
+  return *handle;
+}
+
+static napi_value unchanged_start(napi_env env, napi_callback_info info) {
   size_t argc = 4;
-  napi_value argv[4], result, buffer;
-  void *paths = NULL, *seen = NULL, *units = NULL, *out = NULL;
+  napi_value argv[4], result;
+  void *paths = NULL, *seen = NULL, *units = NULL;
   size_t paths_len = 0, seen_len = 0, units_len = 0;
   napi_typedarray_type type;
   double threads = 1;
@@ -149,23 +225,112 @@ static napi_value unchanged_all(napi_env env, napi_callback_info info) {
   if (napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer || napi_get_buffer_info(env, argv[1], &seen, &seen_len) != napi_ok) goto bad;
   if (napi_get_typedarray_info(env, argv[2], &type, &units_len, &units, NULL, NULL) != napi_ok || type != napi_float64_array || units_len % 4 != 0) goto bad;
   if (napi_get_value_double(env, argv[3], &threads) != napi_ok) goto bad;
-  const double *u = units;
-  for (size_t i = 0; i < units_len; i += 4) {
-    /* Every range within its buffer, in order: else the caller's mistake, not a unit that changed. */
-    if (!(u[i] >= 0 && u[i] <= u[i + 1] && u[i + 1] <= (double)paths_len && u[i + 2] >= 0 && u[i + 2] <= u[i + 3] && u[i + 3] <= (double)seen_len)) goto bad;
+  if (!ranges_hold(units, units_len / 4, paths_len, seen_len, 0)) goto bad;
+  check_t *c = calloc(1, sizeof(check_t));
+  if (!c) goto oom;
+  c->paths = paths;
+  c->seen = seen;
+  c->count = units_len / 4;
+  /* The ranges copied (the caller may reuse its array); the Buffers held, their bytes never move. */
+  c->units = c->units_copy = malloc(units_len * sizeof(double) + 1);
+  c->out = calloc(c->count + 1, 1);
+  if (!c->units_copy || !c->out) {
+    release_check(env, c);
+    free(c);
+    goto oom;
   }
-  if (napi_create_arraybuffer(env, units_len / 4, &out, &buffer) != napi_ok || napi_create_typedarray(env, napi_uint8_array, units_len / 4, buffer, 0, &result) != napi_ok) return NULL;
-  batch_t b = {paths, seen, units, units_len / 4, out, 0};
-  /* The caller's thread works too; more threads only where there is enough to share. */
-  size_t extra = threads > 1 && b.count >= 4 * UNITS_A_TAKE ? (size_t)(threads < MAX_THREADS ? threads : MAX_THREADS) - 1 : 0;
-  pthread_t started[MAX_THREADS];
-  size_t n = 0;
-  while (n < extra && pthread_create(&started[n], NULL, check_units, &b) == 0) n++;
-  check_units(&b);
-  for (size_t i = 0; i < n; i++) pthread_join(started[i], NULL);
+  memcpy(c->units_copy, units, units_len * sizeof(double));
+  if (napi_create_reference(env, argv[0], 1, &c->refs[0]) != napi_ok || napi_create_reference(env, argv[1], 1, &c->refs[1]) != napi_ok) {
+    release_check(env, c);
+    free(c);
+    return NULL;
+  }
+  return start_check(env, c, threads, &result);
+bad:
+  napi_throw_type_error(env, NULL, "unchangedStart(paths: Buffer, seen: Buffer, units: Float64Array, threads: number)");
+  return NULL;
+oom:
+  napi_throw_error(env, NULL, "unchangedStart: out of memory");
+  return NULL;
+}
+
+/* The probe snapshot file (probeSnapshot.ts writes it): a header of 64 bytes — "RLPROBES", a token of 16
+ * bytes, then float64s: the units' count, the bytes of the keys, of the paths and of the seen numbers, and
+ * 1234.5 (this byte order) — then each unit's ranges (4 float64s), the seen numbers, the paths, the keys. */
+#define SNAPSHOT_HEADER 64
+#define TOKEN_BYTES 16
+
+static napi_value unchanged_start_file(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result, handle, keys;
+  char file[MAX_PATH_BYTES + 1], token[TOKEN_BYTES + 1];
+  size_t file_len = 0, token_len = 0;
+  double threads = 1;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) goto bad;
+  if (napi_get_value_string_utf8(env, argv[0], file, sizeof file, &file_len) != napi_ok || file_len >= MAX_PATH_BYTES) goto bad;
+  if (napi_get_value_string_utf8(env, argv[1], token, sizeof token, &token_len) != napi_ok || token_len != TOKEN_BYTES) goto bad;
+  if (napi_get_value_double(env, argv[2], &threads) != napi_ok) goto bad;
+  napi_get_undefined(env, &result);
+  /* Any file that does not hold together is no snapshot: undefined, and the caller reads the index. */
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return result;
+  struct stat st;
+  void *map = MAP_FAILED;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= SNAPSHOT_HEADER) map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED) return result;
+  size_t size = (size_t)st.st_size;
+  const unsigned char *m = map;
+  const double *h = (const double *)(m + 24);
+  double count = h[0], keys_len = h[1], paths_len = h[2], seen_len = h[3];
+  int ok = memcmp(m, "RLPROBES", 8) == 0 && memcmp(m + 8, token, TOKEN_BYTES) == 0 && h[4] == 1234.5;
+  ok = ok && count >= 0 && keys_len >= 0 && paths_len >= 0 && seen_len >= 0 && (double)(size_t)count == count && (double)(size_t)keys_len == keys_len &&
+       (double)(size_t)paths_len == paths_len && (double)(size_t)seen_len == seen_len && (size_t)seen_len % 8 == 0 &&
+       SNAPSHOT_HEADER + 32 * count + seen_len + paths_len + keys_len == (double)size;
+  const double *units = (const double *)(m + SNAPSHOT_HEADER);
+  ok = ok && ranges_hold(units, (size_t)count, (size_t)paths_len, (size_t)seen_len, 1);
+  check_t *c = ok ? calloc(1, sizeof(check_t)) : NULL;
+  if (c) c->out = calloc((size_t)count + 1, 1);
+  if (!c || !c->out) {
+    free(c);
+    munmap(map, size);
+    return result;
+  }
+  c->map = map;
+  c->map_len = size;
+  c->count = (size_t)count;
+  c->units = units;
+  c->seen = m + SNAPSHOT_HEADER + 32 * c->count;
+  c->paths = (const char *)c->seen + (size_t)seen_len;
+  const char *key_bytes = c->paths + (size_t)paths_len;
+  if (napi_create_string_utf8(env, key_bytes, (size_t)keys_len, &keys) != napi_ok) {
+    release_check(env, c);
+    free(c);
+    return NULL;
+  }
+  if (!start_check(env, c, threads, &handle)) return NULL;
+  if (napi_create_array_with_length(env, 2, &result) != napi_ok || napi_set_element(env, result, 0, handle) != napi_ok || napi_set_element(env, result, 1, keys) != napi_ok) return NULL;
   return result;
 bad:
-  napi_throw_type_error(env, NULL, "unchangedAll(paths: Buffer, seen: Buffer, units: Float64Array, threads: number)");
+  napi_throw_type_error(env, NULL, "unchangedStartFile(file: string, token: string (16 bytes), threads: number)");
+  return NULL;
+}
+
+static napi_value unchanged_join(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result, buffer;
+  void *data = NULL, *out = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) goto bad;
+  if (napi_get_value_external(env, argv[0], &data) != napi_ok || !data) goto bad;
+  check_t *c = data;
+  if (!c->out) goto bad; /* answers already taken */
+  join_check(c);
+  if (napi_create_arraybuffer(env, c->count, &out, &buffer) != napi_ok || napi_create_typedarray(env, napi_uint8_array, c->count, buffer, 0, &result) != napi_ok) return NULL;
+  memcpy(out, c->out, c->count);
+  release_check(env, c);
+  return result;
+bad:
+  napi_throw_type_error(env, NULL, "unchangedJoin(handle): a handle from unchangedStart, once");
   return NULL;
 }
 
@@ -173,8 +338,12 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "unchanged", NAPI_AUTO_LENGTH, unchanged, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "unchanged", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "unchangedAll", NAPI_AUTO_LENGTH, unchanged_all, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "unchangedAll", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "unchangedStart", NAPI_AUTO_LENGTH, unchanged_start, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "unchangedStart", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "unchangedStartFile", NAPI_AUTO_LENGTH, unchanged_start_file, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "unchangedStartFile", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "unchangedJoin", NAPI_AUTO_LENGTH, unchanged_join, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "unchangedJoin", fn) != napi_ok) return NULL;
   if (register_walk(env, exports) != napi_ok) return NULL;
   return exports;
 }

@@ -1,0 +1,185 @@
+/**
+ * The probe snapshot: every unit's probes laid end to end (listing.ts ProbeSet) in one file beside the
+ * index, `<index>.probes`, which a warm pass maps (natively) and checks on other threads while it discovers
+ * the units. Read from SQLite instead, the probes came as two Buffers a unit, and their copies into fresh
+ * memory (a page fault every 4 KB) and their garbage were a third of the pass.
+ *
+ * The file is a cache of the index's probes table, never the truth. Triggers (schema migration 9) note each
+ * unit whose probes change, in the change's own transaction; the index keeps the token of the file that
+ * took in every change noted before it. So a pass loads the file only when it carries that token, merges
+ * in the changes noted since, and at its end writes a new file (a new name renamed over the old, then the
+ * token, in the pass's last transaction) from what it loaded and the changes noted meanwhile. A file that
+ * is missing, damaged or of another token is not used: the probes are read from the index.
+ *
+ * The file: a header of 64 bytes — "RLPROBES", the token (16 ASCII bytes), then float64s: the units'
+ * count, the bytes of the keys, of the paths and of the seen numbers, and 1234.5 (the byte order) — then
+ * the ranges (4 float64s a unit), the seen numbers, the paths, and the keys as a JSON array.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { native } from '../native/native';
+import { probeSetOf, probesAt, startUnchangedCheck, type ProbeSet } from './listing';
+import type { Store } from './store';
+
+const MAGIC = 'RLPROBES';
+const HEADER = 64;
+const ORDER = 1234.5;
+
+export function probeSnapshotFile(indexFile: string): string {
+  return indexFile + '.probes';
+}
+
+/** A pass's check of every unit's probes, under way from `start` until `unchanged` is asked. */
+export class ProbeCheck {
+  private constructor(
+    private readonly file: string,
+    /** The index's token when started, and the last change noted then. */
+    private readonly token: string | undefined,
+    private readonly mark: number,
+    /** The probes checked (undefined: the file's, as it is: mapped natively, not read). */
+    private readonly set: ProbeSet | undefined,
+    /** Whether the file does not hold what was checked (changes merged in, or no file). */
+    private readonly stale: boolean,
+    private readonly answer: () => Set<string>,
+  ) {}
+
+  /** Starts checking the probes of every unit the index has, read in one transaction with the changes noted. */
+  static start(store: Store): ProbeCheck {
+    const file = probeSnapshotFile(store.file);
+    return store.db.transaction(() => {
+      const token = store.probeSnapshotToken();
+      const changed = store.probesChangedAfter(0);
+      const mod = native();
+      if (token && changed.units.length === 0 && mod?.unchangedStartFile && mod.unchangedJoin) {
+        const started = mod.unchangedStartFile(file, token, threads());
+        const keys = started && keysOf(started[1]);
+        if (started && keys) {
+          const join = mod.unchangedJoin;
+          let done: Set<string> | undefined;
+          const answer = () => (done ??= answersOf(keys, join(started[0])));
+          return new ProbeCheck(file, token, changed.last, undefined, false, answer);
+        }
+        if (started) mod.unchangedJoin(started[0]);
+      }
+      const base = token ? readSnapshot(file, token) : undefined;
+      const set = base && changed.units.length === 0 ? base : probeSetOf(merged(base, changed.units, store));
+      return new ProbeCheck(file, token, changed.last, set, !base || changed.units.length > 0, startUnchangedCheck(set));
+    })();
+  }
+
+  /** The units whose probes are unchanged (waits for the check). */
+  unchanged(): Set<string> {
+    return this.answer();
+  }
+
+  /**
+   * Writes the snapshot anew where it no longer holds every unit's probes: inside the pass's last
+   * transaction, so that no change comes between reading the changes and forgetting them. Left as it is
+   * where another writer wrote one since the check started (the changes it took in are not in this one's).
+   */
+  save(store: Store): void {
+    if (store.probeSnapshotToken() !== this.token) return;
+    const changed = store.probesChangedAfter(this.mark);
+    if (!this.stale && changed.units.length === 0) return;
+    const base = this.set ?? (this.token ? readSnapshot(this.file, this.token) : undefined);
+    const token = randomBytes(8).toString('hex');
+    if (writeSnapshot(this.file, token, merged(base, changed.units, store))) store.setProbeSnapshotToken(token);
+  }
+}
+
+/** Threads besides the caller's, which joins in when it asks for the answers. */
+function threads(): number {
+  return Math.max(1, os.availableParallelism() - 1);
+}
+
+function answersOf(keys: string[], bytes: Uint8Array): Set<string> {
+  // Answers that do not go with the keys are none: every unit is checked in full.
+  return bytes.length === keys.length ? new Set(keys.filter((_, i) => bytes[i] === 1)) : new Set();
+}
+
+function keysOf(json: string): string[] | undefined {
+  try {
+    const keys: unknown = JSON.parse(json);
+    return Array.isArray(keys) && keys.every((k) => typeof k === 'string') ? (keys as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every unit's probes: `base`'s, with those of the units named replaced by what the index has now (none:
+ * the unit dropped); the index's own where there is no base, or many changes (faster read as the table).
+ */
+function merged(base: ProbeSet | undefined, changed: string[], store: Store): [key: string, probes: [paths: Buffer, seen: Buffer]][] {
+  if (!base || changed.length > base.keys.length / 4) return [...store.allUnitProbes()];
+  const drop = new Set(changed);
+  const entries: [string, [Buffer, Buffer]][] = [];
+  base.keys.forEach((key, i) => drop.has(key) || entries.push([key, probesAt(base, i)]));
+  for (const key of drop) {
+    const probes = store.unitProbes(key);
+    if (probes) entries.push([key, probes]);
+  }
+  return entries;
+}
+
+/** The snapshot in `file` when it holds together and carries `token`; else undefined. */
+export function readSnapshot(file: string, token: string): ProbeSet | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  if (bytes.length < HEADER || bytes.toString('latin1', 0, 8) !== MAGIC || bytes.toString('latin1', 8, 24) !== token) return undefined;
+  const [count, keysBytes, pathsBytes, seenBytes, order] = [0, 1, 2, 3, 4].map((i) => bytes.readDoubleLE(24 + 8 * i));
+  if (order !== ORDER || ![count, keysBytes, pathsBytes, seenBytes].every((n) => Number.isSafeInteger(n) && n >= 0) || seenBytes % 8 !== 0) return undefined;
+  if (HEADER + 32 * count + seenBytes + pathsBytes + keysBytes !== bytes.length) return undefined;
+  const ranges = new Float64Array(bytes.buffer.slice(bytes.byteOffset + HEADER, bytes.byteOffset + HEADER + 32 * count));
+  let [p, s] = [0, 0];
+  for (let i = 0; i < ranges.length; i += 4) {
+    if (ranges[i] !== p || !(ranges[i + 1] >= p) || ranges[i + 2] !== s || !(ranges[i + 3] >= s)) return undefined;
+    [p, s] = [ranges[i + 1], ranges[i + 3]];
+  }
+  if (p !== pathsBytes || s !== seenBytes) return undefined;
+  const seenAt = HEADER + 32 * count;
+  const keys = keysOf(bytes.toString('utf8', seenAt + seenBytes + pathsBytes));
+  if (!keys || keys.length !== count) return undefined;
+  return { keys, ranges, seen: bytes.subarray(seenAt, seenAt + seenBytes), paths: bytes.subarray(seenAt + seenBytes, seenAt + seenBytes + pathsBytes) };
+}
+
+/**
+ * Writes units' probes to `file` with `token`, each unit's Buffers as they are (no copy laid end to end):
+ * to a new name, renamed over the old. False where it could not be.
+ */
+export function writeSnapshot(file: string, token: string, entries: [key: string, probes: [paths: Buffer, seen: Buffer]][]): boolean {
+  const keys = Buffer.from(JSON.stringify(entries.map(([key]) => key)));
+  const ranges = new Float64Array(4 * entries.length);
+  let [p, s] = [0, 0];
+  entries.forEach(([, [paths, seen]], i) => {
+    ranges.set([p, (p += paths.length), s, (s += seen.length)], 4 * i);
+  });
+  const header = Buffer.alloc(HEADER);
+  header.write(MAGIC, 0, 'latin1');
+  header.write(token, 8, 'latin1');
+  [entries.length, keys.length, p, s, ORDER].forEach((n, i) => header.writeDoubleLE(n, 24 + 8 * i));
+  const parts = [header, Buffer.from(ranges.buffer), ...entries.map(([, [, seen]]) => seen), ...entries.map(([, [paths]]) => paths), keys];
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    const fd = fs.openSync(temp, 'w');
+    try {
+      if (fs.writevSync(fd, parts) !== HEADER + ranges.byteLength + s + p + keys.length) throw new Error('short write');
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, file);
+    return true;
+  } catch {
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // Left for the next pass to write over.
+    }
+    return false;
+  }
+}

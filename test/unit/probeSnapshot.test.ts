@@ -1,0 +1,236 @@
+/**
+ * The probe snapshot beside the index (probeSnapshot.ts): after every pass it holds exactly the probes the
+ * index has; a pass uses it only with the changes noted since merged in, so a unit the index lost or
+ * changed behind its back is read again; a damaged file, or one of another token, is not used; and a
+ * warm pass over an unchanged workspace neither reads a unit nor writes the file. Each case runs with the
+ * native module (the file mapped, checked on threads) and without it (the file read by JavaScript).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { indexChanged, indexWorkspace } from '../../src/core/index/indexer';
+import { probeSetOf, unchangedUnits } from '../../src/core/index/listing';
+import { ProbeCheck, probeSnapshotFile, readSnapshot, writeSnapshot } from '../../src/core/index/probeSnapshot';
+import { Store } from '../../src/core/index/store';
+import { native, withoutNative } from '../../src/core/native/native';
+import { copyOf, corpus, indexContents, indexInto, tempDir } from './corpus';
+
+const DEMO = path.resolve(__dirname, '..', '..', '..', 'demo', 'workspace');
+
+/** The index's probes, by unit, as comparable text. */
+function tableProbes(store: Store): string[] {
+  return [...store.allUnitProbes()].map(([key, [paths, seen]]) => `${key}\n${paths.toString('hex')}\n${seen.toString('hex')}`).sort();
+}
+
+/** The snapshot's probes, by unit, as comparable text (undefined: none used). */
+function snapshotProbes(store: Store): string[] | undefined {
+  const token = store.probeSnapshotToken();
+  const set = token ? readSnapshot(probeSnapshotFile(store.file), token) : undefined;
+  if (!set) return undefined;
+  return set.keys.map((key, i) => {
+    const r = set.ranges.subarray(4 * i, 4 * i + 4);
+    return `${key}\n${set.paths.subarray(r[0], r[1]).toString('hex')}\n${set.seen.subarray(r[2], r[3]).toString('hex')}`;
+  }).sort();
+}
+
+function runIds(store: Store): string[] {
+  return (store.db.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as string[]);
+}
+
+const modes: [string, <T>(fn: () => T) => T][] = [
+  ['native', (fn) => fn()],
+  ['without the native module', withoutNative],
+];
+
+for (const [mode, run] of modes) {
+  describe(`the probe snapshot (${mode})`, () => {
+    before(function () {
+      if (mode === 'native' && !native()) this.skip();
+    });
+
+    it('holds what the index holds after every pass; an unchanged workspace is neither read nor written', () => run(() => {
+      const ws = copyOf(DEMO);
+      const { store, dir } = indexInto([ws]);
+      try {
+        const file = probeSnapshotFile(store.file);
+        assert.deepEqual(snapshotProbes(store), tableProbes(store), 'after the cold pass');
+        indexWorkspace(store, { roots: [ws] }); // units read by the first pass keep their probes from the second
+        assert.ok(tableProbes(store).length > 40);
+        assert.deepEqual(snapshotProbes(store), tableProbes(store), 'after the second pass');
+        const [token, st] = [store.probeSnapshotToken(), fs.statSync(file)];
+        const again = indexWorkspace(store, { roots: [ws] });
+        assert.equal(again.read, 0);
+        assert.equal(store.probeSnapshotToken(), token, 'not written again');
+        assert.equal(fs.statSync(file).ino, st.ino);
+        assert.equal(store.db.prepare('SELECT COUNT(*) FROM probes_changed').pluck().get(), 0);
+        // The mapped file answers as the probes from the index do.
+        const mod = native();
+        if (mod?.unchangedStartFile) {
+          const [check, keys] = mod.unchangedStartFile(file, token!, 2)!;
+          const answers = mod.unchangedJoin!(check);
+          const fromTable = unchangedUnits(probeSetOf(store.allUnitProbes()));
+          assert.deepEqual((JSON.parse(keys) as string[]).filter((_, i) => answers[i]).sort(), [...fromTable].sort());
+          assert.equal(fromTable.size, tableProbes(store).length);
+        }
+        // A metric line appended: that unit is read, and the snapshot takes in its new probes.
+        const probed = [...store.allUnitProbes().values()].flatMap(([paths]) => paths.toString().split('\n'));
+        const metric = probed.find((l) => l.startsWith('F') && l.includes(`${path.sep}metrics${path.sep}`))!.slice(1);
+        fs.appendFileSync(metric, '1700000000000 0.5 999\n');
+        assert.equal(indexWorkspace(store, { roots: [ws] }).read, 1);
+        assert.notEqual(store.probeSnapshotToken(), token);
+        assert.deepEqual(snapshotProbes(store), tableProbes(store), 'after a unit was read again');
+      } finally {
+        store.close();
+        fs.rmSync(dir, { recursive: true });
+      }
+    }));
+
+    it('merges in the changes noted since it was written: a unit the index lost behind its back is read again', () => run(() => {
+      const ws = copyOf(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python'));
+      const { store, dir } = indexInto([ws]);
+      const scratch = indexInto([ws]);
+      try {
+        // (Two passes each: the second gives probes to the units the first read ahead.)
+        indexWorkspace(store, { roots: [ws] });
+        indexWorkspace(scratch.store, { roots: [ws] });
+        const expected = indexContents(scratch.store);
+        assert.deepEqual(indexContents(store), expected);
+        const runs = runIds(store);
+        assert.ok(runs.length > 5);
+        // Another writer (or a live update) drops two run units; their files are as the snapshot saw them.
+        const dropped = store.db.prepare("SELECT unit FROM probes WHERE unit LIKE 'mlflow-run:%' AND paths LIKE '%/metrics/%' ORDER BY unit LIMIT 2").pluck().all() as string[];
+        const metric = store.unitProbes(dropped[0])![0].toString().split('\n').find((l) => l.startsWith('F') && l.includes('/metrics/'))!.slice(1);
+        store.db.transaction(() => dropped.forEach((key) => store.dropUnit(key)))();
+        assert.equal(runIds(store).length, runs.length - 2);
+        const pass = indexWorkspace(store, { roots: [ws] });
+        assert.equal(pass.read, 2, 'the two units, and no other');
+        assert.deepEqual(runIds(store), runs);
+        assert.deepEqual(indexContents(store), expected);
+        assert.deepEqual(snapshotProbes(store), tableProbes(store));
+
+        // A live update between passes: the unit's new probes come from the index, not from the snapshot.
+        fs.appendFileSync(metric, '1700000000000 0.5 999\n');
+        assert.equal(indexChanged(store, [metric]).read, 1);
+        assert.equal(store.db.prepare('SELECT COUNT(*) FROM probes_changed').pluck().get(), 1);
+        // And again: a unit changed twice is noted once, with its last change.
+        fs.appendFileSync(metric, '1700000000100 0.25 1000\n');
+        const second = indexChanged(store, [metric]);
+        assert.deepEqual([second.read, second.points], [1, 1]);
+        assert.deepEqual(store.probesChangedAfter(0).units, [dropped[0]]);
+        assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0, 'the live update is merged in: nothing left to read');
+        assert.deepEqual(snapshotProbes(store), tableProbes(store));
+        const fresh = indexInto([ws]);
+        indexWorkspace(fresh.store, { roots: [ws] });
+        assert.deepEqual(indexContents(store), indexContents(fresh.store));
+        fresh.store.close();
+        fs.rmSync(fresh.dir, { recursive: true });
+      } finally {
+        store.close();
+        scratch.store.close();
+        fs.rmSync(dir, { recursive: true });
+        fs.rmSync(scratch.dir, { recursive: true });
+      }
+    }));
+
+    it('is not used when damaged, missing or of another token; the pass stays exact and writes it anew', () => run(() => {
+      const ws = copyOf(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python'));
+      const { store, dir } = indexInto([ws]);
+      try {
+        indexWorkspace(store, { roots: [ws] });
+        const file = probeSnapshotFile(store.file);
+        const good = fs.readFileSync(file);
+        const token = store.probeSnapshotToken()!;
+        const expected = indexContents(store);
+        const damages: [string, () => void][] = [
+          ['cut short by a byte', () => fs.writeFileSync(file, good.subarray(0, good.length - 1))],
+          ['a byte more', () => fs.writeFileSync(file, Buffer.concat([good, Buffer.from([0])]))],
+          ['its magic', () => fs.writeFileSync(file, Buffer.concat([Buffer.from('RLPROBEZ'), good.subarray(8)]))],
+          ['another token', () => fs.writeFileSync(file, Buffer.concat([good.subarray(0, 8), Buffer.from('0'.repeat(16)), good.subarray(24)]))],
+          ['a range out of order', () => {
+            const bad = Buffer.from(good);
+            bad.writeDoubleLE(bad.readDoubleLE(64 + 8) + 1, 64 + 8); // the first unit's paths end a byte later
+            fs.writeFileSync(file, bad);
+          }],
+          ['the keys not JSON', () => fs.writeFileSync(file, Buffer.concat([good.subarray(0, good.length - 1), Buffer.from('!')]))],
+          ['missing', () => fs.rmSync(file)],
+          ['a folder', () => {
+            fs.rmSync(file);
+            fs.mkdirSync(file);
+          }],
+        ];
+        for (const [what, damage] of damages) {
+          // Each damage also leaves units changed behind the snapshot's back: they must be read again.
+          const dropped = store.db.prepare("SELECT key FROM units WHERE key LIKE 'mlflow-run:%' ORDER BY key LIMIT 1").pluck().get() as string;
+          store.db.transaction(() => store.dropUnit(dropped))();
+          store.db.prepare('DELETE FROM probes_changed').run(); // as if the damaged file had taken the drop in
+          damage();
+          assert.equal(readSnapshot(file, token), undefined, what);
+          // (Keys that are not JSON are the caller's to find: the module does not parse them.)
+          if (native()?.unchangedStartFile && fs.statSync(file, { throwIfNoEntry: false })?.isFile() && !what.includes('JSON')) {
+            assert.equal(native()!.unchangedStartFile!(file, token, 2), undefined, what);
+          }
+          const pass = indexWorkspace(store, { roots: [ws] });
+          assert.equal(pass.read, 1, `${what}: the dropped unit read again`);
+          assert.deepEqual(indexContents(store), expected, what);
+          if (fs.statSync(file).isDirectory()) fs.rmSync(file, { recursive: true });
+          indexWorkspace(store, { roots: [ws] });
+          assert.deepEqual(snapshotProbes(store), tableProbes(store), `${what}: written anew`);
+          fs.writeFileSync(file, good);
+          store.db.prepare("UPDATE meta SET value = ? WHERE key = 'probe_snapshot'").run(token);
+        }
+      } finally {
+        store.close();
+        fs.rmSync(dir, { recursive: true });
+      }
+    }));
+
+    it('is left as it is when another writer wrote one since the check began', () => run(() => {
+      const ws = copyOf(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python'));
+      const { store, dir } = indexInto([ws]);
+      try {
+        const check = ProbeCheck.start(store);
+        check.unchanged();
+        const ours = store.probeSnapshotToken();
+        // Another writer's pass with something to read (a unit it lost) writes a snapshot of its own.
+        const other = Store.open(store.file);
+        const lost = other.db.prepare("SELECT unit FROM probes WHERE unit LIKE 'mlflow-run:%' ORDER BY unit DESC LIMIT 1").pluck().get() as string;
+        other.db.transaction(() => other.dropUnit(lost))();
+        assert.equal(indexWorkspace(other, { roots: [ws] }).read, 1);
+        const theirs = other.probeSnapshotToken();
+        other.close();
+        assert.ok(theirs && theirs !== ours);
+        assert.deepEqual(snapshotProbes(store), tableProbes(store));
+        // A change after theirs: this check's probes lack what theirs took in, so it must not write.
+        const dropped = store.db.prepare("SELECT unit FROM probes WHERE unit LIKE 'mlflow-run:%' ORDER BY unit LIMIT 1").pluck().get() as string;
+        store.db.transaction(() => {
+          store.dropUnit(dropped);
+          check.save(store);
+        })();
+        assert.equal(store.probeSnapshotToken(), theirs);
+        assert.deepEqual(store.probesChangedAfter(0).units, [dropped], 'the change stays noted for the next pass');
+      } finally {
+        store.close();
+        fs.rmSync(dir, { recursive: true });
+      }
+    }));
+  });
+}
+
+describe('the probe snapshot file', () => {
+  it('is written with each unit\'s Buffers as they are, and read back the same', () => {
+    const file = path.join(tempDir(), 'index.sqlite.probes');
+    const entries: [string, [Buffer, Buffer]][] = Array.from({ length: 3000 }, (_, i) => [`unit-${i}`, [Buffer.from(`F/x/${i}\nD/y/${i}`), Buffer.from(new Float64Array([i, i + 0.5, 7, 1, 2]).buffer)]]);
+    assert.ok(writeSnapshot(file, 'abcdef0123456789', entries));
+    const set = readSnapshot(file, 'abcdef0123456789')!;
+    assert.deepEqual(set.keys, entries.map(([k]) => k));
+    assert.deepEqual(set.keys.map((_, i) => [set.paths.subarray(set.ranges[4 * i], set.ranges[4 * i + 1]).toString(), [...new Float64Array(Uint8Array.prototype.slice.call(set.seen, set.ranges[4 * i + 2], set.ranges[4 * i + 3]).buffer)]]), entries.map(([, [p, s]]) => [p.toString(), [...new Float64Array(Uint8Array.prototype.slice.call(s).buffer)]]));
+    assert.equal(readSnapshot(file, 'abcdef012345678a'), undefined);
+    assert.ok(!fs.readdirSync(path.dirname(file)).some((f) => f.endsWith('.tmp')));
+    // A folder where the file should go: not written, nothing left behind, no throw.
+    const blocked = path.join(tempDir(), 'index.sqlite.probes');
+    fs.mkdirSync(blocked);
+    fs.writeFileSync(path.join(blocked, 'x'), '');
+    assert.equal(writeSnapshot(blocked, 'abcdef0123456789', entries), false);
+    assert.deepEqual(fs.readdirSync(path.dirname(blocked)), ['index.sqlite.probes']);
+  });
+});
