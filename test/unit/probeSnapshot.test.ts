@@ -33,6 +33,19 @@ function snapshotProbes(store: Store): string[] | undefined {
   }).sort();
 }
 
+/**
+ * What the snapshot must hold, written or not: with the changes noted since, the index's probes — every
+ * unit not noted has the same probes in both, and a unit in only one of them is noted.
+ */
+function holds(store: Store, what: string): void {
+  const byUnit = (list: string[] | undefined) => new Map((list ?? []).map((t) => [t.slice(0, t.indexOf('\n')), t]));
+  const [table, snapshot] = [byUnit(tableProbes(store)), byUnit(snapshotProbes(store))];
+  assert.ok(snapshotProbes(store), `${what}: a snapshot there`);
+  const noted = new Set(store.probesChangedAfter(0).units);
+  for (const [unit, probes] of table) if (!noted.has(unit)) assert.equal(snapshot.get(unit), probes, `${what}: ${unit}`);
+  for (const unit of snapshot.keys()) if (!table.has(unit)) assert.ok(noted.has(unit), `${what}: ${unit}`);
+}
+
 function runIds(store: Store): string[] {
   return (store.db.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as string[]);
 }
@@ -54,31 +67,45 @@ for (const [mode, run] of modes) {
       try {
         const file = probeSnapshotFile(store.file);
         assert.deepEqual(snapshotProbes(store), tableProbes(store), 'after the cold pass');
+        assert.equal(store.probesChangedAfter(0).units.length, 0);
         indexWorkspace(store, { roots: [ws] }); // units read by the first pass keep their probes from the second
         assert.ok(tableProbes(store).length > 40);
-        assert.deepEqual(snapshotProbes(store), tableProbes(store), 'after the second pass');
-        const [token, st] = [store.probeSnapshotToken(), fs.statSync(file)];
+        holds(store, 'after the second pass');
+        indexWorkspace(store, { roots: [ws] }); // (a DVC project keeps its probes from the pass after its read)
+        holds(store, 'after the third pass');
+        const [token, st, noted] = [store.probeSnapshotToken(), fs.statSync(file), store.probesChangedAfter(0).units];
         const again = indexWorkspace(store, { roots: [ws] });
         assert.equal(again.read, 0);
         assert.equal(store.probeSnapshotToken(), token, 'not written again');
         assert.equal(fs.statSync(file).ino, st.ino);
-        assert.equal(store.db.prepare('SELECT COUNT(*) FROM probes_changed').pluck().get(), 0);
-        // The mapped file answers as the probes from the index do.
+        assert.deepEqual(store.probesChangedAfter(0).units, noted, 'nothing more noted');
+        // The mapped file answers as the probes from the index do, for every unit not noted since.
         const mod = native();
         if (mod?.unchangedStartFile) {
           const [check, keys] = mod.unchangedStartFile(file, token!, 2)!;
           const answers = mod.unchangedJoin!(check);
           const fromTable = unchangedUnits(probeSetOf(store.allUnitProbes()));
-          assert.deepEqual((JSON.parse(keys) as string[]).filter((_, i) => answers[i]).sort(), [...fromTable].sort());
           assert.equal(fromTable.size, tableProbes(store).length);
+          const notNoted = (units: string[]) => units.filter((u) => !noted.includes(u)).sort();
+          assert.deepEqual(notNoted((JSON.parse(keys) as string[]).filter((_, i) => answers[i])), notNoted([...fromTable]));
+          assert.ok(notNoted([...fromTable]).length > 40);
         }
-        // A metric line appended: that unit is read, and the snapshot takes in its new probes.
-        const probed = [...store.allUnitProbes().values()].flatMap(([paths]) => paths.toString().split('\n'));
-        const metric = probed.find((l) => l.startsWith('F') && l.includes(`${path.sep}metrics${path.sep}`))!.slice(1);
+        // A metric line appended: that unit is read, and noted; the file is not written for one change.
+        const [unit, [paths]] = [...store.allUnitProbes()].find(([, [p]]) => p.toString().includes(`${path.sep}metrics${path.sep}`))!;
+        const metric = paths.toString().split('\n').find((l) => l.startsWith('F') && l.includes(`${path.sep}metrics${path.sep}`))!.slice(1);
         fs.appendFileSync(metric, '1700000000000 0.5 999\n');
         assert.equal(indexWorkspace(store, { roots: [ws] }).read, 1);
+        assert.equal(store.probeSnapshotToken(), token);
+        assert.ok(store.probesChangedAfter(0).units.includes(unit));
+        holds(store, 'after a unit was read again');
+        assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0, 'the change noted, the unit is not read again');
+        // More changes than are merged at each pass: the file is written anew, with every change in it.
+        const many = [...store.allUnitProbes().keys()].slice(0, 33);
+        store.db.transaction(() => many.forEach((key) => store.dropUnit(key)))();
+        assert.equal(indexWorkspace(store, { roots: [ws] }).read, 33);
         assert.notEqual(store.probeSnapshotToken(), token);
-        assert.deepEqual(snapshotProbes(store), tableProbes(store), 'after a unit was read again');
+        assert.deepEqual(snapshotProbes(store), tableProbes(store), 'written anew');
+        assert.equal(store.probesChangedAfter(0).units.length, 0);
       } finally {
         store.close();
         fs.rmSync(dir, { recursive: true });
@@ -106,19 +133,21 @@ for (const [mode, run] of modes) {
         assert.equal(pass.read, 2, 'the two units, and no other');
         assert.deepEqual(runIds(store), runs);
         assert.deepEqual(indexContents(store), expected);
-        assert.deepEqual(snapshotProbes(store), tableProbes(store));
+        holds(store, 'after the lost units were read');
 
         // A live update between passes: the unit's new probes come from the index, not from the snapshot.
         fs.appendFileSync(metric, '1700000000000 0.5 999\n');
         assert.equal(indexChanged(store, [metric]).read, 1);
-        assert.equal(store.db.prepare('SELECT COUNT(*) FROM probes_changed').pluck().get(), 1);
+        assert.ok(store.probesChangedAfter(0).units.includes(dropped[0]));
+        const notedBefore = store.probesChangedAfter(0).units.length;
         // And again: a unit changed twice is noted once, with its last change.
         fs.appendFileSync(metric, '1700000000100 0.25 1000\n');
         const second = indexChanged(store, [metric]);
         assert.deepEqual([second.read, second.points], [1, 1]);
-        assert.deepEqual(store.probesChangedAfter(0).units, [dropped[0]]);
+        assert.equal(store.probesChangedAfter(0).units.length, notedBefore);
+        assert.equal(store.probesChangedAfter(0).units.at(-1), dropped[0], 'its last change the latest');
         assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0, 'the live update is merged in: nothing left to read');
-        assert.deepEqual(snapshotProbes(store), tableProbes(store));
+        holds(store, 'after the live updates');
         const fresh = indexInto([ws]);
         indexWorkspace(fresh.store, { roots: [ws] });
         assert.deepEqual(indexContents(store), indexContents(fresh.store));
@@ -172,9 +201,12 @@ for (const [mode, run] of modes) {
           const pass = indexWorkspace(store, { roots: [ws] });
           assert.equal(pass.read, 1, `${what}: the dropped unit read again`);
           assert.deepEqual(indexContents(store), expected, what);
-          if (fs.statSync(file).isDirectory()) fs.rmSync(file, { recursive: true });
-          indexWorkspace(store, { roots: [ws] });
+          if (fs.statSync(file).isDirectory()) {
+            fs.rmSync(file, { recursive: true });
+            indexWorkspace(store, { roots: [ws] });
+          }
           assert.deepEqual(snapshotProbes(store), tableProbes(store), `${what}: written anew`);
+          assert.equal(store.probesChangedAfter(0).units.length, 0);
           fs.writeFileSync(file, good);
           store.db.prepare("UPDATE meta SET value = ? WHERE key = 'probe_snapshot'").run(token);
         }
@@ -188,10 +220,12 @@ for (const [mode, run] of modes) {
       const ws = copyOf(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python'));
       const { store, dir } = indexInto([ws]);
       try {
+        // This check starts with no file (gone): at its end it would write one from the index's probes.
+        const ours = store.probeSnapshotToken();
+        fs.rmSync(probeSnapshotFile(store.file));
         const check = ProbeCheck.start(store);
         check.unchanged();
-        const ours = store.probeSnapshotToken();
-        // Another writer's pass with something to read (a unit it lost) writes a snapshot of its own.
+        // Meanwhile another writer's pass, with a unit to read (one it lost), writes a file of its own.
         const other = Store.open(store.file);
         const lost = other.db.prepare("SELECT unit FROM probes WHERE unit LIKE 'mlflow-run:%' ORDER BY unit DESC LIMIT 1").pluck().get() as string;
         other.db.transaction(() => other.dropUnit(lost))();
@@ -200,7 +234,7 @@ for (const [mode, run] of modes) {
         other.close();
         assert.ok(theirs && theirs !== ours);
         assert.deepEqual(snapshotProbes(store), tableProbes(store));
-        // A change after theirs: this check's probes lack what theirs took in, so it must not write.
+        // A change after theirs, then this check's end: its probes lack what theirs took in: no write.
         const dropped = store.db.prepare("SELECT unit FROM probes WHERE unit LIKE 'mlflow-run:%' ORDER BY unit LIMIT 1").pluck().get() as string;
         store.db.transaction(() => {
           store.dropUnit(dropped);
@@ -208,6 +242,7 @@ for (const [mode, run] of modes) {
         })();
         assert.equal(store.probeSnapshotToken(), theirs);
         assert.deepEqual(store.probesChangedAfter(0).units, [dropped], 'the change stays noted for the next pass');
+        holds(store, 'after both');
       } finally {
         store.close();
         fs.rmSync(dir, { recursive: true });

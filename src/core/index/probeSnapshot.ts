@@ -5,10 +5,11 @@
  * memory (a page fault every 4 KB) and their garbage were a third of the pass.
  *
  * The file is a cache of the index's probes table, never the truth. Triggers (schema migration 9) note each
- * unit whose probes change, in the change's own transaction; the index keeps the token of the file that
- * took in every change noted before it. So a pass loads the file only when it carries that token, merges
- * in the changes noted since, and at its end writes a new file (a new name renamed over the old, then the
- * token, in the pass's last transaction) from what it loaded and the changes noted meanwhile. A file that
+ * unit whose probes change, in the change's own transaction; the index keeps the token of the file, and
+ * the file with the changes noted since always adds up to the table. So a pass uses the file only when it
+ * carries that token, and checks the units noted as changed on the probes the index has for them now. At
+ * the end of a pass, once the changes are many, the file is written anew with them merged in (a new name
+ * renamed over the old, the new token and the notes cleared in the pass's last transaction). A file that
  * is missing, damaged or of another token is not used: the probes are read from the index.
  *
  * The file: a header of 64 bytes — "RLPROBES", the token (16 ASCII bytes), then float64s: the units'
@@ -34,37 +35,45 @@ export function probeSnapshotFile(indexFile: string): string {
 export class ProbeCheck {
   private constructor(
     private readonly file: string,
-    /** The index's token when started, and the last change noted then. */
+    /** The index's token when the check started. */
     private readonly token: string | undefined,
-    private readonly mark: number,
-    /** The probes checked (undefined: the file's, as it is: mapped natively, not read). */
-    private readonly set: ProbeSet | undefined,
-    /** Whether the file does not hold what was checked (changes merged in, or no file). */
-    private readonly stale: boolean,
+    /** The units in the file when it held together at the start (undefined: it did not, or there was none). */
+    private readonly held: number | undefined,
     private readonly answer: () => Set<string>,
   ) {}
 
-  /** Starts checking the probes of every unit the index has, read in one transaction with the changes noted. */
+  /**
+   * Starts checking the probes of every unit the index has: the file's, with the units changed since it
+   * checked on the probes the index has for them now, all read in one transaction.
+   */
   static start(store: Store): ProbeCheck {
     const file = probeSnapshotFile(store.file);
     return store.db.transaction(() => {
       const token = store.probeSnapshotToken();
-      const changed = store.probesChangedAfter(0);
+      const changed = store.probesChangedAfter(0).units;
       const mod = native();
-      if (token && changed.units.length === 0 && mod?.unchangedStartFile && mod.unchangedJoin) {
+      if (token && mod?.unchangedStartFile && mod.unchangedJoin) {
         const started = mod.unchangedStartFile(file, token, threads());
         const keys = started && keysOf(started[1]);
-        if (started && keys) {
+        if (started && keys && changed.length <= keys.length / 4) {
+          const now = startUnchangedCheck(probeSetOf(changed.flatMap((key) => withProbes(key, store.unitProbes(key)))));
           const join = mod.unchangedJoin;
           let done: Set<string> | undefined;
-          const answer = () => (done ??= answersOf(keys, join(started[0])));
-          return new ProbeCheck(file, token, changed.last, undefined, false, answer);
+          const answer = () => {
+            if (done) return done;
+            done = answersOf(keys, join(started[0]));
+            for (const key of changed) done.delete(key);
+            for (const key of now()) done.add(key);
+            return done;
+          };
+          return new ProbeCheck(file, token, keys.length, answer);
         }
         if (started) mod.unchangedJoin(started[0]);
       }
+      // Without the module, or many changes: the file read (or the index's probes) and the changes merged.
       const base = token ? readSnapshot(file, token) : undefined;
-      const set = base && changed.units.length === 0 ? base : probeSetOf(merged(base, changed.units, store));
-      return new ProbeCheck(file, token, changed.last, set, !base || changed.units.length > 0, startUnchangedCheck(set));
+      const set = base && changed.length === 0 ? base : probeSetOf(merged(base, changed, store));
+      return new ProbeCheck(file, token, base?.keys.length, startUnchangedCheck(set));
     })();
   }
 
@@ -74,23 +83,33 @@ export class ProbeCheck {
   }
 
   /**
-   * Writes the snapshot anew where it no longer holds every unit's probes: inside the pass's last
-   * transaction, so that no change comes between reading the changes and forgetting them. Left as it is
-   * where another writer wrote one since the check started (the changes it took in are not in this one's).
+   * Writes the file anew, with every change noted since the last one merged in, where there is none (or
+   * it did not hold together) or the changes are many: a few are merged more cheaply at each pass than the
+   * file's megabytes are written again. Inside the pass's last transaction, so that no change comes between
+   * reading the changes and forgetting them; left as it is where another writer wrote one since the check
+   * started (its token is no longer this check's).
    */
   save(store: Store): void {
     if (store.probeSnapshotToken() !== this.token) return;
-    const changed = store.probesChangedAfter(this.mark);
-    if (!this.stale && changed.units.length === 0) return;
-    const base = this.set ?? (this.token ? readSnapshot(this.file, this.token) : undefined);
+    const changed = store.probesChangedAfter(0).units;
+    if (this.held !== undefined && changed.length <= Math.max(MERGED_AT_EACH_PASS, this.held / 16)) return;
+    const base = this.held !== undefined && this.token ? readSnapshot(this.file, this.token) : undefined;
     const token = randomBytes(8).toString('hex');
-    if (writeSnapshot(this.file, token, merged(base, changed.units, store))) store.setProbeSnapshotToken(token);
+    if (writeSnapshot(this.file, token, merged(base, changed, store))) store.setProbeSnapshotToken(token);
   }
 }
+
+/** Changes left noted rather than the file written again, at least (more in a larger index: a sixteenth). */
+const MERGED_AT_EACH_PASS = 32;
 
 /** Threads besides the caller's, which joins in when it asks for the answers. */
 function threads(): number {
   return Math.max(1, os.availableParallelism() - 1);
+}
+
+/** A unit's probes as an entry of probeSetOf, where it has them. */
+function withProbes(key: string, probes: [paths: Buffer, seen: Buffer] | undefined): [string, [Buffer, Buffer]][] {
+  return probes ? [[key, probes]] : [];
 }
 
 function answersOf(keys: string[], bytes: Uint8Array): Set<string> {
