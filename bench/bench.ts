@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { indexFiles } from '../src/core/index/store';
 import { encodeScalarEvent, frameRecord, writeCsvOfSize, writeEventFile, writeEventFileOfSize, writeFrameworkRuns, writeMlflowStore } from './generate';
 
 function flag(name: string, def: number): number {
@@ -90,7 +91,7 @@ const rawRes = median3(() => phase('raw', ws));
 row('raw baseline (read + split lines/records)', fmt(rawRes.ms), `${(rawRes.bytes / 2 ** 20).toFixed(0)} MiB; of 3: ${rawRes.spread}`);
 const db = path.join(dbDir, 'index.sqlite');
 const dropIndex = () => {
-  for (const s of ['', '-wal', '-shm', '.probes']) fs.rmSync(db + s, { force: true });
+  for (const f of indexFiles(db)) fs.rmSync(f, { force: true });
 };
 const cold = median3(() => {
   dropIndex();
@@ -150,7 +151,7 @@ for (const format of ['lightning', 'huggingface', 'keras', 'wandb', 'dvc']) {
   const fdb = path.join(dbDir, `${format}.sqlite`);
   const fraw = phase('raw', fws);
   // A new index for the cold pass (with --keep, the last run's is there).
-  for (const s of ['', '-wal', '-shm', '.probes']) fs.rmSync(fdb + s, { force: true });
+  for (const f of indexFiles(fdb)) fs.rmSync(f, { force: true });
   const fcold = phase('index', fws, fdb);
   // The pass after a cold one, then the one after that: the same for units whose probes a read keeps; a DVC
   // project's read keeps none, so its first pass after a read lists it in full (Unit.listsFromState).
@@ -179,7 +180,7 @@ if (spec.csvMb > 0) {
 const corpus = path.resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
 if (fs.existsSync(corpus)) {
   const cdb = path.join(dbDir, 'corpus.sqlite');
-  for (const s of ['', '-wal', '-shm', '.probes']) fs.rmSync(cdb + s, { force: true });
+  for (const f of indexFiles(cdb)) fs.rmSync(f, { force: true });
   const c = phase('index', corpus, cdb);
   row('whole ../shared/corpus, cold', fmt(c.ms), Object.entries(c.counts.byFormat).map(([f, n]) => `${f} ${n}`).join(', '));
 }

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { startIndexJob } from '../core/index/client';
 import type { IndexJob } from '../core/index/client';
 import type { IndexSummary } from '../core/index/indexer';
-import { Store } from '../core/index/store';
+import { Store, indexFiles } from '../core/index/store';
 import { NativeModuleError } from '../core/index/sqlite';
 import type { RunlensConfig } from './config';
 
@@ -71,8 +71,7 @@ export class IndexService implements vscode.Disposable {
     if (options.rebuild) {
       this.store?.close();
       this.store = undefined;
-      // The index and what goes with it: its write-ahead log and the probe snapshot (probeSnapshot.ts).
-      for (const suffix of ['', '-wal', '-shm', '.probes']) await vscode.workspace.fs.delete(vscode.Uri.file(this.indexFile + suffix), { useTrash: false }).then(undefined, () => undefined);
+      for (const f of indexFiles(this.indexFile)) await vscode.workspace.fs.delete(vscode.Uri.file(f), { useTrash: false }).then(undefined, () => undefined);
     }
     // The writer (worker) creates and migrates the schema; open our reader only after.
     const cfg = this.config();

@@ -41,7 +41,7 @@ function holds(store: Store, what: string): void {
   const byUnit = (list: string[] | undefined) => new Map((list ?? []).map((t) => [t.slice(0, t.indexOf('\n')), t]));
   const [table, snapshot] = [byUnit(tableProbes(store)), byUnit(snapshotProbes(store))];
   assert.ok(snapshotProbes(store), `${what}: a snapshot there`);
-  const noted = new Set(store.probesChangedAfter(0).units);
+  const noted = new Set(store.probesChanged());
   for (const [unit, probes] of table) if (!noted.has(unit)) assert.equal(snapshot.get(unit), probes, `${what}: ${unit}`);
   for (const unit of snapshot.keys()) if (!table.has(unit)) assert.ok(noted.has(unit), `${what}: ${unit}`);
 }
@@ -67,23 +67,28 @@ for (const [mode, run] of modes) {
       try {
         const file = probeSnapshotFile(store.file);
         assert.deepEqual(snapshotProbes(store), tableProbes(store), 'after the cold pass');
-        assert.equal(store.probesChangedAfter(0).units.length, 0);
+        assert.equal(store.probesChanged().length, 0);
         indexWorkspace(store, { roots: [ws] }); // units read by the first pass keep their probes from the second
         assert.ok(tableProbes(store).length > 40);
         holds(store, 'after the second pass');
         indexWorkspace(store, { roots: [ws] }); // (a DVC project keeps its probes from the pass after its read)
         holds(store, 'after the third pass');
-        const [token, st, noted] = [store.probeSnapshotToken(), fs.statSync(file), store.probesChangedAfter(0).units];
+        const [token, st, noted] = [store.probeSnapshotToken(), fs.statSync(file), store.probesChanged()];
         const again = indexWorkspace(store, { roots: [ws] });
         assert.equal(again.read, 0);
         assert.equal(store.probeSnapshotToken(), token, 'not written again');
         assert.equal(fs.statSync(file).ino, st.ino);
-        assert.deepEqual(store.probesChangedAfter(0).units, noted, 'nothing more noted');
+        assert.deepEqual(store.probesChanged(), noted, 'nothing more noted');
         // The mapped file answers as the probes from the index do, for every unit not noted since.
         const mod = native();
         if (mod?.unchangedStartFile) {
           const [check, keys] = mod.unchangedStartFile(file, token!, 2)!;
           const answers = mod.unchangedJoin!(check);
+          // A file of fewer units than asked for is not used (no thread started on it); as many, it is.
+          const count = (JSON.parse(keys) as string[]).length;
+          assert.equal(mod.unchangedStartFile(file, token!, 2, count + 1), undefined);
+          const [all] = mod.unchangedStartFile(file, token!, 2, count)!;
+          assert.deepEqual(mod.unchangedJoin!(all), answers);
           const fromTable = unchangedUnits(probeSetOf(store.allUnitProbes()));
           assert.equal(fromTable.size, tableProbes(store).length);
           const notNoted = (units: string[]) => units.filter((u) => !noted.includes(u)).sort();
@@ -96,7 +101,7 @@ for (const [mode, run] of modes) {
         fs.appendFileSync(metric, '1700000000000 0.5 999\n');
         assert.equal(indexWorkspace(store, { roots: [ws] }).read, 1);
         assert.equal(store.probeSnapshotToken(), token);
-        assert.ok(store.probesChangedAfter(0).units.includes(unit));
+        assert.ok(store.probesChanged().includes(unit));
         holds(store, 'after a unit was read again');
         assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0, 'the change noted, the unit is not read again');
         // More changes than are merged at each pass: the file is written anew, with every change in it.
@@ -105,7 +110,7 @@ for (const [mode, run] of modes) {
         assert.equal(indexWorkspace(store, { roots: [ws] }).read, 33);
         assert.notEqual(store.probeSnapshotToken(), token);
         assert.deepEqual(snapshotProbes(store), tableProbes(store), 'written anew');
-        assert.equal(store.probesChangedAfter(0).units.length, 0);
+        assert.equal(store.probesChanged().length, 0);
       } finally {
         store.close();
         fs.rmSync(dir, { recursive: true });
@@ -138,14 +143,14 @@ for (const [mode, run] of modes) {
         // A live update between passes: the unit's new probes come from the index, not from the snapshot.
         fs.appendFileSync(metric, '1700000000000 0.5 999\n');
         assert.equal(indexChanged(store, [metric]).read, 1);
-        assert.ok(store.probesChangedAfter(0).units.includes(dropped[0]));
-        const notedBefore = store.probesChangedAfter(0).units.length;
+        assert.ok(store.probesChanged().includes(dropped[0]));
+        const notedBefore = store.probesChanged().length;
         // And again: a unit changed twice is noted once, with its last change.
         fs.appendFileSync(metric, '1700000000100 0.25 1000\n');
         const second = indexChanged(store, [metric]);
         assert.deepEqual([second.read, second.points], [1, 1]);
-        assert.equal(store.probesChangedAfter(0).units.length, notedBefore);
-        assert.equal(store.probesChangedAfter(0).units.at(-1), dropped[0], 'its last change the latest');
+        assert.equal(store.probesChanged().length, notedBefore);
+        assert.equal(store.probesChanged().at(-1), dropped[0], 'its last change the latest');
         assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0, 'the live update is merged in: nothing left to read');
         holds(store, 'after the live updates');
         const fresh = indexInto([ws]);
@@ -206,7 +211,7 @@ for (const [mode, run] of modes) {
             indexWorkspace(store, { roots: [ws] });
           }
           assert.deepEqual(snapshotProbes(store), tableProbes(store), `${what}: written anew`);
-          assert.equal(store.probesChangedAfter(0).units.length, 0);
+          assert.equal(store.probesChanged().length, 0);
           fs.writeFileSync(file, good);
           store.db.prepare("UPDATE meta SET value = ? WHERE key = 'probe_snapshot'").run(token);
         }
@@ -241,7 +246,7 @@ for (const [mode, run] of modes) {
           check.save(store);
         })();
         assert.equal(store.probeSnapshotToken(), theirs);
-        assert.deepEqual(store.probesChangedAfter(0).units, [dropped], 'the change stays noted for the next pass');
+        assert.deepEqual(store.probesChanged(), [dropped], 'the change stays noted for the next pass');
         holds(store, 'after both');
       } finally {
         store.close();

@@ -362,7 +362,7 @@ export function probesAt(set: ProbeSet, i: number): [paths: Buffer, seen: Buffer
  * module, or an older build of it) they are checked one at a time, now.
  */
 export function startUnchangedCheck(set: ProbeSet): () => Set<string> {
-  const answers = (bytes: ArrayLike<number>) => new Set(set.keys.filter((_, i) => bytes[i] === 1));
+  const answers = (bytes: ArrayLike<number>) => answersOf(set.keys, bytes);
   const mod = native();
   if (set.keys.length === 0 || !mod?.unchangedStart || !mod.unchangedJoin) {
     const bytes = set.keys.map((_, i) => Number(probesUnchanged(...probesAt(set, i))));
@@ -373,6 +373,11 @@ export function startUnchangedCheck(set: ProbeSet): () => Set<string> {
   const join = mod.unchangedJoin;
   let done: Set<string> | undefined;
   return () => (done ??= answers(join(check)));
+}
+
+/** The units whose answer is 1 (unchanged); answers that do not go with the keys are none (all checked in full). */
+export function answersOf(keys: string[], answers: ArrayLike<number>): Set<string> {
+  return answers.length === keys.length ? new Set(keys.filter((_, i) => answers[i] === 1)) : new Set();
 }
 
 /** The units in `set` whose probes are unchanged: startUnchangedCheck, waited for. */

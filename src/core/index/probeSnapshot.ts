@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { native } from '../native/native';
-import { probeSetOf, probesAt, startUnchangedCheck, type ProbeSet } from './listing';
+import { answersOf, probeSetOf, probesAt, startUnchangedCheck, type ProbeSet } from './listing';
 import type { Store } from './store';
 
 const MAGIC = 'RLPROBES';
@@ -50,10 +50,11 @@ export class ProbeCheck {
     const file = probeSnapshotFile(store.file);
     return store.db.transaction(() => {
       const token = store.probeSnapshotToken();
-      const changed = store.probesChangedAfter(0).units;
+      const changed = store.probesChanged();
       const mod = native();
       if (token && mod?.unchangedStartFile && mod.unchangedJoin) {
-        const started = mod.unchangedStartFile(file, token, threads());
+        // (Many changes, a quarter of the file's units: its threads are not started, see below.)
+        const started = mod.unchangedStartFile(file, token, threads(), 4 * changed.length);
         const keys = started && keysOf(started[1]);
         if (started && keys && changed.length <= keys.length / 4) {
           const now = startUnchangedCheck(probeSetOf(changed.flatMap((key) => withProbes(key, store.unitProbes(key)))));
@@ -91,7 +92,7 @@ export class ProbeCheck {
    */
   save(store: Store): void {
     if (store.probeSnapshotToken() !== this.token) return;
-    const changed = store.probesChangedAfter(0).units;
+    const changed = store.probesChanged();
     if (this.held !== undefined && changed.length <= Math.max(MERGED_AT_EACH_PASS, this.held / 16)) return;
     const base = this.held !== undefined && this.token ? readSnapshot(this.file, this.token) : undefined;
     const token = randomBytes(8).toString('hex');
@@ -110,11 +111,6 @@ function threads(): number {
 /** A unit's probes as an entry of probeSetOf, where it has them. */
 function withProbes(key: string, probes: [paths: Buffer, seen: Buffer] | undefined): [string, [Buffer, Buffer]][] {
   return probes ? [[key, probes]] : [];
-}
-
-function answersOf(keys: string[], bytes: Uint8Array): Set<string> {
-  // Answers that do not go with the keys are none: every unit is checked in full.
-  return bytes.length === keys.length ? new Set(keys.filter((_, i) => bytes[i] === 1)) : new Set();
 }
 
 function keysOf(json: string): string[] | undefined {

@@ -9,6 +9,7 @@ import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStat
 import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION, SUMMARY_INDEXES } from './schema';
 import { chunkOverview, decodeChunk, encodeChunk, widenRange, type EncodedSeries, type PointsSummary } from './chunks';
 import { probesForIndex, type Probes } from './listing';
+import { probeSnapshotFile } from './probeSnapshot';
 import type { Database } from './sqlite';
 import { NativeModuleError, openDatabase } from './sqlite';
 
@@ -166,6 +167,11 @@ function whileBusy<T>(fn: () => T, ms = 10_000): T {
   }
 }
 
+/** The files of the index at `file`: the database, its write-ahead log and shared memory, the probe snapshot. */
+export function indexFiles(file: string): string[] {
+  return [file, file + '-wal', file + '-shm', probeSnapshotFile(file)];
+}
+
 /** Errors of the index's storage itself, as opposed to one unit's bad data: they end the pass. */
 export function isStorageError(e: unknown): boolean {
   const code = (e as { code?: string })?.code ?? '';
@@ -205,7 +211,7 @@ export class Store {
       fs.writeFileSync(marker, String(process.pid));
       if (!ok) {
         db.close();
-        for (const suffix of ['', '-wal', '-shm', '.probes']) fs.rmSync(file + suffix, { force: true });
+        for (const f of indexFiles(file)) fs.rmSync(f, { force: true });
         db = openDatabase(file);
       }
       // A new index: metric chunks are ~24 KB blobs, and larger pages mean fewer overflow pages per chunk.
@@ -308,7 +314,7 @@ export class Store {
       allUnitProbes: db.prepare('SELECT unit, CAST(paths AS BLOB), seen FROM probes').raw(),
       probeSnapshotToken: db.prepare("SELECT value FROM meta WHERE key = 'probe_snapshot'").pluck(),
       setProbeSnapshotToken: db.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES ('probe_snapshot', ?)"),
-      probesChangedAfter: db.prepare('SELECT id, unit FROM probes_changed WHERE id > ? ORDER BY id').raw(),
+      probesChanged: db.prepare('SELECT unit FROM probes_changed ORDER BY id').pluck(),
       clearProbesChanged: db.prepare('DELETE FROM probes_changed'),
       setUnitProbes: db.prepare('INSERT INTO probes(unit, paths, seen) VALUES (?, ?, ?) ON CONFLICT(unit) DO UPDATE SET paths = excluded.paths, seen = excluded.seen'),
       deleteUnitProbes: db.prepare('DELETE FROM probes WHERE unit = ?'),
@@ -433,10 +439,9 @@ export class Store {
     return this.stmts.probeSnapshotToken.get() as string | undefined;
   }
 
-  /** The units whose probes changed after change `after` (0: all noted), and the last change's id. */
-  probesChangedAfter(after: number): { units: string[]; last: number } {
-    const rows = this.stmts.probesChangedAfter.all(after) as [number, string][];
-    return { units: rows.map(([, unit]) => unit), last: rows.length > 0 ? rows[rows.length - 1][0] : after };
+  /** The units whose probes changed since the probe snapshot was written, the last changed last. */
+  probesChanged(): string[] {
+    return this.stmts.probesChanged.all() as string[];
   }
 
   /** Records that the probe snapshot with `token` takes in every change noted: they are forgotten. */

@@ -21,9 +21,10 @@ export interface NativeModule {
   unchangedStart?(paths: Buffer, seen: Buffer, units: Float64Array, threads: number): UnchangedCheck;
   /**
    * unchangedStart over the probe snapshot file `file` (probeSnapshot.ts), mapped rather than read, when it
-   * holds together and carries `token`: the check under way and the units' keys (JSON); else undefined.
+   * holds together, carries `token` and holds at least `minUnits` units: the check under way and the units'
+   * keys (JSON); else undefined, and no thread started.
    */
-  unchangedStartFile?(file: string, token: string, threads: number): [check: UnchangedCheck, keys: string] | undefined;
+  unchangedStartFile?(file: string, token: string, threads: number, minUnits?: number): [check: UnchangedCheck, keys: string] | undefined;
   unchangedJoin?(check: UnchangedCheck): Uint8Array;
   /**
    * listing.ts `walk` of `root` entry by entry (paths each ended by '\0', four numbers each: see walk.c),

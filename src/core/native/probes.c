@@ -20,10 +20,10 @@
  *   threads, and to the caller's when it asks for the answers: a warm pass is tens of thousands of stat
  *   calls, each mostly the kernel's time, and the pass discovers its units meanwhile.
  *
- * unchangedStartFile(file: string, token: string, threads: number) -> [handle, keys: string] | undefined
+ * unchangedStartFile(file: string, token: string, threads: number, minUnits = 0) -> [handle, keys: string] | undefined
  *   unchangedStart over the probe snapshot file (probeSnapshot.ts), mapped, not read: copying its
- *   megabytes into fresh memory costs a page fault every 4 KB. Undefined where the file is missing, does
- *   not hold together, or carries another token.
+ *   megabytes into fresh memory costs a page fault every 4 KB. Undefined, and no thread started, where the
+ *   file is missing, does not hold together, carries another token or holds fewer than minUnits units.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -261,15 +261,16 @@ oom:
 #define TOKEN_BYTES 16
 
 static napi_value unchanged_start_file(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3], result, handle, keys;
+  size_t argc = 4;
+  napi_value argv[4], result, handle, keys;
   char file[MAX_PATH_BYTES + 1], token[TOKEN_BYTES + 1];
   size_t file_len = 0, token_len = 0;
-  double threads = 1;
+  double threads = 1, min_units = 0;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) goto bad;
   if (napi_get_value_string_utf8(env, argv[0], file, sizeof file, &file_len) != napi_ok || file_len >= MAX_PATH_BYTES) goto bad;
   if (napi_get_value_string_utf8(env, argv[1], token, sizeof token, &token_len) != napi_ok || token_len != TOKEN_BYTES) goto bad;
   if (napi_get_value_double(env, argv[2], &threads) != napi_ok) goto bad;
+  if (argc > 3 && napi_get_value_double(env, argv[3], &min_units) != napi_ok) goto bad;
   napi_get_undefined(env, &result);
   /* Any file that does not hold together is no snapshot: undefined, and the caller reads the index. */
   int fd = open(file, O_RDONLY | O_CLOEXEC);
@@ -286,7 +287,7 @@ static napi_value unchanged_start_file(napi_env env, napi_callback_info info) {
   int ok = memcmp(m, "RLPROBES", 8) == 0 && memcmp(m + 8, token, TOKEN_BYTES) == 0 && h[4] == 1234.5;
   ok = ok && count >= 0 && keys_len >= 0 && paths_len >= 0 && seen_len >= 0 && (double)(size_t)count == count && (double)(size_t)keys_len == keys_len &&
        (double)(size_t)paths_len == paths_len && (double)(size_t)seen_len == seen_len && (size_t)seen_len % 8 == 0 &&
-       SNAPSHOT_HEADER + 32 * count + seen_len + paths_len + keys_len == (double)size;
+       SNAPSHOT_HEADER + 32 * count + seen_len + paths_len + keys_len == (double)size && count >= min_units;
   const double *units = (const double *)(m + SNAPSHOT_HEADER);
   ok = ok && ranges_hold(units, (size_t)count, (size_t)paths_len, (size_t)seen_len, 1);
   check_t *c = ok ? calloc(1, sizeof(check_t)) : NULL;
