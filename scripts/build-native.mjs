@@ -1,6 +1,6 @@
-// Builds Runlens's native module (src/core/native/: the warm pass's probe check and a cold pass's folder
-// listings and small files in C, an N-API module: one build loads in every Node and Electron of its
-// platform) with npm's node-gyp, and puts it where the bundles look for it: dist/native/runlens_native.node.
+// Builds Runlens's native module (src/core/native/: the warm pass's probe check, a cold pass's folder
+// listings and small files, and the encoding of metric points, in C, an N-API module: one build loads in
+// every Node and Electron of its platform) with npm's node-gyp, and puts it where the bundles look for it: dist/native/runlens_native.node.
 // Run by `npm install` (postinstall). Without a C compiler it says so and leaves nothing: Runlens then uses
 // Node's fs calls instead, the same answers, slower (warm passes 2x, cold ones by a twentieth).
 //

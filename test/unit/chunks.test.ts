@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { decodeChunk, encodeChunk, widenRange } from '../../src/core/index/chunks';
+import { decodeChunk, encodeChunk, encodeSeries, widenRange, type EncodedSeries } from '../../src/core/index/chunks';
+import { native, withoutNative } from '../../src/core/native/native';
 import { readEventFile } from '../../src/core/formats/tensorboard';
 import { readMlflowMetricFile } from '../../src/core/formats/mlflowMetrics';
 import { rng } from '../../bench/generate';
@@ -37,6 +38,55 @@ describe('chunk encoding', () => {
       const times = Array.from({ length: n }, () => (kind === 4 ? odd[Math.floor(rand() * odd.length)] : kind === 5 ? (clock += rand() * 1000) : (clock += Math.floor(rand() * (t % 4 === 1 ? 1e13 : t % 2 ? 1e9 : 300)) - (t % 3 ? 0 : 150))));
       const values = Array.from({ length: n }, (_, i) => (kind < 2 ? Math.fround(rand()) : kind === 4 ? odd[(i + 3) % odd.length] : rand() * 1e6 - 5e5));
       roundTrip(steps, times, values);
+    }
+  });
+
+  it('encodes a series in the native module to the same bytes, overviews and extremes as in JavaScript', function () {
+    if (!native()?.encodeSeries) this.skip(); // the native module: built by npm install, not on Windows
+    const same = (columns: Float64Array, cap: number, n: number, what: string) => {
+      const plain = (e: EncodedSeries) => ({ ...e, bytes: Buffer.from(e.bytes).toString('hex'), overviews: [...e.overviews].map(String) });
+      const fromC = plain(encodeSeries(columns, cap, n));
+      const fromJs = plain(withoutNative(() => encodeSeries(columns, cap, n)));
+      assert.deepEqual(fromC, fromJs, what);
+    };
+    const series = (pts: { step: number; time: number; value: number }[], what: string) => {
+      // Columns with room to spare, as the readers grow them.
+      const cap = pts.length + 13;
+      const columns = new Float64Array(3 * cap).fill(7);
+      pts.forEach((p, i) => ([columns[i], columns[cap + i], columns[2 * cap + i]] = [p.step, p.time, p.value]));
+      same(columns, cap, pts.length, what);
+    };
+    let points = 0;
+    for (const e of fs.readdirSync(corpus(), { recursive: true, withFileTypes: true }).filter((d) => d.isFile())) {
+      const file = path.join(e.parentPath, e.name);
+      if (e.name.startsWith('events.out.tfevents.')) {
+        const tags = new Map<string, { step: number; time: number; value: number }[]>();
+        readEventFile(file, 0, {}, { scalar: (tag, step, time, value) => void (tags.get(tag) ?? tags.set(tag, []).get(tag)!).push({ step, time, value }) });
+        for (const [tag, pts] of tags) (series(pts, `${file} ${tag}`), (points += pts.length));
+      } else if (e.parentPath.split(path.sep).includes('metrics') && e.parentPath.split(path.sep).includes('mlruns')) {
+        const pts = readMlflowMetricFile(file).points;
+        series(pts, file);
+        points += pts.length;
+      }
+    }
+    assert.ok(points > 40_000, `${points} points`);
+    // Every form and the numbers at their edges: NaN, infinities, -0, subnormals, deltas past 2^51, odd lengths.
+    const rand = rng(23);
+    const odd = [NaN, Infinity, -Infinity, -0, 0, 5e-324, -1.7976931348623157e308, 2 ** 53, 0.1, 3.4028234663852886e38, 3.4028235677973366e38];
+    for (let t = 0; t < 200; t++) {
+      const n = [0, 1, 2, 1023, 1024, 1025, 2048, 3000][t % 8] || Math.floor(rand() * 5000);
+      const kind = t % 9;
+      let clock = 1.7e12;
+      const pts = Array.from({ length: n }, (_, i) => ({
+        step: kind === 0 ? i : kind === 1 ? 3 * i + 5 : kind === 2 ? odd[i % odd.length] : kind === 7 ? NaN : Math.floor(rand() * 1e6),
+        time: kind === 3 ? odd[(i * 7) % odd.length] : kind === 4 ? (clock += Math.floor(rand() * 2 ** 53) - 2 ** 52) : (clock += kind === 5 ? rand() * 100 : Math.floor(rand() * 20000)),
+        value:
+          kind < 3 ? Math.fround(rand() * 10)
+          : kind === 3 || (kind === 6 && i % 5 === 0) ? odd[(i * 3) % odd.length]
+          : kind === 8 ? [0, -0, NaN, 1, -0, 0][Math.floor(rand() * 6)]
+          : rand() - 0.5,
+      }));
+      series(pts, `case ${t} (${n} points)`);
     }
   });
 

@@ -11,6 +11,7 @@
  * Steps are almost always 0, 1, 2… or a fixed stride; MLflow's wall times are integer milliseconds a
  * few apart; TensorBoard's values are float32. A typical chunk takes 10–12 bytes a point instead of 24.
  */
+import { native } from '../native/native';
 import { CHUNK_POINTS } from './schema';
 
 const RAW = 0;
@@ -274,7 +275,12 @@ export function sharedBuffers(all: EncodedSeries[]): ArrayBuffer[] {
   return [bytes.buffer, ends.buffer, overviews.buffer, overviewEnds.buffer];
 }
 
-/** Encodes n points given as columns: steps in `columns[0, n)`, times in `[cap, cap + n)`, values in `[2cap, 2cap + n)`. */
+const range = new Float64Array(2);
+
+/**
+ * Encodes n points given as columns: steps in `columns[0, n)`, times in `[cap, cap + n)`, values in
+ * `[2cap, 2cap + n)`. In the native module where it is built (chunks.c, the same bytes), else here.
+ */
 export function encodeSeries(columns: Float64Array, cap: number, n: number): EncodedSeries {
   const chunks = Math.ceil(n / CHUNK_POINTS);
   const full = Math.floor(n / CHUNK_POINTS);
@@ -284,6 +290,21 @@ export function encodeSeries(columns: Float64Array, cap: number, n: number): Enc
   // The chunks are encoded one after another into the scratch buffer, then copied out once.
   const bound = chunks * encodedBound(0) + encodedBound(n) - encodedBound(0);
   if (seriesScratch.length < bound) seriesScratch = Buffer.allocUnsafe(bound);
+  const summary: PointsSummary = {
+    count: n,
+    last: n > 0 ? columns[2 * cap + n - 1] : null,
+    lastStep: n > 0 ? columns[n - 1] : null,
+    lastTime: n > 0 ? columns[cap + n - 1] : null,
+    min: null,
+    max: null,
+  };
+  const mod = native();
+  if (mod?.encodeSeries) {
+    const size = mod.encodeSeries(columns, cap, n, seriesScratch, ends, overviews, overviewEnds, range);
+    if (range[0] === range[0]) [summary.min, summary.max] = range;
+    const o = full > 0 ? overviewEnds[full - 1] : 0;
+    return { summary, bytes: new Uint8Array(seriesScratch.subarray(0, size)), ends, overviews: overviews.slice(0, o), overviewEnds };
+  }
   let size = 0;
   let o = 0;
   for (let c = 0; c < chunks; c++) {
@@ -300,14 +321,6 @@ export function encodeSeries(columns: Float64Array, cap: number, n: number): Enc
     }
   }
   const bytes = new Uint8Array(seriesScratch.subarray(0, size));
-  const summary: PointsSummary = {
-    count: n,
-    last: n > 0 ? columns[2 * cap + n - 1] : null,
-    lastStep: n > 0 ? columns[n - 1] : null,
-    lastTime: n > 0 ? columns[cap + n - 1] : null,
-    min: null,
-    max: null,
-  };
   widenRange(summary, columns, 2 * cap, 2 * cap + n);
   return { summary, bytes, ends, overviews: overviews.slice(0, o), overviewEnds };
 }

@@ -1,4 +1,4 @@
-/* What the native module's files share (probes.c, walk.c). */
+/* What the native module's files share (probes.c, walk.c, chunks.c). */
 #ifndef RUNLENS_NATIVE_H
 #define RUNLENS_NATIVE_H
 #include <node_api.h>
@@ -11,4 +11,6 @@ double mtime_ms(const struct stat *st);
 
 /* Adds walk and readFiles to the module's exports (walk.c). */
 napi_status register_walk(napi_env env, napi_value exports);
+/* Adds encodeSeries to the module's exports (chunks.c). */
+napi_status register_chunks(napi_env env, napi_value exports);
 #endif

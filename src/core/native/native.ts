@@ -1,8 +1,8 @@
 /**
- * Runlens's native module (probes.c, walk.c: N-API, so one build loads in every Node and Electron of its
- * platform), built by `npm install` into dist/native/: the file-system calls of the index's hottest paths
- * without an object per file — the warm pass's probe check, and a cold pass's folder listings and small
- * files. Each has a JavaScript twin that gives the same answers (unit tests hold them to it) and is used
+ * Runlens's native module (probes.c, walk.c, chunks.c: N-API, so one build loads in every Node and Electron
+ * of its platform), built by `npm install` into dist/native/: the file-system calls of the index's hottest
+ * paths without an object per file — the warm pass's probe check, and a cold pass's folder listings and
+ * small files — and the encoding of metric points as the index stores them. Each has a JavaScript twin that gives the same answers (unit tests hold them to it) and is used
  * where the module is absent (no compiler, Windows, a package for another platform) or declines a case.
  * RUNLENS_NATIVE=0 turns the module off (to compare the two); a path there loads that file.
  */
@@ -47,6 +47,21 @@ export interface NativeModule {
   ): [paths: string, numbers: Float64Array, bytes: Buffer, ends: Float64Array] | undefined;
   /** The files named ('\0' between paths) read whole: their bytes one after another, each one's end (-1: unread). */
   readFiles(paths: string): [bytes: Buffer, ends: Float64Array] | undefined;
+  /**
+   * chunks.ts encodeSeries into `out` (room for encodedBound bytes a chunk): returns the bytes written;
+   * the chunks' ends, the full chunks' overviews and where they end written to the arrays given, the
+   * lowest and highest value to range[0] and range[1] (NaN where there is none).
+   */
+  encodeSeries?(
+    columns: Float64Array,
+    cap: number,
+    n: number,
+    out: Buffer,
+    ends: Uint32Array,
+    overviews: Float64Array,
+    overviewEnds: Uint32Array,
+    range: Float64Array,
+  ): number;
 }
 
 /** A check under way (NativeModule.unchangedStart): opaque. */
