@@ -27,12 +27,14 @@ interface Read {
   kinds: TagKinds;
 }
 
-function read(file: string, fastPath: boolean, offset = 0): Read {
+/** `targets`: through a sink that takes each tag's points at a target of their own (EventSink.target), as a cold read does. */
+function read(file: string, fastPath: boolean, offset = 0, targets = false): Read {
   const scalars: Read['scalars'] = [];
   const wall: [number, number] = [Infinity, -Infinity];
   const kinds: TagKinds = {};
   const res = readEventFile(file, offset, kinds, {
     scalar: (tag, step, time, value) => void scalars.push([tag, step, time, value]),
+    ...(targets ? { target: (tag: string) => ({ push: (step: number, time: number, value: number) => void scalars.push([tag, step, time, value]) }) } : {}),
     wallTime: (t) => {
       if (t > 0) {
         wall[0] = Math.min(wall[0], t);
@@ -95,6 +97,8 @@ function tf2Events(): object[] {
     events.push({ wall_time: wall + 0.5, step, summary: { value: [value('epoch', { dtype: 3, tensor_shape: {}, int_val: [step] }, step === 0)] } });
     // A float scalar tensor under a non-scalar plugin must not become a metric.
     events.push({ wall_time: wall + 0.6, step, summary: { value: [{ tag: 'hist', tensor: { dtype: 1, float_val: [step] }, ...(step === 0 ? { metadata: { plugin_data: { plugin_name: 'histograms' } } } : {}) }] } });
+    // A tag whose plugin metadata comes late: its tensors count until then, and not after.
+    events.push({ wall_time: wall + 0.7, step, summary: { value: [{ tag: 'late', tensor: { dtype: 1, float_val: [step] }, ...(step === 10 ? { metadata: { plugin_data: { plugin_name: 'histograms' } } } : {}) }] } });
   }
   // Steps beyond 2^49 and below zero leave the fast path; so do non-scalar shapes.
   events.push({ wall_time: 1_700_001_000, step: 2 ** 52 + 1, summary: { value: [{ tag: 'big', simple_value: 1 }] } });
@@ -121,6 +125,7 @@ describe('event files: the WebAssembly fast path against the JavaScript decoder'
     for (const file of eventFiles) {
       const slow = read(file, false);
       assertSame(read(file, true), slow, path.relative(corpus(), file));
+      assertSame(read(file, true, 0, true), slow, `${path.relative(corpus(), file)}, points at targets`);
       fast += fastCounts(file).scalars;
       total += slow.scalars.length;
     }
@@ -134,10 +139,11 @@ describe('event files: the WebAssembly fast path against the JavaScript decoder'
     const slow = read(file, false);
     const fast = read(file, true);
     assertSame(fast, slow, 'tf2');
+    assertSame(read(file, true, 0, true), slow, 'tf2, points at targets');
     // Every tensor scalar after the first record of its tag (which carries the plugin metadata) is the
     // module's; the one-element shape is handed over, as are integer tensors.
     const counts = fastCounts(file);
-    assert.deepEqual(counts.tensors, { loss: 299, acc: 299, lr: 299, grad_norm: 299, b: 299, hist: 299 });
+    assert.deepEqual(counts.tensors, { loss: 299, acc: 299, lr: 299, grad_norm: 299, b: 299, hist: 299, late: 299 });
     // The same values, straight from protobufjs.
     const byTag = new Map<string, number[]>();
     for (const [tag, , , value] of fast.scalars) byTag.set(tag, [...(byTag.get(tag) ?? []), value]);
@@ -148,6 +154,7 @@ describe('event files: the WebAssembly fast path against the JavaScript decoder'
     assert.deepEqual(byTag.get('b'), Array.from({ length: 300 }, (_, s) => -s));
     assert.deepEqual(byTag.get('epoch'), Array.from({ length: 300 }, (_, s) => s));
     assert.equal(byTag.get('hist'), undefined, 'a histogram-plugin tensor became a metric');
+    assert.deepEqual(byTag.get('late'), Array.from({ length: 10 }, (_, s) => s));
     assert.deepEqual(fast.scalars.find(([t]) => t === 'big')?.slice(1, 2), [2 ** 52 + 1]);
     assert.deepEqual(fast.scalars.find(([t]) => t === 'neg')?.slice(1, 2), [-3]);
     assert.equal(byTag.get('loss')?.length, 301, 'the one-element tensor counts, the two-element one does not');
@@ -198,6 +205,7 @@ describe('event files: the WebAssembly fast path against the JavaScript decoder'
       fs.writeFileSync(target, Buffer.concat(records.map((r) => frameRecord(r))));
       const slow = read(target, false);
       assertSame(read(target, true), slow, `mutant ${m}`);
+      assertSame(read(target, true, 0, true), slow, `mutant ${m}, points at targets`);
       handedOver += fastCounts(target).handedOver;
       diagnosed += slow.diagnostics.length;
     }

@@ -18,10 +18,21 @@ export interface TagKinds {
 
 export interface EventSink {
   scalar(tag: string, step: number, timeMs: number, value: number): void;
+  /**
+   * Where a tag's scalars go, in place of `scalar`: asked once per tag and file (again after a record
+   * the fast path left to EventDecoder), then given each point. A cold read's hot path: no tag text, no
+   * lookup by tag and one call per point.
+   */
+  target?(tag: string): PointTarget;
   param?(key: string, value: string): void;
   status?(status: RunStatus, timeMs: number | undefined): void;
   /** Wall times of records: called at least with the earliest and the latest (keep a min and a max). */
   wallTime?(timeMs: number): void;
+}
+
+/** The points of one tag (EventSink.target). */
+export interface PointTarget {
+  push(step: number, timeMs: number, value: number): void;
 }
 
 export interface EventFileResult {
@@ -68,11 +79,17 @@ export function readEventFile(
 ): EventFileResult {
   const diagnostics: Diagnostic[] = [];
   const decoder = new EventDecoder(kinds, sink);
+  // sink.target's answers by tag id, for simple values and for scalar tensors (null: the tag's plugin
+  // metadata says its tensors are not scalars). A record decoded here may bring such metadata: the
+  // tensors' answers are asked again after one.
+  const targets: (PointTarget | undefined)[] = [];
+  let tensorTargets: (PointTarget | null | undefined)[] = [];
   const result = scanTfRecords(
     file,
     startOffset,
     fastPath,
     (s, e) => {
+      if (tensorTargets.length) tensorTargets = [];
       try {
         decoder.decode(s.bytes, e.a, e.b);
       } catch (err) {
@@ -88,6 +105,16 @@ export function readEventFile(
     {
       cancelled,
       onScalar(s, tagId, tensor, step, wall, value) {
+        if (sink.target) {
+          const known = tensor ? tensorTargets : targets;
+          let target = known[tagId];
+          if (target === undefined) {
+            const tag = s.tag(tagId);
+            target = known[tagId] = tensor && kinds[tag] === 'other' ? null : sink.target(tag);
+          }
+          target?.push(step, wall * 1000, value);
+          return;
+        }
         const tag = s.tag(tagId);
         // A scalar tensor counts unless the tag's plugin metadata (seen earlier) said it is not a scalar.
         if (!tensor || kinds[tag] !== 'other') sink.scalar(tag, step, wall * 1000, value);

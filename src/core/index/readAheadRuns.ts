@@ -139,18 +139,19 @@ function readTensorboardRun(req: Extract<ReadAheadRequest, { kind: 'tensorboard'
   const extra = newTensorboardExtra();
   // Columns per tag, in the order the tags first appear.
   const tags = new Map<string, Columns>();
-  let points = 0;
-  const sink = tensorboardSink(extra, (tag, step, time, value) => {
-    let c = tags.get(tag);
-    if (!c) tags.set(tag, (c = takeColumns()));
-    c.push(step, time, value);
-    points++;
-  });
+  const sink = tensorboardSink(extra, (tag, step, time, value) => sink.target!(tag).push(step, time, value));
+  // The points go straight to their tag's columns.
+  sink.target = (tag) => tags.get(tag) ?? tags.set(tag, takeColumns()).get(tag)!;
   const files: TensorboardAhead['files'] = [];
   const eventFiles = Object.keys(listing.files).sort();
   // A scalar takes some 40 bytes of an event file: a run that cannot fit the budget is not begun.
   if (eventFiles.reduce((n, f) => n + listing.files[f].size, 0) > 64 * maxPoints) return { dir, listing, files: [] };
-  const over = () => points > maxPoints;
+  // Asked after each batch of records.
+  const over = () => {
+    let points = 0;
+    for (const c of tags.values()) points += c.n;
+    return points > maxPoints;
+  };
   try {
     for (const file of eventFiles) {
       const res = readEventFile(file, 0, extra.kinds, sink, over);
