@@ -214,8 +214,10 @@ export class Store {
         for (const f of indexFiles(file)) fs.rmSync(f, { force: true });
         db = openDatabase(file);
       }
-      // A new index: metric chunks are ~24 KB blobs, and larger pages mean fewer overflow pages per chunk.
-      // The page size must be set before WAL mode and the first table.
+      // A new index: 16 KB pages. A metric chunk takes 4–12 KB encoded and a page holds whole rows, so
+      // larger pages pack chunks tighter (32 KB pages: an index 27 % smaller), but a live update writes
+      // each page it changes whole to the WAL (32 KB pages: 45 ms instead of 34). The page size must be set
+      // before WAL mode and the first table.
       if (db.pragma('user_version', { simple: true }) === 0) db.pragma('page_size = 16384');
       whileBusy(() => db.pragma('journal_mode = WAL'));
       // The index is a cache: after a crash it is checked and, if damaged, rebuilt, so commits need not
