@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { decodeChunk, encodeChunk, encodeSeries, widenRange, type EncodedSeries } from '../../src/core/index/chunks';
+import { SeriesArena, decodeChunk, encodeChunk, encodeSeries, widenRange, type EncodedSeries } from '../../src/core/index/chunks';
 import { native, withoutNative } from '../../src/core/native/native';
 import { readEventFile } from '../../src/core/formats/tensorboard';
 import { readMlflowMetricFile } from '../../src/core/formats/mlflowMetrics';
@@ -88,6 +88,36 @@ describe('chunk encoding', () => {
       }));
       series(pts, `case ${t} (${n} points)`);
     }
+  });
+
+  it('encodes runs of series into an arena as one by one, through growth, hand-over and buffers given back', () => {
+    const rand = rng(31);
+    const plain = (e: EncodedSeries) => ({ ...e, bytes: Buffer.from(e.bytes).toString('hex'), ends: [...e.ends], overviews: [...e.overviews], overviewEnds: [...e.overviewEnds] });
+    const arena = new SeriesArena();
+    const handed: { buffers: ArrayBuffer[]; series: EncodedSeries[]; expected: object[] }[] = [];
+    for (let run = 0; run < 40; run++) {
+      const series: EncodedSeries[] = [];
+      const expected: object[] = [];
+      // Runs of a few small series, and runs whose series outgrow the arena's buffers (1 MiB of bytes) partway.
+      for (let k = 0; k < 1 + (run % 5); k++) {
+        const n = run % 7 === 3 ? 150_000 + Math.floor(rand() * 50_000) : Math.floor(rand() * 3000);
+        const columns = new Float64Array(3 * n);
+        for (let i = 0; i < n; i++) [columns[i], columns[n + i], columns[2 * n + i]] = [i, 1.7e12 + 1000 * i + Math.floor(rand() * 9), rand()];
+        series.push(arena.encode(columns, n, n));
+        expected.push(plain(encodeSeries(columns, n, n)));
+      }
+      const buffers = arena.handOver();
+      // Every series is a view of the buffers handed over.
+      for (const e of series) for (const part of [e.bytes, e.ends, e.overviews, e.overviewEnds]) assert.ok(buffers.includes(part.buffer as ArrayBuffer), `run ${run}`);
+      handed.push({ buffers, series, expected });
+      // Written two runs later, as the indexer trails its threads: only then are the buffers given back.
+      if (handed.length > 2) {
+        const done = handed.shift()!;
+        assert.deepEqual(done.series.map(plain), done.expected, `run ${run - 2}`);
+        arena.giveBack(done.buffers as never);
+      }
+    }
+    for (const done of handed) assert.deepEqual(done.series.map(plain), done.expected);
   });
 
   it('takes 10–12 bytes a point for the series of the corpus, against 24 unencoded', () => {

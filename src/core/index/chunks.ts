@@ -11,7 +11,7 @@
  * Steps are almost always 0, 1, 2… or a fixed stride; MLflow's wall times are integer milliseconds a
  * few apart; TensorBoard's values are float32. A typical chunk takes 10–12 bytes a point instead of 24.
  */
-import { native } from '../native/native';
+import { native, type NativeModule } from '../native/native';
 import { CHUNK_POINTS } from './schema';
 
 const RAW = 0;
@@ -250,61 +250,16 @@ export interface EncodedSeries {
   overviewEnds: Uint32Array;
 }
 
-/**
- * The buffers of encoded series, to transfer to another thread: the series are made views of four buffers
- * they share (a transferred buffer costs the thread that posts it and the one that receives it far more
- * than its bytes, and a run has tens of series).
- */
-export function sharedBuffers(all: EncodedSeries[]): ArrayBuffer[] {
-  const total = (field: 'bytes' | 'ends' | 'overviews' | 'overviewEnds') => all.reduce((n, e) => n + e[field].length, 0);
-  const bytes = new Uint8Array(total('bytes'));
-  const ends = new Uint32Array(total('ends'));
-  const overviews = new Float64Array(total('overviews'));
-  const overviewEnds = new Uint32Array(total('overviewEnds'));
-  const at = [0, 0, 0, 0];
-  const into = <T extends Uint8Array | Uint32Array | Float64Array>(shared: T, part: T, k: number): T => {
-    shared.set(part, at[k]);
-    return shared.subarray(at[k], (at[k] += part.length)) as T;
-  };
-  for (const e of all) {
-    e.bytes = into(bytes, e.bytes, 0);
-    e.ends = into(ends, e.ends, 1);
-    e.overviews = into(overviews, e.overviews, 2);
-    e.overviewEnds = into(overviewEnds, e.overviewEnds, 3);
-  }
-  return [bytes.buffer, ends.buffer, overviews.buffer, overviewEnds.buffer];
-}
-
-const range = new Float64Array(2);
+type SeriesEncoder = NonNullable<NativeModule['encodeSeries']>;
 
 /**
- * Encodes n points given as columns: steps in `columns[0, n)`, times in `[cap, cap + n)`, values in
- * `[2cap, 2cap + n)`. In the native module where it is built (chunks.c, the same bytes), else here.
+ * chunks.c encodeSeries's twin, for where the native module is not built (the same arguments, the same
+ * bytes): the chunks of n points given as columns (steps in `columns[0, n)`, times in `[cap, cap + n)`,
+ * values in `[2cap, 2cap + n)`) written to `out`, their ends, the full chunks' overviews and where each
+ * ends, and the lowest and highest value in `range` (NaN where there is none); returns the bytes written.
  */
-export function encodeSeries(columns: Float64Array, cap: number, n: number): EncodedSeries {
+const encodeSeriesInJs: SeriesEncoder = (columns, cap, n, out, ends, overviews, overviewEnds, range) => {
   const chunks = Math.ceil(n / CHUNK_POINTS);
-  const full = Math.floor(n / CHUNK_POINTS);
-  const ends = new Uint32Array(chunks);
-  const overviews = new Float64Array(12 * full);
-  const overviewEnds = new Uint32Array(full);
-  // The chunks are encoded one after another into the scratch buffer, then copied out once.
-  const bound = chunks * encodedBound(0) + encodedBound(n) - encodedBound(0);
-  if (seriesScratch.length < bound) seriesScratch = Buffer.allocUnsafe(bound);
-  const summary: PointsSummary = {
-    count: n,
-    last: n > 0 ? columns[2 * cap + n - 1] : null,
-    lastStep: n > 0 ? columns[n - 1] : null,
-    lastTime: n > 0 ? columns[cap + n - 1] : null,
-    min: null,
-    max: null,
-  };
-  const mod = native();
-  if (mod?.encodeSeries) {
-    const size = mod.encodeSeries(columns, cap, n, seriesScratch, ends, overviews, overviewEnds, range);
-    if (range[0] === range[0]) [summary.min, summary.max] = range;
-    const o = full > 0 ? overviewEnds[full - 1] : 0;
-    return { summary, bytes: new Uint8Array(seriesScratch.subarray(0, size)), ends, overviews: overviews.slice(0, o), overviewEnds };
-  }
   let size = 0;
   let o = 0;
   for (let c = 0; c < chunks; c++) {
@@ -313,14 +268,154 @@ export function encodeSeries(columns: Float64Array, cap: number, n: number): Enc
     const steps = columns.subarray(i, i + k);
     const times = columns.subarray(cap + i, cap + i + k);
     const values = columns.subarray(2 * cap + i, 2 * cap + i + k);
-    size = encodeChunkAt(steps, times, values, k, seriesScratch, size);
+    size = encodeChunkAt(steps, times, values, k, out, size);
     ends[c] = size;
     if (k === CHUNK_POINTS) {
       o += chunkOverview(steps, times, values, k, overviews.subarray(o, o + 12));
       overviewEnds[c] = o;
     }
   }
-  const bytes = new Uint8Array(seriesScratch.subarray(0, size));
-  widenRange(summary, columns, 2 * cap, 2 * cap + n);
-  return { summary, bytes, ends, overviews: overviews.slice(0, o), overviewEnds };
+  const extremes: { min: number | null; max: number | null } = { min: null, max: null };
+  widenRange(extremes, columns, 2 * cap, 2 * cap + n);
+  range[0] = extremes.min ?? NaN;
+  range[1] = extremes.max ?? NaN;
+  return size;
+};
+
+/** The encoder: the native module's where it is built (chunks.c), else its twin. */
+function encoder(): SeriesEncoder {
+  return native()?.encodeSeries ?? encodeSeriesInJs;
+}
+
+/** What the encoder needs of each of a series' arrays: bytes, chunk ends, overview numbers, overview ends. */
+function room(n: number): [number, number, number, number] {
+  const chunks = Math.ceil(n / CHUNK_POINTS);
+  const full = Math.floor(n / CHUNK_POINTS);
+  return [chunks * encodedBound(0) + encodedBound(n) - encodedBound(0), chunks, 12 * full, full];
+}
+
+const range = new Float64Array(2);
+
+function summaryOf(columns: Float64Array, cap: number, n: number): PointsSummary {
+  const [min, max] = range[0] === range[0] ? range : [null, null];
+  return {
+    count: n,
+    last: n > 0 ? columns[2 * cap + n - 1] : null,
+    lastStep: n > 0 ? columns[n - 1] : null,
+    lastTime: n > 0 ? columns[cap + n - 1] : null,
+    min,
+    max,
+  };
+}
+
+/**
+ * Encodes n points given as columns (steps in `columns[0, n)`, times in `[cap, cap + n)`, values in
+ * `[2cap, 2cap + n)`) into arrays of their own. A run's series go into a SeriesArena instead.
+ */
+export function encodeSeries(columns: Float64Array, cap: number, n: number): EncodedSeries {
+  const [bytes, chunks, numbers, full] = room(n);
+  if (seriesScratch.length < bytes) seriesScratch = Buffer.allocUnsafe(bytes);
+  const ends = new Uint32Array(chunks);
+  const overviews = new Float64Array(numbers);
+  const overviewEnds = new Uint32Array(full);
+  const size = encoder()(columns, cap, n, seriesScratch, ends, overviews, overviewEnds, range);
+  const o = full > 0 ? overviewEnds[full - 1] : 0;
+  return { summary: summaryOf(columns, cap, n), bytes: new Uint8Array(seriesScratch.subarray(0, size)), ends, overviews: overviews.slice(0, o), overviewEnds };
+}
+
+/** The four buffers a SeriesArena keeps its series in: bytes, chunk ends, overview numbers, overview ends. */
+export type ArenaBuffers = [ArrayBuffer, ArrayBuffer, ArrayBuffer, ArrayBuffer];
+
+const ARENA_START = [1 << 20, 1 << 10, 1 << 12, 1 << 8];
+const ELEMENT = [1, 4, 8, 4];
+/** Sets of buffers an arena keeps for its next runs. */
+const SPARE_SETS = 48;
+
+/**
+ * Where the series of a run are encoded: back to back, in four buffers that are handed over whole (to
+ * the indexer's thread) and given back once the run is written, to serve another run. Memory the process
+ * has not touched yet costs a page fault each 4 KB (~15 µs on a virtual machine): when each series was
+ * encoded into new arrays and copied once more into buffers to hand over, those faults were a tenth of a
+ * cold pass's CPU.
+ */
+export class SeriesArena {
+  private bytes!: Buffer;
+  private ends!: Uint32Array;
+  private overviews!: Float64Array;
+  private overviewEnds!: Uint32Array;
+  private used = [0, 0, 0, 0];
+  /** The series encoded since the last handOver, each with where its four parts start. */
+  private encoded: { series: EncodedSeries; at: number[] }[] = [];
+  private readonly spare: ArenaBuffers[] = [];
+
+  constructor() {
+    this.adopt(ARENA_START.map((n, k) => new ArrayBuffer(n * ELEMENT[k])) as ArenaBuffers);
+  }
+
+  /** Encodes a series as encodeSeries does, into the arena: valid until the arena's buffers are given back. */
+  encode(columns: Float64Array, cap: number, n: number): EncodedSeries {
+    const need = room(n);
+    this.reserve(need);
+    const [b, e, v, w] = this.used;
+    const ends = this.ends.subarray(e, e + need[1]);
+    const overviews = this.overviews.subarray(v, v + need[2]);
+    const overviewEnds = this.overviewEnds.subarray(w, w + need[3]);
+    const size = encoder()(columns, cap, n, this.bytes.subarray(b, b + need[0]), ends, overviews, overviewEnds, range);
+    const o = need[3] > 0 ? overviewEnds[need[3] - 1] : 0;
+    const series: EncodedSeries = { summary: summaryOf(columns, cap, n), bytes: this.bytes.subarray(b, b + size), ends, overviews: overviews.subarray(0, o), overviewEnds };
+    this.encoded.push({ series, at: [b, e, v, w] });
+    this.used = [b + size, e + need[1], v + o, w + need[3]];
+    return series;
+  }
+
+  /**
+   * The buffers of the series encoded since the last handOver, every series made a view of them (one that
+   * outgrew its buffers was encoded into buffers since replaced), to transfer whole. The arena goes on in
+   * buffers given back, or new ones.
+   */
+  handOver(): ArenaBuffers {
+    for (const { series: s, at } of this.encoded) {
+      s.bytes = this.bytes.subarray(at[0], at[0] + s.bytes.length);
+      s.ends = this.ends.subarray(at[1], at[1] + s.ends.length);
+      s.overviews = this.overviews.subarray(at[2], at[2] + s.overviews.length);
+      s.overviewEnds = this.overviewEnds.subarray(at[3], at[3] + s.overviewEnds.length);
+    }
+    const out: ArenaBuffers = [this.bytes.buffer, this.ends.buffer, this.overviews.buffer, this.overviewEnds.buffer] as ArenaBuffers;
+    // The largest bytes buffer given back first: a run's series then rarely outgrow it.
+    this.adopt(this.spare.pop() ?? (ARENA_START.map((n, k) => new ArrayBuffer(n * ELEMENT[k])) as ArenaBuffers));
+    return out;
+  }
+
+  /** Buffers handed over before, to encode other runs' series in once their own are written. */
+  giveBack(buffers: ArenaBuffers): void {
+    if (this.spare.length >= SPARE_SETS) return;
+    this.spare.push(buffers);
+    // In order of their bytes buffer's size, the largest last (taken first).
+    this.spare.sort((a, b) => a[0].byteLength - b[0].byteLength);
+  }
+
+  private adopt([bytes, ends, overviews, overviewEnds]: ArenaBuffers): void {
+    this.bytes = Buffer.from(bytes);
+    this.ends = new Uint32Array(ends);
+    this.overviews = new Float64Array(overviews);
+    this.overviewEnds = new Uint32Array(overviewEnds);
+    this.used = [0, 0, 0, 0];
+    this.encoded = [];
+  }
+
+  /** Room for `need` more of each part: a buffer too small is replaced by one twice as large, its contents copied. */
+  private reserve(need: number[]): void {
+    const parts = [this.bytes, this.ends, this.overviews, this.overviewEnds];
+    if (parts.every((a, k) => this.used[k] + need[k] <= a.length)) return;
+    const grown = parts.map((a, k) => {
+      const want = this.used[k] + need[k];
+      if (want <= a.length) return a.buffer;
+      const buffer = new ArrayBuffer(Math.max(2 * a.length, want) * ELEMENT[k]);
+      new Uint8Array(buffer).set(new Uint8Array(a.buffer, 0, this.used[k] * ELEMENT[k]));
+      return buffer;
+    }) as ArenaBuffers;
+    const [used, encoded] = [this.used, this.encoded];
+    this.adopt(grown);
+    [this.used, this.encoded] = [used, encoded];
+  }
 }

@@ -19,9 +19,9 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import type { Artifact, Diagnostic } from '../model';
 import type { MlflowRunDir, MlflowRunHeader } from '../formats/mlflow';
 import type { Listing } from './listing';
-import type { EncodedSeries } from './chunks';
+import type { ArenaBuffers, EncodedSeries } from './chunks';
 import type { TensorboardExtra } from './tensorboardRun';
-import { readAheadRun } from './readAheadRuns';
+import { giveBackBuffers, readAheadRun } from './readAheadRuns';
 
 /**
  * A run to read ahead: an MLflow run folder (with what the MLflow reader needs to read its header), or a
@@ -31,6 +31,9 @@ export type ReadAheadRequest = ({ kind: 'mlflow'; dir: string; run: MlflowRunDir
   /** Position in the indexer's order (set when sent). */
   seq?: number;
 };
+
+/** What the indexer's thread sends a read-ahead thread: a run to read, or a written run's buffers back. */
+export type ToReadAhead = ReadAheadRequest | { recycle: ArenaBuffers };
 
 /** A TensorBoard run as a thread read it from its listing: what its unit would write. */
 export interface TensorboardAhead {
@@ -81,6 +84,8 @@ export interface ReadAheadReply {
   header?: MlflowRunHeader;
   files: ReadAheadFile[];
   tensorboard?: TensorboardAhead;
+  /** The buffers its series are views of (SeriesArena.handOver): given back to its thread once written. */
+  buffers?: ArenaBuffers;
 }
 
 /** What was read of a run ahead of the indexer: by a thread, or `here`, by the indexer's own thread. */
@@ -90,6 +95,7 @@ interface Arrival {
   header?: MlflowRunHeader;
   files: Map<string, ReadAheadFile>;
   tensorboard?: TensorboardAhead;
+  buffers?: ArenaBuffers;
   here?: boolean;
   /** The points read. */
   points: number;
@@ -327,6 +333,11 @@ export class ReadAhead {
     if (got && !got.here) this.held -= got.points;
     this.arrived.delete(dir);
     this.adopted.delete(dir);
+    // The run's series are written: their buffers go back to the thread that read it.
+    if (got?.buffers) {
+      if (got.here) giveBackBuffers(got.buffers);
+      else this.workers[w]?.port.postMessage({ recycle: got.buffers } satisfies ToReadAhead, got.buffers);
+    }
     if (w >= 0 && this.workers[w]) this.workers[w].inFlight--;
     this.topUp();
   }
@@ -344,5 +355,5 @@ function arrival(reply: ReadAheadReply): Arrival {
   let points = 0;
   for (const f of reply.files) points += f.series.summary.count;
   for (const s of reply.tensorboard?.series ?? []) points += s.series.summary.count;
-  return { listing: reply.listing, packed: reply.packed, header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])), tensorboard: reply.tensorboard, points };
+  return { listing: reply.listing, packed: reply.packed, header: reply.header, files: new Map(reply.files.map((f) => [f.file, f])), tensorboard: reply.tensorboard, buffers: reply.buffers, points };
 }

@@ -10,7 +10,7 @@ import { readMlflowMetricBytes, readMlflowMetricColumns, type PointColumns } fro
 import { readListedMlflowRunHeader, readMlflowRunHeader } from '../formats/mlflow';
 import { readEventFile } from '../formats/tensorboard';
 import { PackedMlflowListing, listMlflowRun, probesForIndex, tailAt, type Listing } from './listing';
-import { encodeSeries, type EncodedSeries } from './chunks';
+import { SeriesArena, type ArenaBuffers, type EncodedSeries } from './chunks';
 import { listTensorboardRun, newTensorboardExtra, tensorboardArtifacts, tensorboardSink } from './tensorboardRun';
 import type { PackedRun, ReadAheadFile, ReadAheadReply, ReadAheadRequest, TensorboardAhead } from './readAhead';
 
@@ -55,7 +55,7 @@ class Columns {
   }
 
   encode(): EncodedSeries {
-    return encodeSeries(this.cols, this.cap, this.n);
+    return arena.encode(this.cols, this.cap, this.n);
   }
 }
 
@@ -161,16 +161,30 @@ function readTensorboardRun(req: Extract<ReadAheadRequest, { kind: 'tensorboard'
     const series = [...tags].map(([tag, c]) => ({ tag, series: c.encode() }));
     return { dir, listing, files: [], tensorboard: { extra, artifacts: tensorboardArtifacts(dir), files, series } };
   } finally {
-    // The series are encoded into buffers of their own: the columns can serve the next run.
+    // The series are encoded into the arena: the columns can serve the next run.
     for (const c of tags.values()) giveBack(c);
   }
 }
 
-/** Reads run `req` ahead of the indexer, holding at most `maxPoints` points; a failure gives nothing read. */
+/** Where this thread encodes the series it reads, a run at a time. */
+const arena = new SeriesArena();
+
+/**
+ * Reads run `req` ahead of the indexer, holding at most `maxPoints` points; a failure gives nothing read.
+ * Its series are views of `buffers`, to be given back (giveBackBuffers) once they are written.
+ */
 export function readAheadRun(req: ReadAheadRequest, maxPoints: number): ReadAheadReply {
+  let reply: ReadAheadReply;
   try {
-    return req.kind === 'tensorboard' ? readTensorboardRun(req, maxPoints) : readMlflowRun(req, maxPoints);
+    reply = req.kind === 'tensorboard' ? readTensorboardRun(req, maxPoints) : readMlflowRun(req, maxPoints);
   } catch {
-    return { dir: req.dir, files: [] };
+    reply = { dir: req.dir, files: [] };
   }
+  reply.buffers = arena.handOver();
+  return reply;
+}
+
+/** The buffers of a run read here (ReadAheadReply.buffers) whose series are written: for other runs' series. */
+export function giveBackBuffers(buffers: ArenaBuffers): void {
+  arena.giveBack(buffers);
 }
