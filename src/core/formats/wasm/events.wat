@@ -541,9 +541,11 @@
           (then (local.set $status (i32.const 1)) (br $exit)))
         (local.set $data (i32.add (local.get $pos) (i32.const 12)))
         (local.set $dataEnd (i32.add (local.get $data) (local.get $len)))
-        (if (i32.and
-              (i32.and (local.get $mode) (i32.const 1))
-              (i32.ne (i32.add (i32.rotr (call $crc (local.get $data) (local.get $dataEnd)) (i32.const 15)) (i32.const 0xa282ead8)) (i32.load (local.get $dataEnd))))
+        ;; The mode is tested before the payload's CRC is computed: i32.and evaluates both of its operands (it
+        ;; did here once, and every payload's CRC was computed with the check off).
+        (if (if (result i32) (i32.and (local.get $mode) (i32.const 1))
+              (then (i32.ne (i32.add (i32.rotr (call $crc (local.get $data) (local.get $dataEnd)) (i32.const 15)) (i32.const 0xa282ead8)) (i32.load (local.get $dataEnd))))
+              (else (i32.const 0)))
           (then
             (local.set $ignored
               (call $emit (i32.const 3) (local.get $data) (local.get $dataEnd) (local.get $pos) (f64.const 0) (f64.const 0) (f64.const 0))))
