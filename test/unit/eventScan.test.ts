@@ -12,6 +12,7 @@ import { ENTRY_SCALAR, readTfRecords, scanTfRecords } from '../../src/core/forma
 import { execFileSync } from 'node:child_process';
 import { frameRecord, rng } from '../../bench/generate';
 import { corpus, tempDir } from './corpus';
+import { withoutNative } from '../../src/core/native/native';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const protobuf = require('protobufjs') as typeof import('protobufjs');
@@ -126,6 +127,7 @@ describe('event files: the WebAssembly fast path against the JavaScript decoder'
       const slow = read(file, false);
       assertSame(read(file, true), slow, path.relative(corpus(), file));
       assertSame(read(file, true, 0, true), slow, `${path.relative(corpus(), file)}, points at targets`);
+      assertSame(withoutNative(() => read(file, true)), slow, `${path.relative(corpus(), file)}, CRCs checked by the module`);
       fast += fastCounts(file).scalars;
       total += slow.scalars.length;
     }
@@ -206,6 +208,8 @@ describe('event files: the WebAssembly fast path against the JavaScript decoder'
       const slow = read(target, false);
       assertSame(read(target, true), slow, `mutant ${m}`);
       assertSame(read(target, true, 0, true), slow, `mutant ${m}, points at targets`);
+      assertSame(withoutNative(() => read(target, true)), slow, `mutant ${m}, CRCs checked by the module`);
+      assertSame(withoutNative(() => read(target, false)), slow, `mutant ${m}, the JavaScript decoder, CRCs checked by the module`);
       handedOver += fastCounts(target).handedOver;
       diagnosed += slow.diagnostics.length;
     }

@@ -1,4 +1,4 @@
-/* What the native module's files share (probes.c, walk.c, chunks.c). */
+/* What the native module's files share (probes.c, walk.c, chunks.c, tfrecord.c). */
 #ifndef RUNLENS_NATIVE_H
 #define RUNLENS_NATIVE_H
 #include <node_api.h>
@@ -13,4 +13,6 @@ double mtime_ms(const struct stat *st);
 napi_status register_walk(napi_env env, napi_value exports);
 /* Adds encodeSeries to the module's exports (chunks.c). */
 napi_status register_chunks(napi_env env, napi_value exports);
+/* Adds tfrecordsIntact and crc32c to the module's exports (tfrecord.c). */
+napi_status register_tfrecord(napi_env env, napi_value exports);
 #endif

@@ -2,7 +2,7 @@
  * Runlens's native module (probes.c, walk.c, chunks.c: N-API, so one build loads in every Node and Electron
  * of its platform), built by `npm install` into dist/native/: the file-system calls of the index's hottest
  * paths without an object per file — the warm pass's probe check, and a cold pass's folder listings and
- * small files — and the encoding of metric points as the index stores them. Each has a JavaScript twin that gives the same answers (unit tests hold them to it) and is used
+ * small files — the encoding of metric points as the index stores them, and event files' CRC checks. Each has a JavaScript twin that gives the same answers (unit tests hold them to it) and is used
  * where the module is absent (no compiler, Windows, a package for another platform) or declines a case.
  * RUNLENS_NATIVE=0 turns the module off (to compare the two); a path there loads that file.
  */
@@ -62,6 +62,14 @@ export interface NativeModule {
     overviewEnds: Uint32Array,
     range: Float64Array,
   ): number;
+  /**
+   * tfrecord.c: the end of the complete records from `start` (within `end`) of `bytes` whose length and
+   * payload pass their masked CRC-32C check, with the processor's CRC instruction; `start` where the first
+   * does not, is incomplete or too large, and where there is no such instruction.
+   */
+  tfrecordsIntact?(bytes: Buffer, start: number, end: number): number;
+  /** CRC-32C of `bytes` with the processor's instruction; undefined without one (for the tests). */
+  crc32c?(bytes: Buffer): number | undefined;
 }
 
 /** A check under way (NativeModule.unchangedStart): opaque. */

@@ -1,6 +1,7 @@
 /*
- * Runlens's native module (native.ts loads it; walk.c and chunks.c are its other parts). The warm pass's
- * probe check in C: listing.ts `probesUnchanged`, with the same rules, one stat(2) per probe and no object made per stat. Node's statSync costs ~2.7 us a call here (path conversion, a Stats
+ * Runlens's native module (native.ts loads it; walk.c, chunks.c and tfrecord.c are its other parts). The
+ * warm pass's probe check in C: listing.ts `probesUnchanged`, with the same rules, one stat(2) per probe
+ * and no object made per stat. Node's statSync costs ~2.7 us a call here (path conversion, a Stats
  * object with four Dates, garbage) against ~1.4 us for the system call itself; a warm pass is ~38,000 of
  * them. Loaded when built (scripts/build-native.mjs, run by npm install); listing.ts falls back to
  * statSync without it, and a test holds the two to the same answers.
@@ -346,5 +347,6 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "unchangedJoin", fn) != napi_ok) return NULL;
   if (register_walk(env, exports) != napi_ok) return NULL;
   if (register_chunks(env, exports) != napi_ok) return NULL;
+  if (register_tfrecord(env, exports) != napi_ok) return NULL;
   return exports;
 }
