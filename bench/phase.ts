@@ -7,10 +7,11 @@ import * as path from 'node:path';
 import { readEventFile } from '../src/core/formats/tensorboard';
 import { readTfRecords } from '../src/core/formats/tfrecord';
 import { indexChanged, indexWorkspace } from '../src/core/index/indexer';
+import { IndexWorker } from '../src/core/index/client';
 import { native, withoutNative } from '../src/core/native/native';
 import { compileFilter, compileSort } from '../src/core/index/query';
 import { Store, stableId } from '../src/core/index/store';
-import { rng } from './generate';
+import { encodeScalarEvent, frameRecord, rng } from './generate';
 import { chartSeries } from '../src/core/analysis/chartSeries';
 import { lttb } from '../src/core/analysis/downsample';
 import { tableStats } from '../src/core/datasets/stats';
@@ -78,6 +79,33 @@ function changed(db: string, files: string[]): Result {
   const r = indexChanged(store, files);
   store.close();
   return { ms: r.ms, read: r.read, points: r.points, unmatched: r.unmatched.length };
+}
+
+/**
+ * Live updates as the extension makes them: the indexer process (index/client.ts) first makes a warm pass
+ * over the workspace, as when VS Code opens it, then serves `n` updates, each after one metric line and
+ * one event record were appended, timed from the request to the answer.
+ */
+async function live(ws: string, db: string, metricFile: string, eventFile: string, n: number, step: number): Promise<Result> {
+  const worker = new IndexWorker(path.join(__dirname, '..', 'src', 'core', 'index', 'worker.js'), 60_000);
+  const times: number[] = [];
+  const inside: number[] = [];
+  try {
+    await worker.run({ indexFile: db, roots: [ws] }).done;
+    for (let i = 0; i < n; i++) {
+      fs.appendFileSync(metricFile, `${Date.now()} 0.5 ${step + i}\n`);
+      fs.appendFileSync(eventFile, frameRecord(encodeScalarEvent('loss/0', step + i, Date.now() / 1000, 0.25)));
+      const t = performance.now();
+      const s = await worker.run({ indexFile: db, roots: [ws], changed: [metricFile, eventFile] }).done;
+      times.push(performance.now() - t);
+      inside.push(s.ms);
+      if (s.read !== 2) throw new Error(`a live update read ${s.read} units, not 2`);
+    }
+  } finally {
+    await worker.stop();
+  }
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
+  return { ms: median(times), min: Math.min(...times), max: Math.max(...times), insideMs: median(inside), updates: n };
 }
 
 function bigfile(file: string): Result {
@@ -236,6 +264,9 @@ switch (phase) {
     break;
   case 'bigfile':
     result = bigfile(args[0]);
+    break;
+  case 'live':
+    result = await live(args[0], args[1], args[2], args[3], Number(args[4]), Number(args[5]));
     break;
   case 'query':
     result = query(args[0], Number(args[1]), Number(args[2]));

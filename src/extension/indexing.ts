@@ -1,12 +1,12 @@
 /**
  * Keeps the index current for the open workspace: runs the indexer in a child process (never on the
- * extension host's thread), re-reads just the changed units when files change (debounced, so a training
+ * extension host's thread, kept between passes while they come), re-reads just the changed units when files change (debounced, so a training
  * loop writing 100 times a second costs a few passes a second at most), reports progress in the status bar
  * and a notification, and hands a read-only store to the views.
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { startIndexJob } from '../core/index/client';
+import { IndexWorker } from '../core/index/client';
 import type { IndexJob } from '../core/index/client';
 import type { IndexSummary } from '../core/index/indexer';
 import { Store, indexFiles } from '../core/index/store';
@@ -15,6 +15,7 @@ import type { RunlensConfig } from './config';
 
 export class IndexService implements vscode.Disposable {
   private job: IndexJob | undefined;
+  private readonly worker: IndexWorker;
   private store: Store | undefined;
   private readonly changed = new vscode.EventEmitter<IndexSummary>();
   /** Fires after every completed indexing pass. */
@@ -28,13 +29,14 @@ export class IndexService implements vscode.Disposable {
     private readonly roots: () => string[],
     private readonly config: () => RunlensConfig,
     private readonly log: vscode.LogOutputChannel,
-    private readonly workerScript: string,
+    workerScript: string,
   ) {
     this.status = vscode.window.createStatusBarItem('runlens.status', vscode.StatusBarAlignment.Left, 10);
     this.status.name = 'Runlens';
     this.status.command = 'runlens.showLog';
     this.status.text = '$(graph-line) Runlens';
     this.status.show();
+    this.worker = new IndexWorker(workerScript);
   }
 
   /** Opens the read side lazily; throws NativeModuleError with a full explanation when SQLite cannot load. */
@@ -69,6 +71,8 @@ export class IndexService implements vscode.Disposable {
 
   private async runJob(options: { rebuild?: boolean; progress?: boolean; changed?: string[] }): Promise<IndexSummary | undefined> {
     if (options.rebuild) {
+      // The indexer process keeps the index open between passes: it goes before the files do.
+      await this.worker.stop();
       this.store?.close();
       this.store = undefined;
       for (const f of indexFiles(this.indexFile)) await vscode.workspace.fs.delete(vscode.Uri.file(f), { useTrash: false }).then(undefined, () => undefined);
@@ -77,7 +81,7 @@ export class IndexService implements vscode.Disposable {
     const cfg = this.config();
     const base = this.roots()[0] ?? '';
     const resolve = (p: string) => path.resolve(base, p);
-    const job = startIndexJob(
+    const job = this.worker.run(
       {
         indexFile: this.indexFile,
         roots: [...this.roots(), ...cfg.sources.filter((s) => s.format === 'auto').map((s) => resolve(s.path))],
@@ -89,7 +93,6 @@ export class IndexService implements vscode.Disposable {
         if (p.phase === 'index') this.status.text = `$(sync~spin) Runlens: indexing ${p.done}/${p.total}`;
         else if (p.phase === 'discover') this.status.text = '$(sync~spin) Runlens: finding runs…';
       },
-      this.workerScript,
     );
     this.job = job;
     const work = job.done.then(
@@ -125,7 +128,7 @@ export class IndexService implements vscode.Disposable {
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.job?.cancel();
+    this.worker.dispose();
     this.store?.close();
     this.status.dispose();
     this.changed.dispose();
