@@ -110,6 +110,8 @@ async function live(ws: string, db: string, metricFile: string, eventFile: strin
 
 function bigfile(file: string): Result {
   const bytes = fs.statSync(file).size;
+  // Once untimed: the first pass over the file pays for its pages and the scanner's compilation.
+  readTfRecords(file, 0, () => undefined, { checkCrc: false });
   const t0 = performance.now();
   const framing = readTfRecords(file, 0, () => undefined, { checkCrc: false });
   const t1 = performance.now();
