@@ -3,8 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IndexWorker, startIndexJob } from '../../src/core/index/client';
 import { Store } from '../../src/core/index/store';
-import { readTfRecords } from '../../src/core/formats/tfrecord';
-import { copyOf, corpus, indexContents, indexInto, tempDir } from './corpus';
+import { copyOf, corpus, growingWorkspace, indexContents, indexInto, tempDir } from './corpus';
 
 // The compiled worker script beside the compiled client (out/src/core/index/).
 const SCRIPT = path.join(__dirname, '..', '..', 'src', 'core', 'index', 'worker.js');
@@ -26,21 +25,6 @@ async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void
   }
 }
 
-/** An MLflow store and a TensorBoard run whose event file is cut inside a record (a run still writing). */
-function workspace() {
-  const ws = copyOf(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python'));
-  const tbSrc = corpus('tensorboard', 'AmelNozieres__Mushrooms_YOLOv5', 'runs', 'train', 'exp2');
-  const tbDir = path.join(ws, 'tb', 'exp2');
-  fs.mkdirSync(tbDir, { recursive: true });
-  const eventName = fs.readdirSync(tbSrc).find((f) => f.startsWith('events.out'))!;
-  const eventBytes = fs.readFileSync(path.join(tbSrc, eventName));
-  const offsets: number[] = [];
-  readTfRecords(path.join(tbSrc, eventName), 0, (_b, _s, _e, off) => offsets.push(off));
-  const eventFile = path.join(tbDir, eventName);
-  const metricFile = path.join(ws, 'mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3', 'metrics', 'foo');
-  return { ws, eventFile, eventBytes, offsets, metricFile };
-}
-
 describe('the indexer process (client.ts, worker.ts)', function () {
   this.timeout(60_000);
   const workers: IndexWorker[] = [];
@@ -54,7 +38,7 @@ describe('the indexer process (client.ts, worker.ts)', function () {
   };
 
   it('serves pass after pass from one process, and its live updates equal an index built from scratch', async () => {
-    const { ws, eventFile, eventBytes, offsets, metricFile } = workspace();
+    const { ws, eventFile, eventBytes, offsets, metricFile } = growingWorkspace();
     const cuts = [offsets[10] + 5, offsets[40], offsets[41] + 3, eventBytes.length];
     fs.writeFileSync(eventFile, eventBytes.subarray(0, cuts[0]));
     const dir = tempDir();
@@ -90,11 +74,11 @@ describe('the indexer process (client.ts, worker.ts)', function () {
     await w.stop();
     assert.ok(exited(pid));
     assert.equal(fs.existsSync(`${indexFile}-wal`), false, 'stopped between passes, it closed the index');
-    for (const d of [dir, scratch.dir, path.dirname(ws)]) fs.rmSync(d, { recursive: true });
+    for (const d of [dir, scratch.dir, ws]) fs.rmSync(d, { recursive: true });
   });
 
   it('lets an idle process go: it closes the index (its WAL checkpointed away) and exits', async () => {
-    const { ws } = workspace();
+    const { ws } = growingWorkspace();
     const dir = tempDir();
     const indexFile = path.join(dir, 'index.sqlite');
     const w = worker(300);
@@ -109,7 +93,7 @@ describe('the indexer process (client.ts, worker.ts)', function () {
     assert.equal(again.read, 0);
     assert.equal(w.started, 2);
     await w.stop();
-    for (const d of [dir, path.dirname(ws)]) fs.rmSync(d, { recursive: true });
+    for (const d of [dir, ws]) fs.rmSync(d, { recursive: true });
   });
 
   it('cancels a pass by ending its process, and one asked for meanwhile supersedes it; the next starts afresh', async () => {

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Store } from '../../src/core/index/store';
 import { indexWorkspace } from '../../src/core/index/indexer';
+import { readTfRecords } from '../../src/core/formats/tfrecord';
 
 export const CORPUS = path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'corpus');
 
@@ -67,4 +68,27 @@ export function newRepo(prefix: string): { repo: string; git: (...args: string[]
   git('config', 'user.email', 'runlens@example.com');
   git('config', 'user.name', 'runlens');
   return { repo, git };
+}
+
+/**
+ * A workspace to grow: an MLflow store (PacktPublishing's hyperparameter tuning) and a TensorBoard run
+ * (a YOLOv5 training's event file), whose event file the caller writes, whole or in pieces (`offsets`: its
+ * records' offsets), and a metric file of one of the MLflow runs to append to.
+ */
+export function growingWorkspace() {
+  const ws = tempDir('runlens-ws-');
+  fs.cpSync(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python', 'mlruns'), path.join(ws, 'mlruns'), { recursive: true });
+  const tbSrc = corpus('tensorboard', 'AmelNozieres__Mushrooms_YOLOv5', 'runs', 'train', 'exp2');
+  const tbDir = path.join(ws, 'tb', 'exp2');
+  fs.mkdirSync(tbDir, { recursive: true });
+  const eventName = fs.readdirSync(tbSrc).find((f) => f.startsWith('events.out'))!;
+  const offsets: number[] = [];
+  readTfRecords(path.join(tbSrc, eventName), 0, (_b, _s, _e, off) => offsets.push(off));
+  return {
+    ws,
+    eventFile: path.join(tbDir, eventName),
+    eventBytes: fs.readFileSync(path.join(tbSrc, eventName)),
+    offsets,
+    metricFile: path.join(ws, 'mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3', 'metrics', 'foo'),
+  };
 }

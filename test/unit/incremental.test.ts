@@ -6,7 +6,7 @@ import { indexChanged, indexUnit, indexWorkspace } from '../../src/core/index/in
 import { discoverSources } from '../../src/core/discovery';
 import { unitsOfSource, type Unit } from '../../src/core/index/units';
 import { readTfRecords } from '../../src/core/formats/tfrecord';
-import { copyOf, corpus, indexInto, tableRows, tempDir } from './corpus';
+import { copyOf, corpus, growingWorkspace, indexInto, tableRows, tempDir } from './corpus';
 import { probesUnchanged, probesUnchangedInJs } from '../../src/core/index/listing';
 
 /** Everything the index holds about runs, in a comparable form. */
@@ -34,22 +34,14 @@ describe('incremental indexing', () => {
   });
 
   it('after appending metric lines and event records, equals an index built from scratch', () => {
-    const ws = tempDir('runlens-ws-');
-    fs.cpSync(corpus('mlflow', 'PacktPublishing__Hyperparameter-Tuning-with-Python', 'mlruns'), path.join(ws, 'mlruns'), { recursive: true });
-    const tbSrc = corpus('tensorboard', 'AmelNozieres__Mushrooms_YOLOv5', 'runs', 'train', 'exp2');
-    const tbDir = path.join(ws, 'tb', 'exp2');
-    fs.mkdirSync(tbDir, { recursive: true });
-    const eventName = fs.readdirSync(tbSrc).find((f) => f.startsWith('events.out'))!;
-    const eventBytes = fs.readFileSync(path.join(tbSrc, eventName));
-    const offsets: number[] = [];
-    readTfRecords(path.join(tbSrc, eventName), 0, (_b, _s, _e, off) => offsets.push(off));
+    const { ws, eventFile, eventBytes, offsets, metricFile } = growingWorkspace();
+    const eventName = path.basename(eventFile);
     const half = offsets[Math.floor(offsets.length / 2)];
-    fs.writeFileSync(path.join(tbDir, eventName), eventBytes.subarray(0, half + 5)); // cut inside a record
-    const metricFile = path.join(ws, 'mlruns', '6', 'a3112407148b4966b929bc9f8784a3d3', 'metrics', 'foo');
+    fs.writeFileSync(eventFile, eventBytes.subarray(0, half + 5)); // cut inside a record
 
     const { store, dir } = indexInto([ws]);
     fs.appendFileSync(metricFile, '1656994882000 42.5 4\n1656994882100 nan 5\n');
-    fs.appendFileSync(path.join(tbDir, eventName), eventBytes.subarray(half + 5));
+    fs.appendFileSync(eventFile, eventBytes.subarray(half + 5));
     const second = indexWorkspace(store, { roots: [ws] });
     assert.equal(second.read, 2);
     assert.equal(second.appended, 2);
