@@ -196,8 +196,5 @@ bad:
 }
 
 napi_status register_chunks(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_status s = napi_create_function(env, "encodeSeries", NAPI_AUTO_LENGTH, encode_series, NULL, &fn);
-  if (s == napi_ok) s = napi_set_named_property(env, exports, "encodeSeries", fn);
-  return s;
+  return export_function(env, exports, "encodeSeries", encode_series);
 }

@@ -6,6 +6,13 @@
 
 #define MAX_PATH_BYTES 4096
 
+/* Sets exports[name] to a new function that calls `cb`. */
+static inline napi_status export_function(napi_env env, napi_value exports, const char *name, napi_callback cb) {
+  napi_value fn;
+  napi_status s = napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
+  return s == napi_ok ? napi_set_named_property(env, exports, name, fn) : s;
+}
+
 /* A stat's mtime in milliseconds, as Node computes Stats.mtimeMs (probes.c). */
 double mtime_ms(const struct stat *st);
 

@@ -336,15 +336,10 @@ bad:
 }
 
 NAPI_MODULE_INIT() {
-  napi_value fn;
-  if (napi_create_function(env, "unchanged", NAPI_AUTO_LENGTH, unchanged, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "unchanged", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "unchangedStart", NAPI_AUTO_LENGTH, unchanged_start, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "unchangedStart", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "unchangedStartFile", NAPI_AUTO_LENGTH, unchanged_start_file, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "unchangedStartFile", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "unchangedJoin", NAPI_AUTO_LENGTH, unchanged_join, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "unchangedJoin", fn) != napi_ok) return NULL;
+  if (export_function(env, exports, "unchanged", unchanged) != napi_ok) return NULL;
+  if (export_function(env, exports, "unchangedStart", unchanged_start) != napi_ok) return NULL;
+  if (export_function(env, exports, "unchangedStartFile", unchanged_start_file) != napi_ok) return NULL;
+  if (export_function(env, exports, "unchangedJoin", unchanged_join) != napi_ok) return NULL;
   if (register_walk(env, exports) != napi_ok) return NULL;
   if (register_chunks(env, exports) != napi_ok) return NULL;
   if (register_tfrecord(env, exports) != napi_ok) return NULL;

@@ -138,10 +138,6 @@ bad:
 }
 
 napi_status register_tfrecord(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_status s = napi_create_function(env, "tfrecordsIntact", NAPI_AUTO_LENGTH, tfrecords_intact, NULL, &fn);
-  if (s == napi_ok) s = napi_set_named_property(env, exports, "tfrecordsIntact", fn);
-  if (s == napi_ok) s = napi_create_function(env, "crc32c", NAPI_AUTO_LENGTH, crc32c_of, NULL, &fn);
-  if (s == napi_ok) s = napi_set_named_property(env, exports, "crc32c", fn);
-  return s;
+  napi_status s = export_function(env, exports, "tfrecordsIntact", tfrecords_intact);
+  return s == napi_ok ? export_function(env, exports, "crc32c", crc32c_of) : s;
 }

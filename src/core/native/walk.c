@@ -395,12 +395,8 @@ static napi_value read_files(napi_env env, napi_callback_info info) {
 }
 
 napi_status register_walk(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_status s = napi_create_function(env, "walk", NAPI_AUTO_LENGTH, walk, NULL, &fn);
-  if (s == napi_ok) s = napi_set_named_property(env, exports, "walk", fn);
-  if (s == napi_ok) s = napi_create_function(env, "walkRead", NAPI_AUTO_LENGTH, walk_read, NULL, &fn);
-  if (s == napi_ok) s = napi_set_named_property(env, exports, "walkRead", fn);
-  if (s == napi_ok) s = napi_create_function(env, "readFiles", NAPI_AUTO_LENGTH, read_files, NULL, &fn);
-  if (s == napi_ok) s = napi_set_named_property(env, exports, "readFiles", fn);
+  napi_status s = export_function(env, exports, "walk", walk);
+  if (s == napi_ok) s = export_function(env, exports, "walkRead", walk_read);
+  if (s == napi_ok) s = export_function(env, exports, "readFiles", read_files);
   return s;
 }
