@@ -294,8 +294,10 @@ function room(n: number): [number, number, number, number] {
   return [chunks * encodedBound(0) + encodedBound(n) - encodedBound(0), chunks, 12 * full, full];
 }
 
+/** Where the encoder writes a series' lowest and highest value (NaN, NaN: none). */
 const range = new Float64Array(2);
 
+/** The summary of the series the encoder just encoded (its extremes read from `range`). */
 function summaryOf(columns: Float64Array, cap: number, n: number): PointsSummary {
   const [min, max] = range[0] === range[0] ? range : [null, null];
   return {

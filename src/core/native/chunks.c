@@ -148,11 +148,10 @@ static napi_value encode_series(napi_env env, napi_callback_info info) {
   uint32_t *ends, *overview_ends;
   void *out;
   size_t columns_len, out_len, ends_len, overviews_len, overview_ends_len, range_len;
-  bool is_buffer = false;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 8) goto bad;
   if (!typed(env, argv[0], napi_float64_array, (void **)&columns, &columns_len)) goto bad;
   if (napi_get_value_double(env, argv[1], &cap_d) != napi_ok || napi_get_value_double(env, argv[2], &n_d) != napi_ok) goto bad;
-  if (napi_is_buffer(env, argv[3], &is_buffer) != napi_ok || !is_buffer || napi_get_buffer_info(env, argv[3], &out, &out_len) != napi_ok) goto bad;
+  if (!buffer_arg(env, argv[3], &out, &out_len)) goto bad;
   if (!typed(env, argv[4], napi_uint32_array, (void **)&ends, &ends_len)) goto bad;
   if (!typed(env, argv[5], napi_float64_array, (void **)&overviews, &overviews_len)) goto bad;
   if (!typed(env, argv[6], napi_uint32_array, (void **)&overview_ends, &overview_ends_len)) goto bad;

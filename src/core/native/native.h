@@ -2,6 +2,7 @@
 #ifndef RUNLENS_NATIVE_H
 #define RUNLENS_NATIVE_H
 #include <node_api.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 
 #define MAX_PATH_BYTES 4096
@@ -11,6 +12,12 @@ static inline napi_status export_function(napi_env env, napi_value exports, cons
   napi_value fn;
   napi_status s = napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
   return s == napi_ok ? napi_set_named_property(env, exports, name, fn) : s;
+}
+
+/* Whether `v` is a Buffer; if so, its bytes and length in `data` and `len`. */
+static inline bool buffer_arg(napi_env env, napi_value v, void **data, size_t *len) {
+  bool is_buffer = false;
+  return napi_is_buffer(env, v, &is_buffer) == napi_ok && is_buffer && napi_get_buffer_info(env, v, data, len) == napi_ok;
 }
 
 /* A stat's mtime in milliseconds, as Node computes Stats.mtimeMs (probes.c). */

@@ -107,12 +107,8 @@ static napi_value unchanged(napi_env env, napi_callback_info info) {
   napi_value result;
   void *paths = NULL, *seen = NULL;
   size_t paths_len = 0, seen_len = 0;
-  bool is_buffer = false;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) goto bad;
-  if (napi_is_buffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer) goto bad;
-  if (napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer) goto bad;
-  if (napi_get_buffer_info(env, argv[0], &paths, &paths_len) != napi_ok) goto bad;
-  if (napi_get_buffer_info(env, argv[1], &seen, &seen_len) != napi_ok) goto bad;
+  if (!buffer_arg(env, argv[0], &paths, &paths_len) || !buffer_arg(env, argv[1], &seen, &seen_len)) goto bad;
   napi_get_boolean(env, seen_len % 8 == 0 && probes_unchanged(paths, paths_len, seen, seen_len / 8), &result);
   return result;
 bad:
@@ -219,10 +215,8 @@ static napi_value unchanged_start(napi_env env, napi_callback_info info) {
   size_t paths_len = 0, seen_len = 0, units_len = 0;
   napi_typedarray_type type;
   double threads = 1;
-  bool is_buffer = false;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) goto bad;
-  if (napi_is_buffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer || napi_get_buffer_info(env, argv[0], &paths, &paths_len) != napi_ok) goto bad;
-  if (napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer || napi_get_buffer_info(env, argv[1], &seen, &seen_len) != napi_ok) goto bad;
+  if (!buffer_arg(env, argv[0], &paths, &paths_len) || !buffer_arg(env, argv[1], &seen, &seen_len)) goto bad;
   if (napi_get_typedarray_info(env, argv[2], &type, &units_len, &units, NULL, NULL) != napi_ok || type != napi_float64_array || units_len % 4 != 0) goto bad;
   if (napi_get_value_double(env, argv[3], &threads) != napi_ok) goto bad;
   if (!ranges_hold(units, units_len / 4, paths_len, seen_len, 0)) goto bad;

@@ -102,9 +102,8 @@ static napi_value tfrecords_intact(napi_env env, napi_callback_info info) {
   void *data = NULL;
   size_t len = 0;
   double start_d, end_d;
-  bool is_buffer = false;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) goto bad;
-  if (napi_is_buffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer || napi_get_buffer_info(env, argv[0], &data, &len) != napi_ok) goto bad;
+  if (!buffer_arg(env, argv[0], &data, &len)) goto bad;
   if (napi_get_value_double(env, argv[1], &start_d) != napi_ok || napi_get_value_double(env, argv[2], &end_d) != napi_ok) goto bad;
   if (!(start_d >= 0 && start_d <= end_d && end_d <= (double)len)) goto bad;
   if (has_instruction < 0) has_instruction = HAVE_CRC_INSTRUCTION && crc_instruction();
@@ -122,9 +121,8 @@ static napi_value crc32c_of(napi_env env, napi_callback_info info) {
   napi_value argv[1], result;
   void *data = NULL;
   size_t len = 0;
-  bool is_buffer = false;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) goto bad;
-  if (napi_is_buffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer || napi_get_buffer_info(env, argv[0], &data, &len) != napi_ok) goto bad;
+  if (!buffer_arg(env, argv[0], &data, &len)) goto bad;
   if (has_instruction < 0) has_instruction = HAVE_CRC_INSTRUCTION && crc_instruction();
   if (!has_instruction) {
     napi_get_undefined(env, &result);

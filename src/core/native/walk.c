@@ -315,11 +315,10 @@ static napi_value walk_call(napi_env env, napi_callback_info info, int read) {
   }
   /* walkRead into the caller's Buffer from `at`, while the bytes fit. */
   size_t base = 0;
-  bool into = false;
   void *data = NULL;
   size_t room = 0;
   double at = 0;
-  if (read && argc >= 6 && napi_is_buffer(env, argv[4], &into) == napi_ok && into && napi_get_buffer_info(env, argv[4], &data, &room) == napi_ok &&
+  if (read && argc >= 6 && buffer_arg(env, argv[4], &data, &room) &&
       napi_get_value_double(env, argv[5], &at) == napi_ok && at >= 0 && at <= (double)room) {
     base = (size_t)at;
     w.bytes = (text_t){data, base, room, 1};
