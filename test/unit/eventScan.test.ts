@@ -9,10 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readEventFile, type TagKinds } from '../../src/core/formats/tensorboard';
 import { ENTRY_SCALAR, readTfRecords, scanTfRecords } from '../../src/core/formats/tfrecord';
+import { Columns, DrainedColumns } from '../../src/core/formats/columns';
 import { execFileSync } from 'node:child_process';
 import { frameRecord, rng } from '../../bench/generate';
 import { corpus, tempDir } from './corpus';
-import { withoutNative } from '../../src/core/native/native';
+import { native, withoutNative } from '../../src/core/native/native';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const protobuf = require('protobufjs') as typeof import('protobufjs');
@@ -28,14 +29,30 @@ interface Read {
   kinds: TagKinds;
 }
 
-/** `targets`: through a sink that takes each tag's points at a target of their own (EventSink.target), as a cold read does. */
-function read(file: string, fastPath: boolean, offset = 0, targets = false): Read {
+/**
+ * `targets`: through a sink that takes each tag's points in columns of their own (EventSink.target), as a
+ * cold read does; its scalars come tag by tag, in the order the tags first appear (compare with `groupedByTag`).
+ */
+function read(file: string, fastPath: boolean, offset = 0, targets: boolean | 'drained' = false): Read {
   const scalars: Read['scalars'] = [];
   const wall: [number, number] = [Infinity, -Infinity];
   const kinds: TagKinds = {};
+  // Columns that grow, or ('drained') columns of a fixed size written out to `drained` as they fill.
+  const columns = new Map<string, Columns>();
+  const drained = new Map<string, Read['scalars']>();
+  const drainer = (tag: string) => (c: Columns) => {
+    for (let i = 0; i < c.n; i++) drained.get(tag)!.push([tag, c.cols[i], c.cols[c.cap + i], c.cols[2 * c.cap + i]]);
+  };
+  const target = (tag: string) => {
+    let c = columns.get(tag);
+    if (!c) columns.set(tag, (c = targets === 'drained' ? new DrainedColumns(drainer(tag)) : new Columns()));
+    if (!drained.has(tag)) drained.set(tag, []);
+    return c;
+  };
   const res = readEventFile(file, offset, kinds, {
-    scalar: (tag, step, time, value) => void scalars.push([tag, step, time, value]),
-    ...(targets ? { target: (tag: string) => ({ push: (step: number, time: number, value: number) => void scalars.push([tag, step, time, value]) }) } : {}),
+    // As the read-ahead's sink (tensorboardSink): the points EventDecoder decodes go to the columns too.
+    scalar: (tag, step, time, value) => void (targets ? target(tag).push(step, time, value) : scalars.push([tag, step, time, value])),
+    ...(targets ? { target } : {}),
     wallTime: (t) => {
       if (t > 0) {
         wall[0] = Math.min(wall[0], t);
@@ -43,7 +60,19 @@ function read(file: string, fastPath: boolean, offset = 0, targets = false): Rea
       }
     },
   }, undefined, fastPath);
+  for (const [tag, c] of columns) {
+    if (c instanceof DrainedColumns) c.flush();
+    else drainer(tag)(c);
+    scalars.push(...drained.get(tag)!);
+  }
   return { scalars, wall, diagnostics: res.diagnostics, endOffset: res.endOffset, records: res.records, kinds };
+}
+
+/** `r` with its scalars tag by tag, in the order the tags first appear (as `read` with targets gives them). */
+function groupedByTag(r: Read): Read {
+  const order = new Map<string, number>();
+  for (const [tag] of r.scalars) if (!order.has(tag)) order.set(tag, order.size);
+  return { ...r, scalars: [...r.scalars].sort((a, b) => order.get(a[0])! - order.get(b[0])!) };
 }
 
 /** Everything a reader returns, equal (deepEqual compares with Object.is: NaN equals NaN). */
@@ -60,6 +89,25 @@ function fastCounts(file: string): { scalars: number; tensors: Record<string, nu
       if (e.b) n.tensors[s.tag(e.a)] = (n.tensors[s.tag(e.a)] ?? 0) + 1;
     } else n.handedOver++;
   });
+  return n;
+}
+
+/**
+ * Scalars the native module decoded into columns itself (undefined where it does not decode: no module,
+ * or no CRC-32C instruction), by tag and whether they came from tensors, and those it left to the
+ * WebAssembly module.
+ */
+function nativeCounts(file: string): { columns: Record<string, number>; module: number } | undefined {
+  const n = { columns: {} as Record<string, number>, module: 0 };
+  const columns = new Map<string, Columns>();
+  const res = scanTfRecords(file, 0, true, (_s, e) => void (e.kind === ENTRY_SCALAR && n.module++), {
+    scalarColumns: (tag, tensor) => {
+      const key = tensor ? `${tag} (tensor)` : tag;
+      return columns.get(key) ?? columns.set(key, new Columns()).get(key)!;
+    },
+  });
+  if (!res.nativeRecords) return undefined;
+  for (const [key, c] of columns) n.columns[key] = c.n;
   return n;
 }
 
@@ -83,9 +131,9 @@ const f64 = (v: number) => {
 const scalarsPlugin = { plugin_data: { plugin_name: 'scalars', content: Buffer.alloc(0) } };
 
 /** What TF2's tf.summary.scalar and friends write, plus the shapes the fast path must hand over. */
-function tf2Events(): object[] {
+function tf2Events(steps = 300): object[] {
   const events: object[] = [{ wall_time: 1_700_000_000, file_version: 'brain.Event:2' }];
-  for (let step = 0; step < 300; step++) {
+  for (let step = 0; step < steps; step++) {
     const wall = 1_700_000_000 + step * 1.25;
     const value = (tag: string, tensor: object, first: boolean) => ({ tag, tensor, ...(first ? { metadata: scalarsPlugin } : {}) });
     events.push({ wall_time: wall, step, summary: { value: [value('loss', { dtype: 1, tensor_shape: {}, float_val: [1 / (step + 1)] }, step === 0)] } });
@@ -123,16 +171,23 @@ describe('event files: the WebAssembly fast path against the JavaScript decoder'
   it('reads every event file of the corpus exactly as the JavaScript decoder does, most records itself', () => {
     let fast = 0;
     let total = 0;
+    let natives = 0;
+    let nativeOff = !native()?.scalarEvents;
     for (const file of eventFiles) {
       const slow = read(file, false);
       assertSame(read(file, true), slow, path.relative(corpus(), file));
-      assertSame(read(file, true, 0, true), slow, `${path.relative(corpus(), file)}, points at targets`);
+      assertSame(read(file, true, 0, true), groupedByTag(slow), `${path.relative(corpus(), file)}, points in columns`);
+      assertSame(withoutNative(() => read(file, true, 0, true)), groupedByTag(slow), `${path.relative(corpus(), file)}, points in columns, no native module`);
       assertSame(withoutNative(() => read(file, true)), slow, `${path.relative(corpus(), file)}, CRCs checked by the module`);
       fast += fastCounts(file).scalars;
       total += slow.scalars.length;
+      const nat = nativeCounts(file);
+      if (nat) natives += Object.values(nat.columns).reduce((a, b) => a + b, 0);
+      else nativeOff = true;
     }
     assert.ok(total > 10_000, `${total} scalars`);
     assert.ok(fast > 0.95 * total, `the module decoded ${fast} of ${total} scalars itself`);
+    if (!nativeOff) assert.ok(natives > 0.95 * total, `the native module decoded ${natives} of ${total} scalars itself`);
   });
 
   it('decodes TF2 scalar tensors (float_val, tensor_content, double_val) itself and agrees with protobufjs', () => {
@@ -141,11 +196,19 @@ describe('event files: the WebAssembly fast path against the JavaScript decoder'
     const slow = read(file, false);
     const fast = read(file, true);
     assertSame(fast, slow, 'tf2');
-    assertSame(read(file, true, 0, true), slow, 'tf2, points at targets');
+    assertSame(read(file, true, 0, true), groupedByTag(slow), 'tf2, points in columns');
+    assertSame(withoutNative(() => read(file, true, 0, true)), groupedByTag(slow), 'tf2, points in columns, no native module');
     // Every tensor scalar after the first record of its tag (which carries the plugin metadata) is the
     // module's; the one-element shape is handed over, as are integer tensors.
     const counts = fastCounts(file);
     assert.deepEqual(counts.tensors, { loss: 299, acc: 299, lr: 299, grad_norm: 299, b: 299, hist: 299, late: 299 });
+    // The native decoder takes the same records (those it leaves, the WebAssembly module leaves too).
+    const nat = nativeCounts(file);
+    if (nat) {
+      const tensors = Object.fromEntries(Object.entries(nat.columns).filter(([k]) => k.endsWith(' (tensor)')).map(([k, v]) => [k.replace(' (tensor)', ''), v]));
+      assert.deepEqual(tensors, { loss: 299, acc: 299, lr: 299, grad_norm: 299, b: 299, hist: 299, late: 299 });
+      assert.equal(nat.module, 0);
+    }
     // The same values, straight from protobufjs.
     const byTag = new Map<string, number[]>();
     for (const [tag, , , value] of fast.scalars) byTag.set(tag, [...(byTag.get(tag) ?? []), value]);
@@ -207,7 +270,8 @@ describe('event files: the WebAssembly fast path against the JavaScript decoder'
       fs.writeFileSync(target, Buffer.concat(records.map((r) => frameRecord(r))));
       const slow = read(target, false);
       assertSame(read(target, true), slow, `mutant ${m}`);
-      assertSame(read(target, true, 0, true), slow, `mutant ${m}, points at targets`);
+      assertSame(read(target, true, 0, true), groupedByTag(slow), `mutant ${m}, points in columns`);
+      assertSame(withoutNative(() => read(target, true, 0, true)), groupedByTag(slow), `mutant ${m}, points in columns, no native module`);
       assertSame(withoutNative(() => read(target, true)), slow, `mutant ${m}, CRCs checked by the module`);
       assertSame(withoutNative(() => read(target, false)), slow, `mutant ${m}, the JavaScript decoder, CRCs checked by the module`);
       handedOver += fastCounts(target).handedOver;
@@ -215,6 +279,18 @@ describe('event files: the WebAssembly fast path against the JavaScript decoder'
     }
     assert.ok(diagnosed > 300, `only ${diagnosed} malformed records among the mutants`);
     assert.ok(handedOver > 0);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('streams series longer than their columns, grown or written out as they fill, equal to the JavaScript decoder', () => {
+    // 3,000 points a tag: columns of 1,024 fill mid-file, between records the fast paths leave to EventDecoder.
+    const dir = tempDir('long-');
+    const file = writeEvents(dir, [...tf2Events(3000), ...Array.from({ length: 5000 }, (_, i) => ({ wall_time: 1_700_010_000 + i, step: i, summary: { value: [{ tag: 'usual', simple_value: i / 3 }] } }))]);
+    const slow = groupedByTag(read(file, false));
+    assert.equal(slow.scalars.filter(([tag]) => tag === 'usual').length, 5000);
+    assertSame(read(file, true, 0, true), slow, 'grown');
+    assertSame(read(file, true, 0, 'drained'), slow, 'written out');
+    assertSame(withoutNative(() => read(file, true, 0, 'drained')), slow, 'written out, no native module');
     fs.rmSync(dir, { recursive: true });
   });
 

@@ -5,7 +5,8 @@
  *
  * Field numbers follow tensorflow/core/util/event.proto and framework/summary.proto.
  */
-import { scanTfRecords } from './tfrecord';
+import { scanTfRecords, type ScalarColumns } from './tfrecord';
+import type { Columns } from './columns';
 import { ProtoReader, ProtobufError, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './protobuf';
 import type { Diagnostic, RunStatus } from '../model';
 
@@ -20,19 +21,15 @@ export interface EventSink {
   scalar(tag: string, step: number, timeMs: number, value: number): void;
   /**
    * Where a tag's scalars go, in place of `scalar`: asked once per tag and file (again after a record
-   * the fast path left to EventDecoder), then given each point. A cold read's hot path: no tag text, no
-   * lookup by tag and one call per point.
+   * the fast paths left to EventDecoder), then given each point — written straight into the columns by the
+   * native decoder, pushed by the WebAssembly one. A cold read's hot path: no tag text, no lookup by tag and
+   * no call per point.
    */
-  target?(tag: string): PointTarget;
+  target?(tag: string): Columns;
   param?(key: string, value: string): void;
   status?(status: RunStatus, timeMs: number | undefined): void;
   /** Wall times of records: called at least with the earliest and the latest (keep a min and a max). */
   wallTime?(timeMs: number): void;
-}
-
-/** The points of one tag (EventSink.target). */
-export interface PointTarget {
-  push(step: number, timeMs: number, value: number): void;
 }
 
 export interface EventFileResult {
@@ -79,11 +76,12 @@ export function readEventFile(
 ): EventFileResult {
   const diagnostics: Diagnostic[] = [];
   const decoder = new EventDecoder(kinds, sink);
-  // sink.target's answers by tag id, for simple values and for scalar tensors (null: the tag's plugin
-  // metadata says its tensors are not scalars). A record decoded here may bring such metadata: the
-  // tensors' answers are asked again after one.
-  const targets: (PointTarget | undefined)[] = [];
-  let tensorTargets: (PointTarget | null | undefined)[] = [];
+  // sink.target's answers, for simple values and for scalar tensors (null: the tag's plugin metadata says
+  // its tensors are not scalars). A record decoded here may bring such metadata: the tensors' answers are
+  // asked again after one. By the WebAssembly module's tag id here; the native decoder keeps its own.
+  const columnsOf: ScalarColumns | undefined = sink.target && ((tag, tensor) => (tensor && kinds[tag] === 'other' ? null : sink.target!(tag)));
+  const targets: (Columns | undefined)[] = [];
+  let tensorTargets: (Columns | null | undefined)[] = [];
   const result = scanTfRecords(
     file,
     startOffset,
@@ -104,14 +102,12 @@ export function readEventFile(
     },
     {
       cancelled,
+      scalarColumns: columnsOf,
       onScalar(s, tagId, tensor, step, wall, value) {
-        if (sink.target) {
+        if (columnsOf) {
           const known = tensor ? tensorTargets : targets;
           let target = known[tagId];
-          if (target === undefined) {
-            const tag = s.tag(tagId);
-            target = known[tagId] = tensor && kinds[tag] === 'other' ? null : sink.target(tag);
-          }
+          if (target === undefined) target = known[tagId] = columnsOf(s.tag(tagId), tensor);
           target?.push(step, wall * 1000, value);
           return;
         }

@@ -8,7 +8,8 @@
  * resumed there.
  */
 import * as fs from 'node:fs';
-import { native } from '../native/native';
+import { native, type NativeModule } from '../native/native';
+import type { Columns } from './columns';
 import { crc32cTables } from './crc32c';
 import { Kernel, KernelPool, type WasmGlobal, type WasmMemory } from './wasm/instance';
 import type { Diagnostic } from '../model';
@@ -52,12 +53,111 @@ interface EventsExports {
   tagCount: WasmGlobal;
 }
 
+// native/tfrecord.c scalarEvents: its tag table, why it stopped, and what a key's column may be.
+const TAGS_MAX = 3072;
+const TABLE_BY_ID = 64 + 8 * 4096;
+const TABLE_ARENA = TABLE_BY_ID + 8 * TAGS_MAX;
+const TABLE_BYTES = TABLE_ARENA + (256 << 10) + 8;
+const NATIVE_SLOW = 1;
+const NATIVE_TARGET = 2;
+const NATIVE_FULL = 3;
+const NATIVE_NONE = 4;
+const KEY_UNKNOWN = -2;
+const KEY_DROP = -1;
+/** Set once the native decoder said it never decodes here (no CRC-32C instruction). */
+let nativeScalarsOff = false;
+
+/**
+ * Where the scalars of an event file go, by tag: the tag's columns, or null to drop its points (`tensor`:
+ * the points that came from scalar tensors). Asked once per tag and file, and again after each record left
+ * to `onEntry` (such a record may bring plugin metadata that changes the answer).
+ */
+export type ScalarColumns = (tag: string, tensor: boolean) => Columns | null;
+
+/**
+ * The native event decoder's side of a scanner (native/tfrecord.c scalarEvents): its tag table, kept from
+ * file to file like the module's, and the current file's columns by key (2 × tag id, plus 1 for tensors).
+ */
+class NativeScalars {
+  private readonly table = Buffer.alloc(TABLE_BYTES);
+  private readonly u32 = new Uint32Array(this.table.buffer, this.table.byteOffset, TABLE_BYTES >> 2);
+  private readonly names: string[] = [];
+  private readonly keyColumns = new Int32Array(2 * TAGS_MAX);
+  private columns: Columns[] = [];
+  private arrays: Float64Array[] = [];
+  private counts = new Uint32Array(16);
+  /** [why it stopped, key or column, points wanted, records taken, lowest and highest wall time]. */
+  readonly state = new Float64Array(6);
+
+  startFile(): void {
+    if (this.u32[0] > TAGS_KEPT) {
+      this.table.fill(0, 0, TABLE_ARENA);
+      this.names.length = 0;
+    }
+    this.keyColumns.fill(KEY_UNKNOWN);
+    this.columns = [];
+    this.arrays = [];
+    this.state.set([0, 0, 0, 0, Infinity, -Infinity]);
+  }
+
+  /** Tensors' answers are asked again (ScalarColumns). */
+  forgetTensors(): void {
+    for (let k = 1; k < this.keyColumns.length; k += 2) if (this.keyColumns[k] !== KEY_UNKNOWN) this.keyColumns[k] = KEY_UNKNOWN;
+  }
+
+  /**
+   * Decodes the records of `bytes` from `pos` (within `end`) until one it does not take: returns where it
+   * stopped (state[0] says why: a record to leave to the module, or no decoder here).
+   */
+  decode(decode: NonNullable<NativeModule['scalarEvents']>, bytes: Buffer, pos: number, end: number, columnsOf: ScalarColumns): number {
+    const { columns, state } = this;
+    for (;;) {
+      // The columns as they are now: the module's points may have grown them since the last call.
+      for (let c = 0; c < columns.length; c++) {
+        this.arrays[c] = columns[c].cols;
+        this.counts[c] = columns[c].n;
+      }
+      pos = decode(bytes, pos, end, this.table, this.arrays, this.keyColumns, this.counts, state);
+      for (let c = 0; c < columns.length; c++) columns[c].n = this.counts[c];
+      if (state[0] === NATIVE_TARGET) {
+        const key = state[1];
+        const target = columnsOf(this.tag(key >> 1), (key & 1) === 1);
+        this.keyColumns[key] = target ? this.columnOf(target) : KEY_DROP;
+      } else if (state[0] === NATIVE_FULL) {
+        const c = columns[state[1]];
+        c.reserve(state[2]);
+        if (c.n + state[2] > c.cap) throw new Error(`columns of ${c.cap} points, ${c.n} held, made no room for ${state[2]} more`);
+      } else return pos;
+    }
+  }
+
+  private columnOf(target: Columns): number {
+    const c = this.columns.indexOf(target);
+    if (c >= 0) return c;
+    this.columns.push(target);
+    this.arrays.push(target.cols);
+    if (this.counts.length < this.columns.length) this.counts = new Uint32Array(2 * this.columns.length);
+    return this.columns.length - 1;
+  }
+
+  private tag(id: number): string {
+    const names = this.names;
+    while (names.length <= id) {
+      const i = (TABLE_BY_ID >> 2) + names.length * 2;
+      const at = TABLE_ARENA + this.u32[i];
+      names.push(tagDecoder.decode(this.table.subarray(at, at + this.u32[i + 1])));
+    }
+    return names[id];
+  }
+}
+
 const scanners = new KernelPool(() => new RecordScanner());
 const tagDecoder = new TextDecoder('utf-8');
 
 /** One instance of the module, with views of its memory (remade whenever the memory grows). */
 export class RecordScanner extends Kernel<EventsExports> {
   private readonly tagNames: string[] = [];
+  private scalars?: NativeScalars;
 
   constructor() {
     super('events', IN, SLACK);
@@ -78,6 +178,13 @@ export class RecordScanner extends Kernel<EventsExports> {
     const forget = this.x.tagCount.value > TAGS_KEPT;
     if (forget) this.tagNames.length = 0;
     this.x.reset(forget ? 1 : 0);
+  }
+
+  /** The native decoder's state, begun for a file. */
+  nativeScalars(): NativeScalars {
+    this.scalars ??= new NativeScalars();
+    this.scalars.startFile();
+    return this.scalars;
   }
 
   /** CRC-32C of `data` computed by the module (for tests that hold it to the JavaScript one). */
@@ -110,9 +217,11 @@ export interface TfRecordResult {
   endOffset: number;
   records: number;
   diagnostics: Diagnostic[];
-  /** Earliest and latest positive wall time (seconds) of the records the module decoded. */
+  /** Earliest and latest positive wall time (seconds) of the records the modules decoded. */
   minWall?: number;
   maxWall?: number;
+  /** Of `records`, those the native module decoded (TfRecordOptions.scalarColumns). */
+  nativeRecords?: number;
 }
 
 export interface TfRecordOptions {
@@ -125,6 +234,12 @@ export interface TfRecordOptions {
    * of `onEntry`: the bulk of an event file, without an entry view filled for each.
    */
   onScalar?: (s: RecordScanner, tagId: number, tensor: boolean, step: number, wall: number, value: number) => void;
+  /**
+   * With `events` and CRCs checked: where the native module (tfrecord.c scalarEvents), when built, writes
+   * the scalars of the records it decodes itself — the common ones, in place of the WebAssembly module and
+   * `onScalar`. It leaves every other record to the WebAssembly module, in file order.
+   */
+  scalarColumns?: ScalarColumns;
 }
 
 /**
@@ -153,9 +268,13 @@ export function scanTfRecords(
   // module without checking them again (the check is most of the module's time); from the first record it
   // cannot vouch for, the module checks as before.
   const intact = mode & MODE_CRC ? native()?.tfrecordsIntact : undefined;
+  // Scalar records decoded and put in their columns by the native module, which checks their CRCs as it goes.
+  const columnsOf = options.scalarColumns;
+  const decode = mode === (MODE_CRC | MODE_EVENTS) && columnsOf && !nativeScalarsOff ? native()?.scalarEvents : undefined;
   return withScanner((s) => {
     s.startFile();
     const x = s.x;
+    const scalars = decode ? s.nativeScalars() : undefined;
     let base = startOffset; // file offset of address IN
     let pos = IN; // address of the next record
     let filled = IN; // end of the bytes read
@@ -172,9 +291,19 @@ export function scanTfRecords(
           if (n === 0) eof = true;
           filled += n;
         }
-        if (intact && vouched <= pos) vouched = intact(s.bytes, pos, filled);
+        // The native decoder stops at a record it does not take: the module checks and decodes just that one
+        // when it is whole (`one`: its end), and all that follows from one that is not (incomplete, damaged).
+        let one = 0;
+        if (scalars && !nativeScalarsOff) {
+          pos = scalars.decode(decode!, s.bytes, pos, filled, columnsOf!);
+          if (scalars.state[0] === NATIVE_NONE) nativeScalarsOff = true;
+          else if (scalars.state[0] === NATIVE_SLOW) one = pos + 16 + s.bytes.readUInt32LE(pos);
+        } else if (intact && vouched <= pos) vouched = intact(s.bytes, pos, filled);
         let stop: number;
-        if (vouched > pos) {
+        if (one) {
+          stop = x.scan(pos, one, mode);
+          if (stop === STOP_NEED_MORE) stop = STOP_OUTPUT_FULL;
+        } else if (vouched > pos) {
           stop = x.scan(pos, vouched, mode & ~MODE_CRC);
           // Stopped short of what was read (a record to check, or to complete): scanned on, not refilled.
           if (stop === STOP_NEED_MORE && vouched < filled) stop = STOP_OUTPUT_FULL;
@@ -203,6 +332,7 @@ export function scanTfRecords(
             continue;
           }
           onEntry(s, entry);
+          if (scalars && entry.kind === ENTRY_RECORD) scalars.forgetTensors();
         }
         const offset = base + (pos - IN);
         if (stop === STOP_LENGTH_CRC) {
@@ -233,12 +363,14 @@ export function scanTfRecords(
     } finally {
       fs.closeSync(fd);
     }
-    const minWall = x.minWall.value;
+    const st = scalars?.state;
+    const minWall = st ? Math.min(x.minWall.value, st[4]) : x.minWall.value;
     return {
       endOffset: base + (pos - IN),
-      records: x.records.value,
+      records: x.records.value + (st ? st[3] : 0),
       diagnostics,
-      ...(Number.isFinite(minWall) ? { minWall, maxWall: x.maxWall.value } : {}),
+      ...(Number.isFinite(minWall) ? { minWall, maxWall: st ? Math.max(x.maxWall.value, st[5]) : x.maxWall.value } : {}),
+      ...(st ? { nativeRecords: st[3] } : {}),
     };
   });
 }

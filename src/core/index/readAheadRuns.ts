@@ -10,54 +10,10 @@ import { readMlflowMetricBytes, readMlflowMetricColumns, type PointColumns } fro
 import { readListedMlflowRunHeader, readMlflowRunHeader } from '../formats/mlflow';
 import { readEventFile } from '../formats/tensorboard';
 import { PackedMlflowListing, listMlflowRun, probesForIndex, tailAt, type Listing } from './listing';
-import { SeriesArena, type ArenaBuffers, type EncodedSeries } from './chunks';
+import { Columns } from '../formats/columns';
+import { SeriesArena, type ArenaBuffers } from './chunks';
 import { listTensorboardRun, newTensorboardExtra, tensorboardArtifacts, tensorboardSink } from './tensorboardRun';
 import type { PackedRun, ReadAheadFile, ReadAheadReply, ReadAheadRequest, TensorboardAhead } from './readAhead';
-
-/** Points as they are read: steps, times and values, each `cap` long, of which the first `n` are points. */
-class Columns {
-  cap = 1024;
-  n = 0;
-  cols = new Float64Array(3 * this.cap);
-
-  /** Room for `k` more points, growing the columns by doubling. */
-  private reserve(k: number): void {
-    if (this.n + k <= this.cap) return;
-    let cap = 2 * this.cap;
-    while (this.n + k > cap) cap *= 2;
-    const grown = new Float64Array(3 * cap);
-    grown.set(this.cols.subarray(0, this.n), 0);
-    grown.set(this.cols.subarray(this.cap, this.cap + this.n), cap);
-    grown.set(this.cols.subarray(2 * this.cap, 2 * this.cap + this.n), 2 * cap);
-    this.cols = grown;
-    this.cap = cap;
-  }
-
-  push(step: number, time: number, value: number): void {
-    this.reserve(1);
-    this.cols[this.n] = step;
-    this.cols[this.cap + this.n] = time;
-    this.cols[2 * this.cap + this.n] = value;
-    this.n++;
-  }
-
-  /** Points [from, to) of three columns (readMlflowMetricColumns). */
-  pushRange(steps: Float64Array, times: Float64Array, values: Float64Array, from: number, to: number): void {
-    this.reserve(to - from);
-    this.cols.set(steps.subarray(from, to), this.n);
-    this.cols.set(times.subarray(from, to), this.cap + this.n);
-    this.cols.set(values.subarray(from, to), 2 * this.cap + this.n);
-    this.n += to - from;
-  }
-
-  clear(): void {
-    this.n = 0;
-  }
-
-  encode(): EncodedSeries {
-    return arena.encode(this.cols, this.cap, this.n);
-  }
-}
 
 /** A metric file's points as they are read (one file at a time, the columns reused). */
 const metricColumns = new Columns();
@@ -102,7 +58,7 @@ function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>, maxPo
     const onColumns: PointColumns = (steps, times, values, from, to) => metricColumns.pushRange(steps, times, values, from, to);
     const read = bytes ? readMlflowMetricBytes(file, bytes, onColumns) : readMlflowMetricColumns(file, 0, 1, onColumns, size);
     // Encoded here, so that the indexer only inserts the rows.
-    const series = metricColumns.encode();
+    const series = arena.encode(metricColumns.cols, metricColumns.cap, metricColumns.n);
     files.push({ file, series, endOffset: read.endOffset, nextLine: read.nextLine, tail: read.tail ?? tailAt(file, read.endOffset), diagnostics: read.diagnostics });
     budget -= metricColumns.n;
   }
@@ -158,7 +114,7 @@ function readTensorboardRun(req: Extract<ReadAheadRequest, { kind: 'tensorboard'
       if (over()) return { dir, listing, files: [] };
       files.push({ file, endOffset: res.endOffset, diagnostics: res.diagnostics });
     }
-    const series = [...tags].map(([tag, c]) => ({ tag, series: c.encode() }));
+    const series = [...tags].map(([tag, c]) => ({ tag, series: arena.encode(c.cols, c.cap, c.n) }));
     return { dir, listing, files: [], tensorboard: { extra, artifacts: tensorboardArtifacts(dir), files, series } };
   } finally {
     // The series are encoded into the arena: the columns can serve the next run.

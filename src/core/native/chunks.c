@@ -136,11 +136,6 @@ static size_t overview(const double *steps, const double *times, const double *v
   return k;
 }
 
-static int typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
-  napi_typedarray_type type;
-  return napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) == napi_ok && type == want;
-}
-
 static napi_value encode_series(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8], result;
@@ -149,13 +144,13 @@ static napi_value encode_series(napi_env env, napi_callback_info info) {
   void *out;
   size_t columns_len, out_len, ends_len, overviews_len, overview_ends_len, range_len;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 8) goto bad;
-  if (!typed(env, argv[0], napi_float64_array, (void **)&columns, &columns_len)) goto bad;
+  if (!typed_arg(env, argv[0], napi_float64_array, (void **)&columns, &columns_len)) goto bad;
   if (napi_get_value_double(env, argv[1], &cap_d) != napi_ok || napi_get_value_double(env, argv[2], &n_d) != napi_ok) goto bad;
   if (!buffer_arg(env, argv[3], &out, &out_len)) goto bad;
-  if (!typed(env, argv[4], napi_uint32_array, (void **)&ends, &ends_len)) goto bad;
-  if (!typed(env, argv[5], napi_float64_array, (void **)&overviews, &overviews_len)) goto bad;
-  if (!typed(env, argv[6], napi_uint32_array, (void **)&overview_ends, &overview_ends_len)) goto bad;
-  if (!typed(env, argv[7], napi_float64_array, (void **)&range, &range_len) || range_len < 2) goto bad;
+  if (!typed_arg(env, argv[4], napi_uint32_array, (void **)&ends, &ends_len)) goto bad;
+  if (!typed_arg(env, argv[5], napi_float64_array, (void **)&overviews, &overviews_len)) goto bad;
+  if (!typed_arg(env, argv[6], napi_uint32_array, (void **)&overview_ends, &overview_ends_len)) goto bad;
+  if (!typed_arg(env, argv[7], napi_float64_array, (void **)&range, &range_len) || range_len < 2) goto bad;
   if (!(n_d >= 0 && n_d <= cap_d && cap_d * 3 <= (double)columns_len && n_d == (double)(size_t)n_d && cap_d == (double)(size_t)cap_d)) goto bad;
   size_t cap = (size_t)cap_d, n = (size_t)n_d;
   size_t chunks = (n + CHUNK_POINTS - 1) / CHUNK_POINTS, full = n / CHUNK_POINTS;

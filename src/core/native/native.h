@@ -20,6 +20,12 @@ static inline bool buffer_arg(napi_env env, napi_value v, void **data, size_t *l
   return napi_is_buffer(env, v, &is_buffer) == napi_ok && is_buffer && napi_get_buffer_info(env, v, data, len) == napi_ok;
 }
 
+/* Whether `v` is a typed array of type `want`; if so, its elements and their count in `data` and `len`. */
+static inline bool typed_arg(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+  napi_typedarray_type type;
+  return napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) == napi_ok && type == want;
+}
+
 /* A stat's mtime in milliseconds, as Node computes Stats.mtimeMs (probes.c). */
 double mtime_ms(const struct stat *st);
 
@@ -27,6 +33,6 @@ double mtime_ms(const struct stat *st);
 napi_status register_walk(napi_env env, napi_value exports);
 /* Adds encodeSeries to the module's exports (chunks.c). */
 napi_status register_chunks(napi_env env, napi_value exports);
-/* Adds tfrecordsIntact and crc32c to the module's exports (tfrecord.c). */
+/* Adds tfrecordsIntact, scalarEvents and crc32c to the module's exports (tfrecord.c). */
 napi_status register_tfrecord(napi_env env, napi_value exports);
 #endif

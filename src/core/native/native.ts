@@ -1,10 +1,11 @@
 /**
- * Runlens's native module (probes.c, walk.c, chunks.c: N-API, so one build loads in every Node and Electron
- * of its platform), built by `npm install` into dist/native/: the file-system calls of the index's hottest
- * paths without an object per file — the warm pass's probe check, and a cold pass's folder listings and
- * small files — the encoding of metric points as the index stores them, and event files' CRC checks. Each has a JavaScript twin that gives the same answers (unit tests hold them to it) and is used
- * where the module is absent (no compiler, Windows, a package for another platform) or declines a case.
- * RUNLENS_NATIVE=0 turns the module off (to compare the two); a path there loads that file.
+ * Runlens's native module (probes.c, walk.c, chunks.c, tfrecord.c: N-API, so one build loads in every Node
+ * and Electron of its platform), built by `npm install` into dist/native/: the file-system calls of the
+ * index's hottest paths without an object per file — the warm pass's probe check, and a cold pass's folder
+ * listings and small files — the encoding of metric points as the index stores them, and event files' CRC
+ * checks and scalar records. Each has a twin in JavaScript or WebAssembly that gives the same answers (unit
+ * tests hold them to it) and is used where the module is absent (no compiler, Windows, a package for another
+ * platform) or declines a case. RUNLENS_NATIVE=0 turns the module off (to compare the two); a path there loads that file.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -68,6 +69,22 @@ export interface NativeModule {
    * does not, is incomplete or too large, and where there is no such instruction.
    */
   tfrecordsIntact?(bytes: Buffer, start: number, end: number): number;
+  /**
+   * tfrecord.c: the records from `start` checked as tfrecordsIntact checks them, the common scalar Event
+   * records among them decoded and their points written into their tags' columns (formats/columns.ts
+   * layout), up to the first record it does not take: where it stopped, and why in state[0] (see
+   * tfrecord.c; formats/tfrecord.ts NativeScalars drives it).
+   */
+  scalarEvents?(
+    bytes: Buffer,
+    start: number,
+    end: number,
+    table: Buffer,
+    columns: Float64Array[],
+    keyColumns: Int32Array,
+    counts: Uint32Array,
+    state: Float64Array,
+  ): number;
   /** CRC-32C of `bytes` with the processor's instruction; undefined without one (for the tests). */
   crc32c?(bytes: Buffer): number | undefined;
 }

@@ -213,11 +213,10 @@ static napi_value unchanged_start(napi_env env, napi_callback_info info) {
   napi_value argv[4], result;
   void *paths = NULL, *seen = NULL, *units = NULL;
   size_t paths_len = 0, seen_len = 0, units_len = 0;
-  napi_typedarray_type type;
   double threads = 1;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) goto bad;
   if (!buffer_arg(env, argv[0], &paths, &paths_len) || !buffer_arg(env, argv[1], &seen, &seen_len)) goto bad;
-  if (napi_get_typedarray_info(env, argv[2], &type, &units_len, &units, NULL, NULL) != napi_ok || type != napi_float64_array || units_len % 4 != 0) goto bad;
+  if (!typed_arg(env, argv[2], napi_float64_array, &units, &units_len) || units_len % 4 != 0) goto bad;
   if (napi_get_value_double(env, argv[3], &threads) != napi_ok) goto bad;
   if (!ranges_hold(units, units_len / 4, paths_len, seen_len, 0)) goto bad;
   check_t *c = calloc(1, sizeof(check_t));
