@@ -21,6 +21,7 @@ import {
 import type { MlflowExperimentDir, MlflowLoggedModel, MlflowModelVersion, MlflowRunDir, MlflowRunHeader } from '../formats/mlflow';
 import { localArtifactRoot, readMlflowDatabase } from '../formats/mlflowdb';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
+import { DrainedColumns } from '../formats/columns';
 import { readMlflowMetricColumns, type MetricFileRead } from '../formats/mlflowMetrics';
 import type { PackedRun, ReadAhead, ReadAheadFile, ReadAheadRequest } from './readAhead';
 import type { SeriesWriter, Store } from './store';
@@ -502,13 +503,23 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
           state.files[f.file] = { ...ctx.now[f.file], offset: f.endOffset };
         }
       } else {
-        const writers = new Map<string, SeriesWriter>();
-        const sink = tensorboardSink(extra, (tag, step, timeMs, value) => {
-          let w = writers.get(tag);
-          if (!w) writers.set(tag, (w = store.seriesWriter(rid, tag, !incremental)));
-          w.push(step, timeMs, value);
-          points++;
-        });
+        // Each tag's points in columns written out whenever they fill (the native decoder writes into them).
+        const writers = new Map<string, DrainedColumns>();
+        const closers: (() => void)[] = [];
+        const sink = tensorboardSink(extra, (tag, step, timeMs, value) => sink.target!(tag).push(step, timeMs, value));
+        sink.target = (tag) => {
+          let c = writers.get(tag);
+          if (!c) {
+            const w = store.seriesWriter(rid, tag, !incremental);
+            c = new DrainedColumns(({ cols, cap, n }) => {
+              w.pushRange(cols, cols.subarray(cap), cols.subarray(2 * cap), 0, n);
+              points += n;
+            });
+            writers.set(tag, c);
+            closers.push(() => (c!.flush(), w.close()));
+          }
+          return c;
+        };
         for (const file of Object.keys(ctx.now).sort()) {
           const change = ctx.changes[file] ?? 'new';
           const prevFile = ctx.prev?.files[file];
@@ -525,7 +536,7 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
           diagnostics.push(...res.diagnostics);
           state.files[file] = { ...ctx.now[file], offset: res.endOffset };
         }
-        for (const w of writers.values()) w.close();
+        for (const close of closers) close();
         // The run's params, status and times, now that its events are read (a thread's came complete).
         store.putRun(key, header());
       }
