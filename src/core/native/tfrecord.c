@@ -320,23 +320,18 @@ static int tensor_value(const uint8_t *p, const uint8_t *end, double *v) {
         content_end = r.p;
         break;
       case 0x2d: /* float_val, one */
-        fixed(&r, 4);
-        if (!r.bad && !has) first = f32_at(s), has = 1;
+      case 0x31: /* double_val, one */
+        fixed(&r, key == 0x2d ? 4 : 8);
+        if (!r.bad && !has) first = key == 0x2d ? f32_at(s) : f64_at(s), has = 1;
         break;
       case 0x2a: /* float_val, packed */
+      case 0x32: { /* double_val, packed */
+        size_t width = key == 0x2a ? 4 : 8;
         s = delimited(&r);
-        if (r.bad || (r.p - s) % 4 != 0) return -1;
-        if (!has && r.p > s) first = f32_at(s), has = 1;
+        if (r.bad || (size_t)(r.p - s) % width != 0) return -1;
+        if (!has && r.p > s) first = width == 4 ? f32_at(s) : f64_at(s), has = 1;
         break;
-      case 0x31: /* double_val, one */
-        fixed(&r, 8);
-        if (!r.bad && !has) first = f64_at(s), has = 1;
-        break;
-      case 0x32: /* double_val, packed */
-        s = delimited(&r);
-        if (r.bad || (r.p - s) % 8 != 0) return -1;
-        if (!has && r.p > s) first = f64_at(s), has = 1;
-        break;
+      }
       default: {
         /* Any other value field (half, int, int64, bool, string…), or a known field of another wire type. */
         uint32_t field = key >> 3;
