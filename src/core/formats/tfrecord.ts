@@ -141,14 +141,21 @@ class NativeScalars {
   }
 
   private tag(id: number): string {
-    const names = this.names;
-    while (names.length <= id) {
-      const i = (TABLE_BY_ID >> 2) + names.length * 2;
-      const at = TABLE_ARENA + this.u32[i];
-      names.push(tagDecoder.decode(this.table.subarray(at, at + this.u32[i + 1])));
-    }
-    return names[id];
+    return tagName(this.names, id, this.table, this.u32, TABLE_BY_ID, TABLE_ARENA);
   }
+}
+
+/**
+ * The text of tag `id` of a tag table (the module's, or the native decoder's): its (u32 address, u32
+ * length) at `byId` + 8 × id in `bytes`, the address from `base`. Decoded once per tag, into `names`.
+ */
+function tagName(names: string[], id: number, bytes: Buffer, u32: Uint32Array, byId: number, base: number): string {
+  while (names.length <= id) {
+    const i = (byId >> 2) + names.length * 2;
+    const at = base + u32[i];
+    names.push(tagDecoder.decode(bytes.subarray(at, at + u32[i + 1])));
+  }
+  return names[id];
 }
 
 const scanners = new KernelPool(() => new RecordScanner());
@@ -166,12 +173,7 @@ export class RecordScanner extends Kernel<EventsExports> {
 
   /** The text of a tag id from a SCALAR entry (decoded once per distinct tag). */
   tag(id: number): string {
-    const names = this.tagNames;
-    while (names.length <= id) {
-      const i = (TAG_BY_ID >> 2) + names.length * 2;
-      names.push(tagDecoder.decode(this.bytes.subarray(this.u32[i], this.u32[i] + this.u32[i + 1])));
-    }
-    return names[id];
+    return tagName(this.tagNames, id, this.bytes, this.u32, TAG_BY_ID, 0);
   }
 
   startFile(): void {

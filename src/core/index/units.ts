@@ -504,21 +504,19 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
         }
       } else {
         // Each tag's points in columns written out whenever they fill (the native decoder writes into them).
-        const writers = new Map<string, DrainedColumns>();
-        const closers: (() => void)[] = [];
+        const writers = new Map<string, [DrainedColumns, SeriesWriter]>();
         const sink = tensorboardSink(extra, (tag, step, timeMs, value) => sink.target!(tag).push(step, timeMs, value));
         sink.target = (tag) => {
-          let c = writers.get(tag);
-          if (!c) {
+          let got = writers.get(tag);
+          if (!got) {
             const w = store.seriesWriter(rid, tag, !incremental);
-            c = new DrainedColumns(({ cols, cap, n }) => {
+            const c = new DrainedColumns(({ cols, cap, n }) => {
               w.pushRange(cols, cols.subarray(cap), cols.subarray(2 * cap), 0, n);
               points += n;
             });
-            writers.set(tag, c);
-            closers.push(() => (c!.flush(), w.close()));
+            writers.set(tag, (got = [c, w]));
           }
-          return c;
+          return got[0];
         };
         for (const file of Object.keys(ctx.now).sort()) {
           const change = ctx.changes[file] ?? 'new';
@@ -536,7 +534,10 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
           diagnostics.push(...res.diagnostics);
           state.files[file] = { ...ctx.now[file], offset: res.endOffset };
         }
-        for (const close of closers) close();
+        for (const [c, w] of writers.values()) {
+          c.flush();
+          w.close();
+        }
         // The run's params, status and times, now that its events are read (a thread's came complete).
         store.putRun(key, header());
       }

@@ -101,18 +101,37 @@ static uint32_t u32le(const uint8_t *p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
+/* Whether the record at r, with `avail` bytes from r, is whole, no larger than the module takes and its
+ * length passes its check: its payload's length in *len. */
+static int whole_record(const uint8_t *r, size_t avail, uint32_t *len) {
+  if (avail < 16) return 0;
+  uint32_t lo = u32le(r), hi = u32le(r + 4);
+  if (hi != 0 || lo > MAX_RECORD || avail - 16 < lo || masked(crc32c(r, 8)) != u32le(r + 8)) return 0;
+  *len = lo;
+  return 1;
+}
+
+/* Whether the payload of the whole record at r, `len` bytes, passes its check. */
+static int payload_intact(const uint8_t *r, uint32_t len) {
+  return masked(crc32c(r + 12, len)) == u32le(r + 12 + len);
+}
+
 static size_t intact(const uint8_t *bytes, size_t start, size_t end) {
   size_t pos = start;
-  while (end - pos >= 16) {
-    const uint8_t *r = bytes + pos;
-    uint32_t lo = u32le(r), hi = u32le(r + 4);
-    if (hi != 0 || lo > MAX_RECORD) break;
-    if (end - pos - 16 < lo) break;
-    if (masked(crc32c(r, 8)) != u32le(r + 8)) break;
-    if (masked(crc32c(r + 12, lo)) != u32le(r + 12 + lo)) break;
-    pos += 16 + (size_t)lo;
-  }
+  uint32_t lo;
+  while (whole_record(bytes + pos, end - pos, &lo) && payload_intact(bytes + pos, lo)) pos += 16 + (size_t)lo;
   return pos;
+}
+
+/* The `bytes, start, end` arguments at argv: a Buffer and a range of it that leaves `after` bytes past its end. */
+static bool range_args(napi_env env, napi_value *argv, void **data, size_t *start, size_t *end, size_t after) {
+  size_t len = 0;
+  double start_d, end_d;
+  if (!buffer_arg(env, argv[0], data, &len)) return false;
+  if (napi_get_value_double(env, argv[1], &start_d) != napi_ok || napi_get_value_double(env, argv[2], &end_d) != napi_ok) return false;
+  if (!(start_d >= 0 && start_d <= end_d && end_d + (double)after <= (double)len)) return false;
+  *start = (size_t)start_d, *end = (size_t)end_d;
+  return true;
 }
 
 static int has_instruction = -1;
@@ -121,14 +140,10 @@ static napi_value tfrecords_intact(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3], result;
   void *data = NULL;
-  size_t len = 0;
-  double start_d, end_d;
+  size_t start, end;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) goto bad;
-  if (!buffer_arg(env, argv[0], &data, &len)) goto bad;
-  if (napi_get_value_double(env, argv[1], &start_d) != napi_ok || napi_get_value_double(env, argv[2], &end_d) != napi_ok) goto bad;
-  if (!(start_d >= 0 && start_d <= end_d && end_d <= (double)len)) goto bad;
+  if (!range_args(env, argv, &data, &start, &end, 0)) goto bad;
   if (has_instruction < 0) has_instruction = HAVE_CRC_INSTRUCTION && crc_instruction();
-  size_t start = (size_t)start_d, end = (size_t)end_d;
   size_t out = has_instruction ? intact(data, start, end) : start;
   if (napi_create_double(env, (double)out, &result) != napi_ok) return NULL;
   return result;
@@ -397,6 +412,21 @@ static int summary_value(uint8_t *table, const uint8_t *p, const uint8_t *end, p
   return 1;
 }
 
+/* Event.step's varint at *pp (before e): up to 7 bytes (2^49), exact as a double; longer ones, and one cut
+ * short, are the module's (0). *pp is left after it. */
+static inline int short_step(const uint8_t **pp, const uint8_t *e, uint64_t *step) {
+  const uint8_t *p = *pp;
+  uint64_t st = 0;
+  for (int shift = 0;; shift += 7) {
+    if (shift >= 49 || p >= e) return 0;
+    uint8_t b = *p++;
+    st |= (uint64_t)(b & 127) << shift;
+    if (b < 128) break;
+  }
+  *pp = p, *step = st;
+  return 1;
+}
+
 /*
  * The usual scalar record, as TensorFlow, PyTorch and tensorboardX write it — wall_time, step (left out
  * when 0), and a summary of one value, a tag and a simple_value, every length one byte — matched byte for
@@ -410,12 +440,7 @@ static inline int usual_record(uint8_t *table, const uint8_t *p, const uint8_t *
   uint64_t st = 0;
   if (p < e && *p == 0x10) {
     p++;
-    for (int shift = 0;; shift += 7) {
-      if (shift >= 49 || p >= e) return 0;
-      uint8_t b = *p++;
-      st |= (uint64_t)(b & 127) << shift;
-      if (b < 128) break;
-    }
+    if (!short_step(&p, e, &st)) return 0;
   }
   /* summary { value { tag, simple_value } }, ending the record: 2 + 2 + 2 + tag + 5 bytes. */
   if (e - p < 11 || p[0] != 0x2a || p[1] >= 128 || p[1] != e - p - 2) return 0;
@@ -447,14 +472,8 @@ static int event_points(uint8_t *table, const uint8_t *s, const uint8_t *e, poin
       if (r.end - r.p < 8) return -1;
       *wall = f64_at(r.p);
       r.p += 8;
-    } else if (key == 0x10) { /* step: up to 7 bytes (2^49), exact as a double; longer ones are the module's */
-      st = 0;
-      for (int shift = 0;; shift += 7) {
-        if (shift >= 49 || r.p >= r.end) return -1;
-        uint8_t b = *r.p++;
-        st |= (uint64_t)(b & 127) << shift;
-        if (b < 128) break;
-      }
+    } else if (key == 0x10) { /* step */
+      if (!short_step(&r.p, r.end, &st)) return -1;
     } else if (key == 0x2a) { /* summary */
       summary = delimited(&r);
       summary_end = r.p;
@@ -494,13 +513,11 @@ static size_t scalar_walk(const uint8_t *bytes, size_t pos, size_t end, uint8_t 
   point_t points[RECORD_POINTS];
   double records = state[3], min_wall = state[4], max_wall = state[5];
   state[0] = STOP_NEED;
-  for (;;) {
-    if (end - pos < 16) break;
+  uint32_t lo;
+  while (whole_record(bytes + pos, end - pos, &lo)) {
     const uint8_t *r = bytes + pos;
-    uint32_t lo = u32le(r), hi = u32le(r + 4);
-    if (hi != 0 || lo > MAX_RECORD || end - pos - 16 < lo || masked(crc32c(r, 8)) != u32le(r + 8)) break;
     double step, wall;
-    int n = masked(crc32c(r + 12, lo)) != u32le(r + 12 + lo) ? -1 : event_points(table, r + 12, r + 12 + lo, points, &step, &wall);
+    int n = payload_intact(r, lo) ? event_points(table, r + 12, r + 12 + lo, points, &step, &wall) : -1;
     if (n < 0) {
       state[0] = STOP_SLOW;
       break;
@@ -546,15 +563,13 @@ static napi_value scalar_events(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8], result;
   void *data = NULL, *table = NULL, *key_columns = NULL, *counts = NULL, *state = NULL;
-  size_t len = 0, table_len = 0, n_keys = 0, n_counts = 0, state_len = 0;
+  size_t start, end, table_len = 0, n_keys = 0, n_counts = 0, state_len = 0;
   uint32_t n_columns = 0;
   bool is_array = false;
-  double start_d, end_d;
   column_t local[LOCAL_COLUMNS], *columns = local;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 8) goto bad;
-  if (!buffer_arg(env, argv[0], &data, &len)) goto bad;
-  if (napi_get_value_double(env, argv[1], &start_d) != napi_ok || napi_get_value_double(env, argv[2], &end_d) != napi_ok) goto bad;
-  if (!(start_d >= 0 && start_d <= end_d && end_d + 8 <= (double)len)) goto bad;
+  /* 8 bytes past `end`: a tag's bytes are read 8 at a time. */
+  if (!range_args(env, argv, &data, &start, &end, 8)) goto bad;
   if (!buffer_arg(env, argv[3], &table, &table_len) || table_len < TABLE_BYTES) goto bad;
   if (napi_is_array(env, argv[4], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[4], &n_columns) != napi_ok) goto bad;
   if (!typed_arg(env, argv[5], napi_int32_array, &key_columns, &n_keys)) goto bad;
@@ -573,9 +588,9 @@ static napi_value scalar_events(napi_env env, napi_callback_info info) {
     if (((uint32_t *)counts)[c] > columns[c].cap) goto bad;
   }
   if (has_instruction < 0) has_instruction = HAVE_CRC_INSTRUCTION && crc_instruction();
-  size_t start = (size_t)start_d, out = start;
+  size_t out = start;
   if (has_instruction && LITTLE_ENDIAN_HOST)
-    out = scalar_walk(data, start, (size_t)end_d, table, columns, n_columns, key_columns, n_keys, counts, state);
+    out = scalar_walk(data, start, end, table, columns, n_columns, key_columns, n_keys, counts, state);
   else
     ((double *)state)[0] = STOP_NONE;
   if (columns != local) free(columns);
