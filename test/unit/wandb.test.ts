@@ -357,10 +357,14 @@ describe('W&B resumed runs, in order', () => {
     // Parts with no recorded start keep their names' order; their history is put in step order.
     folder('run-20240103_000000-ns0002', [history(5, { loss: 5 }), history(6, { loss: 6 })]);
     folder('run-20240104_000000-ns0002', [history(0, { loss: 0 }), history(1, { loss: 1 })]);
+    // A folder whose log is empty (no project named) goes with the run of the folder after it.
+    fs.mkdirSync(path.join(w, 'run-20240105_000000-em0003'));
+    fs.writeFileSync(path.join(w, 'run-20240105_000000-em0003', 'run-em0003.wandb'), '');
+    folder('run-20240105_010000-em0003', [runRecord('em0003', 'p', 1704416400), history(0, { loss: 1 })]);
     const { store, dir } = indexInto([ws]);
     try {
       const runs = wandbRuns(store);
-      assert.equal(runs.length, 2);
+      assert.deepEqual(runs.map((r) => r.nativeId).sort(), ['em0003', 'ns0002', 'tz0001']);
       const tz = runs.find((r) => r.nativeId === 'tz0001')!;
       assert.deepEqual([tz.status, tz.name, tz.startTime, tz.endTime, tz.path], ['FAILED', 'first', 1704164400000, (1704168600 + 600) * 1000, path.join(w, 'run-20240102_041000-tz0001')]);
       assert.deepEqual(store.seriesPoints(tz.rid, 'loss').map((p) => p.step), [0, 1, 2, 3, 4]);

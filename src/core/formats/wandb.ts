@@ -200,10 +200,11 @@ export function readWandbRun(dir: string, from?: { history: WandbHistoryPosition
 
 /**
  * Reads the folders of one run id (a run resumed in each) as W&B shows them: one run per project the logs
- * name (a folder whose log names none goes with the one before it), its parts in the order they started,
- * the history of its folders in step order, the config and summary of the later ones over the earlier,
- * the status and name of the last, the start of the first and the end of the last (a resumed part's
- * runtime counts the parts before it too). Artifacts' paths start at the folders' parent.
+ * name (a folder whose log names none goes with the one before it, or with the first that names one), its
+ * parts in the order they started, the history of its folders in step order, the config and summary of
+ * the later ones over the earlier, the status and name of the last, the start of the first and the end of
+ * the last (a resumed part's runtime counts the parts before it too). Artifacts' paths start at the
+ * folders' parent.
  */
 export function readWandbRuns(dirs: string[]): WandbRun[] {
   const groups = new Map<string, WandbRun[]>();
@@ -211,9 +212,10 @@ export function readWandbRuns(dirs: string[]): WandbRun[] {
   const read = dirs.map((dir) => readWandbRun(dir));
   // The names hold local times: a run resumed in another time zone is put in order by its recorded starts.
   if (read.every((p) => p.startTime !== undefined)) read.sort((a, b) => a.startTime! - b.startTime!);
+  const firstProject = read.find((p) => p.project !== undefined)?.project ?? '';
   for (const part of read) {
     const dir = part.dirs[0];
-    const project = part.project ?? lastProject ?? [...groups.keys()][0] ?? '';
+    const project = part.project ?? lastProject ?? firstProject;
     lastProject = project;
     const parts = groups.get(project) ?? [];
     groups.set(project, parts);
