@@ -21,6 +21,8 @@ export interface DiscoveredSource {
   path: string;
   /** The workspace root it was found under (for display names). */
   root: string;
+  /** wandb: the folders of a run id resumed in several (oldest first); `path` is the last of them. */
+  folders?: string[];
 }
 
 export interface DiscoveryOptions {
@@ -78,6 +80,7 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
       let hasEvents = false;
       const subdirs: string[] = [];
       const names = new Set(entries.map((e) => e.name));
+      let dirReal: string | undefined;
       if (WANDB_RUN_DIR_RE.test(path.basename(dir))) {
         // A W&B run folder is one run; its media and files are its artifacts.
         sources.push({ format: 'wandb', path: dir, root });
@@ -115,6 +118,14 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
               diagnostics.push({ file: full, severity: 'info', message: `symbolic link to ${target}, a folder that contains the workspace: not followed` });
               continue;
             }
+            // A link to a folder beside it (W&B's `latest-run`) is that folder, found under its own name.
+            dirReal ??= realpathOrSelf(dir);
+            if (path.dirname(target) === dirReal && path.basename(target) !== e.name && names.has(path.basename(target))) continue;
+            // A link to a W&B run folder elsewhere: the run folder, under its own name (that holds its run id).
+            if (isDir && WANDB_RUN_DIR_RE.test(path.basename(target)) && !WANDB_RUN_DIR_RE.test(e.name) && !SKIP_DIRS.has(e.name)) {
+              subdirs.push(target);
+              continue;
+            }
           }
         }
         if (isDir) {
@@ -131,12 +142,38 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
         }
       }
       if (hasEvents) sources.push({ format: 'tensorboard', path: dir, root });
+      for (const group of resumedWandbRuns(subdirs)) {
+        // One run id in several folders is one run, resumed in each: one source for them all.
+        sources.push({ format: 'wandb', path: group[group.length - 1], root, folders: group });
+        for (const f of group) {
+          subdirs.splice(subdirs.indexOf(f), 1);
+          try {
+            const st = fs.statSync(f);
+            visited.add(`${st.dev}:${st.ino}`);
+          } catch {
+            // Gone since the listing: nothing to visit.
+          }
+        }
+      }
       for (const sub of subdirs.sort()) visit(sub, depth + 1);
     };
     if (path.basename(root) === 'mlruns') sources.push({ format: 'mlflow', path: root, root: path.dirname(root) });
     else visit(root, 0);
   }
   return { sources, diagnostics };
+}
+
+/** W&B run folders of one run id, when there are several: each group oldest first (by the time in the names). */
+function resumedWandbRuns(dirs: string[]): string[][] {
+  const byId = new Map<string, { dir: string; time: string }[]>();
+  for (const dir of dirs) {
+    const m = WANDB_RUN_DIR_RE.exec(path.basename(dir));
+    if (!m) continue;
+    const list = byId.get(m[3]) ?? [];
+    byId.set(m[3], list);
+    list.push({ dir, time: m[2] });
+  }
+  return [...byId.values()].filter((l) => l.length > 1).map((l) => l.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.dir < b.dir ? -1 : 1)).map((x) => x.dir));
 }
 
 function hasSqliteMagic(file: string): boolean {

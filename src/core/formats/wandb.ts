@@ -3,6 +3,13 @@
  * files under `files/` (current) or beside the run (before 0.9). `config.yaml` (values under `value:`),
  * `wandb-summary.json`, `wandb-metadata.json` (git, program, python, host, state), history from
  * `wandb-history.jsonl`, or from the binary `run-<id>.wandb` transaction log when there is no JSONL.
+ *
+ * Status and times: the log's exit record says the run ended (FINISHED for exit code 0, FAILED otherwise);
+ * it ended its runtime after it started (`_runtime` of wandb-summary.json, else the exit record's whole
+ * seconds). The start is the metadata's `startedAt`, else the log's run record. Old runs without a log say
+ * it in wandb-metadata.json (`state`, `exitcode`, `heartbeatAt`). Nothing else is a time: the folder's name
+ * holds the local time, in no known zone. A run resumed in several folders (one run id) is one run:
+ * readWandbRuns merges them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,7 +19,7 @@ import { parsePythonJson } from './json';
 import { readTextFile } from './files';
 import { readLines } from './lines';
 import { walkFiles } from './mlflow';
-import { readWandbLog, type WandbLogPosition } from './wandbLog';
+import { dict, readWandbLog, type WandbLogPosition } from './wandbLog';
 import { flattenParams, parseYaml, scalarText } from './yaml';
 
 export const WANDB_RUN_DIR_RE = /^(offline-)?run-(\d{8}_\d{6})-([a-z0-9]+)$/;
@@ -35,6 +42,16 @@ export interface WandbRun {
   history?: WandbHistoryPosition;
   /** Keys whose series come from the history (the others are summary values: one point at the last step). */
   historyKeys: string[];
+  /** The W&B project the log's run record names (one run id in two projects is two runs). */
+  project?: string;
+  /** Whether the log's exit record is there: the run ended. */
+  exited: boolean;
+  /** Seconds it ran, as its summary or exit record says (counting the earlier parts of a resumed run). */
+  runtime?: number;
+  /** Where artifacts' paths start, when not the run folder (a run merged from several folders). */
+  artifactDir?: string;
+  /** The folders it was read from, oldest first. */
+  dirs: string[];
 }
 
 export interface WandbHistoryPosition {
@@ -77,9 +94,8 @@ export function readWandbRun(dir: string, from?: { history: WandbHistoryPosition
   const diagnostics: Diagnostic[] = [];
   const m = WANDB_RUN_DIR_RE.exec(path.basename(dir));
   const runId = m?.[3] ?? path.basename(dir);
-  const run: WandbRun = { runId, name: runId, status: 'UNKNOWN', params: {}, tags: {}, series: new Map(), artifacts: [], diagnostics, historyKeys: [] };
+  const run: WandbRun = { runId, name: runId, status: 'UNKNOWN', params: dict(), tags: dict(), series: new Map(), artifacts: [], diagnostics, historyKeys: [], exited: false, dirs: [dir] };
   const historyKeys = new Set(from?.historyKeys ?? []);
-  if (m) run.startTime = Date.parse(`${m[2].slice(0, 4)}-${m[2].slice(4, 6)}-${m[2].slice(6, 8)}T${m[2].slice(9, 11)}:${m[2].slice(11, 13)}:${m[2].slice(13, 15)}Z`);
 
   const configFile = wandbFile(dir, 'config.yaml');
   if (configFile) {
@@ -88,8 +104,8 @@ export function readWandbRun(dir: string, from?: { history: WandbHistoryPosition
     const config = (parsed.value ?? {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries(config)) {
       if (k === 'wandb_version' || k === '_wandb') continue;
-      const value = v && typeof v === 'object' && 'value' in (v as object) ? (v as { value: unknown }).value : v;
-      Object.assign(run.params, flattenParams(value, k));
+      const value = v && typeof v === 'object' && Object.hasOwn(v, 'value') ? (v as { value: unknown }).value : v;
+      flattenParams(value, k, run.params);
       if (value === null || typeof value !== 'object') run.params[k] = scalarText(value);
     }
   }
@@ -151,7 +167,12 @@ export function readWandbRun(dir: string, from?: { history: WandbHistoryPosition
     if (log.run.displayName) run.name = log.run.displayName;
     if (log.run.gitCommit) run.gitCommit ??= log.run.gitCommit;
     if (log.run.startTime !== undefined) run.startTime ??= log.run.startTime;
-    if (log.exitCode !== undefined && run.status === 'UNKNOWN') run.status = log.exitCode === 0 ? 'FINISHED' : 'FAILED';
+    run.project = log.run.project;
+    if (log.exit) {
+      run.exited = true;
+      run.status = log.exit.code === 0 ? 'FINISHED' : 'FAILED';
+      run.runtime = log.exit.runtime ?? 0;
+    }
     if (Object.keys(log.summary).length) summaryOnly(run, log.summary, lastStep, historyKeys);
   }
 
@@ -160,8 +181,14 @@ export function readWandbRun(dir: string, from?: { history: WandbHistoryPosition
   if (summaryFile) {
     const parsed = parsePythonJson(readTextFile(summaryFile, diagnostics) ?? '', summaryFile);
     diagnostics.push(...parsed.diagnostics);
-    if (parsed.value && typeof parsed.value === 'object') summaryOnly(run, parsed.value as Record<string, unknown>, lastStep, historyKeys);
+    if (parsed.value && typeof parsed.value === 'object') {
+      const summary = parsed.value as Record<string, unknown>;
+      summaryOnly(run, summary, lastStep, historyKeys);
+      // The summary's runtime is to the microsecond; the exit record's in whole seconds.
+      if (typeof summary._runtime === 'number' && Number.isFinite(summary._runtime)) run.runtime = summary._runtime;
+    }
   }
+  if (run.exited) run.endTime = run.startTime !== undefined && run.runtime !== undefined ? run.startTime + run.runtime * 1000 : undefined;
 
   walkFiles(dir, 4, (_f, rel, size) => {
     if (run.artifacts.length < 2000 && !/^(files\/)?(config\.yaml|wandb-(summary|metadata)\.json|wandb-history\.jsonl|wandb-events\.jsonl)$/.test(rel)) {
@@ -169,6 +196,76 @@ export function readWandbRun(dir: string, from?: { history: WandbHistoryPosition
     }
   });
   return run;
+}
+
+/**
+ * Reads the folders of one run id (a run resumed in each) as W&B shows them: one run per project the logs
+ * name (a folder whose log names none goes with the one before it, or with the first that names one), its
+ * parts in the order they started, the history of its folders in step order, the config and summary of
+ * the later ones over the earlier, the status and name of the last, the start of the first and the end of
+ * the last (a resumed part's runtime counts the parts before it too). Artifacts' paths start at the
+ * folders' parent.
+ */
+export function readWandbRuns(dirs: string[]): WandbRun[] {
+  const groups = new Map<string, WandbRun[]>();
+  let lastProject: string | undefined;
+  const read = dirs.map((dir) => readWandbRun(dir));
+  // The names hold local times: a run resumed in another time zone is put in order by its recorded starts.
+  if (read.every((p) => p.startTime !== undefined)) read.sort((a, b) => a.startTime! - b.startTime!);
+  const firstProject = read.find((p) => p.project !== undefined)?.project ?? '';
+  for (const part of read) {
+    const dir = part.dirs[0];
+    const project = part.project ?? lastProject ?? firstProject;
+    lastProject = project;
+    const parts = groups.get(project) ?? [];
+    groups.set(project, parts);
+    for (const a of part.artifacts) a.path = `${path.basename(dir)}/${a.path}`;
+    part.artifactDir = path.dirname(dir);
+    parts.push(part);
+  }
+  return [...groups.values()].map(mergeRuns);
+}
+
+function mergeRuns(parts: WandbRun[]): WandbRun {
+  if (parts.length === 1) return parts[0];
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  const historyKeys = new Set(parts.flatMap((p) => p.historyKeys));
+  const series = new Map<string, MetricPoint[]>();
+  for (const p of parts) {
+    for (const [k, pts] of p.series) {
+      if (!historyKeys.has(k)) series.set(k, pts); // a summary value: the last folder's
+      else if (p.historyKeys.includes(k)) series.set(k, (series.get(k) ?? []).concat(pts));
+    }
+  }
+  // The summary point of a key with no history sits at the last step of all.
+  const lastStep = Math.max(...[...series.entries()].filter(([k]) => historyKeys.has(k)).map(([, pts]) => pts.reduce((m, p) => Math.max(m, p.step), -Infinity)), -Infinity);
+  for (const [k, pts] of series) {
+    if (historyKeys.has(k)) pts.sort((a, b) => a.step - b.step);
+    else if (Number.isFinite(lastStep)) series.set(k, pts.map((p) => ({ ...p, step: lastStep })));
+  }
+  // A resumed run's runtime goes on from the part before's: the last part ran for the difference.
+  const before = parts[parts.length - 2].runtime;
+  let endTime = last.endTime;
+  if (last.exited && last.startTime !== undefined && last.runtime !== undefined && before !== undefined && last.runtime >= before) endTime = last.startTime + (last.runtime - before) * 1000;
+  const named = [...parts].reverse().find((p) => p.name !== p.runId);
+  return {
+    ...last,
+    name: named?.name ?? last.name,
+    startTime: first.startTime ?? last.startTime,
+    endTime,
+    user: last.user ?? first.user,
+    sourceScript: last.sourceScript ?? first.sourceScript,
+    gitCommit: [...parts].reverse().find((p) => p.gitCommit)?.gitCommit,
+    params: Object.assign(dict<string>(), ...parts.map((p) => p.params)),
+    tags: Object.assign(dict<string>(), ...parts.map((p) => p.tags)),
+    series,
+    artifacts: parts.flatMap((p) => p.artifacts).slice(0, 2000),
+    diagnostics: parts.flatMap((p) => p.diagnostics),
+    historyKeys: [...historyKeys],
+    history: undefined,
+    dirs: parts.flatMap((p) => p.dirs),
+  };
 }
 
 /** Summary values of keys with no history become one-point series (test metrics, say). */
@@ -187,6 +284,6 @@ function addNumbers(series: Map<string, MetricPoint[]>, row: Record<string, unkn
       let pts = series.get(key);
       if (!pts) series.set(key, (pts = []));
       pts.push({ step, time, value: v });
-    } else if (v && typeof v === 'object' && !Array.isArray(v) && !('_type' in v)) addNumbers(series, v as Record<string, unknown>, key, step, time);
+    } else if (v && typeof v === 'object' && !Array.isArray(v) && !Object.hasOwn(v, '_type')) addNumbers(series, v as Record<string, unknown>, key, step, time);
   }
 }

@@ -4,6 +4,7 @@
  * uint16 length, uint8 type FULL/FIRST/MIDDLE/LAST). Each record is a protobuf `wandb.Record`; history,
  * summary, config, run and exit records are decoded (field numbers of wandb_internal.proto), everything else
  * skipped. A cut or damaged record is reported at its offset; the ones before it are kept.
+ * Objects built from the log's keys have no prototype: `__proto__`, `constructor` are keys like any other.
  */
 import type { Diagnostic } from '../model';
 import { crc32 } from './crc32';
@@ -25,8 +26,15 @@ export interface WandbLog {
   summary: Record<string, unknown>;
   config: Record<string, string>;
   run: { runId?: string; displayName?: string; project?: string; gitCommit?: string; startTime?: number };
-  exitCode?: number;
+  /** The exit record, once written: the run ended. Proto3 leaves a 0 out, so an exit record without a code is 0. */
+  exit?: WandbExit;
   diagnostics: Diagnostic[];
+}
+
+export interface WandbExit {
+  code: number;
+  /** Seconds the run ran (whole seconds; a resumed run counts its earlier parts too). */
+  runtime?: number;
 }
 
 /** Where a log was read to and what its records had set by then, to read only what is appended next. */
@@ -36,7 +44,7 @@ export interface WandbLogPosition {
   summary: Record<string, unknown>;
   config: Record<string, string>;
   run: WandbLog['run'];
-  exitCode?: number;
+  exit?: WandbExit;
 }
 
 /**
@@ -44,15 +52,20 @@ export interface WandbLogPosition {
  * `history` then holds the records appended since, and summary, config and run what all records set.
  */
 export function readWandbLog(file: string, from?: WandbLogPosition): WandbLog & { position: WandbLogPosition } {
-  const out: WandbLog = { history: [], summary: { ...(from?.summary ?? {}) }, config: { ...(from?.config ?? {}) }, run: { ...(from?.run ?? {}) }, exitCode: from?.exitCode, diagnostics: [] };
+  const out: WandbLog = { history: [], summary: dict(from?.summary), config: dict(from?.config), run: { ...(from?.run ?? {}) }, exit: from?.exit, diagnostics: [] };
   const base = from?.offset ?? 0;
-  const position = () => ({ offset: safe, summary: out.summary, config: out.config, run: out.run, exitCode: out.exitCode });
+  const position = () => ({ offset: safe, summary: out.summary, config: out.config, run: out.run, exit: out.exit });
   let safe = base;
   let buf: Buffer;
   try {
     buf = readFrom(file, base);
   } catch (err) {
     out.diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
+    return { ...out, position: position() };
+  }
+  if (base === 0 && buf.length === 0) {
+    // W&B creates the file before it writes the header; some runs never get further.
+    out.diagnostics.push({ file, offset: 0, severity: 'warning', message: 'empty file: the run wrote no records' });
     return { ...out, position: position() };
   }
   if (base === 0 && (buf.length < HEADER || buf.toString('latin1', 0, 4) !== IDENT || buf.readUInt16LE(4) !== MAGIC)) {
@@ -146,12 +159,16 @@ function decodeRecord(data: Buffer, offset: number, file: string, out: WandbLog)
       else if (field === R_CONFIG) applyConfig(data, s, e, out.config);
       else if (field === R_RUN) decodeRun(data, s, e, out);
       else if (field === R_EXIT) {
+        // RunExitRecord { int32 exit_code = 1; int32 runtime = 2 }
+        const exit: WandbExit = { code: 0 };
         const x = new ProtoReader(data, s, e);
         while (!x.done) {
           const [f, w] = x.key();
-          if (f === 1 && w === WIRE_VARINT) out.exitCode = x.int64();
+          if (f === 1 && w === WIRE_VARINT) exit.code = x.int64();
+          else if (f === 2 && w === WIRE_VARINT) exit.runtime = x.int64();
           else x.skip(w);
         }
+        out.exit = exit;
       }
     }
   } catch (err) {
@@ -162,7 +179,7 @@ function decodeRecord(data: Buffer, offset: number, file: string, out: WandbLog)
 
 /** HistoryRecord { repeated HistoryItem item = 1; HistoryStep step = 2 } */
 function decodeHistory(data: Buffer, start: number, end: number): { step?: number; values: Record<string, unknown> } {
-  const values: Record<string, unknown> = {};
+  const values = dict<unknown>();
   let step: number | undefined;
   const r = new ProtoReader(data, start, end);
   while (!r.done) {
@@ -174,6 +191,7 @@ function decodeHistory(data: Buffer, start: number, end: number): { step?: numbe
     } else if (field === 2 && wire === WIRE_LEN) {
       const [s, e] = r.bytes();
       const st = new ProtoReader(data, s, e);
+      step = 0; // proto3 leaves out a step of 0
       while (!st.done) {
         const [f, w] = st.key();
         if (f === 1 && w === WIRE_VARINT) step = st.int64();
@@ -216,11 +234,11 @@ function applyItems(data: Buffer, start: number, end: number, target: Record<str
 }
 
 function applyConfig(data: Buffer, start: number, end: number, target: Record<string, string>): void {
-  const values: Record<string, unknown> = {};
+  const values = dict<unknown>();
   applyItems(data, start, end, values);
   for (const [k, v] of Object.entries(values)) {
     if (k === '_wandb' || k === 'wandb_version') continue;
-    const value = v && typeof v === 'object' && 'value' in (v as object) ? (v as { value: unknown }).value : v;
+    const value = v && typeof v === 'object' && Object.hasOwn(v, 'value') ? (v as { value: unknown }).value : v;
     target[k] = typeof value === 'string' ? value : JSON.stringify(value);
   }
 }
@@ -265,8 +283,13 @@ function decodeRun(data: Buffer, start: number, end: number, out: WandbLog): voi
 function setNested(target: Record<string, unknown>, keys: string[], value: unknown): void {
   let obj = target;
   for (const k of keys.slice(0, -1)) {
-    if (!obj[k] || typeof obj[k] !== 'object') obj[k] = {};
+    if (!Object.hasOwn(obj, k) || !obj[k] || typeof obj[k] !== 'object') obj[k] = dict();
     obj = obj[k] as Record<string, unknown>;
   }
   obj[keys[keys.length - 1]] = value;
+}
+
+/** An object for keys a file names: no prototype, so that no key reaches Object.prototype. */
+export function dict<T>(from?: Record<string, T>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, from);
 }

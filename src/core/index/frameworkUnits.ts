@@ -13,7 +13,7 @@ import { type MetricsCsvPosition, readLightningParams, readMetricsCsvFrom } from
 import { CHECKPOINT_RE, groupHfTrainings, hfStateFiles } from '../formats/huggingface';
 import { readHfTraining } from '../formats/huggingface';
 import { readKerasHistoryJson } from '../formats/keras';
-import { readWandbRun, type WandbHistoryPosition, wandbFile, wandbLogFile, wandbLogPath } from '../formats/wandb';
+import { readWandbRun, readWandbRuns, type WandbHistoryPosition, type WandbRun, wandbFile, wandbLogFile, wandbLogPath } from '../formats/wandb';
 import { diskFiles, findDvcliveDirs, type ProjectFiles, readDvcProject } from '../formats/dvc';
 import { commitFiles, experimentChanges, gitDirs, listDvcExperiments } from '../formats/dvcExperiments';
 import { EVENT_FILE_RE, readEventFile } from '../formats/tensorboard';
@@ -307,57 +307,70 @@ interface WandbExtra {
  * values with no history are one point at the last step, so they are written again as the history grows.
  * Without the JSONL, the binary `.wandb` log is the history: read from the last whole record, with the
  * config, summary and run fields its earlier records set carried over.
+ * A run id resumed in several folders (source.folders) is one unit, keyed by its last folder (the one a
+ * live run writes to), read whole on each change: its history is merged in step order.
  */
 const WANDB_FILES = ['config.yaml', 'wandb-summary.json', 'wandb-metadata.json', 'wandb-history.jsonl'];
 
 export function wandbUnit(source: DiscoveredSource): Unit {
   const dir = source.path;
+  const dirs = source.folders ?? [dir];
   const key = `wandb-run:${dir}`;
   const small = new Set(['config.yaml', 'wandb-summary.json', 'wandb-metadata.json']);
   const files = () =>
-    WANDB_FILES.map((n) => wandbFile(dir, n))
-      .concat(wandbLogFile(dir))
+    dirs
+      .flatMap((d) => WANDB_FILES.map((n) => wandbFile(d, n)).concat(wandbLogFile(d)))
       .filter((f): f is string => f !== undefined);
+  const toRun = (store: Store, w: WandbRun): RunInput => ({
+    id: stableId('wandb', w.dirs[0]),
+    experimentId: experimentFor(store, source, 'wandb', path.dirname(dir)),
+    format: 'wandb',
+    nativeId: w.runId,
+    name: w.name,
+    status: w.status,
+    lifecycle: 'active',
+    startTime: w.startTime,
+    endTime: w.endTime,
+    user: w.user,
+    sourceScript: w.sourceScript,
+    gitCommit: w.gitCommit,
+    path: w.dirs[w.dirs.length - 1],
+    artifactDir: w.artifactDir,
+    params: w.params,
+    tags: w.tags,
+    artifacts: w.artifacts,
+  });
   return {
     key,
     kind: 'wandb-run',
     origin: { source },
-    appendable: true,
+    appendable: dirs.length === 1,
     rewritable: (f) => small.has(path.basename(f)),
-    owns: (f) => f.startsWith(dir + path.sep),
+    owns: (f) => dirs.some((d) => f.startsWith(d + path.sep)),
     // Each file is looked for in two places (and the log under one name): every place is probed.
     fingerprint: () =>
       probePaths(
         statFiles(files()),
-        [...WANDB_FILES.flatMap((n) => [path.join(dir, 'files', n), path.join(dir, n)]), wandbLogPath(dir)].filter((f): f is string => f !== undefined),
+        dirs.flatMap((d) => [...WANDB_FILES.flatMap((n) => [path.join(d, 'files', n), path.join(d, n)]), wandbLogPath(d)]).filter((f): f is string => f !== undefined),
       ),
     probed: true,
     read(ctx: UnitReadContext): UnitReadResult {
       const { store } = ctx;
+      if (dirs.length > 1) {
+        store.clearUnitRuns(key);
+        const runs = readWandbRuns(dirs);
+        let points = 0;
+        // A run's id is its first folder's: the same as before it was resumed.
+        for (const w of runs) points += writeRun(store, key, toRun(store, w), w.series);
+        return { state: { files: { ...ctx.now } }, diagnostics: runs.flatMap((w) => w.diagnostics), points };
+      }
       const prev = ctx.prev?.extra as WandbExtra | undefined;
       const histFile = prev?.history?.file;
       const historySource = wandbFile(dir, 'wandb-history.jsonl') ?? wandbLogFile(dir);
       const incremental = ctx.incremental && !!histFile && histFile === historySource && (ctx.changes[histFile] === 'append' || ctx.changes[histFile] === 'same');
       if (!incremental) store.clearUnitRuns(key);
       const w = readWandbRun(dir, incremental ? { history: prev!.history!, historyKeys: prev!.historyKeys } : undefined);
-      const run: RunInput = {
-        id: stableId('wandb', dir),
-        experimentId: experimentFor(store, source, 'wandb', path.dirname(dir)),
-        format: 'wandb',
-        nativeId: w.runId,
-        name: w.name,
-        status: w.status,
-        lifecycle: 'active',
-        startTime: w.startTime,
-        endTime: w.endTime,
-        user: w.user,
-        sourceScript: w.sourceScript,
-        gitCommit: w.gitCommit,
-        path: dir,
-        params: w.params,
-        tags: w.tags,
-        artifacts: w.artifacts,
-      };
+      const run = toRun(store, w);
       const historyKeys = new Set(w.historyKeys);
       const summaryOnly = [...w.series.keys()].filter((k) => !historyKeys.has(k));
       let points: number;
