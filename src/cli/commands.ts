@@ -5,7 +5,7 @@ import { runEnvironment } from '../core/environment';
 import type { RunRow, Store } from '../core/index/store';
 import type { Args } from './args';
 import { UsageError, value } from './args';
-import { formatDuration, formatNumber, formatTable, formatTime } from './table';
+import { formatNumber, formatRunDuration, formatTable, formatTime } from './table';
 import { openWorkspace } from './workspace';
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
@@ -58,7 +58,7 @@ export function runRuns(rest: string[], args: Args): number {
     const table = rows.map((r) => {
       const series = store.seriesSummaries(r.rid);
       const metricCell = metricKey ? formatNumber(series.find((s) => s.key === metricKey)?.last) : String(series.length);
-      return [r.id.slice(0, 10), r.name, r.experimentName, r.format, r.status + (r.lifecycle === 'deleted' ? ' (deleted)' : ''), formatTime(r.startTime), formatDuration(r.endTime !== null && r.startTime !== null ? r.endTime - r.startTime : null), metricCell];
+      return [r.id.slice(0, 10), r.name, r.experimentName, r.format, r.status + (r.lifecycle === 'deleted' ? ' (deleted)' : ''), formatTime(r.startTime), formatRunDuration(r), metricCell];
     });
     out(formatTable(headers, table));
     out(`${rows.length} of ${total} runs${total > rows.length + offset ? ` (--limit / --offset / --all for more)` : ''}`);
@@ -122,8 +122,9 @@ export function runShow(rest: string[], args: Args): number {
       ['native id', r.nativeId],
       ['status', r.status + (r.lifecycle === 'deleted' ? ' (deleted)' : '')],
       ['start', formatTime(r.startTime)],
-      ['end', formatTime(r.endTime)],
-      ['duration', formatDuration(r.endTime !== null && r.startTime !== null ? r.endTime - r.startTime : null)],
+      // A running run has no end yet; any other run without a time is shown as not knowing it.
+      ['end', r.status === 'RUNNING' && r.endTime === null ? null : formatTime(r.endTime)],
+      ['duration', formatRunDuration(r) || null],
       ['user', r.user],
       ['script', r.sourceScript],
       ['git commit', r.gitCommit],

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Store } from '../../src/core/index/store';
+import { indexWorkspace } from '../../src/core/index/indexer';
 import { copyOf, corpus, indexInto, tempDir } from './corpus';
 
 function runsOf(store: Store, format: string) {
@@ -102,6 +103,69 @@ describe('Hugging Face Trainer output', () => {
   });
 });
 
+describe('Hugging Face Trainer results (save_metrics)', () => {
+  /** As `Trainer.save_metrics(split, metrics)` writes them: `{split}_results.json` and their union in all_results.json. */
+  function saveMetrics(outputDir: string, split: string, metrics: Record<string, number>): void {
+    const sorted = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+    fs.writeFileSync(path.join(outputDir, `${split}_results.json`), JSON.stringify(sorted(metrics), null, 4));
+    const all = path.join(outputDir, 'all_results.json');
+    const prev = fs.existsSync(all) ? JSON.parse(fs.readFileSync(all, 'utf8')) : {};
+    fs.writeFileSync(all, JSON.stringify(sorted({ ...prev, ...metrics }), null, 4));
+  }
+  const historyCounts = (stateFile: string) => {
+    const counts = new Map<string, number>();
+    for (const e of JSON.parse(fs.readFileSync(stateFile, 'utf8')).log_history) for (const [k, v] of Object.entries(e)) if (k !== 'step' && typeof v === 'number') counts.set(k, (counts.get(k) ?? 0) + 1);
+    return counts;
+  };
+
+  it('reads train_results.json and eval_results.json as the final metrics, after the logged history', () => {
+    const ws = copyOf(corpus('huggingface', 'lukhha__Pio-NER'));
+    const out = path.join(ws, 'results');
+    const first = indexInto([ws]);
+    // checkpoint-2500 of a 2,700-step schedule, no train_runtime logged: not known to have finished.
+    assert.equal(runsOf(first.store, 'huggingface')[0].status, 'UNKNOWN');
+    first.store.close();
+    fs.rmSync(first.dir, { recursive: true });
+    saveMetrics(out, 'train', { epoch: 3.0, total_flos: 1.2e15, train_loss: 0.1432, train_runtime: 1500.25, train_samples: 14041, train_samples_per_second: 28.07, train_steps_per_second: 1.8 });
+    saveMetrics(out, 'eval', { epoch: 3.0, eval_accuracy: 0.9634, eval_f1: 0.8412, eval_loss: 0.1187, eval_runtime: 36.5, eval_samples: 9590, eval_samples_per_second: 262.7, eval_steps_per_second: 8.2 });
+    const { store, dir: idx } = indexInto([ws]);
+    const [run] = runsOf(store, 'huggingface');
+    assert.equal(run.status, 'FINISHED');
+    const history = historyCounts(path.join(out, 'checkpoint-2500', 'trainer_state.json'));
+    const all = JSON.parse(fs.readFileSync(path.join(out, 'all_results.json'), 'utf8')) as Record<string, number>;
+    assert.equal(Object.keys(all).length, 14);
+    for (const [k, v] of Object.entries(all)) {
+      const pts = store.seriesPoints(run.rid, k);
+      // One point more than the history logged (2500 is checkpoint-2500's global_step, its last logged step).
+      assert.equal(pts.length, (history.get(k) ?? 0) + 1, k);
+      assert.deepEqual([pts.at(-1)!.step, pts.at(-1)!.value], [2500, v], k);
+    }
+    // The logged eval_loss series is kept whole before it.
+    assert.equal(store.seriesPoints(run.rid, 'eval_loss')[0].value, 0.13481919467449188);
+    assert.equal(store.seriesSummaries(run.rid).find((s) => s.key === 'eval_loss')!.last, 0.1187);
+    store.close();
+    fs.rmSync(idx, { recursive: true });
+    fs.rmSync(path.dirname(ws), { recursive: true });
+  });
+
+  it('adds no point for a final value the history already has at its last step', () => {
+    const ws = copyOf(path.join(__dirname, '..', '..', '..', 'demo', 'workspace', 'tiny-bert'));
+    const out = path.join(ws, 'results');
+    const state = path.join(out, 'checkpoint-189', 'trainer_state.json');
+    const last = JSON.parse(fs.readFileSync(state, 'utf8')).log_history.at(-1);
+    assert.equal(last.step, 189);
+    saveMetrics(out, 'eval', { epoch: last.epoch, eval_accuracy: last.eval_accuracy, eval_loss: last.eval_loss, eval_samples: 400 });
+    const { store, dir: idx } = indexInto([out]);
+    const [run] = runsOf(store, 'huggingface');
+    const history = historyCounts(state);
+    for (const k of ['epoch', 'eval_accuracy', 'eval_loss']) assert.equal(store.seriesPoints(run.rid, k).length, history.get(k), k);
+    assert.deepEqual(store.seriesPoints(run.rid, 'eval_samples').map((p) => [p.step, p.value]), [[189, 400]]);
+    store.close();
+    fs.rmSync(idx, { recursive: true });
+    fs.rmSync(path.dirname(ws), { recursive: true });
+  });
+});
+
 describe('Keras CSVLogger', () => {
   it('reads every column of training_log.csv as one point per epoch', () => {
     const dir = corpus('keras', 'Deepender25__Handwritten-Digit-Recognition---CNN-with-99.65-Accuracy');
@@ -128,6 +192,70 @@ describe('Keras CSVLogger', () => {
     assert.ok(diags.some((d) => d.line === 5 && d.severity === 'info'));
     store.close();
     fs.rmSync(idx, { recursive: true });
+    fs.rmSync(ws, { recursive: true });
+  });
+});
+
+describe('Keras CSVLogger(append=True)', () => {
+  const FILE = corpus('keras', 'AkshatSharma5__Brain_Tumor_Image_Classification_using_CNN', 'training_log.csv');
+  /** The file's trainings, told apart by hand: a row whose epoch is not past the previous row's starts one. */
+  function trainings(file: string): { cols: string[]; runs: number[][][] } {
+    // (CRLF lines, as Python's csv module writes them.)
+    const [head, ...rows] = fs.readFileSync(file, 'utf8').trim().split('\r\n');
+    const runs: number[][][] = [];
+    let prev = Infinity;
+    for (const row of rows) {
+      const cells = row.split(',').map(Number);
+      if (!(cells[0] > prev)) runs.push([]);
+      runs.at(-1)!.push(cells);
+      prev = cells[0];
+    }
+    return { cols: head.split(','), runs };
+  }
+  function assertRuns(store: Store, file: string): string[] {
+    const { cols, runs } = trainings(file);
+    const got = runsOf(store, 'keras');
+    assert.deepEqual(got.map((r) => r.name), runs.map((_, i) => (i === 0 ? 'training_log' : `training_log#${i + 1}`)));
+    got.forEach((r, i) => {
+      for (let c = 1; c < cols.length; c++) assert.deepEqual(store.seriesPoints(r.rid, cols[c]).map((p) => [p.step, p.value]), runs[i].map((row) => [row[0], row[c]]), `${r.name} ${cols[c]}`);
+    });
+    return got.map((r) => r.id);
+  }
+
+  it('makes one run per training of a file holding four', () => {
+    assert.deepEqual(trainings(FILE).runs.map((r) => r.length), [5, 4, 10, 5]);
+    const { store, dir } = indexInto([path.dirname(FILE)]);
+    assertRuns(store, FILE);
+    store.close();
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('reads the file as it grows, a training at a time and mid-training, to the same runs as a whole read', () => {
+    const ws = tempDir();
+    const file = path.join(ws, 'training_log.csv');
+    const lines = fs.readFileSync(FILE, 'utf8').split(/(?<=\n)/);
+    // The header and the first training; then the second starting exactly at the append; then the rest
+    // in two pieces, the first ending inside the third training, in the middle of a row.
+    fs.writeFileSync(file, lines.slice(0, 6).join(''));
+    const { store, dir } = indexInto([ws]);
+    assertRuns(store, file);
+    fs.appendFileSync(file, lines.slice(6, 10).join(''));
+    indexWorkspace(store, { roots: [ws] });
+    assertRuns(store, file);
+    const rest = lines.slice(10).join('');
+    const cut = rest.indexOf('\n', rest.indexOf('\n') * 4) + 7;
+    fs.appendFileSync(file, rest.slice(0, cut));
+    indexWorkspace(store, { roots: [ws] });
+    fs.appendFileSync(file, rest.slice(cut));
+    indexWorkspace(store, { roots: [ws] });
+    const grown = assertRuns(store, file);
+    assert.deepEqual(store.db.prepare("SELECT COUNT(*) FROM runs WHERE format = 'keras'").pluck().get(), 4);
+    store.close();
+    const whole = indexInto([ws]);
+    assert.deepEqual(assertRuns(whole.store, file), grown);
+    whole.store.close();
+    fs.rmSync(whole.dir, { recursive: true });
+    fs.rmSync(dir, { recursive: true });
     fs.rmSync(ws, { recursive: true });
   });
 });

@@ -3,7 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readEventFile } from '../../src/core/formats/tensorboard';
 import { readTfRecords } from '../../src/core/formats/tfrecord';
-import { copyOf, corpus, tempDir } from './corpus';
+import { copyOf, corpus, indexInto, tempDir } from './corpus';
+import { encodeScalarEvent, frameRecord } from '../../bench/generate';
+import { indexWorkspace } from '../../src/core/index/indexer';
+import type { Store } from '../../src/core/index/store';
 import { withoutNative } from '../../src/core/native/native';
 
 const YOLO = corpus('tensorboard', 'AmelNozieres__Mushrooms_YOLOv5', 'runs', 'train', 'exp2');
@@ -183,5 +186,57 @@ describe('TensorBoard decoding against an independent decoder (protobufjs + the 
       compared += [...expected.values()].reduce((n, v) => n + v.length, 0);
     }
     assert.ok(compared > 10_000, `only ${compared} scalars compared`);
+  });
+});
+
+describe('TensorBoard run spans', () => {
+  /** The Event{wall_time, file_version} record every writer opens a file with. */
+  function versionRecord(wallSec: number): Buffer {
+    const wall = Buffer.alloc(8);
+    wall.writeDoubleLE(wallSec);
+    const version = Buffer.from('brain.Event:2');
+    return frameRecord(Buffer.concat([Buffer.from([0x09]), wall, Buffer.from([0x1a, version.length]), version]));
+  }
+  const runsOf = (store: Store) => store.queryRuns({ sql: "r.format = 'tensorboard'", params: [] }, { sql: 'r.path', params: [] });
+
+  it('takes a run span from its records, not from the file_version record of a profiler stub written 80 minutes earlier', () => {
+    const dir = corpus('tensorboard', 'Nivesara__project_fashion_mnist', 'logs', 'cnn_1layer');
+    const stub = path.join(dir, 'train', 'events.out.tfevents.1594056838.DESKTOP-IJHBKKC.profile-empty');
+    assert.equal(fs.statSync(stub).size, 40);
+    const { store, dir: idx } = indexInto([dir]);
+    // Earliest and latest wall time of the records past each file's file_version record, read with a
+    // small Python TFRecord walker (rounded to the millisecond as the index keeps them):
+    // train 1594061604.2044019 … 1594061810.369977, validation 1594061623.766946 … 1594061810.261507.
+    const byName = new Map(runsOf(store).map((r) => [r.name, r]));
+    assert.deepEqual([byName.get('train')?.startTime, byName.get('train')?.endTime], [1594061604204, 1594061810370]);
+    assert.deepEqual([byName.get('validation')?.startTime, byName.get('validation')?.endTime], [1594061623767, 1594061810262]);
+    store.close();
+    fs.rmSync(idx, { recursive: true });
+  });
+
+  it('does not make a run of a log directory whose files log nothing, until they do', () => {
+    const ws = tempDir();
+    const lone = path.join(ws, 'profile-only');
+    const both = path.join(ws, 'train');
+    fs.mkdirSync(lone);
+    fs.mkdirSync(both);
+    const stubFile = path.join(lone, 'events.out.tfevents.1700000000.host.profile-empty');
+    fs.writeFileSync(stubFile, versionRecord(1_700_000_000));
+    fs.writeFileSync(path.join(both, 'events.out.tfevents.1700000000.host.profile-empty'), versionRecord(1_700_000_000));
+    // The training's own file: opened 80 minutes after the stub, three minutes of scalars.
+    const start = 1_700_000_000 + 80 * 60;
+    fs.writeFileSync(
+      path.join(both, 'events.out.tfevents.1700004800.host.1.v2'),
+      Buffer.concat([versionRecord(start), ...[0, 1, 2, 3].map((i) => frameRecord(encodeScalarEvent('loss', i, start + 1 + i * 60, 1 / (i + 1))))]),
+    );
+    const { store, dir: idx } = indexInto([ws]);
+    assert.deepEqual(runsOf(store).map((r) => [r.name, r.startTime, r.endTime]), [['train', (start + 1) * 1000, (start + 181) * 1000]]);
+    // Something logged in the stub's folder: it is a run from the next pass on.
+    fs.appendFileSync(stubFile, frameRecord(encodeScalarEvent('acc', 5, 1_700_000_100, 0.5)));
+    indexWorkspace(store, { roots: [ws] });
+    assert.deepEqual(runsOf(store).map((r) => [r.name, r.startTime, r.endTime]), [['profile-only', 1_700_000_100_000, 1_700_000_100_000], ['train', (start + 1) * 1000, (start + 181) * 1000]]);
+    store.close();
+    fs.rmSync(idx, { recursive: true });
+    fs.rmSync(ws, { recursive: true });
   });
 });

@@ -3,7 +3,10 @@
  * `best_metric`, `best_model_checkpoint`, `global_step`, the schedule), `adapter_config.json` /
  * `config.json` as params. The checkpoints of one training are one run; an output folder reused by
  * several trainings (different schedules or histories) yields one run per training. `training_args.bin`
- * and other pickles are listed, never unpickled.
+ * and other pickles are listed, never unpickled. The `*_results.json` files `Trainer.save_metrics` writes
+ * into the output folder (flat `train_*`, `eval_*`, … keys; `all_results.json` their union) are the
+ * run's final metrics. None of these files records a wall time: the run's times come from its `runs/`
+ * TensorBoard log (index/links.ts), or are unknown.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,6 +17,8 @@ import { flattenParams, scalarText } from './yaml';
 
 export const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
 const STATE = 'trainer_state.json';
+/** What `Trainer.save_metrics(split, …)` writes: `{split}_results.json`, and their union in all_results.json. */
+export const HF_RESULTS_FILES = ['all_results.json', 'train_results.json', 'eval_results.json', 'test_results.json', 'predict_results.json'];
 
 export interface HfTraining {
   /** The checkpoint (or output) folder whose trainer_state.json has the longest history. */
@@ -112,6 +117,66 @@ export function readHfTraining(training: HfTraining, state: Record<string, unkno
   }
   const done = finished || (training.maxSteps !== undefined && training.globalStep >= training.maxSteps);
   return { params, tags, series, status: done ? 'FINISHED' : 'UNKNOWN' };
+}
+
+/** The final metrics an output folder holds. */
+export interface HfResults {
+  /** The results files read, in the order read. */
+  files: string[];
+  metrics: Record<string, number>;
+}
+
+/**
+ * The output folder's `*_results.json`: every numeric value (a split's own file over all_results.json,
+ * which save_metrics rewrites from the same dict). undefined when there are none.
+ */
+export function readHfResults(outputDir: string, diagnostics: Diagnostic[]): HfResults | undefined {
+  const out: HfResults = { files: [], metrics: {} };
+  for (const name of HF_RESULTS_FILES) {
+    const file = path.join(outputDir, name);
+    if (!fs.existsSync(file)) continue;
+    const text = readTextFile(file, diagnostics);
+    if (text === undefined) continue;
+    const parsed = parsePythonJson(text, file);
+    diagnostics.push(...parsed.diagnostics);
+    if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) {
+      if (parsed.diagnostics.length === 0) diagnostics.push({ file, line: 1, severity: 'error', message: `${name} is not a JSON object` });
+      continue;
+    }
+    out.files.push(file);
+    for (const [k, v] of Object.entries(parsed.value)) if (typeof v === 'number') out.metrics[k] = v;
+  }
+  return out.files.length ? out : undefined;
+}
+
+/**
+ * The training the results belong to: the one whose log_history holds the results' train_runtime (the
+ * Trainer logs it once, at the end), else the only one, else the training of the output folder's own
+ * trainer_state.json (`save_state` writes it after training). -1 when none can be told.
+ */
+export function hfResultsOwner(results: HfResults, trainings: { training: HfTraining; state: Record<string, unknown> }[], outputDir: string): number {
+  const runtime = results.metrics.train_runtime;
+  if (runtime !== undefined) {
+    const i = trainings.findIndex(({ state }) => Array.isArray(state.log_history) && state.log_history.some((e) => e && typeof e === 'object' && (e as Record<string, unknown>).train_runtime === runtime));
+    if (i >= 0) return i;
+  }
+  if (trainings.length === 1) return 0;
+  return trainings.findIndex(({ training }) => training.latestDir === outputDir);
+}
+
+/**
+ * Adds the final metrics to a training's series: a value the history already has at its last step is
+ * there; any other is one more point at the training's last step (as the Trainer logs a final
+ * `evaluate()` at `global_step`), after the logged ones, so it is the series' latest.
+ */
+export function addHfResults(series: Map<string, MetricPoint[]>, results: HfResults, lastStep: number): void {
+  for (const [k, value] of Object.entries(results.metrics)) {
+    let pts = series.get(k);
+    if (!pts) series.set(k, (pts = []));
+    const last = pts.at(-1);
+    if (last && last.step === lastStep && Object.is(last.value, value)) continue;
+    pts.push({ step: lastStep, time: NaN, value });
+  }
 }
 
 function readState(file: string, diagnostics: Diagnostic[]): Record<string, unknown> | undefined {

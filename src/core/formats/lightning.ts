@@ -45,7 +45,13 @@ export interface MetricsCsvPosition {
   rows: number;
   /** Diagnostics of bad cells given so far (they stop at 50 a file). */
   bad: number;
+  /** Where trainings are told apart (see readMetricsCsvFrom): the last row's training (from 0) and step. */
+  training?: number;
+  lastStep?: number;
 }
+
+/** The series of one training of a file (trainings numbered from 0). */
+export type SeriesOfTraining = (training: number) => Map<string, MetricPoint[]>;
 
 /**
  * Sparse metric CSVs (Lightning's CSVLogger, Keras's CSVLogger) → series: every non-empty cell of a column
@@ -53,8 +59,16 @@ export interface MetricsCsvPosition {
  * cells that are not numbers are reported. Reads the rows the file gained since `from` (the whole file
  * when there is no `from`): complete lines only — a row still being written is left for the next read. The file's header is the one read at its
  * start; a logger that adds a column rewrites the file, which the indexer sees as a changed file.
+ * With `series` a function, a row whose step is not past the previous row's begins another training
+ * (Keras's `CSVLogger(append=True)` appends each `fit` to one file, its epochs counted from 0 again).
  */
-export function readMetricsCsvFrom(file: string, from: MetricsCsvPosition | undefined, stepColumn: string, series: Map<string, MetricPoint[]>, diagnostics: Diagnostic[]): MetricsCsvPosition {
+export function readMetricsCsvFrom(
+  file: string,
+  from: MetricsCsvPosition | undefined,
+  stepColumn: string,
+  series: Map<string, MetricPoint[]> | SeriesOfTraining,
+  diagnostics: Diagnostic[],
+): MetricsCsvPosition {
   const start = from?.offset ?? 0;
   let bytes: Buffer;
   try {
@@ -96,9 +110,9 @@ function metricsRowReader(
   header: string[],
   file: string,
   stepColumn: string,
-  series: Map<string, MetricPoint[]>,
+  seriesOf: Map<string, MetricPoint[]> | SeriesOfTraining,
   diagnostics: Diagnostic[],
-  counter: { bad: number } = { bad: 0 },
+  counter: Pick<MetricsCsvPosition, 'bad' | 'training' | 'lastStep'> = { bad: 0 },
 ): (cells: string[], line: number, index: number) => void {
   const stepIdx = header.indexOf(stepColumn);
   const columns = header.map((name, i) => ({ name, i })).filter((c) => c.i !== stepIdx && c.name !== '');
@@ -112,6 +126,13 @@ function metricsRowReader(
       if (counter.bad++ < 50) diagnostics.push({ file, line, severity: 'error', message: `step ${JSON.stringify(stepText)} is not a number; row skipped` });
       return;
     }
+    let series: Map<string, MetricPoint[]>;
+    if (typeof seriesOf === 'function') {
+      if (counter.training === undefined) counter.training = 0;
+      else if (counter.lastStep !== undefined && !(step > counter.lastStep)) counter.training++;
+      counter.lastStep = step;
+      series = seriesOf(counter.training);
+    } else series = seriesOf;
     for (const c of columns) {
       const cell = cells[c.i];
       if (cell === undefined || cell === '') continue;

@@ -5,6 +5,8 @@
  *
  * Field numbers follow tensorflow/core/util/event.proto and framework/summary.proto.
  */
+import * as fs from 'node:fs';
+import { maskedCrc32c } from './crc32c';
 import { scanTfRecords, type ScalarColumns } from './tfrecord';
 import type { Columns } from './columns';
 import { ProtoReader, ProtobufError, WIRE_I32, WIRE_I64, WIRE_LEN, WIRE_VARINT } from './protobuf';
@@ -28,7 +30,10 @@ export interface EventSink {
   target?(tag: string): Columns;
   param?(key: string, value: string): void;
   status?(status: RunStatus, timeMs: number | undefined): void;
-  /** Wall times of records: called at least with the earliest and the latest (keep a min and a max). */
+  /**
+   * Wall times of records (not the file_version record a file opens with): called at least with the
+   * earliest and the latest (keep a min and a max).
+   */
   wallTime?(timeMs: number): void;
 }
 
@@ -41,6 +46,7 @@ export interface EventFileResult {
 // Field keys (field number << 3 | wire type) of the hot path.
 const KEY_WALL_TIME = (1 << 3) | WIRE_I64; // Event.wall_time
 const KEY_STEP = (2 << 3) | WIRE_VARINT; // Event.step
+const KEY_FILE_VERSION = (3 << 3) | WIRE_LEN; // Event.file_version
 const KEY_SUMMARY = (5 << 3) | WIRE_LEN; // Event.summary
 const KEY_SUMMARY_VALUE = (1 << 3) | WIRE_LEN; // Summary.value
 const KEY_TAG = (1 << 3) | WIRE_LEN; // Summary.Value.tag
@@ -75,6 +81,10 @@ export function readEventFile(
   fastPath = true,
 ): EventFileResult {
   const diagnostics: Diagnostic[] = [];
+  // The file's opening file_version record is dated when its writer was made, not when anything was
+  // logged (a profiler's `.profile-empty` stub is that record alone): it is passed over, so that a run's
+  // span is that of the records that log something, and a file of that record alone logs nothing.
+  const version = startOffset === 0 ? versionRecordEnd(file) : 0;
   const decoder = new EventDecoder(kinds, sink);
   // sink.target's answers, for simple values and for scalar tensors (null: the tag's plugin metadata says
   // its tensors are not scalars). A record decoded here may bring such metadata: the tensors' answers are
@@ -84,7 +94,7 @@ export function readEventFile(
   let tensorTargets: (Columns | null | undefined)[] = [];
   const result = scanTfRecords(
     file,
-    startOffset,
+    startOffset + version,
     fastPath,
     (s, e) => {
       if (tensorTargets.length) tensorTargets = [];
@@ -121,7 +131,43 @@ export function readEventFile(
     sink.wallTime?.(result.minWall * 1000);
     sink.wallTime?.(result.maxWall! * 1000);
   }
-  return { endOffset: result.endOffset, records: result.records, diagnostics: [...result.diagnostics, ...diagnostics] };
+  return { endOffset: result.endOffset, records: result.records + (version ? 1 : 0), diagnostics: [...result.diagnostics, ...diagnostics] };
+}
+
+/**
+ * The end of the file's first record where it is whole, passes its CRC checks and is an Event of a
+ * wall time, a step and a file_version only; else 0 (the scan reads and reports it as any other).
+ */
+function versionRecordEnd(file: string): number {
+  const head = Buffer.alloc(256);
+  let n: number;
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      n = fs.readSync(fd, head, 0, head.length, 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return 0;
+  }
+  if (n < 16 || head.readUInt32LE(4) !== 0) return 0;
+  const len = head.readUInt32LE(0);
+  if (16 + len > n || head.readUInt32LE(8) !== maskedCrc32c(head, 0, 8) || head.readUInt32LE(12 + len) !== maskedCrc32c(head, 12, 12 + len)) return 0;
+  const r = new ProtoReader(head, 12, 12 + len);
+  let versioned = false;
+  try {
+    while (!r.done) {
+      const key = r.rawKey();
+      if (key === KEY_FILE_VERSION) versioned = true;
+      else if (key !== KEY_WALL_TIME && key !== KEY_STEP) return 0;
+      r.skip(key & 7);
+    }
+  } catch (err) {
+    if (err instanceof ProtobufError) return 0;
+    throw err;
+  }
+  return versioned ? 16 + len : 0;
 }
 
 class EventDecoder {

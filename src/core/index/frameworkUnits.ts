@@ -10,8 +10,7 @@ import type { Artifact, Diagnostic, MetricPoint, RunStatus } from '../model';
 import { artifactKind } from '../model';
 import { walkFiles } from '../formats/mlflow';
 import { type MetricsCsvPosition, readLightningParams, readMetricsCsvFrom } from '../formats/lightning';
-import { CHECKPOINT_RE, groupHfTrainings, hfStateFiles } from '../formats/huggingface';
-import { readHfTraining } from '../formats/huggingface';
+import { addHfResults, CHECKPOINT_RE, groupHfTrainings, HF_RESULTS_FILES, hfResultsOwner, hfStateFiles, readHfResults, readHfTraining } from '../formats/huggingface';
 import { readKerasHistoryJson } from '../formats/keras';
 import { readWandbRun, readWandbRuns, type WandbHistoryPosition, type WandbRun, wandbFile, wandbLogFile, wandbLogPath } from '../formats/wandb';
 import { diskFiles, findDvcliveDirs, type ProjectFiles, readDvcProject } from '../formats/dvc';
@@ -162,9 +161,9 @@ export function lightningUnit(source: DiscoveredSource): Unit {
         name: path.basename(dir),
         status: extra.status,
         lifecycle: 'active',
-        // Without event files, the hparams file (written as fit starts) and the CSV (last flush) date the run.
-        startTime: extra.start ?? mtime(hparams),
-        endTime: extra.end ?? mtime(csv),
+        // Only the event files' records carry wall times (metrics.csv and hparams.yaml have none).
+        startTime: extra.start,
+        endTime: extra.end,
         path: dir,
         params: extra.params,
         tags: {},
@@ -180,19 +179,25 @@ export function lightningUnit(source: DiscoveredSource): Unit {
 
 // ---- Hugging Face ----
 
+/**
+ * A Trainer output folder: one run per training (see formats/huggingface.ts), the folder's
+ * `*_results.json` as the final metrics of the training they belong to. Nothing here records a wall
+ * time: the runs' start and end come from their `runs/` TensorBoard logs (links.ts), else are unknown.
+ */
 export function huggingfaceUnit(source: DiscoveredSource): Unit {
   const dir = source.path;
   const key = `huggingface-output:${dir}`;
+  const results = HF_RESULTS_FILES.map((n) => path.join(dir, n));
   return {
     key,
     kind: 'huggingface-output',
     origin: { source },
     appendable: false,
-    owns: (f) => path.basename(f) === 'trainer_state.json' && (path.dirname(f) === dir || path.dirname(path.dirname(f)) === dir),
-    // The output folder is listed for checkpoints, and each checkpoint for its trainer_state.json: their
-    // mtimes stand for new ones.
+    owns: (f) => (path.basename(f) === 'trainer_state.json' && (path.dirname(f) === dir || path.dirname(path.dirname(f)) === dir)) || results.includes(f),
+    // The output folder is listed for checkpoints and results files, and each checkpoint for its
+    // trainer_state.json: their mtimes stand for new ones.
     fingerprint: () => {
-      const out = probeFolder(statFiles(hfStateFiles(dir)), dir);
+      const out = probeFolder(statFiles([...hfStateFiles(dir), ...results]), dir);
       for (const n of safeNames(dir)) if (CHECKPOINT_RE.test(n)) probeFolder(out, path.join(dir, n));
       return out;
     },
@@ -202,12 +207,19 @@ export function huggingfaceUnit(source: DiscoveredSource): Unit {
       store.clearUnitRuns(key);
       const diagnostics: Diagnostic[] = [];
       const trainings = groupHfTrainings(dir, diagnostics);
+      const final = readHfResults(dir, diagnostics);
+      const owner = final ? hfResultsOwner(final, trainings, dir) : -1;
+      if (final && owner < 0) diagnostics.push({ file: final.files[0], severity: 'info', message: `${trainings.length} trainings wrote to this output folder and these results name none of them; they are not shown` });
       const experimentId = experimentFor(store, source, 'huggingface', path.dirname(dir));
       let points = 0;
-      for (const { training, state } of trainings) {
+      trainings.forEach(({ training, state }, i) => {
         const data = readHfTraining(training, state, diagnostics);
+        if (final && i === owner) {
+          addHfResults(data.series, final, hfLastStep(training.globalStep, state, final.metrics.train_runtime));
+          // train_results.json is written once train() has returned.
+          if (final.metrics.train_runtime !== undefined) data.status = 'FINISHED';
+        }
         const several = trainings.length > 1;
-        const stateFile = path.join(training.latestDir, 'trainer_state.json');
         const artifacts: Artifact[] = [];
         for (const ckpt of training.checkpointDirs) {
           const base = path.basename(ckpt);
@@ -223,25 +235,43 @@ export function huggingfaceUnit(source: DiscoveredSource): Unit {
           name: several ? `${path.basename(dir)} (${training.maxSteps ?? training.globalStep} steps)` : path.basename(dir),
           status: data.status,
           lifecycle: 'active',
+          // Set by links.ts from the run's TensorBoard log, where it has one.
           startTime: undefined,
-          endTime: mtime(stateFile),
+          endTime: undefined,
           path: dir,
           params: data.params,
           tags: { ...data.tags, 'hf.checkpoints': training.checkpointDirs.map((d) => path.basename(d)).join(', ') },
           artifacts,
         };
         points += writeRun(store, key, run, data.series);
-      }
+      });
       return { state: { files: ctx.now }, diagnostics, points };
     },
   };
+}
+
+/**
+ * The step the Trainer logs its final metrics at: that of the log entry with the results' train_runtime
+ * (the end of training), else the training's last global step.
+ */
+function hfLastStep(globalStep: number, state: Record<string, unknown>, runtime: number | undefined): number {
+  const history = Array.isArray(state.log_history) ? (state.log_history as Record<string, unknown>[]) : [];
+  const end = runtime === undefined ? undefined : history.find((e) => e && typeof e === 'object' && e.train_runtime === runtime);
+  if (end && typeof end.step === 'number') return end.step;
+  let last = globalStep;
+  for (const e of history) if (e && typeof e === 'object' && typeof e.step === 'number' && e.step > last) last = e.step;
+  return last;
 }
 
 // ---- Keras ----
 
 /**
  * A Keras CSVLogger file (one row per epoch, appended as training goes: read from the last complete row)
- * or a `history` JSON dump (read whole).
+ * or a `history` JSON dump (read whole). `CSVLogger(append=True)` appends each `fit` to the same file
+ * under the one header, its epochs from 0 again: each training is a run, the first one the file's
+ * (`training_log`), the next ones numbered `training_log#2`, `#3`… in file order, so that appending
+ * another training leaves the earlier runs as they were. Neither file records a time: the runs' times
+ * are unknown.
  */
 export function kerasUnit(source: DiscoveredSource): Unit {
   const file = source.path;
@@ -260,30 +290,48 @@ export function kerasUnit(source: DiscoveredSource): Unit {
       const prev = ctx.prev?.extra as { csv?: MetricsCsvPosition } | undefined;
       const incremental = csv && ctx.incremental && ctx.changes[file] === 'append' && !!prev?.csv;
       if (!incremental) store.clearUnitRuns(key);
-      let series: Map<string, MetricPoint[]>;
+      const trainings = new Map<number, Map<string, MetricPoint[]>>();
       let diagnostics: Diagnostic[];
       let position: MetricsCsvPosition | undefined;
       if (csv) {
-        series = new Map();
         diagnostics = [];
-        position = readMetricsCsvFrom(file, incremental ? prev!.csv : undefined, 'epoch', series, diagnostics);
-      } else ({ series, diagnostics } = readKerasHistoryJson(file));
+        const seriesOf = (t: number) => {
+          let m = trainings.get(t);
+          if (!m) trainings.set(t, (m = new Map()));
+          return m;
+        };
+        position = readMetricsCsvFrom(file, incremental ? prev!.csv : undefined, 'epoch', seriesOf, diagnostics);
+      } else {
+        const json = readKerasHistoryJson(file);
+        diagnostics = json.diagnostics;
+        trainings.set(0, json.series);
+      }
+      // The training the last read ended in, which this read continues (its series are appended to).
+      const continued = incremental ? (prev!.csv!.training ?? 0) : -1;
+      // A file with no rows yet is one run, as it was before trainings were told apart.
+      if (trainings.size === 0 && !incremental) trainings.set(0, new Map());
       const dir = path.dirname(file);
-      const run: RunInput = {
-        id: stableId('keras', file),
-        experimentId: experimentFor(store, source, 'keras', dir),
-        format: 'keras',
-        nativeId: (path.relative(source.root, file) || path.basename(file)).split(path.sep).join('/'),
-        name: path.basename(file, path.extname(file)),
-        status: 'UNKNOWN',
-        lifecycle: 'active',
-        endTime: mtime(file),
-        path: file,
-        params: {},
-        tags: {},
-        artifacts: [],
-      };
-      const points = writeSeries(store, store.putRun(key, run), series, !incremental);
+      const experimentId = experimentFor(store, source, 'keras', dir);
+      const rel = (path.relative(source.root, file) || path.basename(file)).split(path.sep).join('/');
+      const base = path.basename(file, path.extname(file));
+      let points = 0;
+      for (const [t, series] of [...trainings].sort((x, y) => x[0] - y[0])) {
+        const suffix = t === 0 ? '' : `#${t + 1}`;
+        const run: RunInput = {
+          id: t === 0 ? stableId('keras', file) : stableId('keras', file, suffix),
+          experimentId,
+          format: 'keras',
+          nativeId: rel + suffix,
+          name: base + suffix,
+          status: 'UNKNOWN',
+          lifecycle: 'active',
+          path: file,
+          params: {},
+          tags: {},
+          artifacts: [],
+        };
+        points += writeSeries(store, store.putRun(key, run), series, t !== continued);
+      }
       const files = { ...ctx.now };
       if (position && files[file]) files[file] = { ...files[file], offset: position.offset };
       return { state: { files, extra: position ? { csv: position } : undefined }, diagnostics, reread: new Set([file]), points };

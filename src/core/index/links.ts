@@ -4,8 +4,9 @@
  *
  * - A Hugging Face Trainer writes `trainer_state.json` into `output_dir/checkpoint-N/` and, with the
  *   TensorBoard integration, event files into `output_dir/runs/<date>_<host>/`. The TensorBoard run becomes
- *   a child of the Trainer run (its `parentRunId`), and the Trainer run, whose state file records no start,
- *   takes its start time from the earliest of its event files.
+ *   a child of the Trainer run (its `parentRunId`), and the Trainer run, whose files record no time, takes
+ *   its start and end from the earliest and latest records of its event files (without them both are
+ *   unknown).
  */
 import * as path from 'node:path';
 import type { Store } from './store';
@@ -37,26 +38,43 @@ export function linkRuns(store: Store): number {
   }[];
   // Written only when they change: a pass over an unchanged workspace does not rewrite them.
   const setParent = db.prepare('UPDATE runs SET parent_run_id = ? WHERE rid = ?');
-  const setStart = db.prepare('UPDATE runs SET start_time = ? WHERE rid = ?');
-  // A Trainer run starts when the earliest of its logs does, whatever order they come in.
+  const setTimes = db.prepare('UPDATE runs SET start_time = ?, end_time = ? WHERE rid = ?');
+  // A Trainer run starts when the earliest of its logs does and ends with the latest, whatever order they come in.
   const starts = new Map<number, number>();
+  const ends = new Map<number, number>();
+  // The last step each run logged, to tell which training of a reused output folder wrote a log.
+  let lastSteps: Map<number, number> | undefined;
+  const lastStep = (rid: number) => {
+    lastSteps ??= new Map(
+      (db.prepare("SELECT s.rid AS rid, MAX(s.last_step) AS step FROM series s JOIN runs r ON r.rid = s.rid WHERE r.format IN ('huggingface', 'tensorboard') GROUP BY s.rid").all() as { rid: number; step: number | null }[]).map((x) => [x.rid, x.step ?? NaN]),
+    );
+    return lastSteps.get(rid) ?? NaN;
+  };
   const marker = `${path.sep}runs${path.sep}`;
   let linked = 0;
   for (const tb of tbRuns) {
     let runs: typeof trainers | undefined;
     for (let i = tb.path.lastIndexOf(marker); i > 0 && !runs; i = tb.path.lastIndexOf(marker, i - 1)) runs = byDir.get(tb.path.slice(0, i));
     if (!runs) continue;
-    // Several trainings in one output folder: the one whose state was last written nearest the log's end.
-    const owner = runs.reduce((best, r) => (Math.abs((r.endTime ?? 0) - (tb.endTime ?? 0)) < Math.abs((best.endTime ?? 0) - (tb.endTime ?? 0)) ? r : best));
+    // Several trainings in one output folder: the one whose last logged step is nearest the log's (the
+    // Trainer logs the same steps to both), the first on a tie.
+    const distance = (r: (typeof runs)[number]) => {
+      const d = Math.abs(lastStep(r.rid) - lastStep(tb.rid));
+      return Number.isNaN(d) ? Infinity : d;
+    };
+    const owner = runs.length === 1 ? runs[0] : runs.reduce((best, r) => (distance(r) < distance(best) ? r : best));
     if (tb.parentRunId !== owner.nativeId) setParent.run(owner.nativeId, tb.rid);
     const start = starts.get(owner.rid);
     if (tb.startTime !== null && (start === undefined || tb.startTime < start)) starts.set(owner.rid, tb.startTime);
+    const end = ends.get(owner.rid);
+    if (tb.endTime !== null && (end === undefined || tb.endTime > end)) ends.set(owner.rid, tb.endTime);
     linked++;
   }
-  // (A Trainer run whose logs are gone has no start: trainer_state.json records none.)
+  // (A Trainer run whose logs are gone has no times: trainer_state.json records none.)
   for (const t of trainers) {
     const start = starts.get(t.rid) ?? null;
-    if (start !== t.startTime) setStart.run(start, t.rid);
+    const end = ends.get(t.rid) ?? null;
+    if (start !== t.startTime || end !== t.endTime) setTimes.run(start, end, t.rid);
   }
   return linked;
 }

@@ -70,3 +70,11 @@ export function tensorboardSink(extra: TensorboardExtra, scalar: EventSink['scal
     },
   };
 }
+
+/**
+ * True when a log directory's records logged nothing: no record past a file_version (no wall time), no
+ * series, param or status. Such a directory is not a run.
+ */
+export function tensorboardRunIsEmpty(extra: TensorboardExtra, seriesCount: number): boolean {
+  return extra.startTime === undefined && seriesCount === 0 && Object.keys(extra.params).length === 0 && extra.status === 'UNKNOWN';
+}

@@ -27,7 +27,7 @@ import type { PackedRun, ReadAhead, ReadAheadFile, ReadAheadRequest } from './re
 import type { SeriesWriter, Store } from './store';
 import { appendsInOrder, listMlflowRun, listTree, statFiles } from './listing';
 import { dvcUnit, huggingfaceUnit, kerasUnit, lightningUnit, wandbUnit } from './frameworkUnits';
-import { listTensorboardRun, newTensorboardExtra, tensorboardArtifacts, tensorboardSink, type TensorboardExtra } from './tensorboardRun';
+import { listTensorboardRun, newTensorboardExtra, tensorboardArtifacts, tensorboardRunIsEmpty, tensorboardSink, type TensorboardExtra } from './tensorboardRun';
 import type { Listing } from './listing';
 import { stableId } from './store';
 import { childPath } from '../formats/files';
@@ -541,6 +541,9 @@ function tensorboardUnit(source: DiscoveredSource): Unit {
         // The run's params, status and times, now that its events are read (a thread's came complete).
         store.putRun(key, header());
       }
+      // A log directory whose records log nothing (a profiler's stub, a writer that wrote no event) is
+      // not a run; it becomes one when its files log something.
+      if (tensorboardRunIsEmpty(extra, store.seriesSummaries(rid).length)) store.clearUnitRuns(key);
       state.extra = extra as unknown as Record<string, unknown>;
       return { state, diagnostics, reread, points };
     },

@@ -369,8 +369,9 @@ function runTooltip(r: RunRow, params: Record<string, string>, series: SeriesSum
   const status = effectiveStatus(r, Date.now(), exitCode).toLowerCase() + (exitCode ? ` (its task exited with code ${exitCode})` : '');
   appendUserText(md, `${FORMAT_NAMES[r.format] ?? r.format} · ${status} · ${r.experimentName}`);
   const facts: [string, string | null][] = [
-    ['started', r.startTime ? new Date(r.startTime).toLocaleString() : null],
-    ['duration', r.startTime && r.endTime ? duration(r.endTime - r.startTime) : null],
+    // A time the run's files do not record is said to be unknown (a running run has no end yet).
+    ['started', r.startTime !== null ? new Date(r.startTime).toLocaleString() : 'unknown'],
+    ['duration', r.startTime !== null && r.endTime !== null ? duration(r.endTime - r.startTime) : status === 'running' ? null : 'unknown'],
     ['commit', r.gitCommit ? r.gitCommit.slice(0, 12) : null],
     ['script', r.sourceScript],
     ['id', r.nativeId],
