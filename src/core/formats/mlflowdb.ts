@@ -253,7 +253,7 @@ function addDatasetInputs(db: Database, tables: Set<string>, tags: Map<string, R
     .all() as { run: string; name: string; digest: string }[];
   for (const r of rows) {
     let t = tags.get(r.run);
-    if (!t) tags.set(r.run, (t = {}));
+    if (!t) tags.set(r.run, (t = Object.create(null) as Record<string, string>));
     const key = `mlflow.dataset.${r.name}`;
     t[key] = t[key] && !t[key].split(',').includes(r.digest) ? `${t[key]},${r.digest}` : r.digest;
   }
@@ -269,7 +269,7 @@ function groupByRun(rows: KeyValueRow[]): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();
   for (const r of rows) {
     let m = out.get(r.run_uuid);
-    if (!m) out.set(r.run_uuid, (m = {}));
+    if (!m) out.set(r.run_uuid, (m = Object.create(null) as Record<string, string>)); // user keys: `__proto__` is data
     m[r.key] = r.value ?? '';
   }
   return out;
