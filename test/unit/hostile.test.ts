@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { indexInto, corpus, tempDir } from './corpus';
 import { flattenParams } from '../../src/core/formats/yaml';
 import { Store } from '../../src/core/index/store';
+import { openDatabase } from '../../src/core/index/sqlite';
+import { insideFolders } from '../../src/core/artifacts/confine';
 
 /** A protocol-0 pickle that, when unpickled, runs `os.system(command)`. */
 const pickleRunning = (command: string) => Buffer.from(`cos\nsystem\n(S'${command}'\ntR.`, 'latin1');
@@ -87,6 +89,67 @@ describe('hostile content', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('lists artifacts only inside the workspace or the store, on real paths: an mlflow.db artifact_uri of file:///proc/self/root, a path elsewhere, a link out, and a run\'s artifacts folder linked out', () => {
+    const outside = tempDir('runlens-outside-');
+    fs.writeFileSync(path.join(outside, 'secret.txt'), 'not yours');
+    const ws = path.join(tempDir('runlens-confine-'), 'ws');
+    fs.cpSync(corpus('mlflow', 'Peco602__mlops-zoomcamp', '02-experiment-tracking'), ws, { recursive: true });
+    fs.symlinkSync(outside, path.join(ws, 'link-out'));
+    const dbFile = path.join(ws, 'mlflow.db');
+    const db = openDatabase(dbFile, { fileMustExist: true });
+    const ids = (db.prepare('SELECT run_uuid FROM runs ORDER BY run_uuid').pluck().all() as string[]).slice(0, 3);
+    const hostile = ['file:///proc/self/root', outside, path.join(ws, 'link-out')];
+    ids.forEach((id, i) => db.prepare('UPDATE runs SET artifact_uri = ? WHERE run_uuid = ?').run(hostile[i], id));
+    db.close();
+    for (const f of ['-wal', '-shm']) fs.rmSync(dbFile + f, { force: true });
+    // A file-store run whose artifacts folder is a link out of the workspace, and one linked inside it.
+    const out = mlflowRun(ws, 'e'.repeat(32));
+    fs.symlinkSync(outside, path.join(out, 'artifacts'));
+    const inside = mlflowRun(ws, 'f'.repeat(32));
+    fs.mkdirSync(path.join(ws, 'kept'));
+    fs.writeFileSync(path.join(ws, 'kept', 'model.txt'), 'ok');
+    fs.symlinkSync(path.join(ws, 'kept'), path.join(inside, 'artifacts'));
+    const { store } = indexInto([ws]);
+    try {
+      const runs = store.queryRuns({ sql: '', params: [] }, { sql: '', params: [] });
+      const artifactsOf = (nativeId: string) => store.artifacts(runs.find((r) => r.nativeId === nativeId)!.rid).map((a) => a.path);
+      for (const id of ids) assert.deepEqual(artifactsOf(id), [], id);
+      const notes = store.diagnostics().filter((d) => /is outside the workspace: not listed/.test(d.message));
+      for (const id of ids) assert.ok(notes.some((d) => d.file === dbFile && d.message.includes(id)), `no diagnostic for ${id}`);
+      assert.deepEqual(artifactsOf('e'.repeat(32)), []);
+      assert.ok(notes.some((d) => d.file === path.join(out, 'artifacts')));
+      assert.deepEqual(artifactsOf('f'.repeat(32)), ['model.txt']);
+      // The other database runs keep their artifacts (found below the database's folder).
+      assert.ok(runs.filter((r) => r.format === 'mlflow-db' && !ids.includes(r.nativeId)).some((r) => store.artifacts(r.rid).length > 0));
+      assert.ok(!store.db.prepare("SELECT 1 FROM artifacts WHERE path LIKE '%secret.txt' OR path LIKE 'etc/%'").get(), 'something outside was listed');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('judges a path a run names (an evaluation image) on its real path: a link or a `..` out of the workspace is outside', () => {
+    const outside = tempDir('runlens-outside-');
+    fs.writeFileSync(path.join(outside, 'leak.png'), 'x');
+    const ws = tempDir('runlens-ws-');
+    fs.mkdirSync(path.join(ws, 'eval'));
+    fs.writeFileSync(path.join(ws, 'eval', 'ok.png'), 'x');
+    fs.symlinkSync(path.join(outside, 'leak.png'), path.join(ws, 'eval', 'link.png'));
+    fs.symlinkSync(outside, path.join(ws, 'eval', 'dir'));
+    fs.symlinkSync(path.join(ws, 'eval', 'ok.png'), path.join(outside, 'back.png'));
+    assert.equal(insideFolders(path.join(ws, 'eval', 'ok.png'), [ws]), true);
+    assert.equal(insideFolders(path.join(ws, 'eval', 'link.png'), [ws]), false);
+    assert.equal(insideFolders(path.join(ws, 'eval', 'dir', 'leak.png'), [ws]), false);
+    assert.equal(insideFolders(path.join(ws, 'eval', '..', '..', path.basename(outside), 'leak.png'), [ws]), false);
+    assert.equal(insideFolders(path.join(ws, 'eval', 'missing.png'), [ws]), false);
+    // A link from elsewhere into the workspace leads inside.
+    assert.equal(insideFolders(path.join(outside, 'back.png'), [ws]), true);
+    // A folder whose name starts like the workspace's is not inside it.
+    const sibling = `${ws}-2`;
+    fs.mkdirSync(sibling);
+    fs.writeFileSync(path.join(sibling, 'a.png'), 'x');
+    assert.equal(insideFolders(path.join(sibling, 'a.png'), [ws]), false);
   });
 
   it('reads deeply nested configs without exhausting the stack', () => {
