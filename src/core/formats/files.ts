@@ -20,8 +20,7 @@ function notRegular(st: fs.Stats): string {
   if (st.isCharacterDevice()) return 'a character device';
   if (st.isBlockDevice()) return 'a block device';
   if (st.isSocket()) return 'a socket';
-  if (st.isDirectory()) return 'a folder';
-  return 'not a regular file';
+  return 'of an unknown kind';
 }
 
 /**
@@ -39,6 +38,8 @@ export function openRegular(file: string): { fd: number; size: number } {
   }
   if (!st.isFile()) {
     fs.closeSync(fd);
+    // A folder fails as readFileSync fails on one; anything else says what it is.
+    if (st.isDirectory()) throw Object.assign(new Error('EISDIR: illegal operation on a directory, read'), { code: 'EISDIR', syscall: 'read' });
     throw new Error(`not a regular file (${notRegular(st)}): not read`);
   }
   return { fd, size: st.size };
