@@ -8,11 +8,12 @@ const PUNCTUATION = /[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g;
 
 /**
  * `text` as Markdown that shows it literally: every ASCII punctuation mark backslash-escaped (so no
- * emphasis, link, autolink, HTML tag, entity, table cell break or `$(icon)` starts), line breaks and
- * tabs as spaces (a line of its own could start a heading, a list or a code block).
+ * emphasis, link, autolink, entity, table cell break or `$(icon)` starts) but `<`, written `&lt;` so that
+ * no tag text is left at all (a renderer that allowed HTML would still get none), line breaks and tabs as
+ * spaces (a line of its own could start a heading, a list or a code block).
  */
 export function markdownText(text: string): string {
-  return text.replace(/[\r\n\t\f\v]+/g, ' ').replace(PUNCTUATION, '\\$&');
+  return text.replace(/[\r\n\t\f\v]+/g, ' ').replace(PUNCTUATION, (c) => (c === '<' ? '&lt;' : `\\${c}`));
 }
 
 /**

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { codeSpan, markdownText } from '../../src/extension/markdown';
 
 /** CommonMark's backslash escapes undone (a backslash before ASCII punctuation shows that mark): what a renderer shows. */
-const shown = (md: string) => md.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+const shown = (md: string) => md.replace(/\\([!-/:-@[-`{-~])|&lt;/g, (m, c: string | undefined) => c ?? '<');
 
 const HOSTILE = [
   '<img src=x onerror=alert(1)>',
@@ -19,15 +19,17 @@ const HOSTILE = [
 ];
 
 describe('Markdown for user text', () => {
-  it('markdownText leaves no markup: every ASCII punctuation mark escaped, no line break, and it shows the text as written', () => {
+  it('markdownText leaves no markup: every ASCII punctuation mark escaped (`<` as &lt;), no line break, and it shows the text as written', () => {
     for (const t of HOSTILE) {
       const md = markdownText(t);
       // Every punctuation mark is preceded by a backslash that escapes it (none left bare).
-      assert.equal(md.replace(/\\[!-/:-@[-`{-~]/g, '').match(/[!-/:-@[-`{-~]/), null, md);
+      assert.equal(md.replace(/\\[!-/:-@[-`{-~]|&lt;/g, '').match(/[!-/:-@[-`{-~]/), null, md);
+      assert.ok(!md.includes('<'), md);
       assert.ok(!/[\r\n]/.test(md), md);
       assert.equal(shown(md), t.replace(/[\r\n\t]+/g, ' '));
     }
-    assert.equal(markdownText('<b>'), '\\<b\\>');
+    assert.equal(markdownText('<b>'), '&lt;b\\>');
+    assert.equal(markdownText('&lt;'), '\\&lt\\;', 'an entity in the text shows as written');
     assert.equal(markdownText('hp_metric'), 'hp\\_metric');
   });
 
