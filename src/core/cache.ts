@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database } from './index/sqlite';
 import { openDatabase } from './index/sqlite';
+import { openRegularFd } from './formats/files';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS file_hashes(path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime REAL NOT NULL, ino INTEGER NOT NULL, sha256 TEXT NOT NULL) WITHOUT ROWID;
@@ -75,7 +76,7 @@ export function sha256File(file: string): string {
 /** A file's digest, read in 1 MiB pieces. */
 export function hashFile(file: string, algorithm: 'sha256' | 'md5'): string {
   const h = createHash(algorithm);
-  const fd = fs.openSync(file, 'r');
+  const fd = openRegularFd(file);
   try {
     const buf = Buffer.alloc(1 << 20);
     for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));

@@ -14,6 +14,7 @@ import { CHECKPOINT_RE } from './formats/huggingface';
 import { looksLikeKerasCsv, looksLikeKerasHistoryJson } from './formats/keras';
 import { WANDB_RUN_DIR_RE } from './formats/wandb';
 import { isDvcProjectDir } from './formats/dvc';
+import { openRegularFd } from './formats/files';
 
 export interface DiscoveredSource {
   format: Format;
@@ -101,11 +102,13 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
         if (excluded(full)) continue;
         let isDir = e.isDirectory();
         let isFile = e.isFile();
+        let special = e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice() || e.isSocket();
         if (e.isSymbolicLink()) {
           try {
             const t = fs.statSync(full);
             isDir = t.isDirectory();
             isFile = t.isFile();
+            special = !isDir && !isFile;
           } catch {
             diagnostics.push({ file: full, severity: 'warning', message: 'broken symbolic link' });
             continue;
@@ -127,6 +130,11 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
               continue;
             }
           }
+        }
+        // A FIFO or a device named as a file read here would block or never end: said, never opened
+        // (trainer_state.json is its reader's to report).
+        if (special && e.name !== 'trainer_state.json' && (EVENT_FILE_RE.test(e.name) || /\.(csv|json|db|sqlite|sqlite3)$/i.test(e.name))) {
+          diagnostics.push({ file: full, severity: 'warning', message: 'not a regular file (a FIFO, a device or a socket): not read' });
         }
         if (isDir) {
           if (SKIP_DIRS.has(e.name) || skip.has(e.name)) continue;
@@ -179,7 +187,7 @@ function resumedWandbRuns(dirs: string[]): string[][] {
 function hasSqliteMagic(file: string): boolean {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openRegularFd(file);
     const buf = Buffer.alloc(16);
     return fs.readSync(fd, buf, 0, 16, 0) === 16 && buf.equals(SQLITE_MAGIC);
   } catch {

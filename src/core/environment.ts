@@ -17,6 +17,7 @@ import type { Artifact } from './model';
 import { parseYaml } from './formats/yaml';
 import type { RunRow } from './index/store';
 import { artifactPath } from './index/store';
+import { readRegularText } from './formats/files';
 
 export type EnvironmentKey = 'python' | 'host' | 'os' | 'executable' | 'command' | 'script' | 'user' | 'git.commit' | 'git.remote' | 'git.dirty' | 'gpu' | 'cuda';
 
@@ -46,8 +47,7 @@ const MAX_ENV_FILE = 1024 * 1024;
 
 function readSmall(file: string): string | undefined {
   try {
-    const st = fs.statSync(file);
-    return st.isFile() && st.size <= MAX_ENV_FILE ? fs.readFileSync(file, 'utf8') : undefined;
+    return readRegularText(file, MAX_ENV_FILE);
   } catch {
     return undefined;
   }

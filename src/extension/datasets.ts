@@ -20,6 +20,7 @@ import type { RunsNode } from './trees/runs';
 import type { ModelsNode } from './trees/models';
 import { pickRun } from './selection';
 import { showDiagnostics } from './problems';
+import { codeSpan, markdownText } from './markdown';
 
 export const DATA_SCHEME = 'runlens-data';
 
@@ -93,7 +94,8 @@ export class DatasetService implements vscode.TextDocumentContentProvider, vscod
   }
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** User text (a column name, a class, a file name) in these Markdown documents: shown, never markup. */
+const cell = markdownText;
 const num = (x: number | undefined) => (x === undefined ? '' : Number.isInteger(x) ? String(x) : x.toPrecision(6));
 const bar = (share: number) => '█'.repeat(Math.round(share * 20)) || (share > 0 ? '▏' : '');
 
@@ -105,7 +107,7 @@ export function statsMarkdown(label: string, s: TableStats): string {
   }
   const balance = classBalance(s);
   if (balance) {
-    lines.push('', `## Class balance of \`${cell(s.label!)}\``, '', '| class | rows | share | |', '|---|---:|---:|---|');
+    lines.push('', `## Class balance of ${codeSpan(s.label!)}`, '', '| class | rows | share | |', '|---|---:|---:|---|');
     for (const b of balance.slice(0, 50)) lines.push(`| ${cell(b.value)} | ${b.count} | ${(100 * b.share).toFixed(1)} % | ${bar(b.share)} |`);
   }
   lines.push('', `Duplicate rows: ${s.duplicates}${s.duplicateExamples[0] ? ` (line ${s.duplicateExamples[0].line} repeats line ${s.duplicateExamples[0].of})` : ''}`);
@@ -118,15 +120,15 @@ export function diffMarkdown(before: string, after: string, a: TableStats, b: Ta
   const lines = [`# Dataset diff`, '', `- before: ${cell(before)}`, `- after: ${cell(after)}`, '', `Rows ${d.rows.before} → ${d.rows.after} (${delta >= 0 ? '+' : ''}${delta}) · columns ${a.columns.length} → ${b.columns.length} · duplicate rows ${d.duplicates.before} → ${d.duplicates.after}`, ''];
   if (d.added.length || d.removed.length || d.retyped.length) {
     lines.push('## Schema', '');
-    for (const c of d.added) lines.push(`- added \`${cell(c)}\``);
-    for (const c of d.removed) lines.push(`- removed \`${cell(c)}\``);
-    for (const r of d.retyped) lines.push(`- \`${cell(r.column)}\`: ${r.before} → ${r.after}`);
+    for (const c of d.added) lines.push(`- added ${codeSpan(c)}`);
+    for (const c of d.removed) lines.push(`- removed ${codeSpan(c)}`);
+    for (const r of d.retyped) lines.push(`- ${codeSpan(r.column)}: ${r.before} → ${r.after}`);
     lines.push('');
   }
   if (d.label) {
     const tb = d.label.classes.reduce((n, c) => n + c.before, 0) || 1;
     const ta = d.label.classes.reduce((n, c) => n + c.after, 0) || 1;
-    lines.push(`## Label \`${cell(d.label.column)}\`: PSI ${d.label.psi.toFixed(4)} (${d.label.verdict})`, '', '| class | before | | after | |', '|---|---:|---|---:|---|');
+    lines.push(`## Label ${codeSpan(d.label.column)}: PSI ${d.label.psi.toFixed(4)} (${d.label.verdict})`, '', '| class | before | | after | |', '|---|---:|---|---:|---|');
     for (const c of d.label.classes.slice(0, 50)) lines.push(`| ${cell(c.value)} | ${c.before} | ${bar(c.before / tb)} | ${c.after} | ${bar(c.after / ta)} |`);
     lines.push('');
   }
@@ -137,7 +139,7 @@ export function diffMarkdown(before: string, after: string, a: TableStats, b: Ta
   }
   if (d.missing.length) {
     lines.push('', '## Missing values', '');
-    for (const m of d.missing) lines.push(`- \`${cell(m.column)}\`: ${m.before} → ${m.after}`);
+    for (const m of d.missing) lines.push(`- ${codeSpan(m.column)}: ${m.before} → ${m.after}`);
   }
   return lines.join('\n') + '\n';
 }

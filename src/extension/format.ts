@@ -1,12 +1,15 @@
 /** Small display helpers shared by the views: times, durations, numbers, user text in Markdown. */
 import type * as vscode from 'vscode';
+import { codeSpan, markdownText } from './markdown';
 
-/**
- * Text from users' files as literal text: markdown escaped by appendText, and `<` as an entity so no HTML
- * tag survives even where a renderer would allow some.
- */
+/** Text from users' files as literal text: no markup, link, HTML tag, entity or theme icon survives (markdown.ts). */
 export function appendUserText(md: vscode.MarkdownString, text: string): void {
-  md.appendText(text.replace(/&/g, '&amp;').replace(/</g, '&lt;'));
+  md.appendMarkdown(markdownText(text));
+}
+
+/** Text from users' files as a code span, shown exactly (a key like `hp_metric`, no backslash). */
+export function appendUserCode(md: vscode.MarkdownString, text: string): void {
+  md.appendMarkdown(codeSpan(text));
 }
 
 export function relativeTime(ms: number, now = Date.now()): string {

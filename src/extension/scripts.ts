@@ -19,6 +19,7 @@ import type { RunsNode } from './trees/runs';
 import type { RunlensTaskDefinition, TaskOutcome, TaskService } from './tasks';
 import { refuseUntrusted, TASK_TYPE } from './tasks';
 import { showEvaluation } from './panels/evaluation';
+import { readRegularText } from '../core/formats/files';
 
 /** Python files larger than this are not scanned (generated code, vendored libraries). */
 const MAX_SCAN_BYTES = 2 * 1024 * 1024;
@@ -37,7 +38,7 @@ export class ScriptScanner {
     const hit = this.cache.get(file);
     if (hit?.stamp === stamp) return hit.scan;
     try {
-      return this.scanText(file, fs.readFileSync(file, 'utf8'), stamp);
+      return this.scanText(file, readRegularText(file, MAX_SCAN_BYTES), stamp);
     } catch {
       return undefined;
     }

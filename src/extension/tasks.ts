@@ -7,7 +7,6 @@
  * dvc.yaml stage) and from Runlens' own commands; all three go through `buildTask`. The command line is
  * built by Runlens for the shell the task will run in (see core/tasks/shell.ts), never by editing files.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRow } from '../core/index/store';
@@ -20,6 +19,7 @@ import type { Ctx } from './ctx';
 import { pythonCommand } from './python';
 import { ScriptScanner } from './scripts';
 import { formatValue } from './format';
+import { readRegularText } from '../core/formats/files';
 
 export const TASK_TYPE = 'runlens';
 
@@ -332,7 +332,7 @@ export function taskShell(): { executable: string; family: ShellFamily } {
 /** The stage names of a dvc.yaml (a damaged file has none). */
 export function dvcStages(file: string): string[] {
   try {
-    const doc = parseYaml(fs.readFileSync(file, 'utf8'), file).value as { stages?: Record<string, unknown> } | undefined;
+    const doc = parseYaml(readRegularText(file), file).value as { stages?: Record<string, unknown> } | undefined;
     return doc && typeof doc.stages === 'object' && doc.stages ? Object.keys(doc.stages) : [];
   } catch {
     return [];

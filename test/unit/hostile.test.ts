@@ -7,6 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { indexInto, corpus, tempDir } from './corpus';
 import { flattenParams } from '../../src/core/formats/yaml';
+import { Store } from '../../src/core/index/store';
+import { openDatabase } from '../../src/core/index/sqlite';
+import { insideFolders } from '../../src/core/artifacts/confine';
 
 /** A protocol-0 pickle that, when unpickled, runs `os.system(command)`. */
 const pickleRunning = (command: string) => Buffer.from(`cos\nsystem\n(S'${command}'\ntR.`, 'latin1');
@@ -88,6 +91,67 @@ describe('hostile content', () => {
     }
   });
 
+  it('lists artifacts only inside the workspace or the store, on real paths: an mlflow.db artifact_uri of file:///proc/self/root, a path elsewhere, a link out, and a run\'s artifacts folder linked out', () => {
+    const outside = tempDir('runlens-outside-');
+    fs.writeFileSync(path.join(outside, 'secret.txt'), 'not yours');
+    const ws = path.join(tempDir('runlens-confine-'), 'ws');
+    fs.cpSync(corpus('mlflow', 'Peco602__mlops-zoomcamp', '02-experiment-tracking'), ws, { recursive: true });
+    fs.symlinkSync(outside, path.join(ws, 'link-out'));
+    const dbFile = path.join(ws, 'mlflow.db');
+    const db = openDatabase(dbFile, { fileMustExist: true });
+    const ids = (db.prepare('SELECT run_uuid FROM runs ORDER BY run_uuid').pluck().all() as string[]).slice(0, 3);
+    const hostile = ['file:///proc/self/root', outside, path.join(ws, 'link-out')];
+    ids.forEach((id, i) => db.prepare('UPDATE runs SET artifact_uri = ? WHERE run_uuid = ?').run(hostile[i], id));
+    db.close();
+    for (const f of ['-wal', '-shm']) fs.rmSync(dbFile + f, { force: true });
+    // A file-store run whose artifacts folder is a link out of the workspace, and one linked inside it.
+    const out = mlflowRun(ws, 'e'.repeat(32));
+    fs.symlinkSync(outside, path.join(out, 'artifacts'));
+    const inside = mlflowRun(ws, 'f'.repeat(32));
+    fs.mkdirSync(path.join(ws, 'kept'));
+    fs.writeFileSync(path.join(ws, 'kept', 'model.txt'), 'ok');
+    fs.symlinkSync(path.join(ws, 'kept'), path.join(inside, 'artifacts'));
+    const { store } = indexInto([ws]);
+    try {
+      const runs = store.queryRuns({ sql: '', params: [] }, { sql: '', params: [] });
+      const artifactsOf = (nativeId: string) => store.artifacts(runs.find((r) => r.nativeId === nativeId)!.rid).map((a) => a.path);
+      for (const id of ids) assert.deepEqual(artifactsOf(id), [], id);
+      const notes = store.diagnostics().filter((d) => /is outside the workspace: not listed/.test(d.message));
+      for (const id of ids) assert.ok(notes.some((d) => d.file === dbFile && d.message.includes(id)), `no diagnostic for ${id}`);
+      assert.deepEqual(artifactsOf('e'.repeat(32)), []);
+      assert.ok(notes.some((d) => d.file === path.join(out, 'artifacts')));
+      assert.deepEqual(artifactsOf('f'.repeat(32)), ['model.txt']);
+      // The other database runs keep their artifacts (found below the database's folder).
+      assert.ok(runs.filter((r) => r.format === 'mlflow-db' && !ids.includes(r.nativeId)).some((r) => store.artifacts(r.rid).length > 0));
+      assert.ok(!store.db.prepare("SELECT 1 FROM artifacts WHERE path LIKE '%secret.txt' OR path LIKE 'etc/%'").get(), 'something outside was listed');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('judges a path a run names (an evaluation image) on its real path: a link or a `..` out of the workspace is outside', () => {
+    const outside = tempDir('runlens-outside-');
+    fs.writeFileSync(path.join(outside, 'leak.png'), 'x');
+    const ws = tempDir('runlens-ws-');
+    fs.mkdirSync(path.join(ws, 'eval'));
+    fs.writeFileSync(path.join(ws, 'eval', 'ok.png'), 'x');
+    fs.symlinkSync(path.join(outside, 'leak.png'), path.join(ws, 'eval', 'link.png'));
+    fs.symlinkSync(outside, path.join(ws, 'eval', 'dir'));
+    fs.symlinkSync(path.join(ws, 'eval', 'ok.png'), path.join(outside, 'back.png'));
+    assert.equal(insideFolders(path.join(ws, 'eval', 'ok.png'), [ws]), true);
+    assert.equal(insideFolders(path.join(ws, 'eval', 'link.png'), [ws]), false);
+    assert.equal(insideFolders(path.join(ws, 'eval', 'dir', 'leak.png'), [ws]), false);
+    assert.equal(insideFolders(path.join(ws, 'eval', '..', '..', path.basename(outside), 'leak.png'), [ws]), false);
+    assert.equal(insideFolders(path.join(ws, 'eval', 'missing.png'), [ws]), false);
+    // A link from elsewhere into the workspace leads inside.
+    assert.equal(insideFolders(path.join(outside, 'back.png'), [ws]), true);
+    // A folder whose name starts like the workspace's is not inside it.
+    const sibling = `${ws}-2`;
+    fs.mkdirSync(sibling);
+    fs.writeFileSync(path.join(sibling, 'a.png'), 'x');
+    assert.equal(insideFolders(path.join(sibling, 'a.png'), [ws]), false);
+  });
+
   it('reads deeply nested configs without exhausting the stack', () => {
     const depth = 100_000;
     const nested = JSON.parse('{"a":'.repeat(depth) + '1' + '}'.repeat(depth));
@@ -132,6 +196,105 @@ describe('hostile content', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('FIFOs and links to /dev/zero or /dev/urandom named as the files Runlens reads: a located diagnostic each, in bounded time and memory', function () {
+    if (process.platform === 'win32') this.skip();
+    this.timeout(120_000);
+    const ws = tempDir('runlens-fifo-');
+    const fifo = (rel: string) => {
+      fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
+      assert.equal(spawnSync('mkfifo', [path.join(ws, rel)]).status, 0, `mkfifo ${rel}`);
+      return rel;
+    };
+    const link = (rel: string, target: string) => {
+      fs.mkdirSync(path.dirname(path.join(ws, rel)), { recursive: true });
+      fs.symlinkSync(target, path.join(ws, rel));
+      return rel;
+    };
+    const good = mlflowRun(ws, 'a'.repeat(32));
+    for (const d of ['params', 'metrics', 'tags']) fs.mkdirSync(path.join(good, d));
+    fs.writeFileSync(path.join(good, 'params', 'lr'), '0.1');
+    fs.writeFileSync(path.join(good, 'metrics', 'loss'), '1 0.5 0\n');
+    const A = path.join('mlruns', '0', 'a'.repeat(32));
+    fs.mkdirSync(path.join(ws, 'mlruns', '0', 'b'.repeat(32)));
+    fs.mkdirSync(path.join(ws, 'mlruns', '0', 'c'.repeat(32)));
+    const reported = [
+      fifo(path.join('mlruns', '0', 'b'.repeat(32), 'meta.yaml')),
+      link(path.join('mlruns', '0', 'c'.repeat(32), 'meta.yaml'), '/dev/zero'),
+      fifo(path.join(A, 'params', 'fifo')),
+      fifo(path.join(A, 'metrics', 'fifo')),
+      fifo(path.join(A, 'tags', 'fifo')),
+      fifo(path.join('lightning_logs', 'version_0', 'metrics.csv')),
+      link(path.join('lightning_logs', 'version_0', 'hparams.yaml'), '/dev/zero'),
+      link(path.join('lightning_logs', 'version_1', 'metrics.csv'), '/dev/urandom'),
+      fifo(path.join('lightning_logs', 'version_1', 'hparams.yaml')),
+      fifo(path.join('out', 'checkpoint-1', 'trainer_state.json')),
+      link(path.join('out2', 'checkpoint-2', 'trainer_state.json'), '/dev/zero'),
+      fifo(path.join('db', 'mlflow.db')),
+      link(path.join('db2', 'mlflow.db'), '/dev/urandom'),
+      fifo(path.join('keras', 'history.csv')),
+    ];
+    // In a process of its own, with a small heap: a hang or a read without end fails here, not the suite.
+    const index = path.join(tempDir(), 'index.sqlite');
+    const started = Date.now();
+    const child = spawnSync(process.execPath, ['--max-old-space-size=256', path.join(__dirname, 'indexProcess.js'), '--report', index, ws], { timeout: 60_000, encoding: 'utf8' });
+    const ms = Date.now() - started;
+    assert.equal(child.error, undefined, `the indexer did not finish in 60 s: ${child.error?.message}`);
+    assert.equal(child.status, 0, child.stderr);
+    assert.ok(ms < 30_000, `${ms} ms`);
+    const { points, maxRssMb } = JSON.parse(child.stdout) as { points: number; maxRssMb: number };
+    assert.ok(maxRssMb < 400, `${maxRssMb} MB`);
+    assert.equal(points, 1, 'the regular metric file still indexes');
+    const store = Store.open(index);
+    try {
+      const named = new Map(store.diagnostics().map((d) => [path.relative(ws, d.file), d.message]));
+      for (const rel of reported) assert.match(named.get(rel) ?? 'no diagnostic', /not a regular file/, rel);
+      const run = store.resolveRun('a'.repeat(32))[0];
+      assert.deepEqual(store.params(run.rid), { lr: '0.1' });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('keys named __proto__, constructor and prototype are data: kept in params, tags and series, the prototype untouched, exact in `runlens show --json`', () => {
+    const ws = tempDir('runlens-proto-');
+    const id = 'd'.repeat(32);
+    const run = mlflowRun(ws, id);
+    for (const d of ['params', 'tags', 'metrics']) fs.mkdirSync(path.join(run, d));
+    for (const k of ['__proto__', 'constructor', 'prototype', 'toString']) fs.writeFileSync(path.join(run, 'params', k), `p-${k}`);
+    fs.writeFileSync(path.join(run, 'tags', '__proto__'), 't-proto');
+    fs.writeFileSync(path.join(run, 'metrics', '__proto__'), '1 0.25 0\n');
+    const version = path.join(ws, 'lightning_logs', 'version_0');
+    fs.mkdirSync(version, { recursive: true });
+    fs.writeFileSync(path.join(version, 'hparams.yaml'), '__proto__: 5\nconstructor: 6\nnested:\n  __proto__:\n    polluted: 7\n');
+    fs.writeFileSync(path.join(version, 'metrics.csv'), 'step,__proto__,constructor\n0,1.5,2.5\n');
+    const ckpt = path.join(ws, 'out', 'checkpoint-1');
+    fs.mkdirSync(ckpt, { recursive: true });
+    fs.writeFileSync(path.join(ckpt, 'trainer_state.json'), JSON.stringify({ global_step: 1, log_history: [{ step: 1, loss: 1 }] }));
+    fs.writeFileSync(path.join(ckpt, 'config.json'), '{"__proto__": {"polluted": 8}, "constructor": "c", "prototype": null}');
+    const dir = tempDir();
+    const { store } = indexInto([ws], dir);
+    try {
+      assert.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype was changed');
+      const [m] = store.resolveRun(id);
+      assert.deepEqual(Object.entries(store.params(m.rid)).sort(), [['__proto__', 'p-__proto__'], ['constructor', 'p-constructor'], ['prototype', 'p-prototype'], ['toString', 'p-toString']]);
+      assert.deepEqual(Object.entries(store.tags(m.rid)).filter(([k]) => k === '__proto__'), [['__proto__', 't-proto']]);
+      assert.deepEqual(store.seriesPoints(m.rid, '__proto__').map((p) => p.value), [0.25]);
+      const [pl] = store.queryRuns({ sql: "r.format = 'lightning'", params: [] }, { sql: '', params: [] });
+      assert.deepEqual(Object.entries(store.params(pl.rid)).sort(), [['__proto__', '5'], ['constructor', '6'], ['nested.__proto__.polluted', '7']]);
+      assert.deepEqual(store.seriesSummaries(pl.rid).map((s) => s.key).sort(), ['__proto__', 'constructor']);
+      const [hf] = store.queryRuns({ sql: "r.format = 'huggingface'", params: [] }, { sql: '', params: [] });
+      const hfParams = store.params(hf.rid);
+      assert.deepEqual([hfParams['model.__proto__.polluted'], hfParams['model.constructor'], hfParams['model.prototype']], ['8', 'c', 'null']);
+    } finally {
+      store.close();
+    }
+    const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
+    const show = spawnSync(process.execPath, [bin, 'show', id, '--no-index', '--json', '--index', path.join(dir, 'index.sqlite')], { encoding: 'utf8' });
+    assert.equal(show.status, 0, show.stderr);
+    const shown = JSON.parse(show.stdout) as { params: Record<string, string> };
+    assert.equal(Object.getOwnPropertyDescriptor(shown.params, '__proto__')?.value, 'p-__proto__', show.stdout.slice(0, 400));
   });
 
   it('webviews build their DOM from text only, under a CSP with nonces and no inline or remote script', () => {

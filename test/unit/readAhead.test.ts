@@ -123,7 +123,7 @@ describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
       assert.equal(got.probePaths, paths);
       assert.deepEqual(Buffer.from(got.probeSeen), seen);
       assert.deepEqual(got.metricFiles, metricFiles);
-      assert.deepEqual(ahead.header(dirs[0]), readMlflowRunHeader(reqs[0].run));
+      assert.deepEqual(ahead.header(dirs[0]), structuredClone(readMlflowRunHeader(reqs[0].run))); // as a thread hands it over (params and tags lose their null prototype)
       for (const [i, f] of metricFiles.entries()) assert.equal(ahead.take(dirs[0], f)!.endOffset, ends[i]);
       ahead.done(dirs[0]);
       assert.equal(ahead.packed(dirs[0]), undefined);
@@ -151,7 +151,7 @@ describe('read-ahead of MLflow and TensorBoard runs on a cold index', () => {
       assert.equal(ahead.packed(dirs[0]), undefined);
       // The listing is the unit's own, probes and folder mtimes included.
       assert.deepEqual(ahead.listing(dirs[0]), listMlflowRun(dirs[0], undefined));
-      assert.deepEqual(ahead.header(dirs[0]), readMlflowRunHeader(reqs[0].run));
+      assert.deepEqual(ahead.header(dirs[0]), structuredClone(readMlflowRunHeader(reqs[0].run))); // as a thread hands it over (params and tags lose their null prototype)
       const got = ahead.take(dirs[0], file)!;
       const expected = readMlflowMetricFile(file);
       // Encoded as the index stores them: chunks that decode to the file's points, and their summary.

@@ -19,6 +19,7 @@ import { parseYaml } from '../formats/yaml';
 import { sha256File } from '../cache';
 import { elements, modelWeights, readSavedModelDir, savedModelDir } from './savedmodel';
 import { formatBytes as bytes } from '../format';
+import { openRegularFd, readRegularFile, readRegularText } from '../formats/files';
 
 export interface TensorInfo {
   name: string;
@@ -97,7 +98,7 @@ const DTYPE_BYTES: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I
 
 function safetensors(file: string, d: ModelDescription): ModelDescription {
   d.format = 'safetensors';
-  const fd = fs.openSync(file, 'r');
+  const fd = openRegularFd(file);
   try {
     const head = Buffer.alloc(8);
     if (fs.readSync(fd, head, 0, 8, 0) < 8) throw new Error('shorter than its 8-byte header length');
@@ -174,7 +175,7 @@ function valueInfo(buf: Uint8Array, s: number, e: number): TensorInfo {
 function onnx(file: string, d: ModelDescription): ModelDescription {
   d.format = 'onnx';
   if (d.size > 2 ** 31) throw new Error('larger than 2 GB: ONNX keeps such weights outside the model file');
-  const buf = fs.readFileSync(file);
+  const buf = readRegularFile(file);
   const opsets: string[] = [];
   const operators: Record<string, number> = {};
   const inputs: TensorInfo[] = [];
@@ -255,7 +256,7 @@ function onnx(file: string, d: ModelDescription): ModelDescription {
 // ---- zip archives ----
 
 function isZip(file: string): boolean {
-  const fd = fs.openSync(file, 'r');
+  const fd = openRegularFd(file);
   try {
     const b = Buffer.alloc(4);
     return fs.readSync(fd, b, 0, 4, 0) === 4 && b.readUInt32LE(0) === 0x04034b50;
@@ -267,7 +268,7 @@ function isZip(file: string): boolean {
 /** The central directory of a zip file (ZIP64 sizes included); nothing is extracted. */
 export function zipEntries(file: string): { entries: ZipEntry[]; offsets: Map<string, number>; warnings: string[] } {
   const size = fs.statSync(file).size;
-  const fd = fs.openSync(file, 'r');
+  const fd = openRegularFd(file);
   const warnings: string[] = [];
   try {
     const tailLen = Math.min(size, 65_557);
@@ -340,7 +341,7 @@ export function zipEntries(file: string): { entries: ZipEntry[]; offsets: Map<st
 /** One small entry's bytes, inflated in memory with a cap; undefined when absent or too large. */
 function readEntry(file: string, entry: ZipEntry, localOffset: number): Buffer | undefined {
   if (entry.size > MAX_INFLATE || entry.compressedSize > MAX_INFLATE) return undefined;
-  const fd = fs.openSync(file, 'r');
+  const fd = openRegularFd(file);
   try {
     const head = Buffer.alloc(30);
     fs.readSync(fd, head, 0, 30, localOffset);
@@ -401,7 +402,7 @@ function zipModel(file: string, d: ModelDescription): ModelDescription {
 
 function mlmodel(file: string, d: ModelDescription): ModelDescription {
   d.format = 'mlmodel';
-  const { value, diagnostics } = parseYaml(fs.readFileSync(file, 'utf8'), file);
+  const { value, diagnostics } = parseYaml(readRegularText(file), file);
   for (const diag of diagnostics) d.warnings.push(diag.message);
   const doc = (value ?? {}) as { flavors?: Record<string, Record<string, unknown>>; signature?: { inputs?: string; outputs?: string }; mlflow_version?: string; run_id?: string; model_uuid?: string; saved_input_example_info?: { artifact_path?: string } };
   const flavors = Object.keys(doc.flavors ?? {});

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { maskedCrc32c } from '../formats/crc32c';
 import { forEachField as protoFields, WIRE_LEN, WIRE_VARINT } from '../formats/protobuf';
 import type { TensorInfo } from './models';
+import { readRegularFile } from '../formats/files';
 
 /** tensorflow/core/framework/types.proto */
 const TF_TYPES: Record<number, string> = {
@@ -274,9 +275,9 @@ export function readSavedModelDir(dir: string): { graph?: ReturnType<typeof read
   const pb = path.join(dir, 'saved_model.pb');
   const index = path.join(dir, 'variables', 'variables.index');
   for (const [file, read] of [
-    [pb, () => (out.graph = readSavedModel(fs.readFileSync(pb)))],
+    [pb, () => (out.graph = readSavedModel(readRegularFile(pb)))],
     [index, () => {
-      out.bundle = readTensorBundleIndex(fs.readFileSync(index));
+      out.bundle = readTensorBundleIndex(readRegularFile(index));
       warnings.push(...out.bundle.warnings.map((w) => `variables.index: ${w}`));
     }],
   ] as const) {

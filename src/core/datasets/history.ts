@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseYaml } from '../formats/yaml';
 import { type Commit, gitPath, gitRoot, pathLog, readBlobs } from './git';
+import { readRegularText } from '../formats/files';
 
 export type DatasetCommit = Commit;
 
@@ -77,7 +78,7 @@ export function dvcDefaultRemote(dir: string): DvcRemote | undefined {
       for (const file of [config, path.join(d, '.dvc', 'config.local')]) {
         let text: string;
         try {
-          text = fs.readFileSync(file, 'utf8');
+          text = readRegularText(file);
         } catch {
           continue;
         }
@@ -126,7 +127,7 @@ export function findTracker(data: string, root: string): { tracker: Tracker; fil
     if (fs.existsSync(lock)) {
       const out = path.relative(dir, data).split(path.sep).join('/');
       try {
-        if (lockOut(fs.readFileSync(lock, 'utf8'), out, lock)) return { tracker: 'dvc-lock', file: lock, out };
+        if (lockOut(readRegularText(lock), out, lock)) return { tracker: 'dvc-lock', file: lock, out };
       } catch {
         // An unreadable lock file tracks nothing we can read; look further up.
       }

@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import type { Diagnostic } from '../model';
 import { hashFile } from '../cache';
 import type { ByteSource, TableReader, TableReadResult } from './table';
+import { openRegular } from '../formats/files';
 
 const MAX_GATHERED = 1024 * 2 ** 20;
 
@@ -35,8 +36,7 @@ async function load(): Promise<{ hp: Hyparquet; compressors: Record<string, unkn
 }
 
 function fileBuffer(file: string): AsyncBuffer {
-  const fd = fs.openSync(file, 'r');
-  const byteLength = fs.fstatSync(fd).size;
+  const { fd, size: byteLength } = openRegular(file);
   return {
     byteLength,
     slice(start: number, end = byteLength) {

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import type { Diagnostic } from '../model';
 import { scanCsv } from '../formats/csv';
 import { readParquet } from './parquet';
+import { openRegularFd } from '../formats/files';
 
 export type TableFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
 
@@ -58,7 +59,7 @@ export async function readTable(source: ByteSource, format: TableFormat, name: s
   if ('file' in source) {
     let fd: number;
     try {
-      fd = fs.openSync(source.file, 'r');
+      fd = openRegularFd(source.file);
     } catch (e) {
       diagnostics.push({ file: name, severity: 'error', message: `cannot read: ${(e as Error).message}` });
       return { bytes: 0, md5: '', diagnostics };

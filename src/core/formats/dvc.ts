@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Diagnostic, MetricPoint } from '../model';
 import { parseCsv } from './csv';
 import { parsePythonJson } from './json';
-import { readTextFile } from './files';
+import { readTextFile, readRegularText } from './files';
 import { parseNumberText } from './lines';
 import { flattenParams, parseYaml, scalarText } from './yaml';
 
@@ -52,14 +52,14 @@ export function isDvcProjectDir(dir: string, names: Set<string>): boolean {
 
 function isStageFile(file: string): boolean {
   try {
-    return /^cmd:/m.test(fs.readFileSync(file, 'utf8').slice(0, 4096));
+    return /^cmd:/m.test(readRegularText(file).slice(0, 4096));
   } catch {
     return false;
   }
 }
 
 export function readDvcProject(dir: string, files: ProjectFiles = diskFiles): DvcProject {
-  const p: DvcProject = { params: {}, tags: {}, series: new Map(), files: [], diagnostics: [] };
+  const p: DvcProject = { params: Object.create(null), tags: Object.create(null), series: new Map(), files: [], diagnostics: [] };
   const yamlOf = (file: string): Record<string, any> | undefined => {
     if (!looked(file, p, files)) return undefined;
     const parsed = parseYaml(files.text(file, p.diagnostics) ?? '', file);
@@ -239,17 +239,17 @@ function findGitHead(dir: string, read: string[]): string | undefined {
     const gitDir = path.join(d, '.git');
     if (fs.existsSync(path.join(gitDir, 'HEAD'))) {
       read.push(path.join(gitDir, 'HEAD'));
-      const head = fs.readFileSync(path.join(gitDir, 'HEAD'), 'utf8').trim();
+      const head = readRegularText(path.join(gitDir, 'HEAD')).trim();
       if (/^[0-9a-f]{40}$/.test(head)) return head;
       const ref = /^ref: (.+)$/.exec(head)?.[1];
       if (!ref) return undefined;
       const loose = path.join(gitDir, ref);
       // The loose ref is looked for even when missing: the next commit on the branch writes it.
       read.push(loose);
-      if (fs.existsSync(loose)) return fs.readFileSync(loose, 'utf8').trim();
+      if (fs.existsSync(loose)) return readRegularText(loose).trim();
       const packed = path.join(gitDir, 'packed-refs');
       read.push(packed);
-      if (fs.existsSync(packed)) return fs.readFileSync(packed, 'utf8').split('\n').find((l) => l.endsWith(` ${ref}`))?.slice(0, 40);
+      if (fs.existsSync(packed)) return readRegularText(packed).split('\n').find((l) => l.endsWith(` ${ref}`))?.slice(0, 40);
       return undefined;
     }
     const parent = path.dirname(d);

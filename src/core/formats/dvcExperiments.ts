@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from '../model';
 import type { ProjectFiles } from './dvc';
+import { readRegularText } from './files';
 
 export interface DvcExperiment {
   name: string;
@@ -35,7 +36,7 @@ export function gitDirs(dir: string, looked?: (dotGit: string, st: fs.Stats | un
     looked?.(dotGit, st);
     if (st?.isDirectory()) return { root: d, gitDir: dotGit };
     if (st?.isFile()) {
-      const m = /^gitdir: (.+)$/m.exec(fs.readFileSync(dotGit, 'utf8'));
+      const m = /^gitdir: (.+)$/m.exec(readRegularText(dotGit));
       if (m) return { root: d, gitDir: path.resolve(d, m[1].trim()) };
     }
     const parent = path.dirname(d);

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic, MetricPoint, RunStatus } from '../model';
 import { parsePythonJson } from './json';
-import { readTextFile } from './files';
+import { readTextFile, readRegularText } from './files';
 import { flattenParams, scalarText } from './yaml';
 
 export const CHECKPOINT_RE = /^checkpoint-(\d+)$/;
@@ -101,17 +101,17 @@ export function readHfTraining(training: HfTraining, state: Record<string, unkno
       pts.push({ step: s, time: NaN, value: v });
     }
   }
-  const params: Record<string, string> = {};
+  const params: Record<string, string> = Object.create(null);
   for (const k of STATE_PARAMS) if (state[k] !== undefined && state[k] !== null) params[k] = scalarText(state[k]);
   for (const name of ['adapter_config.json', 'config.json']) {
     const file = path.join(training.latestDir, name);
     if (!fs.existsSync(file)) continue;
-    const parsed = parsePythonJson(fs.readFileSync(file, 'utf8'), file);
+    const parsed = parsePythonJson(readRegularText(file), file);
     diagnostics.push(...parsed.diagnostics);
     const prefix = name === 'adapter_config.json' ? 'adapter' : 'model';
     Object.assign(params, flattenParams(parsed.value ?? {}, prefix));
   }
-  const tags: Record<string, string> = {};
+  const tags: Record<string, string> = Object.create(null);
   for (const k of ['best_metric', 'best_model_checkpoint', 'global_step', 'best_global_step']) {
     if (state[k] !== undefined && state[k] !== null) tags[`hf.${k}`] = scalarText(state[k]);
   }

@@ -5,13 +5,13 @@
 import * as fs from 'node:fs';
 import type { Diagnostic, MetricPoint } from '../model';
 import { parsePythonJson } from './json';
-import { readTextFile } from './files';
+import { readTextFile, openRegularFd, readRegularText } from './files';
 
 /** A CSV whose header starts with `epoch` and has no `step` column (that would be a Lightning log). */
 export function looksLikeKerasCsv(file: string): boolean {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openRegularFd(file);
     const buf = Buffer.alloc(1024);
     const n = fs.readSync(fd, buf, 0, buf.length, 0);
     let head = buf.toString('utf8', 0, n);
@@ -31,7 +31,7 @@ export function looksLikeKerasHistoryJson(file: string): boolean {
   if (!/history[^/\\]*\.json$/i.test(file)) return false;
   try {
     if (fs.statSync(file).size > 64 * 1024 * 1024) return false;
-    const parsed = parsePythonJson(fs.readFileSync(file, 'utf8'), file);
+    const parsed = parsePythonJson(readRegularText(file), file);
     return isHistory(parsed.value);
   } catch {
     return false;

@@ -22,7 +22,7 @@ export function isLightningVersionDir(dir: string, names: Set<string>): boolean 
 
 /** `hparams.yaml`, nested keys flattened to `a.b.c` (the first MAX_PARAMS). */
 export function readLightningParams(dir: string, diagnostics: Diagnostic[]): Record<string, string> {
-  const params: Record<string, string> = {};
+  const params: Record<string, string> = Object.create(null);
   const hparamsFile = path.join(dir, 'hparams.yaml');
   if (!fs.existsSync(hparamsFile)) return params;
   const text = readTextFile(hparamsFile, diagnostics);

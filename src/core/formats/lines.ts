@@ -3,6 +3,7 @@
  * complete (newline-terminated) lines, so a line still being written is picked up on the next read.
  */
 import * as fs from 'node:fs';
+import { openRegularFd } from './files';
 
 const CHUNK = 1024 * 1024;
 const MAX_SHARED = 16 * CHUNK;
@@ -37,7 +38,7 @@ export function readLineRanges(
   firstLine: number,
   onLine: (buf: Buffer, start: number, end: number, lineNo: number) => void,
 ): LineReadResult {
-  const fd = fs.openSync(file, 'r');
+  const fd = openRegularFd(file);
   // One buffer for every call (lines are handed out synchronously and never kept), grown for long lines.
   let buf = shared;
   let filled = 0;

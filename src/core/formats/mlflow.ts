@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { artifactKind } from '../model';
 import type { Artifact, Diagnostic, Lifecycle, Run, RunStatus } from '../model';
 import { readMlflowMetricFile } from './mlflowMetrics';
-import { childPath, readSmallFile } from './files';
+import { childPath, readSmallFile, readRegularFile } from './files';
 import { native } from '../native/native';
 import { parseYaml } from './yaml';
 
@@ -200,7 +200,7 @@ export function listMlflowLoggedModels(exp: MlflowExperimentDir, diagnostics: Di
     const dir = path.join(root, entry.name);
     const metaFile = path.join(dir, 'meta.yaml');
     const meta = fs.existsSync(metaFile) ? readMeta(metaFile, diagnostics) : {};
-    const metrics: Record<string, number> = {};
+    const metrics: Record<string, number> = Object.create(null);
     for (const [key, file] of listMlflowMetricFiles(dir)) {
       const read = readMlflowMetricFile(file);
       diagnostics.push(...read.diagnostics.filter((d) => d.severity !== 'info'));
@@ -325,7 +325,7 @@ function lineAt(bytes: Buffer, offset: number): number {
 function readMeta(file: string, diagnostics: Diagnostic[]): Record<string, unknown> {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readRegularFile(file);
   } catch (err) {
     diagnostics.push({ file, severity: 'error', message: `cannot read: ${(err as Error).message}` });
     return {};
@@ -382,7 +382,7 @@ function walkedFiles(root: string): RunFile[] {
 
 /** `params/` and `tags/`: one file per key, the file's whole content is the value; keys may nest in folders. */
 function readKeyFiles(files: RunFile[], diagnostics: Diagnostic[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null); // keys are file names: `__proto__` is one
   if (files.every((f) => f[3] !== undefined)) {
     for (const f of files) out[f[1]] = f[3]!;
     return out;
@@ -421,7 +421,9 @@ export function listedArtifacts(root: string, listed: Record<string, { size: num
   return listArtifacts(root, listedFiles(listed, path.dirname(root)).get(path.basename(root)) ?? [], diagnostics);
 }
 
-function listArtifacts(root: string, files: RunFile[], diagnostics: Diagnostic[]): Artifact[] {
+function listArtifacts(root: string, listed: RunFile[], diagnostics: Diagnostic[]): Artifact[] {
+  // A FIFO or a device (listed with a negative size) is no artifact: said, not listed.
+  const files = listed.filter((f) => f[2] >= 0 || void diagnostics.push({ file: f[0], severity: 'warning', message: 'not a regular file (a FIFO, a device or a socket): not listed' }));
   const out = files.slice(0, MAX_ARTIFACTS).map(([, rel, size]) => ({ path: rel, size, kind: artifactKind(rel) }));
   if (files.length > MAX_ARTIFACTS) diagnostics.push({ file: root, severity: 'info', message: `more than ${MAX_ARTIFACTS} artifacts; listing cut` });
   return out;

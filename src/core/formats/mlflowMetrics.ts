@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import { parseNumberBytes } from './lines';
 import { Kernel, KernelPool, type WasmGlobal, type WasmMemory } from './wasm/instance';
 import type { Diagnostic, MetricPoint } from '../model';
+import { openRegularFd } from './files';
 
 // The module's memory layout (see metrics.wat).
 const POW10 = 12288;
@@ -107,7 +108,7 @@ export type PointColumns = (steps: Float64Array, times: Float64Array, values: Fl
 export function readMlflowMetricColumns(file: string, offset: number, firstLine: number, onColumns: PointColumns, size = Infinity): MetricFileRead {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openRegularFd(file);
   } catch (err) {
     return { points: 0, deferred: 0, endOffset: offset, nextLine: firstLine, diagnostics: [{ file, severity: 'error', message: `cannot read: ${(err as Error).message}` }] };
   }

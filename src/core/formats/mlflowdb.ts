@@ -10,6 +10,7 @@ import { openDatabase } from '../index/sqlite';
 import type { Diagnostic, Lifecycle, MetricPoint, Run } from '../model';
 import { MLFLOW_STATUS, loggedModelStatus } from './mlflow';
 import type { MlflowLoggedModel, MlflowModelVersion } from './mlflow';
+import { openRegularFd } from './files';
 
 const METRIC_PAGE = 20_000;
 
@@ -45,6 +46,7 @@ function tableNames(db: Database): Set<string> {
 export function isMlflowDatabase(file: string): boolean {
   let db: Database | undefined;
   try {
+    fs.closeSync(openRegularFd(file)); // a FIFO named mlflow.db would block SQLite's open
     db = openDatabase(file, { readonly: true, fileMustExist: true, timeoutMs: 200 });
     const names = tableNames(db);
     return names.has('experiments') && names.has('runs') && names.has('metrics') && names.has('params');
@@ -67,6 +69,7 @@ export function readMlflowDatabase(
   const diagnostics: Diagnostic[] = [];
   let db: Database;
   try {
+    fs.closeSync(openRegularFd(file)); // a FIFO named mlflow.db would block SQLite's open
     db = openDatabase(file, { readonly: true, fileMustExist: true, timeoutMs: 1000 });
   } catch (err) {
     return { experiments: [], runs: [], registered: [], logged: [], diagnostics: [{ file, severity: 'error', message: `cannot open MLflow database: ${(err as Error).message}` }] };
@@ -253,7 +256,7 @@ function addDatasetInputs(db: Database, tables: Set<string>, tags: Map<string, R
     .all() as { run: string; name: string; digest: string }[];
   for (const r of rows) {
     let t = tags.get(r.run);
-    if (!t) tags.set(r.run, (t = {}));
+    if (!t) tags.set(r.run, (t = Object.create(null) as Record<string, string>));
     const key = `mlflow.dataset.${r.name}`;
     t[key] = t[key] && !t[key].split(',').includes(r.digest) ? `${t[key]},${r.digest}` : r.digest;
   }
@@ -269,7 +272,7 @@ function groupByRun(rows: KeyValueRow[]): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();
   for (const r of rows) {
     let m = out.get(r.run_uuid);
-    if (!m) out.set(r.run_uuid, (m = {}));
+    if (!m) out.set(r.run_uuid, (m = Object.create(null) as Record<string, string>)); // user keys: `__proto__` is data
     m[r.key] = r.value ?? '';
   }
   return out;

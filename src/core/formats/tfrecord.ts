@@ -13,6 +13,7 @@ import type { Columns } from './columns';
 import { crc32cTables } from './crc32c';
 import { Kernel, KernelPool, type WasmGlobal, type WasmMemory } from './wasm/instance';
 import type { Diagnostic } from '../model';
+import { openRegularFd } from './files';
 
 const CHUNK = 4 * 1024 * 1024;
 
@@ -259,7 +260,7 @@ export function scanTfRecords(
   const diagnostics: Diagnostic[] = [];
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openRegularFd(file);
   } catch (err) {
     diagnostics.push({ file, severity: 'error', message: `cannot open: ${(err as Error).message}` });
     return { endOffset: startOffset, records: 0, diagnostics };

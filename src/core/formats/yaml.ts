@@ -89,9 +89,10 @@ export const MAX_PARAM_DEPTH = 32;
 
 /**
  * Nested mappings as dotted keys (`optimizer.lr`), without recursion (a hostile document nested 100,000
- * deep must not exhaust the stack): below MAX_PARAM_DEPTH the rest becomes one value.
+ * deep must not exhaust the stack): below MAX_PARAM_DEPTH the rest becomes one value. `out` has no
+ * prototype: a key `__proto__` is a key like any other.
  */
-export function flattenParams(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
+export function flattenParams(value: unknown, prefix = '', out: Record<string, string> = Object.create(null)): Record<string, string> {
   const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
   const stack: [unknown, string, number][] = [[value, prefix, 0]];
   while (stack.length) {

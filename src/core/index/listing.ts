@@ -11,6 +11,7 @@ import type { FileState } from './units';
 import type { FileChange } from './units';
 import { native } from '../native/native';
 import type { RunFile, RunFolders } from '../formats/mlflow';
+import { openRegularFd } from '../formats/files';
 
 export interface Listing {
   files: Record<string, FileState>;
@@ -40,6 +41,9 @@ const UNREADABLE = 2;
 /** What an entry probe saw: a file, or something else (a socket, a device). */
 const FILE = 3;
 const OTHER = 4;
+
+/** The size listed for a FIFO, a device or a socket among a folder's files (walk.c leaves those folders to walkInJs). */
+export const SPECIAL_FILE = -1;
 
 /** statSync's options for a path that may be gone, made once: this is the warm pass's inner loop. */
 const NO_THROW = { throwIfNoEntry: false } as const;
@@ -73,6 +77,7 @@ export function statFiles(paths: string[], out: Listing = { files: {}, dirs: {},
 function statInto(out: Listing, f: string, probe: boolean): void {
   const st = statOrNone(f);
   if (st?.isFile()) out.files[f] = { size: st.size, mtime: st.mtimeMs, ino: st.ino };
+  else if (st && !st.isDirectory()) out.files[f] = { size: SPECIAL_FILE, mtime: 0, ino: 0 }; // for its reader to report
   if (probe) fileProbe(out, f, st);
 }
 
@@ -533,6 +538,10 @@ function walkInJs(dir: string, depth: number, maxDepth: number, out: Listing, re
       // Files never rewritten in place are covered by their folder's mtime; the others are stated each pass.
       statInto(out, full, reuse === 'names');
       budget.left--;
+    } else if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice() || e.isSocket()) {
+      // Listed, with no size, so that its reader reports what it is (files.ts openRegular never reads it).
+      out.files[full] = { size: SPECIAL_FILE, mtime: 0, ino: 0 };
+      budget.left--;
     }
   }
 }
@@ -558,7 +567,7 @@ export function tailAt(file: string, offset: number): string | undefined {
   if (offset <= 0) return '';
   let fd: number | undefined;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openRegularFd(file);
     const n = Math.min(32, offset);
     const buf = Buffer.alloc(n);
     return fs.readSync(fd, buf, 0, n, offset - n) === n ? buf.toString('hex') : undefined;

@@ -31,6 +31,7 @@ import { listTensorboardRun, newTensorboardExtra, tensorboardArtifacts, tensorbo
 import type { Listing } from './listing';
 import { stableId } from './store';
 import { childPath } from '../formats/files';
+import { insideFolders, outsideMessage } from '../artifacts/confine';
 
 export interface FileState {
   size: number;
@@ -336,7 +337,15 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
   /** The run's row with its params, tags and artifacts (`clear`: its rows from an earlier read first). */
   function putHeader(store: Store, header: MlflowRunHeader, clear: boolean): { rid: number; diagnostics: Diagnostic[] } {
     if (clear) store.clearUnitRuns(key);
-    return { rid: store.putRun(key, { ...header.run, id: stableId('mlflow', source.path, header.run.nativeId), experimentId }), diagnostics: header.diagnostics };
+    let run = header.run;
+    let diagnostics = header.diagnostics;
+    // An `artifacts` folder that is a link out of the workspace and the store: not listed (a link to `/`).
+    const artifactsDir = path.join(rd.dir, 'artifacts');
+    if (run.artifacts.length > 0 && fs.lstatSync(artifactsDir, { throwIfNoEntry: false })?.isSymbolicLink() && !insideFolders(artifactsDir, [source.root, source.path])) {
+      run = { ...run, artifacts: [] };
+      diagnostics = [...diagnostics, { file: artifactsDir, severity: 'warning', message: outsideMessage('symbolic link', artifactsDir) }];
+    }
+    return { rid: store.putRun(key, { ...run, id: stableId('mlflow', source.path, run.nativeId), experimentId }), diagnostics };
   }
 
   /** The run's metric files among `files`, in the order their series are written. */
@@ -408,7 +417,12 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
           }
           for (const r of runs) {
             const id = stableId('mlflow-db', source.path, r.run.nativeId);
-            const root = r.artifactUri === undefined ? undefined : localArtifactRoot(source.path, r.artifactUri);
+            let root = r.artifactUri === undefined ? undefined : localArtifactRoot(source.path, r.artifactUri);
+            // Listed only inside the workspace or the database's folder (`file:///proc/self/root` is the whole disk).
+            if (root !== undefined && !insideFolders(root, [source.root, path.dirname(source.path)])) {
+              artifactDiagnostics.push({ file: source.path, severity: 'warning', message: `run ${r.run.nativeId}: ${outsideMessage(`artifact location ${r.artifactUri}:`, root)}` });
+              root = undefined;
+            }
             let artifacts = r.run.artifacts;
             if (root !== undefined) {
               const listing = statFiles([]);

@@ -243,7 +243,8 @@ static void walk_dir(walk_t *w, char *path, size_t len, int at, const char *name
     entry_t *e = &entries[i];
     size_t k = strlen(e->name);
     /* Cases Node handles otherwise: an entry of unknown type (Node lstat's it), a name not UTF-8. */
-    if (e->type == DT_UNKNOWN || !valid_utf8((const unsigned char *)e->name, k) || base + k + 2 > MAX_PATH_BYTES) {
+    /* A FIFO, a device or a socket: listing.ts lists it for its reader to report (rare, so left to JavaScript). */
+    if (e->type == DT_UNKNOWN || e->type == DT_FIFO || e->type == DT_CHR || e->type == DT_BLK || e->type == DT_SOCK || !valid_utf8((const unsigned char *)e->name, k) || base + k + 2 > MAX_PATH_BYTES) {
       w->failed = 1;
       break;
     }
@@ -348,11 +349,18 @@ static napi_value walk_read(napi_env env, napi_callback_info info) {
   return walk_call(env, info, 1);
 }
 
-/* Appends file `path`'s bytes, to its end, to `t` (grown as needed); 0 when it cannot be opened or read. */
+/*
+ * Appends file `path`'s bytes to `t` (grown as needed), as Node's readFileSync reads a regular file; 0 when
+ * it cannot be opened or read, or is not a regular file: opened without waiting (a FIFO would block until
+ * a writer came) and never read past its size (a link to /dev/zero never ends). The caller reads a file
+ * given 0 again to say why.
+ */
 static int read_whole(text_t *t, const char *path) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return 0;
-  int ok = read_open(t, fd, 0);
+  /* A size of 0 is an empty file here (a run's files are not /proc's, which give no size). */
+  int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_size == 0 || read_open(t, fd, st.st_size));
   close(fd);
   return ok;
 }

@@ -15,6 +15,7 @@ import type { Ctx } from '../ctx';
 import { panelHtml } from './html';
 import { artifactPath } from '../../core/index/store';
 import type { RunRow } from '../../core/index/store';
+import { insideFolders } from '../../core/artifacts/confine';
 
 const VIEW_TYPE = 'runlens.evaluation';
 const panels = new Set<EvaluationPanel>();
@@ -166,12 +167,12 @@ export class EvaluationPanel {
     for (const d of result.diagnostics) this.ctx.log.warn(`${d.file}:${d.line ?? 0}: ${d.message}`);
     this.ctx.log.info(`evaluated ${this.file} in ${(performance.now() - started).toFixed(0)} ms`);
     const images: Record<number, string> = {};
-    const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath + path.sep);
+    const roots = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
     for (const e of result.evaluation?.worstErrors ?? []) {
       if (!e.image) continue;
       const abs = path.resolve(path.dirname(this.file), e.image);
-      // Only files inside the workspace, never a path that climbs out of it.
-      if (roots.some((r) => abs.startsWith(r)) && /\.(png|jpe?g|gif|webp|bmp)$/i.test(abs) && fs.existsSync(abs)) {
+      // Only files inside the workspace on their real paths: never a `..` or a symbolic link out of it.
+      if (/\.(png|jpe?g|gif|webp|bmp)$/i.test(abs) && insideFolders(abs, roots)) {
         images[e.row] = this.panel.webview.asWebviewUri(vscode.Uri.file(abs)).toString();
       }
     }

@@ -121,7 +121,9 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
           .filter(Boolean)
           .join(' · ');
         const md = new vscode.MarkdownString();
-        md.appendMarkdown(`**${node.model.name} ${v.label}**  \n`);
+        md.appendMarkdown('**');
+        appendUserText(md, `${node.model.name} ${v.label}`);
+        md.appendMarkdown('**  \n');
         appendFacts(md, [
           ['status', v.status],
           ['stage', v.stage],

@@ -14,7 +14,7 @@ import { effectiveStatus, LIVE_WINDOW_MS } from '../../core/analysis/status';
 import { formatBytes } from '../../core/format';
 import { isRanked, metricDirection, pickKeyMetric } from '../../core/analysis/compare';
 import type { IndexService } from '../indexing';
-import { appendUserText, duration, formatValue, relativeTime } from '../format';
+import { appendUserCode, appendUserText, duration, formatValue, relativeTime } from '../format';
 
 export type GroupBy = 'experiment' | 'status' | 'script' | 'date' | 'format' | `tag:${string}` | `param:${string}`;
 export type SortBy = 'start' | 'name' | 'metric';
@@ -385,9 +385,9 @@ function runTooltip(r: RunRow, params: Record<string, string>, series: SeriesSum
     if (rows.length === 0) return;
     md.appendMarkdown(`\n\n**${title}**`);
     for (const [k, v] of rows.slice(0, 12)) {
-      md.appendMarkdown('  \n`');
-      appendUserText(md, k.replace(/`/g, "'"));
-      md.appendMarkdown('` ');
+      md.appendMarkdown('  \n');
+      appendUserCode(md, k);
+      md.appendMarkdown(' ');
       appendUserText(md, v.length > 60 ? v.slice(0, 59) + '…' : v);
     }
     if (rows.length > 12) md.appendMarkdown(`  \n*… ${rows.length - 12} more*`);
