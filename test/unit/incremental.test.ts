@@ -360,6 +360,7 @@ describe('incremental indexing', () => {
       DROP TABLE probes;
       DROP TABLE probes_changed;
       DELETE FROM meta WHERE key = 'probe_snapshot';
+      ALTER TABLE runs DROP COLUMN datasets;
     `);
     store.db.pragma('user_version = 7');
     store.close();
