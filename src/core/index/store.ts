@@ -948,19 +948,23 @@ export class SeriesWriter {
   /** Notes points [from, to) that come before the point ahead of them (an ordered series only). */
   private checkOrder(steps: Float64Array, times: Float64Array, values: Float64Array, from: number, to: number): void {
     const p = this.prev;
-    let i = from;
-    if (!this.hasPrev) [p[0], p[1], p[2], this.hasPrev, i] = [steps[i], times[i], values[i], true, i + 1];
-    for (; i < to && !this.outOfOrder; i++) {
-      if (mlflowBefore(steps[i], times[i], values[i], p[0], p[1], p[2])) this.outOfOrder = true;
-      [p[0], p[1], p[2]] = [steps[i], times[i], values[i]];
-    }
+    if (this.hasPrev && mlflowBefore(steps[from], times[from], values[from], p[0], p[1], p[2])) this.outOfOrder = true;
+    this.hasPrev = true;
+    // Each point against the one before it in the range, then the range's last becomes the previous point.
+    for (let i = from + 1; i < to && !this.outOfOrder; i++) if (mlflowBefore(steps[i], times[i], values[i], steps[i - 1], times[i - 1], values[i - 1])) this.outOfOrder = true;
+    p[0] = steps[to - 1];
+    p[1] = times[to - 1];
+    p[2] = values[to - 1];
   }
 
   push(step: number, time: number, value: number): void {
     if (this.ordered && !this.outOfOrder) {
       const p = this.prev;
       if (this.hasPrev && mlflowBefore(step, time, value, p[0], p[1], p[2])) this.outOfOrder = true;
-      [p[0], p[1], p[2], this.hasPrev] = [step, time, value, true];
+      p[0] = step;
+      p[1] = time;
+      p[2] = value;
+      this.hasPrev = true;
     }
     this.steps[this.n] = step;
     this.times[this.n] = time;
