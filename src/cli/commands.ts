@@ -103,7 +103,7 @@ function runJson(store: Store, r: RunRow, full: boolean) {
   if (!full) return base;
   const tags = store.tags(r.rid);
   const artifacts = store.artifacts(r.rid);
-  return { ...base, tags, series: store.seriesSummaries(r.rid), artifacts, environment: runEnvironment(r, tags, artifacts) };
+  return { ...base, tags, datasets: store.datasetInputs(r.rid), series: store.seriesSummaries(r.rid), artifacts, environment: runEnvironment(r, tags, artifacts) };
 }
 
 export function runShow(rest: string[], args: Args): number {
@@ -142,6 +142,8 @@ export function runShow(rest: string[], args: Args): number {
     if (series.length) out('\nMetrics\n' + formatTable(['KEY', 'LAST', 'STEP', 'MIN', 'MAX', 'POINTS'], series.map((s) => [s.key, formatNumber(s.last), formatNumber(s.lastStep), formatNumber(s.min), formatNumber(s.max), String(s.count)])));
     const tags = Object.entries(store.tags(r.rid)).filter(([k]) => !k.startsWith('mlflow.log-model') );
     if (tags.length) out('\nTags\n' + formatTable(['KEY', 'VALUE'], tags, 80));
+    const datasets = store.datasetInputs(r.rid);
+    if (datasets.length) out('\nDataset inputs\n' + formatTable(['NAME', 'DIGEST', 'CONTEXT', 'SOURCE'], datasets.map((d) => [d.name, d.digest, d.context ?? '', d.sourceType ?? '']), 80));
     const artifacts = store.artifacts(r.rid);
     if (artifacts.length) out('\nArtifacts\n' + formatTable(['PATH', 'SIZE', 'KIND'], artifacts.slice(0, 50).map((a) => [a.path, String(a.size), a.kind]), 80));
     return 0;

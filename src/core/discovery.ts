@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic, Format } from './model';
 import { EVENT_FILE_RE } from './formats/tensorboard';
-import { isMlflowDatabase } from './formats/mlflowdb';
+import { whyNotMlflowDatabase } from './formats/mlflowdb';
 import { isLightningVersionDir } from './formats/lightning';
 import { CHECKPOINT_RE } from './formats/huggingface';
 import { looksLikeKerasCsv, looksLikeKerasHistoryJson } from './formats/keras';
@@ -144,8 +144,11 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
           if (EVENT_FILE_RE.test(e.name)) hasEvents = true;
           else if (/\.csv$/i.test(e.name) && looksLikeKerasCsv(full)) sources.push({ format: 'keras', path: full, root });
           else if (/\.json$/i.test(e.name) && looksLikeKerasHistoryJson(full)) sources.push({ format: 'keras', path: full, root });
-          else if (/\.(db|sqlite|sqlite3)$/i.test(e.name) && hasSqliteMagic(full) && isMlflowDatabase(full)) {
-            sources.push({ format: 'mlflow-db', path: full, root });
+          else if (/\.(db|sqlite|sqlite3)$/i.test(e.name)) {
+            // Any SQLite file may be MLflow's; one named as MLflow names it that is not says why.
+            const why = hasSqliteMagic(full) ? whyNotMlflowDatabase(full) : 'not an SQLite database (no SQLite header)';
+            if (why === undefined) sources.push({ format: 'mlflow-db', path: full, root });
+            else if (e.name === 'mlflow.db') diagnostics.push({ file: full, offset: 0, severity: 'error', message: fs.statSync(full, { throwIfNoEntry: false })?.size === 0 ? 'empty file: not an MLflow database' : why });
           }
         }
       }

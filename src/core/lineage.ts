@@ -5,7 +5,7 @@
  *                    code ──ran──▶ run ──wrote──▶ dataset version
  *
  * A run's inputs are its DVC stage deps (path and md5 in `dvc.lock`), the datasets it logged to MLflow
- * (`mlflow.dataset.<name>` = digest), and params whose value names a data file that exists; its code is its
+ * (Run.datasets: name and digest), and params whose value names a data file that exists; its code is its
  * git commit (with the dirty flag where the format records one), its script and its DVC stage commands; its
  * outputs are DVC outs, model and checkpoint artifacts, and the MLflow logged models naming it as source.
  * The graph can start from a run, a dataset (path, optionally `@version`) or a model (file or logged model).
@@ -146,12 +146,9 @@ function expandRun(g: Graph, run: RunRow): string {
     if (m[1] === 'dep') g.edge({ from: n, to: id, relation: 'read', via: 'dvc.lock' });
     else g.edge({ from: id, to: n, relation: model ? 'produced' : 'wrote', via: 'dvc.lock' });
   }
-  for (const [k, v] of Object.entries(tags)) {
-    const m = /^mlflow\.dataset\.(.+)$/.exec(k);
-    if (!m) continue;
-    for (const digest of v.split(',')) {
-      g.edge({ from: g.node({ id: `dataset:mlflow:${m[1]}@${digest}`, kind: 'dataset', label: m[1], detail: `MLflow dataset · digest ${digest}`, version: digest }), to: id, relation: 'read', via: 'mlflow input' });
-    }
+  for (const d of store.datasetInputs(run.rid)) {
+    const detail = `MLflow dataset · digest ${d.digest}${d.context ? ` · ${d.context}` : ''}`;
+    g.edge({ from: g.node({ id: `dataset:mlflow:${d.name}@${d.digest}`, kind: 'dataset', label: d.name, detail, version: d.digest }), to: id, relation: 'read', via: 'mlflow input' });
   }
   for (const [k, v] of Object.entries(params)) {
     if (!DATA_FILE.test(v) || v.length > 500) continue;

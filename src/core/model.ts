@@ -85,6 +85,19 @@ export interface Run {
   params: Record<string, string>;
   tags: Record<string, string>;
   artifacts: Artifact[];
+  /** Datasets the run logged as inputs (MLflow's `log_input`), in the order logged; none where absent. */
+  datasets?: DatasetInput[];
+}
+
+/** A dataset input of a run, as MLflow's run page lists it. */
+export interface DatasetInput {
+  name: string;
+  digest: string;
+  /** The input's `mlflow.data.context` tag (`training`, `eval`…), where it has one. */
+  context?: string;
+  /** The dataset's source as MLflow wrote it (JSON text), and its type (`local`, `http`, `code`…). */
+  source?: string;
+  sourceType?: string;
 }
 
 /** Summary of one metric series as kept in the index. */

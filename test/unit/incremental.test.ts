@@ -342,7 +342,7 @@ describe('incremental indexing', () => {
       assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0, `${what}: read again with nothing changed`);
     }
     const [run] = store.resolveRun('a3112407148b4966b929bc9f8784a3d3').filter((r) => r.path === runDir);
-    assert.equal(store.tags(run.rid)['mlflow.dataset.train'], '5a1f0e2b');
+    assert.deepEqual(store.datasetInputs(run.rid).map((d) => [d.name, d.digest]), [['train', '5a1f0e2b']]);
     store.close();
     fs.rmSync(dir, { recursive: true });
   });
@@ -360,6 +360,7 @@ describe('incremental indexing', () => {
       DROP TABLE probes;
       DROP TABLE probes_changed;
       DELETE FROM meta WHERE key = 'probe_snapshot';
+      ALTER TABLE runs DROP COLUMN datasets;
     `);
     store.db.pragma('user_version = 7');
     store.close();

@@ -6,8 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { artifactKind } from '../model';
-import type { Artifact, Diagnostic, Lifecycle, Run, RunStatus } from '../model';
+import type { Artifact, DatasetInput, Diagnostic, Lifecycle, Run, RunStatus } from '../model';
 import { readMlflowMetricFile } from './mlflowMetrics';
+import { mlflowLatest } from './mlflowOrder';
 import { childPath, readSmallFile, readRegularFile } from './files';
 import { native } from '../native/native';
 import { parseYaml } from './yaml';
@@ -129,7 +130,7 @@ export function readListedMlflowRunHeader(rd: MlflowRunDir, listed?: { hasMeta: 
   else diagnostics.push({ file: metaFile, severity: 'warning', message: 'run folder has no meta.yaml; showing what its files hold' });
   const params = readKeyFiles(filesOf('params'), diagnostics);
   const tags = readKeyFiles(filesOf('tags'), diagnostics);
-  addDatasetInputs(rd, filesOf('inputs'), tags, diagnostics);
+  const datasets = readDatasetInputs(rd, filesOf('inputs'), diagnostics);
   const statusText = str(meta.status);
   const status = statusText === undefined ? 'UNKNOWN' : MLFLOW_STATUS[statusText] ?? 'UNKNOWN';
   if (statusText !== undefined && !MLFLOW_STATUS[statusText]) {
@@ -155,6 +156,7 @@ export function readListedMlflowRunHeader(rd: MlflowRunDir, listed?: { hasMeta: 
       params,
       tags,
       artifacts,
+      ...(datasets.length > 0 ? { datasets } : {}),
     },
     diagnostics,
   };
@@ -162,11 +164,12 @@ export function readListedMlflowRunHeader(rd: MlflowRunDir, listed?: { hasMeta: 
 
 /**
  * The datasets a run logged as inputs (`mlflow.log_input`): `inputs/<id>/meta.yaml` names a dataset of the
- * experiment (`<experiment>/datasets/<id>/meta.yaml`: name, digest, source). Each becomes the tag
- * `mlflow.dataset.<name>` = its digest (several digests under one name: comma-separated), which lineage reads.
+ * experiment (`<experiment>/datasets/<id>/meta.yaml`: name, digest, source) and holds the input's tags (its
+ * context). In the order of the input folders' names (the file store keeps no other).
  */
-function addDatasetInputs(rd: MlflowRunDir, inputs: RunFile[], tags: Record<string, string>, diagnostics: Diagnostic[]): void {
-  for (const [metaFile, rel] of inputs) {
+function readDatasetInputs(rd: MlflowRunDir, inputs: RunFile[], diagnostics: Diagnostic[]): DatasetInput[] {
+  const out: DatasetInput[] = [];
+  for (const [metaFile, rel] of [...inputs].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0))) {
     if (!/^[^/]+\/meta\.yaml$/.test(rel)) continue;
     const input = readMeta(metaFile, diagnostics);
     if (input.source_type !== 'DATASET' || typeof input.source_id !== 'string' || !/^[\w-]+$/.test(input.source_id)) continue;
@@ -176,11 +179,19 @@ function addDatasetInputs(rd: MlflowRunDir, inputs: RunFile[], tags: Record<stri
       continue;
     }
     const ds = readMeta(datasetFile, diagnostics);
-    const name = str(ds.name) ?? input.source_id;
-    const digest = str(ds.digest) ?? input.source_id;
-    const key = `mlflow.dataset.${name}`;
-    tags[key] = tags[key] && !tags[key].split(',').includes(digest) ? `${tags[key]},${digest}` : digest;
+    const inputTags = input.tags !== null && typeof input.tags === 'object' ? (input.tags as Record<string, unknown>) : {};
+    out.push(datasetInput(str(ds.name) ?? input.source_id, str(ds.digest) ?? input.source_id, str(inputTags['mlflow.data.context']), str(ds.source), str(ds.source_type)));
   }
+  return out;
+}
+
+/** A DatasetInput without the fields its store did not record. */
+export function datasetInput(name: string, digest: string, context?: string, source?: string, sourceType?: string): DatasetInput {
+  const d: DatasetInput = { name, digest };
+  if (context) d.context = context;
+  if (source) d.source = source;
+  if (sourceType) d.sourceType = sourceType;
+  return d;
 }
 
 /** Metric files of a run: key (may contain '/') → absolute file path. */
@@ -204,7 +215,8 @@ export function listMlflowLoggedModels(exp: MlflowExperimentDir, diagnostics: Di
     for (const [key, file] of listMlflowMetricFiles(dir)) {
       const read = readMlflowMetricFile(file);
       diagnostics.push(...read.diagnostics.filter((d) => d.severity !== 'info'));
-      if (read.points.length > 0) metrics[key] = read.points[read.points.length - 1].value;
+      const latest = mlflowLatest(read.points);
+      if (latest) metrics[key] = latest.value;
     }
     out.push({
       modelId: str(meta.model_id) ?? entry.name,

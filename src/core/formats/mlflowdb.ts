@@ -1,14 +1,17 @@
 /**
  * MLflow SQLite tracking backend (`mlflow.db`). Opened read-only with short statements so a tracking server
- * writing to it is never locked out for long; the same model as the file store comes out.
+ * writing to it is never locked out for long; the same model as the file store comes out. A database in
+ * WAL mode is read from a private copy (see openMlflowDatabase): SQLite creates and writes `-shm` beside
+ * it even for a read-only connection, and nothing in a workspace may change.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '../index/sqlite';
 import { openDatabase } from '../index/sqlite';
-import type { Diagnostic, Lifecycle, MetricPoint, Run } from '../model';
-import { MLFLOW_STATUS, loggedModelStatus } from './mlflow';
+import type { DatasetInput, Diagnostic, Lifecycle, MetricPoint, Run } from '../model';
+import { MLFLOW_STATUS, datasetInput, loggedModelStatus } from './mlflow';
 import type { MlflowLoggedModel, MlflowModelVersion } from './mlflow';
 import { openRegularFd } from './files';
 
@@ -42,18 +45,78 @@ function tableNames(db: Database): Set<string> {
   return new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
 }
 
-/** True when the file looks like an MLflow tracking database (has the tables we read). */
-export function isMlflowDatabase(file: string): boolean {
-  let db: Database | undefined;
+/** A database opened for reading, and how to let it go (a private copy is removed with it). */
+interface OpenedDatabase {
+  db: Database;
+  close(): void;
+}
+
+/** Copies taken of a WAL database before giving up on one that changed while it was copied. */
+const COPY_TRIES = 3;
+
+/**
+ * Opens `file` for reading without changing anything beside it. A rollback-journal database (MLflow's
+ * default) is opened read-only in place. A WAL-mode one (header bytes 18–19 are 2, or a `-wal` is there)
+ * cannot be: a read-only connection still creates `-shm` and writes its read marks into it, and
+ * `immutable=1` (which better-sqlite3 cannot pass: no URI filenames) would ignore the log. It is copied with
+ * its `-wal` into a private temporary folder and read there; a copy during which either file changed (a
+ * tracking server writing) is taken again, so the two belong together.
+ */
+function openMlflowDatabase(file: string, timeoutMs: number): OpenedDatabase {
+  const header = Buffer.alloc(20);
+  const fd = openRegularFd(file); // a FIFO named mlflow.db would block SQLite's open (and this read)
   try {
-    fs.closeSync(openRegularFd(file)); // a FIFO named mlflow.db would block SQLite's open
-    db = openDatabase(file, { readonly: true, fileMustExist: true, timeoutMs: 200 });
-    const names = tableNames(db);
-    return names.has('experiments') && names.has('runs') && names.has('metrics') && names.has('params');
-  } catch {
-    return false;
+    fs.readSync(fd, header, 0, 20, 0);
   } finally {
-    db?.close();
+    fs.closeSync(fd);
+  }
+  const wal = file + '-wal';
+  if (!(header[18] === 2 && header[19] === 2) && !fs.existsSync(wal)) {
+    const db = openDatabase(file, { readonly: true, fileMustExist: true, timeoutMs });
+    return { db, close: () => db.close() };
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-mlflowdb-'));
+  const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+  try {
+    const copy = path.join(dir, 'mlflow.db');
+    const stamp = () => [file, wal].map((f) => fs.statSync(f, { throwIfNoEntry: false })).map((st) => (st ? `${st.ino}:${st.size}:${st.mtimeMs}` : '-')).join(' ');
+    for (let i = 0; ; i++) {
+      const before = stamp();
+      fs.copyFileSync(file, copy);
+      fs.rmSync(copy + '-wal', { force: true });
+      if (fs.existsSync(wal)) fs.copyFileSync(wal, copy + '-wal');
+      if (stamp() === before) break;
+      if (i + 1 >= COPY_TRIES) throw new Error(`the database changed each of the ${COPY_TRIES} times it was copied to be read; it is read again on the next pass`);
+    }
+    const db = openDatabase(copy, { fileMustExist: true, timeoutMs });
+    return {
+      db,
+      close: () => {
+        db.close();
+        remove();
+      },
+    };
+  } catch (err) {
+    remove();
+    throw err;
+  }
+}
+
+/**
+ * Whether the file is an MLflow tracking database (has the tables we read): undefined when it is, else why
+ * not (a message for a diagnostic).
+ */
+export function whyNotMlflowDatabase(file: string): string | undefined {
+  let opened: OpenedDatabase | undefined;
+  try {
+    opened = openMlflowDatabase(file, 200);
+    const names = tableNames(opened.db);
+    const missing = ['experiments', 'runs', 'metrics', 'params'].filter((t) => !names.has(t));
+    return missing.length === 0 ? undefined : `an SQLite database without MLflow's tables (no ${missing.join(', ')})`;
+  } catch (err) {
+    return `cannot read as an SQLite database: ${(err as Error).message}`;
+  } finally {
+    opened?.close();
   }
 }
 
@@ -67,13 +130,13 @@ export function readMlflowDatabase(
   onMetric: (runUuid: string, key: string, point: MetricPoint) => void,
 ): MlflowDbContents {
   const diagnostics: Diagnostic[] = [];
-  let db: Database;
+  let opened: OpenedDatabase;
   try {
-    fs.closeSync(openRegularFd(file)); // a FIFO named mlflow.db would block SQLite's open
-    db = openDatabase(file, { readonly: true, fileMustExist: true, timeoutMs: 1000 });
+    opened = openMlflowDatabase(file, 1000);
   } catch (err) {
     return { experiments: [], runs: [], registered: [], logged: [], diagnostics: [{ file, severity: 'error', message: `cannot open MLflow database: ${(err as Error).message}` }] };
   }
+  const { db } = opened;
   try {
     const tables = tableNames(db);
     // SELECT *: the schema grew over MLflow versions (creation_time, name, deleted_time…); read what is there.
@@ -88,7 +151,7 @@ export function readMlflowDatabase(
     const expLifecycle = new Map(experiments.map((e) => [e.nativeId, e.lifecycle]));
     const params = groupByRun(db.prepare('SELECT run_uuid, key, value FROM params').all() as KeyValueRow[]);
     const tags = groupByRun(db.prepare('SELECT run_uuid, key, value FROM tags').all() as KeyValueRow[]);
-    addDatasetInputs(db, tables, tags);
+    const datasets = readDatasetInputs(db, tables);
     const rows = db.prepare('SELECT * FROM runs').all() as Record<string, unknown>[];
     const runs: MlflowDbRun[] = rows.map((r) => {
       const id = String(r.run_uuid);
@@ -114,6 +177,7 @@ export function readMlflowDatabase(
           params: params.get(id) ?? {},
           tags: t,
           artifacts: [],
+          ...(datasets.has(id) ? { datasets: datasets.get(id) } : {}),
         },
         artifactUri: r.artifact_uri ? String(r.artifact_uri) : undefined,
       };
@@ -122,7 +186,8 @@ export function readMlflowDatabase(
     const hasIsNan = (db.prepare('PRAGMA table_info(metrics)').all() as { name: string }[]).some((c) => c.name === 'is_nan');
     // Pages of rows per run, each statement run to completion: between pages no read lock is held, so a
     // tracking server writing to a rollback-journal database (MLflow's default) is never locked out for
-    // longer than one page. Rows come in rowid order, which is the order MLflow logged them.
+    // longer than one page. Rows come in rowid order, which is the order MLflow logged them;
+    // the index's writer puts a series in MLflow's order (mlflowOrder.ts) where they are not.
     const page = db.prepare(
       `SELECT rowid AS _row, key, value, timestamp, step${hasIsNan ? ', is_nan' : ''} FROM metrics WHERE run_uuid = ? AND rowid > ? ORDER BY rowid LIMIT ${METRIC_PAGE}`,
     );
@@ -144,7 +209,7 @@ export function readMlflowDatabase(
     diagnostics.push({ file, severity: 'error', message: `cannot read MLflow database: ${(err as Error).message}` });
     return { experiments: [], runs: [], registered: [], logged: [], diagnostics };
   } finally {
-    db.close();
+    opened.close();
   }
 }
 
@@ -245,21 +310,28 @@ function readRegistry(db: Database, tables: Set<string>): MlflowModelVersion[] {
   });
 }
 
-/** Logged dataset inputs as tags `mlflow.dataset.<name>` = digest (see the file store reader). */
-function addDatasetInputs(db: Database, tables: Set<string>, tags: Map<string, Record<string, string>>): void {
-  if (!tables.has('inputs') || !tables.has('datasets')) return;
+/** Each run's logged dataset inputs (the inputs, datasets and input_tags tables), in the order logged. */
+function readDatasetInputs(db: Database, tables: Set<string>): Map<string, DatasetInput[]> {
+  const out = new Map<string, DatasetInput[]>();
+  if (!tables.has('inputs') || !tables.has('datasets')) return out;
+  const columns = new Set((db.prepare('PRAGMA table_info(datasets)').all() as { name: string }[]).map((c) => c.name));
+  const source = columns.has('dataset_source') ? 'd.dataset_source' : 'NULL';
+  const sourceType = columns.has('dataset_source_type') ? 'd.dataset_source_type' : 'NULL';
+  const context = tables.has('input_tags')
+    ? "(SELECT t.value FROM input_tags t WHERE t.input_uuid = i.input_uuid AND t.name = 'mlflow.data.context')"
+    : 'NULL';
   const rows = db
     .prepare(
-      `SELECT i.destination_id AS run, d.name AS name, d.digest AS digest FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id
+      `SELECT i.destination_id AS run, d.name AS name, d.digest AS digest, ${context} AS context, ${source} AS source, ${sourceType} AS sourceType
+       FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id
        WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN' ORDER BY i.rowid`,
     )
-    .all() as { run: string; name: string; digest: string }[];
+    .all() as { run: string; name: string | null; digest: string | null; context: string | null; source: string | null; sourceType: string | null }[];
   for (const r of rows) {
-    let t = tags.get(r.run);
-    if (!t) tags.set(r.run, (t = Object.create(null) as Record<string, string>));
-    const key = `mlflow.dataset.${r.name}`;
-    t[key] = t[key] && !t[key].split(',').includes(r.digest) ? `${t[key]},${r.digest}` : r.digest;
+    const d = datasetInput(String(r.name ?? ''), String(r.digest ?? ''), r.context ?? undefined, r.source ?? undefined, r.sourceType ?? undefined);
+    (out.get(r.run) ?? out.set(r.run, []).get(r.run)!).push(d);
   }
+  return out;
 }
 
 interface KeyValueRow {

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { readMlflowMetricBytes, readMlflowMetricColumns, type PointColumns } from '../formats/mlflowMetrics';
 import { readListedMlflowRunHeader, readMlflowRunHeader } from '../formats/mlflow';
 import { readEventFile } from '../formats/tensorboard';
+import { sortMlflowOrder } from '../formats/mlflowOrder';
 import { PackedMlflowListing, listMlflowRun, probesForIndex, tailAt, type Listing } from './listing';
 import { Columns } from '../formats/columns';
 import { SeriesArena, type ArenaBuffers } from './chunks';
@@ -57,7 +58,8 @@ function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>, maxPo
     metricColumns.clear();
     const onColumns: PointColumns = (steps, times, values, from, to) => metricColumns.pushRange(steps, times, values, from, to);
     const read = bytes ? readMlflowMetricBytes(file, bytes, onColumns) : readMlflowMetricColumns(file, 0, 1, onColumns, size);
-    // Encoded here, so that the indexer only inserts the rows.
+    // In MLflow's order (as the indexer's writer keeps it), encoded here, so that the indexer only inserts the rows.
+    sortMlflowOrder(metricColumns.cols, metricColumns.cap, metricColumns.n);
     const series = arena.encode(metricColumns.cols, metricColumns.cap, metricColumns.n);
     files.push({ file, series, endOffset: read.endOffset, nextLine: read.nextLine, tail: read.tail ?? tailAt(file, read.endOffset), diagnostics: read.diagnostics });
     budget -= metricColumns.n;

@@ -131,6 +131,10 @@ export const MIGRATIONS: string[] = [
     DELETE FROM probes_changed WHERE unit = old.unit; INSERT INTO probes_changed(unit) VALUES (old.unit);
   END;
   `,
+  // 10: a run's dataset inputs (MLflow's log_input) as a field of their own (JSON), no longer as tags.
+  `
+  ALTER TABLE runs ADD COLUMN datasets TEXT;
+  `,
 ];
 
 /**
@@ -152,7 +156,7 @@ export const SUMMARY_INDEXES: Record<string, string> = {
  * Bumped whenever a reader changes what it produces from the same files: an index written by other readers
  * is emptied and rebuilt, since unchanged files would otherwise never be read again.
  */
-export const READERS_VERSION = 7;
+export const READERS_VERSION = 8;
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 

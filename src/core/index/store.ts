@@ -5,10 +5,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { Artifact, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStatus, SeriesSummary } from '../model';
+import type { Artifact, DatasetInput, Diagnostic, Format, Lifecycle, MetricPoint, Run, RunStatus, SeriesSummary } from '../model';
 import { CHUNK_POINTS, MIGRATIONS, READERS_VERSION, SCHEMA_VERSION, SUMMARY_INDEXES } from './schema';
 import { chunkOverview, decodeChunk, encodeChunk, widenRange, type EncodedSeries, type PointsSummary } from './chunks';
 import { probesForIndex, type Probes } from './listing';
+import { mlflowBefore, sortMlflowOrder } from '../formats/mlflowOrder';
 import { probeSnapshotFile } from './probeSnapshot';
 import type { Database } from './sqlite';
 import { NativeModuleError, openDatabase } from './sqlite';
@@ -324,10 +325,10 @@ export class Store {
       deleteUnit: db.prepare('DELETE FROM units WHERE key = ?'),
       runsOfUnit: db.prepare('SELECT rid FROM runs WHERE unit = ?').pluck(),
       ridOf: db.prepare('SELECT rid FROM runs WHERE id = ?').pluck(),
-      insertRun: db.prepare(`INSERT INTO runs(id, unit, experiment_id, format, native_id, name, status, lifecycle, start_time, end_time, user, source_script, git_commit, parent_run_id, path, artifact_dir)
-        VALUES (@id, @unit, @experimentId, @format, @nativeId, @name, @status, @lifecycle, @startTime, @endTime, @user, @sourceScript, @gitCommit, @parentRunId, @path, @artifactDir)`),
+      insertRun: db.prepare(`INSERT INTO runs(id, unit, experiment_id, format, native_id, name, status, lifecycle, start_time, end_time, user, source_script, git_commit, parent_run_id, path, artifact_dir, datasets)
+        VALUES (@id, @unit, @experimentId, @format, @nativeId, @name, @status, @lifecycle, @startTime, @endTime, @user, @sourceScript, @gitCommit, @parentRunId, @path, @artifactDir, @datasets)`),
       updateRun: db.prepare(`UPDATE runs SET unit=@unit, experiment_id=@experimentId, format=@format, native_id=@nativeId, name=@name, status=@status, lifecycle=@lifecycle,
-        start_time=@startTime, end_time=@endTime, user=@user, source_script=@sourceScript, git_commit=@gitCommit, parent_run_id=@parentRunId, path=@path, artifact_dir=@artifactDir WHERE rid=@rid`),
+        start_time=@startTime, end_time=@endTime, user=@user, source_script=@sourceScript, git_commit=@gitCommit, parent_run_id=@parentRunId, path=@path, artifact_dir=@artifactDir, datasets=@datasets WHERE rid=@rid`),
       deleteRun: db.prepare('DELETE FROM runs WHERE rid = ?'),
       deleteParams: db.prepare('DELETE FROM params WHERE rid = ?'),
       deleteTags: db.prepare('DELETE FROM tags WHERE rid = ?'),
@@ -347,6 +348,7 @@ export class Store {
       maxSid: db.prepare('SELECT COALESCE(MAX(sid), 0) FROM series').pluck(),
       updateSeries: db.prepare('UPDATE series SET count=?, last=?, last_step=?, last_time=?, min=?, max=? WHERE sid=?'),
       lastChunk: db.prepare('SELECT seq, n, data FROM chunks WHERE sid = ? ORDER BY seq DESC LIMIT 1'),
+      chunksOf: db.prepare('SELECT seq, n, data FROM chunks WHERE sid = ? ORDER BY seq'),
       putChunk: db.prepare('INSERT OR REPLACE INTO chunks(sid, seq, n, data) VALUES (?, ?, ?, ?)'),
       putOverview: db.prepare('INSERT OR REPLACE INTO overviews(sid, seq, data) VALUES (?, ?, ?)'),
       deleteSeries: db.prepare('DELETE FROM series WHERE sid = ?'),
@@ -517,6 +519,7 @@ export class Store {
       parentRunId: run.parentRunId ?? null,
       path: run.path,
       artifactDir: run.artifactDir ?? null,
+      datasets: run.datasets?.length ? JSON.stringify(run.datasets) : null,
     };
     let rid = this.stmts.ridOf.get(run.id) as number | undefined;
     if (rid === undefined) {
@@ -573,21 +576,24 @@ export class Store {
     this.stmts.deleteSeries.run(sid);
   }
 
-  /** A writer that appends points to the series `key` of run `rid` (created when missing). */
-  seriesWriter(rid: number, key: string, replace: boolean): SeriesWriter {
+  /**
+   * A writer that appends points to the series `key` of run `rid` (created when missing). `ordered`: the
+   * series is kept in MLflow's order (mlflowOrder.ts), its points put in order when they come out of it.
+   */
+  seriesWriter(rid: number, key: string, replace: boolean, ordered = false): SeriesWriter {
     // A run this batch inserted has only the series the batch began for it.
     const begun = this.batch?.newRuns.get(rid);
     const fresh = begun !== undefined && !begun.has(key);
     begun?.add(key);
     const existing = fresh ? undefined : (this.stmts.seriesOf.get(rid, key) as SeriesState | undefined);
     if (existing && replace) this.deleteSeriesRows(existing.sid);
-    if (existing && !replace) return new SeriesWriter(this.stmts, existing, this.stmts.lastChunk.get(existing.sid) as ChunkRow | undefined);
+    if (existing && !replace) return new SeriesWriter(this.stmts, existing, this.stmts.lastChunk.get(existing.sid) as ChunkRow | undefined, ordered);
     // A new series' row is written once, when its writer closes and its summary is known (an insert and
     // an update would each touch the row and its three summary indexes). Its sid is taken now, for its
     // chunks: past every row in the table and every sid handed out to writers not closed yet.
     const sid = this.seriesMark();
     this.nextSid++;
-    return new SeriesWriter(this.stmts, { sid, rid, key, count: 0, last: null, lastStep: null, lastTime: null, min: null, max: null }, undefined);
+    return new SeriesWriter(this.stmts, { sid, rid, key, count: 0, last: null, lastStep: null, lastTime: null, min: null, max: null }, undefined, ordered);
   }
 
   private nextSid = 0;
@@ -732,6 +738,12 @@ export class Store {
 
   tags(rid: number): Record<string, string> {
     return Object.fromEntries((this.db.prepare('SELECT key, value FROM tags WHERE rid = ? ORDER BY key').all(rid) as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+  }
+
+  /** The datasets run `rid` logged as inputs (Run.datasets), in the order logged. */
+  datasetInputs(rid: number): DatasetInput[] {
+    const text = this.db.prepare('SELECT datasets FROM runs WHERE rid = ?').pluck().get(rid) as string | null | undefined;
+    return text ? (JSON.parse(text) as DatasetInput[]) : [];
   }
 
   artifacts(rid: number): Artifact[] {
@@ -902,11 +914,16 @@ export class SeriesWriter {
   private readonly values = this.columns.subarray(2 * CHUNK_POINTS);
   private dirty = false;
   private closed = false;
+  /** An ordered series' last point so far (step, time, value), and whether a point came before it. */
+  private readonly prev = new Float64Array(3);
+  private hasPrev = false;
+  private outOfOrder = false;
 
   constructor(
     private readonly stmts: ReturnType<Store['prepare']>,
     private readonly state: SeriesState,
     last: ChunkRow | undefined,
+    private readonly ordered = false,
   ) {
     if (last && last.n < CHUNK_POINTS) {
       const f = decodeChunk(last.data, last.n);
@@ -919,9 +936,36 @@ export class SeriesWriter {
       this.seq = last ? last.seq + 1 : 0;
       this.n = 0;
     }
+    if (ordered && last) {
+      // Points appended must come after the series' last point (a full chunk decoded for it alone).
+      const f = this.n > 0 ? this.columns : decodeChunk(last.data, last.n);
+      const [cap, k] = this.n > 0 ? [CHUNK_POINTS, this.n - 1] : [last.n, last.n - 1];
+      this.prev.set([f[k], f[cap + k], f[2 * cap + k]]);
+      this.hasPrev = true;
+    }
+  }
+
+  /** Notes points [from, to) that come before the point ahead of them (an ordered series only). */
+  private checkOrder(steps: Float64Array, times: Float64Array, values: Float64Array, from: number, to: number): void {
+    const p = this.prev;
+    if (this.hasPrev && mlflowBefore(steps[from], times[from], values[from], p[0], p[1], p[2])) this.outOfOrder = true;
+    this.hasPrev = true;
+    // Each point against the one before it in the range, then the range's last becomes the previous point.
+    for (let i = from + 1; i < to && !this.outOfOrder; i++) if (mlflowBefore(steps[i], times[i], values[i], steps[i - 1], times[i - 1], values[i - 1])) this.outOfOrder = true;
+    p[0] = steps[to - 1];
+    p[1] = times[to - 1];
+    p[2] = values[to - 1];
   }
 
   push(step: number, time: number, value: number): void {
+    if (this.ordered && !this.outOfOrder) {
+      const p = this.prev;
+      if (this.hasPrev && mlflowBefore(step, time, value, p[0], p[1], p[2])) this.outOfOrder = true;
+      p[0] = step;
+      p[1] = time;
+      p[2] = value;
+      this.hasPrev = true;
+    }
     this.steps[this.n] = step;
     this.times[this.n] = time;
     this.values[this.n] = value;
@@ -942,6 +986,7 @@ export class SeriesWriter {
   /** Points [from, to) of three columns (as a metric reader gives them: readMlflowMetricColumns). */
   pushRange(steps: Float64Array, times: Float64Array, values: Float64Array, from: number, to: number): void {
     if (to <= from) return;
+    if (this.ordered && !this.outOfOrder) this.checkOrder(steps, times, values, from, to);
     const s = this.state;
     widenRange(s, values, from, to);
     for (let i = from; i < to; ) {
@@ -992,11 +1037,44 @@ export class SeriesWriter {
     Object.assign(this.state, e.summary);
   }
 
+  /**
+   * An ordered series whose points came out of order: all its points, those written on earlier passes too,
+   * read back, put in order and written again (rare: MLflow logs a series in order nearly always), with
+   * the summary's last point the greatest.
+   */
+  private reorder(): void {
+    const sid = this.state.sid;
+    const rows = this.stmts.chunksOf.all(sid) as ChunkRow[];
+    const n = rows.reduce((k, r) => k + r.n, 0);
+    const cols = new Float64Array(3 * n);
+    let at = 0;
+    for (const r of rows) {
+      const f = decodeChunk(r.data, r.n);
+      for (let c = 0; c < 3; c++) cols.set(f.subarray(c * r.n, (c + 1) * r.n), c * n + at);
+      at += r.n;
+    }
+    sortMlflowOrder(cols, n, n);
+    this.stmts.deleteChunks.run(sid);
+    this.stmts.deleteOverviews.run(sid);
+    for (let seq = 0; seq * CHUNK_POINTS < n; seq++) {
+      const i = seq * CHUNK_POINTS;
+      const k = Math.min(CHUNK_POINTS, n - i);
+      const [steps, times, values] = [0, 1, 2].map((c) => cols.subarray(c * n + i, c * n + i + k));
+      this.stmts.putChunk.run(sid, seq, k, encodeChunk(steps, times, values, k));
+      if (k < CHUNK_POINTS) continue;
+      const o = chunkOverview(steps, times, values, k, overviewScratch);
+      this.stmts.putOverview.run(sid, seq, Buffer.from(overviewScratch.buffer, 0, o * 8));
+    }
+    const s = this.state;
+    [s.lastStep, s.lastTime, s.last] = n > 0 ? [cols[n - 1], cols[2 * n - 1], cols[3 * n - 1]] : [null, null, null];
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.flushChunk(false);
     if (bufferPool.length < 64) bufferPool.push(this.columns);
+    if (this.outOfOrder) this.reorder();
     const s = this.state;
     const nn = (v: number | null) => (v === null || Number.isNaN(v) ? null : v);
     if (s.rid !== undefined) this.stmts.insertSeries.run(s.sid, s.rid, s.key, s.count, nn(s.last), nn(s.lastStep), nn(s.lastTime), nn(s.min), nn(s.max));

@@ -305,7 +305,7 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
           }
         }
         reread.add(file);
-        const writer = store.seriesWriter(rid, metricKey(file), offset === 0);
+        const writer = store.seriesWriter(rid, metricKey(file), offset === 0, true);
         const ahead = offset === 0 ? ctx.readAhead?.take(rd.dir, file) : undefined;
         let read: Omit<MetricFileRead, 'deferred'>;
         if (ahead) read = putAhead(writer, ahead);
@@ -324,7 +324,7 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
       const { rid, diagnostics } = putHeader(store, readAhead.header(rd.dir)!, true);
       let points = 0;
       for (const file of metricFilesOf(packed.metricFiles)) {
-        const writer = store.seriesWriter(rid, metricKey(file), true);
+        const writer = store.seriesWriter(rid, metricKey(file), true, true);
         const read = putAhead(writer, readAhead.take(rd.dir, file)!);
         writer.close();
         diagnostics.push(...read.diagnostics);
@@ -443,7 +443,7 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
             currentRun = uuid;
           }
           let w = writers.get(metricKey);
-          if (!w) writers.set(metricKey, (w = store.seriesWriter(rid, metricKey, true)));
+          if (!w) writers.set(metricKey, (w = store.seriesWriter(rid, metricKey, true, true)));
           w.push(p.step, p.time, p.value);
           points++;
         },
