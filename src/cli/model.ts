@@ -14,18 +14,26 @@ import type { Args } from './args';
 import { UsageError } from './args';
 import { openWorkspace } from './workspace';
 
+/**
+ * Exit status, the same with and without --json: 2 when a file is not a valid model of its format (each
+ * named on stderr), else 1 when something looked wrong or hostile (warnings), else 0.
+ */
 export function runModel(rest: string[], args: Args): number {
-  if (rest.length === 0) throw new UsageError('usage: runlens model <file>... [--json]');
+  if (rest.length === 0) throw new UsageError('usage: runlens model <file | model folder>... [--json]');
   const out = [];
   for (const file of rest) {
     const st = fs.existsSync(file) ? fs.statSync(file) : undefined;
-    const savedModel = st?.isDirectory() && ['saved_model.pb', path.join('variables', 'variables.index')].some((f) => fs.existsSync(path.join(file, f)));
-    if (!st || (!st.isFile() && !savedModel)) throw new UsageError(`no such file: ${file}`);
+    // Folders that are models: a TensorFlow SavedModel, an MLflow model (the folder of an MLmodel).
+    const modelDir = st?.isDirectory() && ['saved_model.pb', path.join('variables', 'variables.index'), 'MLmodel'].some((f) => fs.existsSync(path.join(file, f)));
+    if (!st) throw new UsageError(`no such file: ${file}`);
+    if (!st.isFile() && !modelDir) throw new UsageError(st.isDirectory() ? `${file} is a folder but not a model (no MLmodel, saved_model.pb or variables/variables.index in it)` : `not a regular file: ${file}`);
     out.push(describeModel(file));
   }
+  for (const d of out) if (d.invalid) process.stderr.write(`runlens: ${d.file}: not a valid ${d.format === 'other' ? '' : `${d.format} `}model: ${d.invalid}\n`);
+  const status = out.some((d) => d.invalid) ? 2 : out.some((d) => d.warnings.length) ? 1 : 0;
   if (args.flags.json) {
     process.stdout.write(JSON.stringify(out.length === 1 ? out[0] : out, null, 2) + '\n');
-    return 0;
+    return status;
   }
   for (const d of out) {
     process.stdout.write(`${d.file}\n  ${d.summary}\n`);
@@ -33,12 +41,17 @@ export function runModel(rest: string[], args: Args): number {
     for (const [k, v] of d.facts) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
     for (const w of d.warnings) process.stdout.write(`  warning: ${w}\n`);
   }
-  return out.some((d) => d.warnings.length) ? 1 : 0;
+  return status;
 }
 
-export async function runModels(rest: string[], args: Args): Promise<number> {
+/** The workspace is opened before anything is awaited, so that its usage errors reach main's one-line report. */
+export function runModels(rest: string[], args: Args): Promise<number> {
   if (rest.length > 1) throw new UsageError('usage: runlens models [dir] [--json]');
-  const { store, workspace } = openWorkspace(rest[0], args);
+  const opened = openWorkspace(rest[0], args);
+  return listModels(opened.store, opened.workspace, args);
+}
+
+async function listModels(store: ReturnType<typeof openWorkspace>['store'], workspace: string, args: Args): Promise<number> {
   const cache = ContentCache.open(cacheFileFor(store.file));
   try {
     const catalog = modelCatalog(store, (file) => {
