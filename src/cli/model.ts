@@ -8,6 +8,7 @@ import { dvcModels, dvcModelVersions, modelCatalog } from '../core/artifacts/cat
 import { datasetHistory } from '../core/datasets/history';
 import type { CatalogModel, CatalogVersion } from '../core/artifacts/catalog';
 import { describeModel } from '../core/artifacts/models';
+import { workspaceModels, workspaceModelVersions } from '../core/artifacts/workspaceModels';
 import { ContentCache, cacheFileFor } from '../core/cache';
 import { formatBytes } from '../core/format';
 import type { Args } from './args';
@@ -61,7 +62,16 @@ async function listModels(store: ReturnType<typeof openWorkspace>['store'], work
         return undefined;
       }
     });
-    for (const m of dvcModels(store)) catalog.push(dvcModelVersions(store, m, await datasetHistory(m.abs).catch(() => undefined)));
+    const dvc = dvcModels(store);
+    for (const m of dvc) catalog.push(dvcModelVersions(store, m, await datasetHistory(m.abs).catch(() => undefined)));
+    const hash = (file: string) => {
+      try {
+        return cache.fileHash(file);
+      } catch {
+        return undefined;
+      }
+    };
+    for (const m of workspaceModels([workspace], store, new Set(dvc.map((d) => d.abs)))) catalog.push(workspaceModelVersions(m, hash));
     if (args.flags.json) process.stdout.write(JSON.stringify(catalog, null, 2) + '\n');
     else process.stdout.write(formatCatalog(catalog, workspace));
     return 0;
@@ -71,7 +81,7 @@ async function listModels(store: ReturnType<typeof openWorkspace>['store'], work
   }
 }
 
-const KIND = { registered: 'registered model', logged: 'logged model', file: 'model file', dvc: 'DVC-tracked model' } as const;
+const KIND = { registered: 'registered model', logged: 'logged model', file: 'model file', dvc: 'DVC-tracked model', workspace: 'model in the workspace' } as const;
 
 export function versionLine(v: CatalogVersion): string {
   const parts = [v.label];
@@ -81,15 +91,15 @@ export function versionLine(v: CatalogVersion): string {
   if (v.size !== undefined) parts.push(formatBytes(v.size));
   if (v.createdAt) parts.push(new Date(v.createdAt).toISOString().slice(0, 16).replace('T', ' '));
   if (v.description && !v.stage) parts.push(v.description.slice(0, 60));
-  const runs = v.runs.length ? v.runs.map((r) => (/^[0-9a-f]{16,}$/i.test(r.nativeId) && r.name !== r.nativeId.slice(0, 8) ? `${r.name} (${r.nativeId.slice(0, 8)})` : r.name)).join(', ') : 'no run in the index';
+  const runs = v.runs.length ? v.runs.map((r) => (/^[0-9a-f]{16,}$/i.test(r.nativeId) && r.name !== r.nativeId.slice(0, 8) ? `${r.name} (${r.nativeId.slice(0, 8)})` : r.name)).join(', ') : v.files.length || v.description === 'DVC-tracked, not pulled' ? 'no run logged it' : 'no run in the index';
   return `${parts.join(' · ')}  ← ${runs}`;
 }
 
 function formatCatalog(catalog: CatalogModel[], workspace: string): string {
-  if (!catalog.length) return 'no models: no registered or logged models, and no model files among the runs\' artifacts\n';
+  if (!catalog.length) return 'no models: no registered or logged models, no model files among the runs\' artifacts or in the workspace\n';
   const lines: string[] = [];
   for (const m of catalog) {
-    const where = m.experimentName ?? (m.store && (path.relative(workspace, m.store).split(path.sep).join('/') || path.basename(m.store)));
+    const where = m.kind === 'workspace' ? undefined : (m.experimentName ?? (m.store && (path.relative(workspace, m.store).split(path.sep).join('/') || path.basename(m.store))));
     lines.push(`${m.name}  (${KIND[m.kind]}${where ? `, ${where}` : ''}; ${m.versions.length} version${m.versions.length === 1 ? '' : 's'})`);
     for (const v of m.versions) lines.push(`  ${versionLine(v)}`);
   }
