@@ -68,7 +68,7 @@ function mappingBar(v: EvaluationView): HTMLElement {
 }
 
 function confusionSection(ev: Evaluation): HTMLElement {
-  const r = ev.report;
+  const r = ev.report!;
   const many = r.labels.length > state.topK;
   const cm = many ? topKConfusion(r, state.topK) : { labels: r.labels, matrix: r.confusion, other: false };
   let idx = cm.labels.map((_, i) => i);
@@ -174,7 +174,7 @@ function baselineSection(v: EvaluationView): HTMLElement | null {
 }
 
 function perClassSection(ev: Evaluation): HTMLElement {
-  const r = ev.report;
+  const r = ev.report!;
   const rows = r.labels.map((l) => ({ label: l, ...r.perClass[l] }));
   const best = { precision: Math.max(...rows.map((x) => x.precision)), recall: Math.max(...rows.map((x) => x.recall)), f1: Math.max(...rows.map((x) => x.f1)) };
   const table = el('table', {}, el('tr', {}, el('th', {}, 'class'), el('th', {}, 'precision'), el('th', {}, 'recall'), el('th', {}, 'F1'), el('th', {}, 'support')));
@@ -198,8 +198,8 @@ function csvCell(s: string): string {
 function curvesSection(ev: Evaluation): HTMLElement | null {
   const b = ev.binary;
   if (!b) return null;
-  const P = ev.report.perClass[b.positive].support;
-  const N = ev.report.n - P;
+  const P = ev.report!.perClass[b.positive].support;
+  const N = ev.report!.n - P;
   const fg = css('--vscode-foreground', '#ccc');
   const grid = css('--vscode-editorWidget-border', 'rgba(128,128,128,0.25)');
   const color = css('--vscode-charts-blue', '#3794ff');
@@ -293,14 +293,15 @@ function segmentsSection(ev: Evaluation): HTMLElement | null {
 function errorsSection(ev: Evaluation, v: EvaluationView): HTMLElement {
   const cell = state.cell;
   const rows = cell ? ev.worstErrors.filter((e) => e.truth === cell[0] && e.predicted === cell[1]) : ev.worstErrors.slice(0, 50);
-  const wrong = ev.report.n - Math.round(ev.report.accuracy * ev.report.n);
-  const title = cell ? `Rows of true “${cell[0]}” predicted “${cell[1]}” (${rows.length})` : `Worst errors (${Math.min(50, ev.worstErrors.length)} of ${wrong} wrong, most confident first)`;
-  const table = el('table', {}, el('tr', {}, el('th', {}, 'line'), el('th', {}, 'id'), el('th', {}, 'true'), el('th', {}, 'predicted'), el('th', {}, 'confidence'), el('th', {}, '')));
+  const regression = ev.task === 'regression';
+  const wrong = regression ? 0 : ev.report!.n - Math.round(ev.report!.accuracy * ev.report!.n);
+  const title = cell ? `Rows of true “${cell[0]}” predicted “${cell[1]}” (${rows.length})` : regression ? `Largest errors (${Math.min(50, ev.worstErrors.length)}, predicted − true)` : `Worst errors (${Math.min(50, ev.worstErrors.length)} of ${wrong} wrong, most confident first)`;
+  const table = el('table', {}, el('tr', {}, el('th', {}, 'line'), el('th', {}, 'id'), el('th', {}, 'true'), el('th', {}, 'predicted'), el('th', {}, regression ? 'error' : 'confidence'), el('th', {}, '')));
   for (const e of rows) {
     const link = el('a', { title: 'Open the row in the file' }, String(e.line));
     link.addEventListener('click', () => vscode.postMessage({ type: 'openRow', line: e.line }));
     const extra = v.images[e.row] ? el('img', { class: 'thumb', src: v.images[e.row], alt: e.image ?? '' }) : el('span', { class: 'muted' }, (e.text ?? e.image ?? '').slice(0, 160));
-    table.append(el('tr', {}, el('td', {}, link), el('td', {}, e.id ?? ''), el('td', {}, e.truth), el('td', {}, e.predicted), el('td', {}, e.confidence === undefined ? '' : f(e.confidence, 3)), el('td', { style: 'text-align:left' }, extra)));
+    table.append(el('tr', {}, el('td', {}, link), el('td', {}, e.id ?? ''), el('td', {}, e.truth), el('td', {}, e.predicted), el('td', {}, regression ? f(e.error ?? NaN, 4) : e.confidence === undefined ? '' : f(e.confidence, 3)), el('td', { style: 'text-align:left' }, extra)));
   }
   const clear = cell ? el('button', {}, 'Show worst errors') : null;
   clear?.addEventListener('click', () => (save({ cell: undefined }), render()));
@@ -319,7 +320,8 @@ function render(): void {
     return;
   }
   const ev = view.evaluation;
-  const r = ev.report;
+  if (ev.regression) return renderRegression(ev, ev.regression, view);
+  const r = ev.report!;
   app.append(
     el('p', { class: 'note' }, `${r.n.toLocaleString()} rows · ${r.labels.length} classes${view.skipped ? ` · ${view.skipped} malformed rows skipped (see the Runlens log)` : ''}${ev.skippedCount ? ` · ${ev.skippedCount} rows without a label left out (first at line ${ev.skipped[0].line})` : ''}`),
     el(
@@ -349,6 +351,29 @@ function render(): void {
     app.append(el('section', {}, el('h2', {}, 'Rare classes'), el('p', { class: 'note' }, ev.rareClasses.map((c) => `${c.label}: ${c.support} rows, recall ${f(c.recall, 2)}`).join(' · '))));
   }
   if (!logged) app.append(errorsSection(ev, view));
+}
+
+/** A regression: its metrics as scikit-learn computes them, the same per segment, and the largest errors. */
+function renderRegression(ev: Evaluation, reg: NonNullable<Evaluation['regression']>, v: EvaluationView): void {
+  const m = reg.metrics;
+  app.append(
+    el('p', { class: 'note' }, `A regression (continuous labels) · ${m.n.toLocaleString()} rows${v.skipped ? ` · ${v.skipped} malformed rows skipped (see the Runlens log)` : ''}${ev.skippedCount ? ` · ${ev.skippedCount} rows without a usable label left out (first at line ${ev.skipped[0].line})` : ''}`),
+    el(
+      'div',
+      { class: 'cards' },
+      card('MAE', f(m.mae), 'mean absolute error'),
+      card('RMSE', f(m.rmse), 'root mean squared error'),
+      card('R²', f(m.r2), 'coefficient of determination'),
+      card('MAPE', f(m.mape), 'mean absolute percentage error, as a fraction (0.1 = 10 %)'),
+      card('max error', f(m.maxError)),
+    ),
+  );
+  for (const [column, s] of Object.entries(reg.segments)) {
+    const table = el('table', {}, el('tr', {}, el('th', {}, column), el('th', {}, 'rows'), el('th', {}, 'MAE'), el('th', {}, 'RMSE'), el('th', {}, 'R²'), el('th', {}, 'MAPE')));
+    for (const [value, x] of Object.entries(s.values)) table.append(el('tr', {}, el('td', {}, value === '' ? '(no value)' : value), el('td', {}, String(x.n)), el('td', {}, f(x.mae)), el('td', {}, f(x.rmse)), el('td', {}, f(x.r2)), el('td', {}, f(x.mape))));
+    app.append(el('section', {}, el('h2', {}, `By ${column}`), el('p', { class: 'note' }, `MAE gap between segments: ${f(s.maeGap)}`), table));
+  }
+  app.append(errorsSection(ev, v));
 }
 
 window.addEventListener('message', (e: MessageEvent<EvaluationHostMessage>) => {

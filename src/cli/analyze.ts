@@ -18,7 +18,7 @@ const out = (s: string) => process.stdout.write(s + '\n');
 const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
 
 export function runAnalyze(rest: string[], args: Args): number {
-  if (rest.length !== 1) throw new UsageError('usage: runlens analyze <run | predictions.csv|.tsv|.jsonl> [--truth COL] [--pred COL] [--score COL] [--segment COL]… [--join DATASET --join-key COL --join-on COL] [--errors N] [--json] [--out FILE]');
+  if (rest.length !== 1) throw new UsageError('usage: runlens analyze <run | predictions.csv|.tsv|.jsonl> [--truth COL] [--pred COL] [--score COL] [--segment COL]… [--join DATASET --join-key COL --join-on COL] [--task regression|classification] [--errors N] [--json] [--out FILE]');
   const ref = rest[0];
   if (fs.existsSync(ref) && fs.statSync(ref).isFile()) return analyzeFile(ref, args);
   const files = tablesOfRunRef(ref, args);
@@ -59,16 +59,18 @@ function analyzeFile(file: string, args: Args): number {
     if (!fs.existsSync(join)) throw new UsageError(`no such dataset file: ${join}`);
     override.join = { file: join, key: value(args, 'join-key') ?? value(args, 'join-on') ?? 'id', on: value(args, 'join-on') };
   }
+  const task = value(args, 'task');
+  if (task !== undefined && task !== 'regression' && task !== 'classification') throw new UsageError(`--task is 'regression' or 'classification', not '${task}'`);
   const source = openPredictionTable(file, override);
   for (const c of [override.truth, override.predicted, override.score, ...(override.segments ?? [])]) {
     if (c !== undefined && !source.columns.includes(c)) throw new UsageError(`${file} has no column '${c}' (columns: ${source.columns.join(', ')})`);
   }
   let ev;
   try {
-    ev = evaluateSource(source, { maxErrors: Number(value(args, 'errors') ?? 10) });
+    ev = evaluateSource(source, { maxErrors: Number(value(args, 'errors') ?? 10), task });
     for (const d of source.diagnostics.slice(0, 50)) process.stderr.write(`${d.file}:${d.line ?? 0}: ${d.severity}: ${d.message}\n`);
   } catch (e) {
-    if (e instanceof EvaluationError) throw new UsageError(`${e.message}; name them with --truth and --pred`);
+    if (e instanceof EvaluationError) throw new UsageError(!source.mapping.truth || !source.mapping.predicted ? `${e.message}; name them with --truth and --pred` : e.message);
     throw e;
   }
   return print(file, ev, args);
@@ -83,8 +85,9 @@ function print(file: string, ev: Evaluation, args: Args): number {
     out(json());
     return 0;
   }
-  const r = ev.report;
-  if (ev.skippedCount) out(`${ev.skippedCount} rows without a true or predicted label left out (first at line ${ev.skipped[0].line})`);
+  if (ev.skippedCount) out(`${ev.skippedCount} rows without a usable true or predicted label left out (first at line ${ev.skipped[0].line}: ${ev.skipped[0].reason})`);
+  if (ev.regression) return printRegression(file, ev, ev.regression);
+  const r = ev.report!;
   out(ev.mapping.truth ? `${file}: ${r.n} rows, ${r.labels.length} classes (true: ${ev.mapping.truth}, predicted: ${ev.mapping.predicted}${ev.mapping.score ? `, score: ${ev.mapping.score}` : ''})\n` : `${file}: a logged confusion matrix of ${r.n} rows, ${r.labels.length} classes\n`);
   out(formatTable(['CLASS', 'PRECISION', 'RECALL', 'F1', 'SUPPORT'], [
     ...r.labels.map((l) => [l, f(r.perClass[l].precision), f(r.perClass[l].recall), f(r.perClass[l].f1), String(r.perClass[l].support)]),
@@ -107,6 +110,21 @@ function print(file: string, ev: Evaluation, args: Args): number {
   if (ev.worstErrors.length) {
     out(`\nWorst errors (${r.n - Math.round(r.accuracy * r.n)} wrong; most confident first)`);
     out(formatTable(['LINE', 'ID', 'TRUE', 'PREDICTED', 'CONFIDENCE', 'TEXT'], ev.worstErrors.map((e) => [String(e.line), e.id ?? '', e.truth, e.predicted, e.confidence === undefined ? '' : f(e.confidence), (e.text ?? e.image ?? '').slice(0, 60)])));
+  }
+  return 0;
+}
+
+function printRegression(file: string, ev: Evaluation, reg: NonNullable<Evaluation['regression']>): number {
+  const m = reg.metrics;
+  out(`${file}: a regression (continuous labels) of ${m.n} rows (true: ${ev.mapping.truth}, predicted: ${ev.mapping.predicted})\n`);
+  out(`MAE ${f(m.mae)} · RMSE ${f(m.rmse)} · R² ${f(m.r2)} · MAPE ${f(m.mape)} (a fraction) · MSE ${f(m.mse)} · max error ${f(m.maxError)}`);
+  for (const [column, s] of Object.entries(reg.segments)) {
+    out(`\nBy ${column} (MAE gap between segments: ${f(s.maeGap)})`);
+    out(formatTable([column.toUpperCase(), 'ROWS', 'MAE', 'RMSE', 'R²', 'MAPE'], Object.entries(s.values).map(([v, x]) => [v === '' ? '(no value)' : v, String(x.n), f(x.mae), f(x.rmse), f(x.r2), f(x.mape)])));
+  }
+  if (ev.worstErrors.length) {
+    out(`\nLargest errors (predicted − true)`);
+    out(formatTable(['LINE', 'ID', 'TRUE', 'PREDICTED', 'ERROR', 'TEXT'], ev.worstErrors.map((e) => [String(e.line), e.id ?? '', e.truth, e.predicted, f(e.error ?? NaN), (e.text ?? e.image ?? '').slice(0, 60)])));
   }
   return 0;
 }

@@ -20,14 +20,16 @@ const TAXI = corpus('mlflow', 'Peco602__mlops-zoomcamp', '02-experiment-tracking
 
 const md5 = (file: string) => createHash('md5').update(fs.readFileSync(file)).digest('hex');
 
-/** The oracle for file versions: runs grouped by the md5 of every file of their copy but MLmodel. */
-function runsBySameContent(folder: string): string[][] {
+/**
+ * The oracle for file versions: runs grouped by the md5 of every file of their copy, MLmodel included (it
+ * names the run and the model's uuid: each run's MLflow model is its own model, as MLflow lists them).
+ */
+function runsBySameContent(folder: string, expDir = path.join(WINE, 'mlruns', '0')): string[][] {
   const groups = new Map<string, string[]>();
-  const expDir = path.join(WINE, 'mlruns', '0');
   for (const run of fs.readdirSync(expDir).filter((d) => /^[0-9a-f]{32}$/.test(d))) {
     const dir = path.join(expDir, run, 'artifacts', folder);
     if (!fs.existsSync(dir)) continue;
-    const files = fs.readdirSync(dir).filter((f) => f !== 'MLmodel').sort();
+    const files = fs.readdirSync(dir).sort();
     const key = files.map((f) => `${f}:${md5(path.join(dir, f))}`).join(',');
     groups.set(key, [...(groups.get(key) ?? []), run]);
   }
@@ -37,7 +39,7 @@ function runsBySameContent(folder: string): string[][] {
 const runGroups = (m: CatalogModel) => m.versions.map((v) => v.runs.map((r) => r.nativeId).sort()).sort();
 
 describe('models and their versions, each with the run that made it', () => {
-  it('model files: one version per distinct content of an MLflow model folder (its MLmodel left out), made by the runs that saved it', () => {
+  it('model files: one version per distinct content of an MLflow model folder (its MLmodel in: each run\'s model is a version), made by the runs that saved it', () => {
     const { store, dir } = indexInto([WINE]);
     const cache = ContentCache.open(path.join(dir, 'content-cache.db'));
     try {
@@ -53,7 +55,9 @@ describe('models and their versions, each with the run that made it', () => {
         assert.equal(m.experimentName, 'Default');
         for (const v of m.versions) assert.equal(v.createdAt, Math.min(...v.runs.map((r) => r.startTime!)), 'a version dates from the first run that wrote it');
       }
-      assert.ok(hashed.length > 0 && hashed.every((f) => path.basename(f) !== 'MLmodel'), 'MLmodel (run id, time) is not part of the content');
+      assert.ok(hashed.some((f) => path.basename(f) === 'MLmodel'), 'MLmodel (run id, model uuid) is part of the content');
+      // Different runs' MLflow models are different versions, even where the weights are the same bytes.
+      for (const m of files) for (const v of m.versions) assert.equal(v.runs.length, 1, `${m.name} ${v.label}: ${v.runs.map((r) => r.nativeId).join(', ')}`);
       // Hashes come from the cache the second time: an unchanged file is not read again.
       const again = modelCatalog(store, (f) => cache.fileHash(f));
       assert.deepEqual(again, catalog);
@@ -177,7 +181,11 @@ describe('models and their versions, each with the run that made it', () => {
     assert.equal(json.status, 0, json.stderr);
     const catalog = JSON.parse(json.stdout) as CatalogModel[];
     // The registered models, then the MLflow model folders among the database runs' artifacts (./mlruns/…).
-    assert.deepEqual(catalog.map((m) => [m.name, m.versions.length]), [['nyc-taxi-randomforest', 1], ['nyc-taxi-regressor', 4], ['model/', 1], ['models_mlflow/', 1], ['model/', 1]]);
+    // Each MLflow model folder: one version per distinct content, MLmodel included (here: one per run).
+    const folders = fs.readdirSync(path.join(TAXI, 'mlruns')).filter((e) => /^\d+$/.test(e)).flatMap((exp) => ['model', 'models_mlflow'].map((f) => [`${f}/`, runsBySameContent(f, path.join(TAXI, 'mlruns', exp)).length] as [string, number])).filter(([, n]) => n > 0);
+    assert.deepEqual(catalog.slice(0, 2).map((m) => [m.name, m.versions.length]), [['nyc-taxi-randomforest', 1], ['nyc-taxi-regressor', 4]]);
+    assert.deepEqual(catalog.slice(2).map((m) => [m.name, m.versions.length]).sort(), folders.sort());
+    assert.ok(catalog.every((m) => m.kind !== 'workspace'), 'the runs\' model folders are not listed again as workspace files');
     const human = spawnSync(process.execPath, [BIN, 'models', TAXI, '--index', index, '--no-index'], { encoding: 'utf8' });
     assert.equal(catalog.find((m) => m.name === 'nyc-taxi-regressor')!.store, path.join(TAXI, 'mlflow.db'));
     assert.match(human.stdout, /^nyc-taxi-regressor {2}\(registered model, mlflow\.db; 4 versions\)\n {2}v4 · .*\n {2}v3 · Staging · /m);
@@ -224,5 +232,48 @@ describe('statistics kept by content hash', () => {
     } finally {
       cache.close();
     }
+  });
+
+  it('model files in the workspace that no run logged are listed, each with its content hash; tokenizer and config JSON, optimizer states are not models', () => {
+    const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+    // The corpus' models folder: no run at all, every model file and model folder listed (ls by hand).
+    const MODELS = corpus('models');
+    const index = path.join(tempDir(), 'index.sqlite');
+    const r = spawnSync(process.execPath, [BIN, 'models', MODELS, '--index', index, '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const catalog = JSON.parse(r.stdout) as CatalogModel[];
+    const digits = 'Deepender25__Handwritten-Digit-Recognition---CNN-with-99.65-Accuracy';
+    assert.deepEqual(catalog.map((m) => m.name).sort(), [
+      `${digits}/mnist_digit_classifier.keras`,
+      `${digits}/mnist_digit_classifier_savedmodel/`,
+      'LaziestCactus__GPTLoRA/results/checkpoint-1000/adapter_model.safetensors',
+      'akokubo__sklearn_onnx/logistic_davis.onnx',
+      'akokubo__sklearn_onnx/logreg_iris.onnx',
+      'akokubo__sklearn_onnx/model.onnx',
+      'akokubo__sklearn_onnx/model.pkl',
+    ]);
+    for (const m of catalog) {
+      assert.equal(m.kind, 'workspace');
+      assert.equal(m.versions.length, 1);
+      assert.deepEqual(m.versions[0].runs, []);
+      assert.equal(m.versions[0].createdAt, undefined, 'no time the files do not record');
+      if (!m.name.endsWith('/')) assert.equal(m.versions[0].hash, sha(path.join(MODELS, m.name)), m.name);
+    }
+    const human = spawnSync(process.execPath, [BIN, 'models', MODELS, '--index', index, '--no-index'], { encoding: 'utf8' });
+    assert.match(human.stdout, /^akokubo__sklearn_onnx\/model\.onnx {2}\(model in the workspace; 1 version\)\n {2}[0-9a-f]{12} · 557 B {2}← no run logged it$/m);
+
+    // A project with a committed model, a DVC-tracked one not pulled, and files that are not models.
+    const dir = tempDir('runlens-wsmodels-');
+    fs.mkdirSync(path.join(dir, 'models'));
+    fs.copyFileSync(path.join(MODELS, 'akokubo__sklearn_onnx', 'model.onnx'), path.join(dir, 'models', 'model.onnx'));
+    for (const f of ['tokenizer.json', 'config.json', 'tokenizer_config.json', 'vocab.txt']) fs.writeFileSync(path.join(dir, 'models', f), '{}');
+    fs.writeFileSync(path.join(dir, 'models', 'optimizer.pt'), 'x');
+    fs.writeFileSync(path.join(dir, 'models', 'big.safetensors.dvc'), 'outs:\n- md5: 0123456789abcdef0123456789abcdef\n  size: 1000\n  path: big.safetensors\n');
+    const ws = JSON.parse(spawnSync(process.execPath, [BIN, 'models', dir, '--index', path.join(tempDir(), 'i.sqlite'), '--json'], { encoding: 'utf8' }).stdout) as CatalogModel[];
+    assert.deepEqual(ws.map((m) => m.name).sort(), ['models/big.safetensors', 'models/model.onnx']);
+    const big = ws.find((m) => m.name === 'models/big.safetensors')!;
+    assert.equal(big.versions[0].hash, '0123456789abcdef0123456789abcdef');
+    assert.equal(big.versions[0].description, 'DVC-tracked, not pulled');
+    assert.equal(ws.find((m) => m.name === 'models/model.onnx')!.versions[0].hash, sha(path.join(dir, 'models', 'model.onnx')));
   });
 });

@@ -108,7 +108,7 @@ describe('classification metrics equal scikit-learn’s on odd tables (ties, str
       const o = JSON.parse(fs.readFileSync(path.join(EVAL2, file.replace(/\.\w+$/, '.oracle.json')), 'utf8')) as Oracle;
       const table = readPredictionTable(path.join(EVAL2, file));
       const ev = evaluate(table);
-      const r = ev.report;
+      const r = ev.report!;
       assert.deepEqual(r.labels, o.labels.map(String));
       assert.deepEqual(r.confusion, o.confusion);
       for (const [label, m] of Object.entries(o.per_class)) for (const k of ['precision', 'recall', 'f1'] as const) close(r.perClass[label][k], m[k], `${label} ${k}`);
@@ -168,10 +168,10 @@ describe('evaluating prediction tables found in projects', () => {
     const dir = corpus('predictions', '2024ac05006__mlops-binary-image-classification');
     const ev = evaluate(readPredictionTable(path.join(dir, 'confusion_matrix.csv')));
     const logged = JSON.parse(fs.readFileSync(path.join(dir, 'metrics.json'), 'utf8'));
-    assert.equal(ev.report.n, logged.total_samples);
-    assert.equal(ev.report.accuracy, logged.accuracy);
-    assert.deepEqual(ev.report.labels, ['cats', 'dogs']);
-    assert.deepEqual(ev.report.confusion, [[0, 1250], [0, 1250]]);
+    assert.equal(ev.report!.n, logged.total_samples);
+    assert.equal(ev.report!.accuracy, logged.accuracy);
+    assert.deepEqual(ev.report!.labels, ['cats', 'dogs']);
+    assert.deepEqual(ev.report!.confusion, [[0, 1250], [0, 1250]]);
     assert.equal(ev.binary, undefined, 'no score column: no curves');
   });
 
@@ -183,7 +183,7 @@ describe('evaluating prediction tables found in projects', () => {
     assert.deepEqual([t.mapping.truth, t.mapping.predicted, t.mapping.text], ['label', 'pred', 'text']);
     assert.deepEqual(t.diagnostics.map((d) => [d.line, d.severity]), [[2, 'warning'], [4, 'warning']]);
     const ev = evaluate(t);
-    assert.equal(ev.report.n, 2);
+    assert.equal(ev.report!.n, 2);
     assert.deepEqual(ev.worstErrors.map((e) => [e.line, e.text]), [[3, '<b>bad</b> film']]);
     const tsv = path.join(dir, 'preds.tsv');
     fs.writeFileSync(tsv, 'y_true\ty_pred\n1\t1\n0\t1\n1\n');
@@ -212,9 +212,9 @@ describe('evaluation: messy tables and fairness', () => {
     const file = path.join(dir, 'p.jsonl');
     fs.writeFileSync(file, ['{"y": 1, "pred": "1"}', '{"y": "1.0", "pred": 0}', '{"y": null, "pred": 1}', '{"y": 0, "pred": ""}', '{"y": "0", "pred": "0.0"}'].join('\n') + '\n');
     const ev = evaluate(readPredictionTable(file, { truth: 'y', predicted: 'pred' }));
-    assert.deepEqual(ev.report.labels, ['0', '1']);
-    assert.equal(ev.report.n, 3);
-    assert.deepEqual(ev.report.confusion, [[1, 0], [1, 1]]);
+    assert.deepEqual(ev.report!.labels, ['0', '1']);
+    assert.equal(ev.report!.n, 3);
+    assert.deepEqual(ev.report!.confusion, [[1, 0], [1, 1]]);
     assert.deepEqual(ev.skipped, [{ line: 3, reason: "no value in 'y'" }, { line: 4, reason: "no value in 'pred'" }]);
     assert.equal(ev.skippedCount, 2);
   });
@@ -250,8 +250,8 @@ describe('evaluation: messy tables and fairness', () => {
 describe('comparing two evaluations (two runs of a sweep, demo workspace)', () => {
   it('puts both matrices on the union of labels, their difference, and ranks classes by F1 change', () => {
     const demo = path.resolve(__dirname, '..', '..', '..', 'demo', 'workspace', 'digits-sweep', 'lightning_logs');
-    const a = evaluate(readPredictionTable(path.join(demo, 'version_0', 'predictions.csv'))).report;
-    const b = evaluate(readPredictionTable(path.join(demo, 'version_15', 'predictions.csv'))).report;
+    const a = evaluate(readPredictionTable(path.join(demo, 'version_0', 'predictions.csv'))).report!;
+    const b = evaluate(readPredictionTable(path.join(demo, 'version_15', 'predictions.csv'))).report!;
     const d = compareReports(a, b);
     assert.deepEqual(d.labels, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
     for (let i = 0; i < 10; i++) for (let j = 0; j < 10; j++) assert.equal(d.delta[i][j], b.confusion[i][j] - a.confusion[i][j]);
@@ -284,10 +284,10 @@ describe('logged confusion matrices', () => {
       const m = readLoggedConfusion(file)!;
       assert.ok(m, file);
       const ev = evaluateConfusion(file, m.labels, m.matrix);
-      assert.deepEqual(ev.report.confusion, o.confusion);
-      close(ev.report.mcc, o.mcc, 'mcc');
-      close(ev.report.cohenKappa, o.cohen_kappa, 'kappa');
-      close(ev.report.macro.f1, o.macro.f1, 'macro f1');
+      assert.deepEqual(ev.report!.confusion, o.confusion);
+      close(ev.report!.mcc, o.mcc, 'mcc');
+      close(ev.report!.cohenKappa, o.cohen_kappa, 'kappa');
+      close(ev.report!.macro.f1, o.macro.f1, 'macro f1');
     }
   });
 

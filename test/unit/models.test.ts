@@ -104,6 +104,60 @@ z.close()`]);
     assert.deepEqual(JSON.parse(json.stdout), JSON.parse(JSON.stringify(describeModel(file))));
   });
 
+  it('an empty or non-ONNX .onnx is not a valid model: one located line on stderr, exit 2, with and without --json', () => {
+    const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
+    const dir = tempDir('runlens-onnx-');
+    const empty = path.join(dir, 'model.onnx');
+    fs.writeFileSync(empty, '');
+    const d = describeModel(empty);
+    assert.equal(d.format, 'onnx');
+    assert.equal(d.invalid, 'the file is empty (0 bytes)');
+    for (const extra of [[], ['--json']]) {
+      const r = spawnSync(process.execPath, [bin, 'model', empty, ...extra], { encoding: 'utf8' });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr, `runlens: ${empty}: not a valid onnx model: the file is empty (0 bytes)\n`);
+    }
+    // Text that happens to decode as protobuf fields, but holds no IR version and no graph.
+    const text = path.join(dir, 'notes.onnx');
+    fs.writeFileSync(text, Buffer.from([0x12, 0x03, 0x61, 0x62, 0x63]));
+    assert.equal(describeModel(text).invalid, 'no IR version and no graph in its 5 bytes');
+    // A valid one, with and without --json: exit 0 both ways.
+    const good = path.join(MODELS, 'akokubo__sklearn_onnx', 'logreg_iris.onnx');
+    assert.equal(describeModel(good).invalid, undefined);
+    for (const extra of [[], ['--json']]) assert.equal(spawnSync(process.execPath, [bin, 'model', good, ...extra], { encoding: 'utf8' }).status, 0);
+  });
+
+  it('an MLflow model folder (a folder with an MLmodel) is a model: its MLmodel described and its files counted', () => {
+    const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
+    const folder = corpus('mlflow', 'Peco602__mlops-zoomcamp', '02-experiment-tracking', 'mlruns', '1', '8c291488a8144b09a0326746a89c5f8c', 'artifacts', 'models_mlflow');
+    const mlmodel = parse(fs.readFileSync(path.join(folder, 'MLmodel'), 'utf8')) as { run_id: string; mlflow_version: string; flavors: Record<string, unknown> };
+    const files = fs.readdirSync(folder);
+    const size = files.reduce((a, f) => a + fs.statSync(path.join(folder, f)).size, 0);
+    const r = spawnSync(process.execPath, [bin, 'model', folder, '--json'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const d = JSON.parse(r.stdout);
+    assert.equal(d.format, 'mlmodel');
+    assert.equal(d.file, folder);
+    assert.equal(d.size, size);
+    const facts = Object.fromEntries(d.facts as [string, string][]);
+    assert.equal(facts.run, mlmodel.run_id);
+    assert.equal(facts.MLflow, mlmodel.mlflow_version);
+    assert.deepEqual(facts.flavors.split(', ').map((f: string) => f.split(' ')[0]).sort(), Object.keys(mlmodel.flavors).sort());
+    assert.equal(facts.files.split(',')[0], String(files.length));
+    // A folder that is no model is named as such.
+    const plain = spawnSync(process.execPath, [bin, 'model', path.dirname(folder)], { encoding: 'utf8' });
+    assert.equal(plain.status, 2);
+    assert.match(plain.stderr, /is a folder but not a model/);
+  });
+
+  it('runlens models on a folder that does not exist: one line, exit 2, no stack', () => {
+    const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
+    const missing = path.join(tempDir('runlens-models-'), 'nonexistent');
+    const r = spawnSync(process.execPath, [bin, 'models', missing, '--index', path.join(path.dirname(missing), 'i.sqlite')], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^runlens: [^\n]*nonexistent[^\n]*\n$/);
+  });
+
   it('describes damaged copies of every corpus model without throwing', () => {
     const rnd = prng(3);
     const dir = tempDir('runlens-models-');

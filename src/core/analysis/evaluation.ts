@@ -6,6 +6,8 @@
 import type { BinaryCurves, ClassificationReport } from './classification';
 import { binaryCurves, classificationReport, reportFromConfusion, segmentReport, sortLabels } from './classification';
 import type { ColumnMapping, PredictionSource, PredictionTable } from './predictions';
+import type { RegressionMetrics, Task } from './regression';
+import { NUMBER, regressionMetrics, regressionSegments } from './regression';
 
 export interface ErrorRow {
   /** Index into the table's rows, and the file line, to show or open it. */
@@ -15,6 +17,8 @@ export interface ErrorRow {
   predicted: string;
   /** Probability the model gave its (wrong) prediction, when the table has scores. */
   confidence?: number;
+  /** A regression's error, predicted − true. */
+  error?: number;
   id?: string;
   text?: string;
   image?: string;
@@ -40,10 +44,21 @@ export interface Fairness {
   accuracyGap: number;
 }
 
+export interface RegressionEvaluation {
+  metrics: RegressionMetrics;
+  /** Per segment column: the metrics per value, and the spread of MAE between them. */
+  segments: Record<string, { values: Record<string, RegressionMetrics>; maeGap: number }>;
+}
+
 export interface Evaluation {
   file: string;
   mapping: ColumnMapping;
-  report: ClassificationReport;
+  /** How the labels were read: see `EvaluationBuilder` for how a regression is recognised. */
+  task: Task;
+  /** A classification's report; absent for a regression. */
+  report?: ClassificationReport;
+  /** A regression's metrics; absent for a classification. */
+  regression?: RegressionEvaluation;
   /** Rows left out: a missing true or predicted label (first 100, with their lines), and how many in all. */
   skipped: { line: number; reason: string }[];
   skippedCount: number;
@@ -68,12 +83,14 @@ export class EvaluationError extends Error {}
  */
 export function canonicalLabel(s: string): string {
   const v = s.trim();
-  return v !== '' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? String(Number(v)) : v;
+  return v !== '' && NUMBER.test(v) ? String(Number(v)) : v;
 }
 
 export interface EvaluateOptions {
   maxErrors?: number;
   segmentThreshold?: number;
+  /** The task, when the user names it; otherwise recognised from the labels (see `EvaluationBuilder`). */
+  task?: Task;
 }
 
 export function evaluate(table: PredictionTable, options: EvaluateOptions = {}): Evaluation {
@@ -86,6 +103,9 @@ export function evaluate(table: PredictionTable, options: EvaluateOptions = {}):
 export function evaluateSource(source: PredictionSource, options: EvaluateOptions = {}): Evaluation {
   const b = new EvaluationBuilder(source.file, source.columns, source.mapping, options);
   source.forEachRow((get, line) => b.add(get, line));
+  // A join that matched nothing would segment every row as one unnamed value, which looks fair: refused.
+  const j = source.joined?.();
+  if (j && j.rows > 0 && j.matched === 0) throw new EvaluationError(`${source.file}: no prediction row's '${j.on}' matches a '${j.key}' of ${j.file} (${j.rows} rows joined on nothing)`);
   return b.finish();
 }
 
@@ -93,6 +113,10 @@ export function evaluateSource(source: PredictionSource, options: EvaluateOption
  * Evaluation by streaming: rows go in one at a time and only what the result needs is kept — labels and
  * segment values (interned), the scores a binary curve needs, and a bounded set of candidate errors —
  * so a million-row table never sits in memory as rows.
+ *
+ * The task, unless the caller names it: a regression when every true and predicted label is a decimal
+ * number and at least one of them is not an integer (`25.22`, `0.5`; `1.0` counts as the integer 1).
+ * Integer labels stay classes, since class ids are integers — a count target needs `task: 'regression'`.
  */
 export class EvaluationBuilder {
   private readonly truth: string[] = [];
@@ -104,6 +128,10 @@ export class EvaluationBuilder {
   private readonly skipped: { line: number; reason: string }[] = [];
   private skippedCount = 0;
   private candidates: ErrorRow[] = [];
+  /** The largest errors by size, kept while every label so far is a number (a regression's worst errors). */
+  private numericCandidates: ErrorRow[] = [];
+  private numeric = true;
+  private fractional = false;
   private readonly maxErrors: number;
   /** Each class's probability column, by the class's canonical label. */
   private readonly scoreColumns: Map<string, string>;
@@ -140,12 +168,25 @@ export class EvaluationBuilder {
     }
     const t = this.intern(canonicalLabel(rawT));
     const p = this.intern(canonicalLabel(rawP));
+    if (this.options.task === 'regression' && !(NUMBER.test(t) && NUMBER.test(p))) {
+      if (this.skippedCount++ < 100) this.skipped.push({ line, reason: `not a number in '${NUMBER.test(t) ? m.predicted : m.truth}': ${NUMBER.test(t) ? rawP : rawT}` });
+      return;
+    }
     const row = this.truth.length;
     this.truth.push(t);
     this.predicted.push(p);
     if (m.score) this.scores.push(Number(get(m.score)));
     for (const [label, scores] of this.classScores) scores.push(Number(get(this.scoreColumns.get(label)!)));
     for (const [c, values] of this.segmentValues) values.push(this.intern(get(c) ?? ''));
+    if (this.numeric) {
+      if (NUMBER.test(t) && NUMBER.test(p)) {
+        if (!this.fractional && !(Number.isInteger(Number(t)) && Number.isInteger(Number(p)))) this.fractional = true;
+        if (this.maxErrors > 0 && t !== p) {
+          this.numericCandidates.push({ row, line, truth: t, predicted: p, error: Number(p) - Number(t), id: m.id ? get(m.id) : undefined, text: m.text ? get(m.text) : undefined, image: m.image ? get(m.image) : undefined });
+          if (this.numericCandidates.length >= 4 * this.maxErrors + 1000) this.trimNumeric();
+        }
+      } else (this.numeric = false), (this.numericCandidates = []);
+    }
     if (t === p || this.maxErrors === 0) return;
     // How sure the model was of its wrong answer: its probability for the predicted class, or for a bare
     // binary score, how far the score is from undecided (max(s, 1 − s)).
@@ -160,12 +201,26 @@ export class EvaluationBuilder {
     if (this.candidates.length >= 4 * this.maxErrors + 1000) this.trim();
   }
 
+  private trimNumeric(): void {
+    this.numericCandidates.sort((a, b) => Math.abs(b.error!) - Math.abs(a.error!) || a.row - b.row);
+    this.numericCandidates.length = Math.min(this.numericCandidates.length, this.maxErrors);
+  }
+
+  /** The task: the caller's, else a regression when every label is a number and some are not integers. */
+  task(): Task {
+    return this.options.task ?? (this.numeric && this.fractional ? 'regression' : 'classification');
+  }
+
   private trim(): void {
     this.candidates.sort((a, b) => (b.confidence ?? -1) - (a.confidence ?? -1) || a.row - b.row);
     this.candidates.length = Math.min(this.candidates.length, this.maxErrors);
   }
 
   finish(): Evaluation {
+    for (const [column, values] of this.segmentValues) {
+      if (values.length > 0 && values.every((v) => v.trim() === '')) throw new EvaluationError(`${this.file}: the segment column '${column}' has no value in any of the ${values.length} rows`);
+    }
+    if (this.task() === 'regression') return this.finishRegression();
     const t = this.truth;
     const p = this.predicted;
     const report = classificationReport(t, p);
@@ -191,7 +246,32 @@ export class EvaluationBuilder {
       .map((label) => ({ label, support: report.perClass[label].support, recall: report.perClass[label].recall }))
       .filter((c) => c.support > 0 && (c.support < 10 || c.support < report.n * 0.01))
       .sort((a, b) => a.support - b.support || (a.label < b.label ? -1 : 1));
-    return { file: this.file, mapping: this.mapping, report, skipped: this.skipped, skippedCount: this.skippedCount, binary, segments, fairness, worstErrors: this.candidates, rareClasses };
+    return { file: this.file, mapping: this.mapping, task: 'classification', report, skipped: this.skipped, skippedCount: this.skippedCount, binary, segments, fairness, worstErrors: this.candidates, rareClasses };
+  }
+
+  /** Every row here has numeric labels: `add` left out, located, the rows a named regression cannot score. */
+  private finishRegression(): Evaluation {
+    const t = Float64Array.from(this.truth, Number);
+    const p = Float64Array.from(this.predicted, Number);
+    const segments: RegressionEvaluation['segments'] = {};
+    for (const [column, groups] of this.segmentValues) {
+      const values = regressionSegments(t, p, groups, sortLabels);
+      const maes = Object.values(values).map((v) => v.mae);
+      segments[column] = { values, maeGap: maes.length ? Math.max(...maes) - Math.min(...maes) : 0 };
+    }
+    this.trimNumeric();
+    return {
+      file: this.file,
+      mapping: this.mapping,
+      task: 'regression',
+      regression: { metrics: regressionMetrics(t, p), segments },
+      skipped: this.skipped,
+      skippedCount: this.skippedCount,
+      segments: {},
+      fairness: {},
+      worstErrors: this.numericCandidates,
+      rareClasses: [],
+    };
   }
 }
 
@@ -227,7 +307,7 @@ export function fairnessOf(truth: string[], predicted: string[], groups: string[
 
 /** The evaluation of a logged confusion matrix: the report only — there are no rows to list or segment. */
 export function evaluateConfusion(file: string, labels: string[], matrix: number[][]): Evaluation {
-  return { file, mapping: {}, report: reportFromConfusion(labels, matrix), skipped: [], skippedCount: 0, segments: {}, fairness: {}, worstErrors: [], rareClasses: [] };
+  return { file, mapping: {}, task: 'classification', report: reportFromConfusion(labels, matrix), skipped: [], skippedCount: 0, segments: {}, fairness: {}, worstErrors: [], rareClasses: [] };
 }
 
 /**

@@ -8,6 +8,7 @@ import { compareReports, evaluateConfusion, evaluateSource } from './evaluation'
 import type { ColumnMapping } from './predictions';
 import { openPredictionTable, readLoggedConfusion } from './predictions';
 import type { Diagnostic } from '../model';
+import type { Task } from './regression';
 
 export interface EvaluateRequest {
   file: string;
@@ -15,6 +16,8 @@ export interface EvaluateRequest {
   maxErrors?: number;
   /** Another prediction table of the same task to compare with (its columns recognised on their own). */
   baseline?: string;
+  /** The task, when the user names it; else recognised from the labels. */
+  task?: Task;
 }
 
 export interface EvaluateResult {
@@ -35,13 +38,15 @@ export function evaluateFile(req: EvaluateRequest): EvaluateResult {
   const base = () => ({ columns: source.columns, mapping: source.mapping, diagnostics: source.diagnostics.slice(0, 200) });
   let evaluation: Evaluation;
   try {
-    evaluation = evaluateSource(source, { maxErrors: req.maxErrors ?? 5000 });
+    evaluation = evaluateSource(source, { maxErrors: req.maxErrors ?? 5000, task: req.task });
   } catch (e) {
     return { ...base(), error: (e as Error).message };
   }
   if (!req.baseline) return { ...base(), evaluation };
   try {
-    const other = evaluateSource(openPredictionTable(req.baseline), { maxErrors: 0 });
+    const other = evaluateSource(openPredictionTable(req.baseline), { maxErrors: 0, task: evaluation.task });
+    // Confusion matrices side by side are a classification's; a regression is compared by its metrics.
+    if (!other.report || !evaluation.report) return { ...base(), evaluation, baseline: { file: req.baseline, error: 'comparing two tables is for classifications; a regression is compared by its metrics' } };
     return { ...base(), evaluation, baseline: { file: req.baseline }, delta: compareReports(other.report, evaluation.report) };
   } catch (e) {
     return { ...base(), evaluation, baseline: { file: req.baseline, error: (e as Error).message } };

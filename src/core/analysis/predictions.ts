@@ -50,8 +50,8 @@ const TEXT = ['text', 'sentence', 'input', 'prompt', 'question', 'content', 'rev
 const IMAGE = ['image', 'image_path', 'img', 'img_path', 'path', 'file', 'filepath', 'filename', 'file_name'];
 const CLASS_SCORE = /^(?:prob|proba|p|score|probability|logit)[_\-:](.+)$/i;
 
-/** The files a prediction table can be: CSV, TSV, JSON Lines. */
-export const TABLE_FILE = /\.(csv|tsv|jsonl)$/i;
+/** The files a prediction table can be: CSV, TSV, JSON Lines, and DVCLive's sklearn plots (JSON lists of rows). */
+export const TABLE_FILE = /\.(csv|tsv|jsonl)$|(^|\/)plots\/sklearn\/(.+\/)?[^/]+\.json$/i;
 
 /**
  * A run's prediction tables: its table artifacts whose columns hold a true and a predicted label, those
@@ -81,18 +81,32 @@ export interface PredictionSource {
   diagnostics: Diagnostic[];
   /** Calls `onRow` for each well-formed row; malformed rows add located diagnostics instead. */
   forEachRow(onRow: (get: (column: string) => string | undefined, line: number) => void): void;
+  /** With a join: how many rows the last pass over the rows read, and how many of them found a match. */
+  joined?: () => { rows: number; matched: number; file: string; key: string; on: string };
 }
 
 export function openPredictionTable(file: string, override: ColumnMapping = {}): PredictionSource {
   const diagnostics: Diagnostic[] = [];
   const text = readTextFile(file, diagnostics) ?? '';
-  const jsonl = /\.jsonl?$/i.test(file);
+  // A `.json` file is a list of rows when it starts as one, else JSON Lines under another name.
+  const jsonArray = /\.json$/i.test(file) && text.trimStart().startsWith('[');
+  const jsonl = /\.jsonl?$/i.test(file) && !jsonArray;
   const delimiter = /\.tsv$/i.test(file) || (!/\.csv$/i.test(file) && text.split('\n', 1)[0].includes('\t')) ? '\t' : ',';
   let forEachRow: PredictionSource['forEachRow'];
   let columns: string[] = [];
   const sample: Record<string, string>[] = [];
-  if (jsonl) {
-    const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+  if (jsonArray) {
+    // A JSON list of row objects: DVCLive's `log_sklearn_plot("confusion_matrix")` writes
+    // `[{"actual": …, "predicted": …}, …]` to plots/sklearn/<name>.json.
+    const rows = jsonRows(text, file, diagnostics);
+    const seen = new Set<string>();
+    for (const { o } of rows.slice(0, SAMPLE_ROWS)) {
+      for (const k of Object.keys(o)) if (!seen.has(k)) seen.add(k), columns.push(k);
+      sample.push(Object.fromEntries(Object.entries(o).map(([k, v]) => [k, cell(v)])));
+    }
+    forEachRow = (onRow) => rows.forEach(({ o, line }) => onRow((c) => (Object.prototype.hasOwnProperty.call(o, c) ? cell(o[c]) : undefined), line));
+  } else if (jsonl) {
     const each = (onRow: (o: Record<string, unknown>, line: number) => void, limit = Infinity) => {
       let i = 0;
       let line = 1;
@@ -123,7 +137,7 @@ export function openPredictionTable(file: string, override: ColumnMapping = {}):
       for (const k of Object.keys(o)) if (!seen.has(k)) seen.add(k), columns.push(k);
       sample.push(Object.fromEntries(Object.entries(o).map(([k, v]) => [k, cell(v)])));
     }, SAMPLE_ROWS);
-    forEachRow = (onRow) => each((o, line) => onRow((c) => (c in o ? cell(o[c]) : undefined), line));
+    forEachRow = (onRow) => each((o, line) => onRow((c) => (Object.prototype.hasOwnProperty.call(o, c) ? cell(o[c]) : undefined), line));
   } else {
     // The header and a sample from the first lines; then the whole text, one record at a time.
     let cut = 0;
@@ -152,10 +166,12 @@ export function openPredictionTable(file: string, override: ColumnMapping = {}):
       );
     };
   }
+  let joined: PredictionSource['joined'];
   if (override.join) {
-    const joined = joinDataset(file, columns, sample, forEachRow, override.join, override.id ?? detectColumns(columns, sample).id, diagnostics);
-    columns = joined.columns;
-    forEachRow = joined.forEachRow;
+    const j = joinDataset(file, columns, sample, forEachRow, override.join, override.id ?? detectColumns(columns, sample).id, diagnostics);
+    columns = j.columns;
+    forEachRow = j.forEachRow;
+    joined = j.joined;
   }
   const mapping = { ...detectColumns(columns, sample), ...override };
   if (!mapping.truth || !mapping.predicted) {
@@ -166,7 +182,49 @@ export function openPredictionTable(file: string, override: ColumnMapping = {}):
       message: `no ${!mapping.truth ? 'true-label' : 'predicted-label'} column recognised among ${columns.join(', ')}; map the columns to evaluate this table`,
     });
   }
-  return { file: path.resolve(file), columns, mapping, diagnostics, forEachRow };
+  return { file: path.resolve(file), columns, mapping, diagnostics, forEachRow, joined };
+}
+
+/**
+ * The objects of a JSON list, each with the line it starts on. Anything else (not JSON, not a list) is one
+ * located diagnostic and no rows; elements that are not objects are skipped, each located.
+ */
+function jsonRows(text: string, file: string, diagnostics: Diagnostic[]): { o: Record<string, unknown>; line: number }[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    diagnostics.push({ file, line: 1, severity: 'warning', message: `not JSON: ${(e as Error).message}` });
+    return [];
+  }
+  if (!Array.isArray(value)) {
+    diagnostics.push({ file, line: 1, severity: 'info', message: 'not a JSON list of rows' });
+    return [];
+  }
+  // The line of each top-level element: a scan for where each value at depth 1 starts, strings skipped.
+  const lines: number[] = [];
+  let depth = 0;
+  let line = 1;
+  let expect = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) line++;
+    else if (c === 34) {
+      if (depth === 1 && expect) lines.push(line), (expect = false);
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+    } else if (c === 91 || c === 123) {
+      if (depth === 1 && expect) lines.push(line), (expect = false);
+      if (depth++ === 0) expect = true;
+    } else if (c === 93 || c === 125) depth--;
+    else if (c === 44 && depth === 1) expect = true;
+    else if (depth === 1 && expect && c > 32) lines.push(line), (expect = false);
+  }
+  const out: { o: Record<string, unknown>; line: number }[] = [];
+  value.forEach((v, i) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) out.push({ o: v as Record<string, unknown>, line: lines[i] ?? 1 });
+    else diagnostics.push({ file, line: lines[i] ?? 1, severity: 'warning', message: 'a row of a JSON list must be an object' });
+  });
+  return out;
 }
 
 /**
@@ -182,7 +240,7 @@ function joinDataset(
   join: NonNullable<ColumnMapping['join']>,
   idColumn: string | undefined,
   diagnostics: Diagnostic[],
-): { columns: string[]; forEachRow: PredictionSource['forEachRow'] } {
+): { columns: string[]; forEachRow: PredictionSource['forEachRow']; joined?: PredictionSource['joined'] } {
   const on = join.on ?? idColumn;
   if (!on || !columns.includes(on)) {
     diagnostics.push({ file, line: 1, severity: 'warning', message: `cannot join ${join.file}: the predictions have no column '${on ?? '(id)'}' to join on` });
@@ -203,12 +261,16 @@ function joinDataset(
     for (const [name, c] of names) row[name] = hit ? hit[position.get(c)!] : '';
   }
   let unmatched = 0;
+  let rows = 0;
   return {
     columns: [...columns, ...names.keys()],
+    joined: () => ({ rows, matched: rows - unmatched, file: join.file, key: join.key, on }),
     forEachRow(onRow) {
       unmatched = 0;
+      rows = 0;
       forEachRow((get, line) => {
         const hit = byKey.get(get(on) ?? '');
+        rows++;
         if (!hit) unmatched++;
         onRow((c) => {
           const own = get(c);

@@ -7,7 +7,10 @@
  * - model files in runs' artifacts: a model per (experiment, path) — an MLflow model folder (the folder of
  *   an `MLmodel`) or a single file, the step left out of checkpoint names — and a version per distinct
  *   content, so ten runs that saved the same bytes are one version made by ten runs, and a retrained model
- *   or a later checkpoint is a new version. Optimizer, scheduler and RNG states are not models.
+ *   or a later checkpoint is a new version. An MLflow model folder's content includes its `MLmodel`, which
+ *   names its run and model uuid: two runs' logged models are two versions, as MLflow shows them, even
+ *   when their weights are the same bytes. Optimizer, scheduler and RNG states are not models;
+ * - model files in the workspace that no run logged (workspaceModels.ts).
  *
  * File contents are hashed by the caller's `hash` (cached by path, size, mtime and inode in the content
  * cache); nothing is loaded or unpickled.
@@ -63,10 +66,10 @@ export interface CatalogVersion {
 export interface CatalogModel {
   key: string;
   name: string;
-  kind: 'registered' | 'logged' | 'file' | 'dvc';
+  kind: 'registered' | 'logged' | 'file' | 'dvc' | 'workspace';
   /** For file models: the experiment whose runs saved it. */
   experimentName?: string;
-  /** For registered and logged models: the MLflow store that keeps them (an `mlruns` folder or a database). */
+  /** For registered and logged models: the MLflow store that keeps them (an `mlruns` folder or a database); for workspace models, the workspace folder. */
   store?: string;
   /** Newest first. */
   versions: CatalogVersion[];
@@ -134,7 +137,7 @@ export interface FileModel {
 }
 
 /** A trainer's own state saved beside the weights (Hugging Face, Lightning): not a model. */
-const TRAINING_STATE = /(^|\/)(optimizer|scheduler|scaler|rng_state(_\d+)?)\.(pt|pth|bin)$/;
+export const TRAINING_STATE = /(^|\/)(optimizer|scheduler|scaler|rng_state(_\d+)?)\.(pt|pth|bin)$/;
 
 /**
  * The model a file is a version of, by name: the checkpoints of one training differ only by their step —
@@ -174,15 +177,15 @@ export function fileModels(store: Store, limit = 5000): FileModel[] {
 }
 
 /**
- * A file model's versions: its copies grouped by content. A folder's content is the hash of
- * its files' (path, hash) pairs, leaving out `MLmodel` itself (it names the run and the time, so it
- * differs in every run even when the weights are the same). Copies whose files cannot be read are left out.
+ * A file model's versions: its copies grouped by content. A folder's content is the hash of its files'
+ * (path, hash) pairs, `MLmodel` included: it names the run and the model's uuid, so each run's MLflow model
+ * is its own version, as MLflow lists them. Copies whose files cannot be read are left out.
  */
 export function fileVersions(model: FileModel, hash: FileHasher): CatalogModel {
   const versions = new Map<string, CatalogVersion>();
   const folder = model.name.endsWith('/');
   for (const { run, where, files } of model.copies) {
-    const content = files.filter((f) => !folder || path.posix.basename(f.path) !== 'MLmodel');
+    const content = files;
     const hashes = content.map((f) => [f.path.slice(folder ? where.length : 0), hash(f.fsPath)] as const);
     if (!hashes.length || hashes.some(([, h]) => h === undefined)) continue;
     const digest = folder || hashes.length > 1 ? createHash('sha256').update(hashes.map(([p, h]) => `${p}\0${h}\n`).sort().join('')).digest('hex') : hashes[0][1]!;

@@ -51,6 +51,8 @@ export interface ModelDescription {
   sha256?: string;
   /** What looked wrong or hostile: a damaged header, a path-traversal entry, a compression bomb. */
   warnings: string[];
+  /** Why the file is not a valid model of its format (an empty or cut file, a header that does not parse). */
+  invalid?: string;
 }
 
 const MAX_HEADER = 100 * 2 ** 20;
@@ -66,6 +68,8 @@ export function describeModel(file: string, options: { hash?: boolean; maxOnnxBy
   const size = stat.size;
   const base: ModelDescription = { file, format: 'other', size, summary: '', facts: [], warnings: [] };
   try {
+    // An MLflow model folder (the folder of an `MLmodel`): its MLmodel and its files.
+    if (stat.isDirectory() && fs.existsSync(path.join(file, 'MLmodel'))) return mlmodelFolder(file, base);
     const savedModel = stat.isDirectory() ? file : savedModelDir(file);
     if (savedModel) return savedModelDescription(savedModel, base);
     if (/\.safetensors$/i.test(file)) return safetensors(file, base);
@@ -80,6 +84,7 @@ export function describeModel(file: string, options: { hash?: boolean; maxOnnxBy
     if (!PICKLE.test(file) && isZip(file)) return zipModel(file, base);
   } catch (e) {
     base.warnings.push(`could not be read: ${(e as Error).message}`);
+    base.invalid = (e as Error).message;
   }
   // Pickles and the rest: what they are never needs opening them as objects.
   base.format = PICKLE.test(file) ? 'pickle' : base.format;
@@ -175,7 +180,9 @@ function valueInfo(buf: Uint8Array, s: number, e: number): TensorInfo {
 function onnx(file: string, d: ModelDescription): ModelDescription {
   d.format = 'onnx';
   if (d.size > 2 ** 31) throw new Error('larger than 2 GB: ONNX keeps such weights outside the model file');
+  if (d.size === 0) throw new Error('the file is empty (0 bytes)');
   const buf = readRegularFile(file);
+  let graph = false;
   const opsets: string[] = [];
   const operators: Record<string, number> = {};
   const inputs: TensorInfo[] = [];
@@ -199,6 +206,7 @@ function onnx(file: string, d: ModelDescription): ModelDescription {
       });
       opsets.push(`${domain || 'ai.onnx'} ${version}`);
     } else if (f === 7 && w === WIRE_LEN) {
+      graph = true;
       const [gs, ge] = r.bytes();
       fields(buf, gs, ge, (gf, gw, gr) => {
         if (gw !== WIRE_LEN) return;
@@ -233,6 +241,8 @@ function onnx(file: string, d: ModelDescription): ModelDescription {
       });
     }
   });
+  // A ModelProto has an IR version and a graph; bytes that decode to neither are not a model.
+  if (!graph && irVersion === 0) throw new Error(`no IR version and no graph in its ${d.size} bytes`);
   // Graph inputs that are initializers are weights, not what the model is fed.
   const fed = inputs.filter((i) => !initializers.has(i.name));
   d.inputs = fed;
@@ -421,6 +431,27 @@ function mlmodel(file: string, d: ModelDescription): ModelDescription {
   if (doc.mlflow_version) d.facts.push(['MLflow', doc.mlflow_version]);
   if (doc.run_id) d.facts.push(['run', doc.run_id]);
   d.summary = `MLmodel · ${flavors.join(', ') || 'no flavor'}${doc.signature ? ' · signature' : ''}`;
+  return d;
+}
+
+/** The folder of an `MLmodel`: the MLmodel described, and the folder's files counted (never loaded). */
+function mlmodelFolder(dir: string, d: ModelDescription): ModelDescription {
+  mlmodel(path.join(dir, 'MLmodel'), d);
+  d.file = dir;
+  let files = 0;
+  let size = 0;
+  const walk = (at: string, depth: number) => {
+    for (const e of fs.readdirSync(at, { withFileTypes: true })) {
+      if (files >= 10_000) return;
+      const p = path.join(at, e.name);
+      if (e.isDirectory() && depth < 8) walk(p, depth + 1);
+      else if (e.isFile()) (files++, (size += fs.statSync(p).size));
+    }
+  };
+  walk(dir, 0);
+  d.size = size;
+  d.facts.push(['files', `${files}, ${bytes(size)}`]);
+  d.summary += ` · ${files} files · ${bytes(size)}`;
   return d;
 }
 

@@ -14,6 +14,7 @@ import * as vscode from 'vscode';
 import { type CatalogFile, type CatalogModel, type CatalogRun, type CatalogVersion, type DvcModel, type FileModel, dvcModels, dvcModelVersions, fileModels, fileVersions, indexedModels } from '../../core/artifacts/catalog';
 import { datasetHistory } from '../../core/datasets/history';
 import { describeModel } from '../../core/artifacts/models';
+import { type WorkspaceModel, workspaceModels, workspaceModelVersions } from '../../core/artifacts/workspaceModels';
 import { formatBytes } from '../../core/format';
 import type { IndexService } from '../indexing';
 import { IndexTreeProvider } from './indexTree';
@@ -23,6 +24,7 @@ export type ModelsNode =
   | { kind: 'model'; model: CatalogModel }
   | { kind: 'fileModel'; model: FileModel }
   | { kind: 'dvcModel'; model: DvcModel }
+  | { kind: 'workspaceModel'; model: WorkspaceModel }
   | { kind: 'version'; model: CatalogModel; version: CatalogVersion; ref?: string }
   | { kind: 'run'; run: CatalogRun; runId: string }
   | { kind: 'file'; file: CatalogFile; fsPath: string };
@@ -30,7 +32,7 @@ export type ModelsNode =
 /** SHA-256 of files, off the extension host; null for a file that cannot be read. */
 export type Hasher = (files: string[]) => Promise<Record<string, string | null>>;
 
-const KIND_LABEL = { registered: 'registered model', logged: 'logged model', file: 'model files', dvc: 'DVC-tracked' } as const;
+const KIND_LABEL = { registered: 'registered model', logged: 'logged model', file: 'model files', dvc: 'DVC-tracked', workspace: 'in the workspace' } as const;
 const STAGE_ICON: Record<string, string> = { Production: 'rocket', Archived: 'archive' };
 
 export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
@@ -104,6 +106,17 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
         item.contextValue = 'runlens.model.dvc';
         return item;
       }
+      case 'workspaceModel': {
+        const m = node.model;
+        const item = new vscode.TreeItem(m.name, vscode.TreeItemCollapsibleState.Collapsed);
+        item.description = `${KIND_LABEL.workspace} · ${m.notPulled ? 'DVC-tracked, not pulled' : 'no run logged it'}`;
+        item.tooltip = `${m.abs}\nA model in the workspace that no indexed run logged.`;
+        item.iconPath = new vscode.ThemeIcon('file-binary');
+        item.resourceUri = vscode.Uri.file(m.abs);
+        item.id = `models:${m.key}`;
+        item.contextValue = 'runlens.model.workspace';
+        return item;
+      }
       case 'version': {
         const v = node.version;
         const item = new vscode.TreeItem(v.label, vscode.TreeItemCollapsibleState.Collapsed);
@@ -116,7 +129,7 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
           v.size !== undefined ? formatBytes(v.size) : undefined,
           v.createdAt ? new Date(v.createdAt).toISOString().slice(0, 16).replace('T', ' ') : undefined,
           ...metrics,
-          v.runs.length > 1 ? `${v.runs.length} runs` : v.runs[0] ? `← ${v.runs[0].name}` : 'run not indexed',
+          v.runs.length > 1 ? `${v.runs.length} runs` : v.runs[0] ? `← ${v.runs[0].name}` : node.model.kind === 'workspace' ? 'no run logged it' : 'run not indexed',
         ]
           .filter(Boolean)
           .join(' · ');
@@ -176,14 +189,29 @@ export class ModelsTreeProvider extends IndexTreeProvider<ModelsNode> {
     const store = this.store();
     if (!store) return [];
     if (!node) {
-      const kindOrder = { registered: 0, logged: 1, dvc: 2, file: 3 };
-      return [...indexedModels(store).sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind]).map((model): ModelsNode => ({ kind: 'model', model })), ...dvcModels(store).map((model): ModelsNode => ({ kind: 'dvcModel', model })), ...fileModels(store).map((model): ModelsNode => ({ kind: 'fileModel', model }))];
+      const kindOrder = { registered: 0, logged: 1, dvc: 2, file: 3, workspace: 4 };
+      const dvc = dvcModels(store);
+      // Model files no run logged (a committed models/model.onnx), found by name in the workspace folders.
+      const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+      const loose = workspaceModels(roots, store, new Set(dvc.map((d) => d.abs)));
+      return [
+        ...indexedModels(store).sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind]).map((model): ModelsNode => ({ kind: 'model', model })),
+        ...dvc.map((model): ModelsNode => ({ kind: 'dvcModel', model })),
+        ...fileModels(store).map((model): ModelsNode => ({ kind: 'fileModel', model })),
+        ...loose.map((model): ModelsNode => ({ kind: 'workspaceModel', model })),
+      ];
     }
     switch (node.kind) {
       case 'model':
         return node.model.versions.map((version) => ({ kind: 'version', model: node.model, version, ref: node.model.kind === 'logged' ? version.id : version.runs[0]?.id }));
       case 'fileModel': {
         const model = await this.fileVersions(node.model);
+        return model.versions.map((version) => ({ kind: 'version', model, version, ref: version.files[0]?.fsPath }));
+      }
+      case 'workspaceModel': {
+        // Hashed in the dataset worker, as the runs' model files are.
+        const hashes = await this.hasher(node.model.files.map((f) => f.fsPath));
+        const model = workspaceModelVersions(node.model, (f) => hashes[f] ?? undefined);
         return model.versions.map((version) => ({ kind: 'version', model, version, ref: version.files[0]?.fsPath }));
       }
       case 'dvcModel': {

@@ -130,8 +130,8 @@ describe('the Runlens sidebar', () => {
     const view = api().evaluationViews().find((v) => v?.evaluation)!;
     const rows = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     const right = rows.filter((r) => r[2] === r[3]).length;
-    assert.equal(view.evaluation!.report.n, rows.length);
-    assert.equal(view.evaluation!.report.accuracy, right / rows.length);
+    assert.equal(view.evaluation!.report!.n, rows.length);
+    assert.equal(view.evaluation!.report!.accuracy, right / rows.length);
     assert.deepEqual(Object.keys(view.evaluation!.segments), ['ink']);
     const worst = view.evaluation!.worstErrors[0];
     assert.notEqual(worst.truth, worst.predicted);

@@ -152,7 +152,7 @@ export function describeTasks(): void {
       assert.equal(report.report.accuracy, accuracy);
       await waitFor(() => api().evaluationViews().some((v) => v?.file === outcome.table && v!.evaluation !== undefined), 20_000, 'the evaluation panel');
       const view = api().evaluationViews().find((v) => v?.file === outcome.table)!;
-      assert.equal(view.evaluation!.report.accuracy, accuracy);
+      assert.equal(view.evaluation!.report!.accuracy, accuracy);
     });
   });
 }
