@@ -22,6 +22,7 @@ import { FORMATS } from '../core/model';
 import { indexWorkspace } from '../core/index/indexer';
 import type { IndexSummary } from '../core/index/indexer';
 import { Store } from '../core/index/store';
+import { READERS_VERSION, SCHEMA_VERSION } from '../core/index/schema';
 import type { Args } from './args';
 import { UsageError, value } from './args';
 
@@ -103,9 +104,12 @@ export function openWorkspace(dirArg: string | undefined, args: Args, options: O
     }
     return { workspace, store };
   }
+  if (!options.pass && !args.flags.refresh) {
+    const fresh = openFresh(indexFile, wanted);
+    if (fresh) return { workspace, store: fresh };
+  }
   const store = Store.open(indexFile);
   try {
-    if (!options.pass && !args.flags.refresh && isFresh(store, wanted)) return { workspace, store };
     const summary = indexWorkspace(store, {
       roots: [workspace],
       sources,
@@ -145,6 +149,23 @@ function defaultWorkspace(explicitIndex: string | undefined, byRun: boolean): st
   return process.cwd();
 }
 
+/**
+ * The index opened read-only if it is fresh (nothing to migrate, write or check on open: a query command
+ * then costs Node's start and the query); undefined if it is not, or cannot be opened so.
+ */
+function openFresh(indexFile: string, wanted: Omit<PassRecord, 'readers' | 'finishedAt'>): Store | undefined {
+  if (!fs.existsSync(indexFile)) return undefined;
+  let store: Store | undefined;
+  try {
+    store = Store.open(indexFile, { readonly: true });
+    if (store.db.pragma('user_version', { simple: true }) === SCHEMA_VERSION && isFresh(store, wanted)) return store;
+  } catch {
+    // Opened for writing below, which says what is wrong if anything is.
+  }
+  store?.close();
+  return undefined;
+}
+
 function passRecord(store: Store): PassRecord | undefined {
   try {
     const text = store.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(PASS_KEY) as string | undefined;
@@ -170,7 +191,8 @@ function isFresh(store: Store, wanted: Omit<PassRecord, 'readers' | 'finishedAt'
     last.workspace === wanted.workspace &&
     JSON.stringify(last.sources) === JSON.stringify(wanted.sources) &&
     JSON.stringify(last.exclude) === JSON.stringify(wanted.exclude) &&
-    last.readers === readersVersion(store)
+    last.readers === String(READERS_VERSION) &&
+    readersVersion(store) === String(READERS_VERSION)
   );
 }
 
