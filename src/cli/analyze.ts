@@ -11,6 +11,7 @@ import type { ColumnMapping } from '../core/analysis/predictions';
 import { openPredictionTable, predictionTablesOfRun, readLoggedConfusion } from '../core/analysis/predictions';
 import type { Args } from './args';
 import { UsageError, value } from './args';
+import { ambiguous } from './commands';
 import { formatTable } from './table';
 import { openWorkspace } from './workspace';
 
@@ -32,11 +33,11 @@ export function runAnalyze(rest: string[], args: Args): number {
 
 /** The prediction tables among a run's artifacts (those whose columns hold a true and a predicted label). */
 function tablesOfRunRef(ref: string, args: Args): string[] {
-  const { store } = openWorkspace(undefined, args);
+  const { store } = openWorkspace(undefined, args, { byRun: true });
   try {
     const runs = store.resolveRun(ref);
     if (runs.length === 0) throw new UsageError(`'${ref}' is neither a file nor a run in the index`);
-    if (runs.length > 1) throw new UsageError(`'${ref}' matches ${runs.length} runs: ${runs.slice(0, 5).map((r) => `${r.name} (${r.id.slice(0, 10)})`).join(', ')}`);
+    if (runs.length > 1) throw new UsageError(ambiguous(ref, runs));
     const run = runs[0];
     const { tables, candidates } = predictionTablesOfRun(store, run);
     if (tables.length === 0) throw new UsageError(`run ${run.name} has no prediction table among its ${candidates} table artifacts (a CSV/TSV/JSONL with true and predicted labels)`);

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // Entry of the bundled `runlens` executable.
-import { main } from './main';
+import { main, report } from './main';
 
 // `runlens runs | head` closes our stdout early: that is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(0);
-  throw err;
+  process.exitCode = report(err);
 });
-void Promise.resolve(main(process.argv.slice(2))).then((code) => (process.exitCode = code));
+// main reports its own errors; this is the last resort for anything that escapes it.
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => (process.exitCode = report(err)),
+);

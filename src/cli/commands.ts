@@ -6,13 +6,16 @@ import type { RunRow, Store } from '../core/index/store';
 import type { Args } from './args';
 import { UsageError, value } from './args';
 import { formatNumber, formatRunDuration, formatTable, formatTime } from './table';
+import { visible, visibleLines } from './terminal';
+import { writeJson as json } from './json';
 import { openWorkspace } from './workspace';
 
-const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : s + '\n');
-const json = (v: unknown) => out(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x), 2));
+// Human output: whatever a cell or a line holds, no control character reaches the terminal raw.
+const out = (s: string) => process.stdout.write(visibleLines(s.endsWith('\n') ? s : s + '\n'));
 
 export function runIndex(rest: string[], args: Args, problemsOnly = false): number {
-  const { workspace, store, summary } = openWorkspace(rest[0], args);
+  if (rest.length > 1) throw new UsageError(`usage: runlens ${problemsOnly ? 'problems' : 'index'} [dir]`);
+  const { workspace, store, summary } = openWorkspace(rest[0], args, { pass: !problemsOnly });
   try {
     const counts = store.counts();
     const problems = store.diagnostics().filter((d) => d.severity !== 'info' || problemsOnly);
@@ -28,7 +31,7 @@ export function runIndex(rest: string[], args: Args, problemsOnly = false): numb
       out(`  by format: ${Object.entries(counts.byFormat).map(([f, n]) => `${f} ${n}`).join(', ')}`);
       out(`  problems: ${problems.length}${problems.length ? ' (runlens problems to list them)' : ''}`);
     } else {
-      for (const d of problems) out(`${d.file}${d.line ? `:${d.line}` : ''}${d.offset !== undefined ? ` @${d.offset}` : ''}: ${d.severity}: ${d.message}`);
+      for (const d of problems) out(`${visible(d.file)}${d.line ? `:${d.line}` : ''}${d.offset !== undefined ? ` @${d.offset}` : ''}: ${d.severity}: ${visible(d.message)}`);
       if (problems.length === 0) out('no problems');
     }
     return 0;
@@ -38,13 +41,16 @@ export function runIndex(rest: string[], args: Args, problemsOnly = false): numb
 }
 
 export function runRuns(rest: string[], args: Args): number {
+  if (rest.length > 1) throw new UsageError('usage: runlens runs [dir] [--query Q] [--sort KEY] (quote a query that holds spaces)');
+  const query = value(args, 'query') ?? '';
+  const filter = compileFilter(query);
+  const order = compileSort(value(args, 'sort'));
   const { store } = openWorkspace(rest[0], args);
   try {
-    const query = value(args, 'query') ?? '';
-    const filter = compileFilter(query);
-    // Deleted runs (MLflow's trash) stay findable but, as in MLflow's UI, are listed only when asked for.
-    const where = args.flags.deleted || /\blifecycle\b/.test(query) ? filter : { sql: filter.sql ? `(${filter.sql}) AND r.lifecycle = 'active'` : "r.lifecycle = 'active'", params: filter.params };
-    const order = compileSort(value(args, 'sort'));
+    // Deleted runs (MLflow's trash) stay findable but, as in MLflow's UI, are listed only when asked for:
+    // --deleted lists them alone, a query naming the lifecycle decides itself.
+    const lifecycle = /\blifecycle\b/.test(query) ? undefined : args.flags.deleted ? 'deleted' : 'active';
+    const where = lifecycle ? { sql: filter.sql ? `(${filter.sql}) AND r.lifecycle = '${lifecycle}'` : `r.lifecycle = '${lifecycle}'`, params: filter.params } : filter;
     const limit = args.flags.all ? -1 : Number(value(args, 'limit') ?? 50);
     const offset = Number(value(args, 'offset') ?? 0);
     const rows = store.queryRuns(where, order, limit, offset);
@@ -76,8 +82,15 @@ function sortMetric(sort: string | undefined): string | undefined {
 function resolveOne(store: Store, ref: string): RunRow {
   const rows = store.resolveRun(ref);
   if (rows.length === 0) throw new UsageError(`no run matches '${ref}'`);
-  if (rows.length > 1) throw new UsageError(`'${ref}' matches ${rows.length} runs: ${rows.slice(0, 5).map((r) => `${r.id.slice(0, 10)} (${r.name})`).join(', ')}…; give more of the id`);
+  if (rows.length > 1) throw new UsageError(ambiguous(ref, rows));
   return rows[0];
+}
+
+/** The message for a reference that matches several runs: each candidate with its id and experiment. */
+export function ambiguous(ref: string, rows: RunRow[]): string {
+  const shown = rows.slice(0, 10).map((r) => `${r.id.slice(0, 10)} ${r.name} (experiment ${r.experimentName}, ${r.format})`);
+  const more = rows.length > shown.length ? `, and ${rows.length >= 20 ? 'more' : rows.length - shown.length + ' more'}` : '';
+  return `'${ref}' matches ${rows.length >= 20 ? 'at least 20' : rows.length} runs: ${shown.join('; ')}${more}; give one's id (or more of it)`;
 }
 
 function runJson(store: Store, r: RunRow, full: boolean) {
@@ -108,14 +121,14 @@ function runJson(store: Store, r: RunRow, full: boolean) {
 
 export function runShow(rest: string[], args: Args): number {
   if (rest.length !== 1) throw new UsageError('usage: runlens show <run>');
-  const { store } = openWorkspace(undefined, args);
+  const { store } = openWorkspace(undefined, args, { byRun: true });
   try {
     const r = resolveOne(store, rest[0]);
     if (args.flags.json) {
       json(runJson(store, r, true));
       return 0;
     }
-    out(`${r.name}  (${r.id})`);
+    out(`${visible(r.name)}  (${r.id})`);
     const attrs: [string, string | null][] = [
       ['experiment', r.experimentName],
       ['format', r.format],
@@ -131,7 +144,7 @@ export function runShow(rest: string[], args: Args): number {
       ['parent', r.parentRunId],
       ['path', r.path],
     ];
-    for (const [k, v] of attrs) if (v) out(`  ${k.padEnd(11)} ${v}`);
+    for (const [k, v] of attrs) if (v) out(`  ${k.padEnd(11)} ${visible(v)}`);
     const env = runEnvironment(r, store.tags(r.rid), store.artifacts(r.rid));
     const facts = env.facts.filter((f) => !['script', 'git.commit', 'user'].includes(f.key));
     if (facts.length) out('\nEnvironment\n' + formatTable(['KEY', 'VALUE', 'FROM'], facts.map((f) => [f.key, f.value, f.from]), 80));
@@ -154,7 +167,7 @@ export function runShow(rest: string[], args: Args): number {
 
 export function runCompare(rest: string[], args: Args): number {
   if (rest.length < 2) throw new UsageError('usage: runlens compare <run> <run> [<run>...]');
-  const { store } = openWorkspace(undefined, args);
+  const { store } = openWorkspace(undefined, args, { byRun: true });
   try {
     const runs = rest.map((ref) => resolveOne(store, ref));
     const cmp = compareRuns(runs.map((r) => ({ id: r.id, name: r.name, params: store.params(r.rid), metrics: store.seriesSummaries(r.rid) })));
@@ -185,7 +198,7 @@ export function runCompare(rest: string[], args: Args): number {
 
 export function runMetrics(rest: string[], args: Args): number {
   if (rest.length !== 2) throw new UsageError('usage: runlens metrics <run> <key>');
-  const { store } = openWorkspace(undefined, args);
+  const { store } = openWorkspace(undefined, args, { byRun: true });
   try {
     const r = resolveOne(store, rest[0]);
     const points = store.seriesPoints(r.rid, rest[1]);

@@ -175,13 +175,15 @@ async function check(targets: string[], args: Args): Promise<number> {
   for (const t of targets) if (!fs.existsSync(t)) throw new Error(`no such file or folder: ${t}`);
   const files = tableFiles(targets.length ? targets : ['.']);
   const diagnostics = await checkTables(files, { label: value(args, 'label') });
+  // The same exit code with and without --json: 1 when a problem was found.
+  const found = diagnostics.some((d) => d.severity !== 'info') ? 1 : 0;
   if (args.flags.json) {
     json({ files: files.length, diagnostics });
-    return 0;
+    return found;
   }
   print(`${files.length} table files checked: ${diagnostics.filter((d) => d.severity !== 'info').length} problems`);
   printDiagnostics(diagnostics);
-  return diagnostics.some((d) => d.severity !== 'info') ? 1 : 0;
+  return found;
 }
 
 function printDiagnostics(diagnostics: Diagnostic[]): void {

@@ -1,11 +1,37 @@
 /** Plain-text tables and value formatting for the CLI's human output. */
+import { terminalWidth, visible } from './terminal';
 
-export function formatTable(headers: string[], rows: string[][], maxWidth = 48): string {
-  const clip = (s: string) => (s.length > maxWidth ? s.slice(0, maxWidth - 1) + '…' : s);
-  const cells = rows.map((r) => r.map((c) => clip(c.replace(/[\r\n\t]+/g, ' '))));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+/**
+ * A plain-text table: every cell shown with its controls escaped (terminal.ts), clipped to `maxWidth`, and
+ * the widest columns narrowed (cells cut with '…') until a row fits `width` — a table never wraps into
+ * unreadable lines. Widths are found by loops, not `Math.max(...cells)`: a run may have 130,000 series.
+ */
+export function formatTable(headers: string[], rows: string[][], maxWidth = 48, width = terminalWidth()): string {
+  const head = headers.map(visible);
+  const cells = rows.map((r) => r.map((c) => visible(c ?? '')));
+  const widths = head.map((h) => Math.min(h.length, maxWidth));
+  for (const r of cells) for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i], Math.min((r[i] ?? '').length, maxWidth));
+  narrow(widths, head, width);
+  const clip = (s: string, w: number) => (s.length > w ? s.slice(0, Math.max(0, w - 1)) + '…' : s);
+  const line = (r: string[]) => widths.map((w, i) => clip(r[i] ?? '', w).padEnd(w)).join('  ').trimEnd();
+  const out = [line(head), line(widths.map((w) => '-'.repeat(w)))];
+  for (const r of cells) out.push(line(r));
+  return out.join('\n');
+}
+
+/** Narrows the widest column, one character at a time, until the row fits or every column is at its floor. */
+function narrow(widths: number[], head: string[], width: number): void {
+  if (!Number.isFinite(width)) return;
+  // A column keeps at least its header's first few characters.
+  const floor = head.map((h, i) => Math.min(widths[i], Math.max(4, Math.min(h.length, 8))));
+  let total = widths.reduce((a, b) => a + b, 0) + 2 * Math.max(0, widths.length - 1);
+  while (total > width) {
+    let widest = -1;
+    for (let i = 0; i < widths.length; i++) if (widths[i] > floor[i] && (widest < 0 || widths[i] > widths[widest])) widest = i;
+    if (widest < 0) return;
+    widths[widest]--;
+    total--;
+  }
 }
 
 export function formatNumber(v: number | null | undefined): string {

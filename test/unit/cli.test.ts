@@ -17,8 +17,8 @@ describe('runlens CLI on the demo workspace', () => {
   });
   after(() => fs.rmSync(dir, { recursive: true }));
 
-  it('indexes the bundled demo workspace when given no folder', () => {
-    const r = cli('index', '--json');
+  it('indexes the bundled demo workspace named as npm start names it', () => {
+    const r = cli('index', path.join(__dirname, '..', '..', '..', 'demo', 'workspace'), '--json');
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout);
     assert.match(out.workspace, /demo[/\\]workspace$/);
@@ -43,13 +43,14 @@ describe('runlens CLI on the demo workspace', () => {
     assert.deepEqual(out.runs.map((x: { name: string }) => x.name).slice(0, 2), ['exp2', 'exp']);
   });
 
-  it('lists deleted runs only when asked', () => {
+  it('lists deleted runs only when asked, and then only them', () => {
     const active = JSON.parse(cli('runs', '--json', '--no-index', '--all').stdout).total;
-    const all = JSON.parse(cli('runs', '--json', '--no-index', '--all', '--deleted').stdout).total;
-    const deleted = JSON.parse(cli('runs', '--json', '--no-index', '--query', 'lifecycle = "deleted"').stdout).total;
-    assert.equal(all, 176);
-    assert.equal(active + deleted, all);
-    assert.ok(deleted > 0);
+    const deleted = JSON.parse(cli('runs', '--json', '--no-index', '--all', '--deleted').stdout);
+    const byQuery = JSON.parse(cli('runs', '--json', '--no-index', '--query', 'lifecycle = "deleted"').stdout).total;
+    assert.equal(active + deleted.total, 176);
+    assert.equal(deleted.total, byQuery);
+    assert.ok(deleted.total > 0);
+    assert.ok(deleted.runs.every((r: { lifecycle: string }) => r.lifecycle === 'deleted'));
   });
 
   it('compares runs of different formats side by side', () => {

@@ -126,7 +126,7 @@ describe('lineage: what data and code made which model', () => {
     assert.match(text.stdout, /^dataset data\.xml {2}\(data\/data\.xml · md5 [0-9a-f]{12}\)\n└─ read by +run workspace/);
     assert.match(text.stdout, /produces +model model\.pkl/);
     const none = spawnSync(process.execPath, [BIN, 'lineage', 'no-such-thing', '--dir', DVC_DEMO, '--index', index, '--no-index'], { encoding: 'utf8' });
-    assert.equal(none.status, 1);
+    assert.equal(none.status, 2);
     assert.match(none.stderr, /nothing in the index is or uses "no-such-thing"/);
   });
 });

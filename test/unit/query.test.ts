@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { QueryError, compileFilter, compileSort } from '../../src/core/index/query';
+import { QueryError, compileFilter, compileSort, durationMs, timeMs } from '../../src/core/index/query';
 import type { Store } from '../../src/core/index/store';
 import { indexInto } from './corpus';
 
@@ -49,5 +49,29 @@ describe('run query language', () => {
     for (const [q, col, re] of cases) {
       assert.throws(() => compileFilter(q), (e: unknown) => e instanceof QueryError && e.column === col && re.test(e.message), q);
     }
+  });
+
+  it('reads times as ISO dates (UTC unless zoned) or epoch milliseconds, and durations with units', () => {
+    // Epoch values checked with python3: datetime(2021, 1, 1, tzinfo=timezone.utc).timestamp() * 1000 …
+    assert.equal(timeMs('2021-01-01'), 1609459200000);
+    assert.equal(timeMs('2021-01-01T12:30'), 1609504200000);
+    assert.equal(timeMs('2021-01-01T12:30:00.250Z'), 1609504200250);
+    assert.equal(timeMs('2021-01-01T14:30:00+02:00'), 1609504200000);
+    for (const bad of ['yesterday', '2021-13-01', '2021-01-01 12:00', '20210101']) assert.equal(timeMs(bad), undefined, bad);
+    assert.equal(durationMs('2h'), 7_200_000);
+    assert.equal(durationMs('1h30m'), 5_400_000);
+    assert.equal(durationMs('1.5d'), 129_600_000);
+    assert.equal(durationMs('250ms'), 250);
+    assert.equal(durationMs('90s'), 90_000);
+    for (const bad of ['2', 'h', '2 hours', '2x']) assert.equal(durationMs(bad), undefined, bad);
+    // A time compared with a date is a number compared with a number: not SQLite's "every number < any text".
+    assert.deepEqual(compileFilter('end_time < "2021-01-01"').params, [1609459200000]);
+    assert.deepEqual(compileFilter('duration > 2h and start_time >= 2021-01-01T00:00Z').params, [7_200_000, 1609459200000]);
+    const cases: [string, number, RegExp][] = [
+      ['start_time > "soon"', 13, /ISO date/],
+      ['duration > "long"', 11, /duration such as 2h/],
+      ['metrics.loss < 2h', 15, /compares only with duration/],
+    ];
+    for (const [q, col, re] of cases) assert.throws(() => compileFilter(q), (e: unknown) => e instanceof QueryError && e.column === col && re.test(e.message), q);
   });
 });

@@ -36,6 +36,8 @@ interface Token {
   text: string;
   value?: string | number;
   pos: number;
+  /** A number written with a unit (2h, 1h30m, 500ms), its value in milliseconds. */
+  duration?: boolean;
 }
 
 /** Run attributes usable in filters and sorts, mapped to SQL over `runs r` / `experiments e`. */
@@ -62,6 +64,34 @@ const ATTRIBUTES: Record<string, { sql: string; numeric: boolean }> = {
 };
 
 const NUMERIC_PARAM = "CASE WHEN trim(p.value) GLOB '[-+0-9.]*' THEN CAST(p.value AS REAL) END";
+
+/** Attributes holding a time (epoch milliseconds), compared with ISO dates or epoch milliseconds. */
+const TIME_ATTRIBUTES = new Set(['start_time', 'end_time']);
+
+const DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\w:.+-])/i;
+const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+(?![\w.])/i;
+const WHOLE_DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/i;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `2h`, `1h30m`, `90s`, `1.5d`, `500ms` in milliseconds; undefined for anything else. */
+export function durationMs(text: string): number | undefined {
+  if (!WHOLE_DURATION.test(text.trim())) return undefined;
+  let ms = 0;
+  for (const m of text.trim().matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/gi)) ms += Number(m[1]) * UNIT_MS[m[2].toLowerCase()];
+  return ms;
+}
+
+/**
+ * An ISO date (`2021-01-01`) or date-time (`2021-01-01T12:30`, `…Z`, `…+02:00`) as epoch milliseconds; one
+ * without a zone is UTC, as the CLI shows times. Undefined for anything else.
+ */
+export function timeMs(text: string): number | undefined {
+  const t = text.trim();
+  if (!DATE.test(t) || DATE.exec(t)![0].length !== t.length) return undefined;
+  const zoned = /T/i.test(t) && !/(Z|[+-]\d{2}:?\d{2})$/i.test(t) ? t + 'Z' : t;
+  const ms = Date.parse(zoned);
+  return Number.isNaN(ms) ? undefined : ms;
+}
 
 const OPS = new Set(['=', '==', '!=', '<>', '<', '<=', '>', '>=']);
 const WORD_OPS = new Set(['like', 'ilike', 'in', 'is']);
@@ -99,6 +129,15 @@ function tokenize(q: string): Token[] {
       if (!OPS.has(op)) throw new QueryError(`unknown operator '${op}'`, start, q);
       i += op.length;
       out.push({ kind: 'op', text: op, pos: start });
+    } else if (DATE.test(q.slice(i))) {
+      // An unquoted ISO date or date-time (start_time > 2021-01-01): a string, read as a time by the comparison.
+      const text = DATE.exec(q.slice(i))![0];
+      i += text.length;
+      out.push({ kind: 'string', text, value: text, pos: start });
+    } else if (DURATION.test(q.slice(i))) {
+      const text = DURATION.exec(q.slice(i))![0];
+      i += text.length;
+      out.push({ kind: 'number', text, value: durationMs(text)!, pos: start, duration: true });
     } else if (/[0-9]/.test(c) || ((c === '-' || c === '+' || c === '.') && /[0-9.]/.test(q[i + 1] ?? ''))) {
       const m = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(q.slice(i));
       if (!m) throw new QueryError('malformed number', start, q);
@@ -292,6 +331,18 @@ class Parser {
 
   private parseValue(operand: Operand): string | number | null {
     const t = this.next();
+    const attribute = operand.kind === 'attribute' ? operand.attribute : undefined;
+    if (t.duration && attribute !== 'duration') this.fail(`a value with a unit ('${t.text}') compares only with duration`, t);
+    if (attribute && TIME_ATTRIBUTES.has(attribute) && (t.kind === 'string' || t.kind === 'ident') && !this.isWord(t, 'null')) {
+      const ms = timeMs(String(t.value ?? t.text));
+      if (ms === undefined) this.fail(`${attribute} compares with an ISO date or date-time ("2021-01-01", "2021-01-01T12:00:00Z") or epoch milliseconds, not ${t.text}`, t);
+      return ms;
+    }
+    if (attribute === 'duration' && (t.kind === 'string' || t.kind === 'ident') && !this.isWord(t, 'null')) {
+      const ms = durationMs(String(t.value ?? t.text));
+      if (ms === undefined) this.fail(`duration compares with a duration such as 2h, 1h30m, 90s, 500ms, or milliseconds, not ${t.text}`, t);
+      return ms;
+    }
     if (t.kind === 'string') return this.normalise(operand, t.value as string);
     if (t.kind === 'number') return t.value as number;
     if (t.kind === 'ident') {
