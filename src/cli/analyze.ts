@@ -4,6 +4,7 @@
  * segment with the weak segments flagged, fairness across segments for binary tasks, rare classes and the
  * worst errors. Given a run, every prediction table among its artifacts is analysed.
  */
+import { toJson } from './json';
 import * as fs from 'node:fs';
 import { evaluateConfusion, evaluateSource, EvaluationError, topKConfusion } from '../core/analysis/evaluation';
 import type { Evaluation } from '../core/analysis/evaluation';
@@ -78,7 +79,7 @@ function analyzeFile(file: string, args: Args): number {
 }
 
 function print(file: string, ev: Evaluation, args: Args): number {
-  const json = () => JSON.stringify(ev, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
+  const json = () => toJson(ev);
   // --out: the JSON report to a file as well (what the editor's Evaluate Run task reads back).
   const target = value(args, 'out');
   if (target) fs.writeFileSync(target, json() + '\n');

@@ -7,6 +7,7 @@
  *                                                previous version against its newest
  *   runlens dataset check [dir|file...]          leakage between splits, split balance, duplicate rows
  */
+import { toJson } from './json';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { datasetHistory } from '../core/datasets/history';
@@ -54,7 +55,7 @@ function usage(): number {
 }
 
 const print = (s: string) => process.stdout.write(s + '\n');
-const json = (v: unknown) => print(JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : x), 2));
+const json = (v: unknown) => print(toJson(v));
 
 async function history(file: string, args: Args): Promise<number> {
   if (!fs.existsSync(file) && !fs.existsSync(file + '.dvc')) return usage();

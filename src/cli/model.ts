@@ -2,6 +2,7 @@
  * `runlens model <file>...`: model artifacts described from their headers, never loaded.
  * `runlens models [dir]`: every model of the workspace, its versions, and the run that made each.
  */
+import { writeJson } from './json';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dvcModels, dvcModelVersions, modelCatalog } from '../core/artifacts/catalog';
@@ -33,7 +34,7 @@ export function runModel(rest: string[], args: Args): number {
   for (const d of out) if (d.invalid) process.stderr.write(`runlens: ${d.file}: not a valid ${d.format === 'other' ? '' : `${d.format} `}model: ${d.invalid}\n`);
   const status = out.some((d) => d.invalid) ? 2 : out.some((d) => d.warnings.length) ? 1 : 0;
   if (args.flags.json) {
-    process.stdout.write(JSON.stringify(out.length === 1 ? out[0] : out, null, 2) + '\n');
+    writeJson(out.length === 1 ? out[0] : out);
     return status;
   }
   for (const d of out) {
@@ -72,7 +73,7 @@ async function listModels(store: ReturnType<typeof openWorkspace>['store'], work
       }
     };
     for (const m of workspaceModels([workspace], store, new Set(dvc.map((d) => d.abs)))) catalog.push(workspaceModelVersions(m, hash));
-    if (args.flags.json) process.stdout.write(JSON.stringify(catalog, null, 2) + '\n');
+    if (args.flags.json) writeJson(catalog);
     else process.stdout.write(formatCatalog(catalog, workspace));
     return 0;
   } finally {
