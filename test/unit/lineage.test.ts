@@ -169,4 +169,29 @@ describe('lineage: what data and code made which model', () => {
       store.close();
     }
   });
+
+  it('shows every version of a registered model, each with the run it was registered from (the registry tables as oracle)', () => {
+    const taxi = corpus('mlflow', 'Peco602__mlops-zoomcamp', '02-experiment-tracking');
+    const db = openDatabase(path.join(taxi, 'mlflow.db'), { readonly: true, fileMustExist: true });
+    const expected = db.prepare("SELECT version, current_stage AS stage, run_id AS run FROM model_versions WHERE name = 'nyc-taxi-regressor' ORDER BY version DESC").all() as { version: number; stage: string; run: string }[];
+    db.close();
+    assert.equal(expected.length, 4);
+    const { store } = indexInto([taxi]);
+    try {
+      const g = lineageOf(store, 'nyc-taxi-regressor')!;
+      const node = (id: string) => g.nodes.find((n) => n.id === id)!;
+      assert.equal(node(g.focus).kind, 'model');
+      const versions = g.edges.filter((e) => e.to === g.focus).map((e) => node(e.from));
+      assert.deepEqual(versions.map((v) => v.version), expected.map((v) => String(v.version)));
+      for (const v of versions) {
+        const made = g.edges.filter((e) => e.to === v.id && e.relation === 'produced').map((e) => node(e.from));
+        assert.deepEqual(made.map((r) => store.getRun(r.runId!)!.nativeId), [expected.find((x) => String(x.version) === v.version)!.run], v.label);
+      }
+      const text = formatLineage(g);
+      assert.match(text, /^model nyc-taxi-regressor {2}\(registered model · 4 versions\)\n├─ made by +model nyc-taxi-regressor v4/);
+      for (const v of expected) assert.match(text, new RegExp(`made by +model nyc-taxi-regressor v${v.version} `));
+    } finally {
+      store.close();
+    }
+  });
 });
