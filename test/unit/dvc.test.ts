@@ -195,6 +195,22 @@ describe('DVC projects', () => {
     fs.rmSync(idx, { recursive: true });
   });
 
+  it('reads a params file of lists of aliases (a billion values expanded) in bounded time, with a diagnostic', () => {
+    const dir = tempDir('runlens-dvcbomb-');
+    fs.writeFileSync(path.join(dir, 'dvc.yaml'), 'stages:\n  train:\n    cmd: python train.py\n');
+    const levels = 'abcdefghi'.split('');
+    const lines = levels.map((l, i) => `${l}: &${l} [${Array(10).fill(i === 0 ? 'x' : `*${levels[i - 1]}`).join(', ')}]`);
+    fs.writeFileSync(path.join(dir, 'params.yaml'), [...lines, 'lr: 3.16e-05', ''].join('\n'));
+    const started = Date.now();
+    const { store, idx, run } = dvcRun(dir);
+    assert.ok(Date.now() - started < 15_000, `${Date.now() - started} ms`);
+    assert.ok(store.diagnostics().some((d) => d.file === path.join(dir, 'params.yaml') && d.severity === 'error' && /more than 200000 values/.test(d.message)));
+    assert.equal(store.params(run.rid).a, '[x, x, x, x, x, x, x, x, x, x]');
+    assert.ok(Object.values(store.params(run.rid)).every((v) => v.length < 2_000_000));
+    store.close();
+    fs.rmSync(idx, { recursive: true });
+  });
+
   it('reads a DVC 1.0 project: the lock file without a schema, metrics_no_cache outputs', () => {
     const dir = at('3df98ae');
     const { store, idx, run } = dvcRun(dir);

@@ -103,9 +103,10 @@ function toJs(node: unknown, doc: Document.Parsed): unknown {
 /** A value's text: scalars as written, lists and mappings composed from their items' texts. */
 function nodeText(node: Node | null, doc: Document.Parsed, budget: { nodes: number }, depth = 0): string {
   if (node === null || node === undefined) return 'null';
-  if (isAlias(node)) return depth > MAX_PARAM_DEPTH ? '…' : nodeText(node.resolve(doc) ?? null, doc, budget, depth + 1);
-  if (isScalar(node)) return scalarText(node);
+  // Every node written counts, scalars too: lists of aliases of lists grow tenfold a level.
   if (depth > MAX_PARAM_DEPTH || ++budget.nodes > MAX_NODES) return '…';
+  if (isAlias(node)) return nodeText(node.resolve(doc) ?? null, doc, budget, depth + 1);
+  if (isScalar(node)) return scalarText(node);
   if (isSeq(node)) return `[${node.items.map((i) => itemText(i as Node, doc, budget, depth)).join(', ')}]`;
   if (isMap(node)) {
     return `{${node.items.map((p) => `${isScalar(p.key) ? String(p.key.value) : String(p.key)}: ${itemText(p.value as Node, doc, budget, depth)}`).join(', ')}}`;
