@@ -16,6 +16,7 @@ import { classBalance, type TableStats } from '../core/datasets/stats';
 import { diffTables, type TableDiff } from '../core/datasets/diff';
 import { checkTables } from '../core/datasets/checks';
 import { tableFiles } from '../core/datasets/files';
+import { missingDvcOutput, missingDvcOutputMessage } from '../core/datasets/dvcOutput';
 import type { Diagnostic } from '../core/model';
 import { type Args, value } from './args';
 import { formatTable } from './table';
@@ -58,7 +59,10 @@ const print = (s: string) => process.stdout.write(s + '\n');
 const json = (v: unknown) => print(toJson(v));
 
 async function history(file: string, args: Args): Promise<number> {
-  if (!fs.existsSync(file) && !fs.existsSync(file + '.dvc')) return usage();
+  // A DVC output not pulled has its versions in git all the same: say that it is not here, and go on.
+  const missing = fs.existsSync(file) || fs.existsSync(file + '.dvc') ? undefined : missingDvcOutput(file);
+  if (!missing && !fs.existsSync(file) && !fs.existsSync(file + '.dvc')) throw new Error(`no such file: ${file}`);
+  if (missing) process.stderr.write(`runlens: ${missingDvcOutputMessage(file, missing)}\n`);
   let h;
   try {
     h = await datasetHistory(file, { allRefs: !!args.flags.all });

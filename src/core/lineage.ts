@@ -110,6 +110,13 @@ function datasetNode(abs: string, version: string | undefined, detail: string): 
   return { id: `dataset:${abs}@${version ?? ''}`, kind: 'dataset', label: path.basename(abs), detail, path: abs, version };
 }
 
+/** A logged model, or one version of a registered model (named with its version: they share the name). */
+function modelNode(m: ReturnType<Store['models']>[number]): LineageNode {
+  if (m.kind !== 'registered') return { id: `model:logged:${m.id}`, kind: 'model', label: m.name, detail: `logged model ${m.nativeId}`, path: m.path };
+  const about = [m.stage && m.stage !== 'None' ? m.stage : '', ...(m.aliases ?? []).map((a) => `@${a}`)].filter(Boolean).join(' ');
+  return { id: `model:logged:${m.id}`, kind: 'model', label: `${m.name} v${m.version}`, detail: `registered version${about ? ` · ${about}` : ''}`, path: m.path, version: m.version === undefined ? undefined : String(m.version) };
+}
+
 /** Adds a run with its inputs, code and outputs. Returns the run's node id. */
 function expandRun(g: Graph, run: RunRow): string {
   const store = g.store;
@@ -164,7 +171,7 @@ function expandRun(g: Graph, run: RunRow): string {
   }
   for (const m of g.loggedModels()) {
     if (m.sourceRunNativeId !== run.nativeId) continue;
-    g.edge({ from: id, to: g.node({ id: `model:logged:${m.id}`, kind: 'model', label: m.name, detail: `logged model ${m.nativeId}`, path: m.path }), relation: 'produced', via: 'logged model' });
+    g.edge({ from: id, to: g.node(modelNode(m)), relation: 'produced', via: m.kind === 'registered' ? 'registered version' : 'logged model' });
   }
   return id;
 }
@@ -197,11 +204,21 @@ export function lineageOf(store: Store, ref: string, cwd = process.cwd()): Linea
   };
   const runs = store.resolveRun(ref);
   if (runs.length === 1) return attempt(runs, (n) => n.id === `run:${runs[0].id}`);
-  // A logged model by id, native id or name.
   const g = new Graph(store);
+  // A registered model by name: all its versions, newest first, each with the run it was registered from.
+  const versions = g.loggedModels().filter((m) => m.kind === 'registered' && m.name === ref).sort((a, b) => (b.version ?? 0) - (a.version ?? 0));
+  if (versions.length) {
+    const focus = g.node({ id: `model:registered:${ref}`, kind: 'model', label: ref, detail: `registered model · ${versions.length} version${versions.length === 1 ? '' : 's'}` });
+    for (const v of versions) {
+      g.edge({ from: g.node(modelNode(v)), to: focus, relation: 'produced', via: 'model registry' });
+      for (const run of v.sourceRunNativeId ? store.resolveRun(v.sourceRunNativeId) : []) expandRun(g, run);
+    }
+    return g.focusOn((n) => n.id === focus);
+  }
+  // A logged model by id, native id or name.
   const logged = g.loggedModels().find((m) => m.id === ref || m.nativeId === ref || m.name === ref);
   if (logged) {
-    g.node({ id: `model:logged:${logged.id}`, kind: 'model', label: logged.name, detail: `logged model ${logged.nativeId}`, path: logged.path });
+    g.node(modelNode(logged));
     for (const run of logged.sourceRunNativeId ? store.resolveRun(logged.sourceRunNativeId) : []) expandRun(g, run);
     return g.focusOn((n) => n.id === `model:logged:${logged.id}`);
   }

@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { datasetHistory, dvcOut } from '../../src/core/datasets/history';
-import { corpus, tempDir } from './corpus';
+import { corpus, newRepo, tempDir } from './corpus';
 
 interface Block {
   sha: string;
@@ -78,6 +78,36 @@ describe('dataset versions from git history', () => {
     const outside = spawnSync(process.execPath, [bin, 'dataset', corpus('dvc', 'iterative__example-get-started', 'data', 'data.xml.dvc')], { encoding: 'utf8', cwd: tempDir() });
     assert.equal(outside.status, 2);
     assert.match(outside.stderr, /cannot read the git history/);
+  });
+
+  it('runlens dataset names the problem: no such file, or a DVC output not pulled (or not checked out)', () => {
+    const bin = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
+    const nothere = spawnSync(process.execPath, [bin, 'dataset', 'nothere.csv'], { encoding: 'utf8', cwd: tempDir() });
+    assert.equal(nothere.status, 2);
+    assert.equal(nothere.stderr, 'runlens: no such file: nothere.csv\n');
+    // The DVC example at d4228b5, committed without its data (as a clone is before `dvc pull`).
+    const { repo, git } = newRepo('runlens-unpulled-');
+    fs.cpSync(corpus('dvc', 'iterative__example-get-started@d4228b5'), repo, { recursive: true });
+    fs.chmodSync(repo, 0o755);
+    git('add', '-A');
+    git('commit', '-q', '-m', 'example');
+    const md5 = /- path: model\.pkl\n\s+md5: (\w+)/.exec(fs.readFileSync(path.join(repo, 'dvc.lock'), 'utf8'))![1];
+    const unpulled = spawnSync(process.execPath, [bin, 'dataset', 'model.pkl'], { encoding: 'utf8', cwd: repo });
+    assert.equal(unpulled.stderr, 'runlens: model.pkl is not in the workspace: a DVC output (dvc.lock) that was not pulled (dvc pull fetches it)\n');
+    // Its versions are in git all the same.
+    assert.equal(unpulled.status, 0);
+    assert.match(unpulled.stdout, new RegExp(`^model\\.pkl: 1 versions in 1 commits, tracked by the dvc\\.lock entry of model\\.pkl[^]*${md5.slice(0, 12)}`));
+    // A table added with `dvc add` (its .dvc file as DVC 3 writes it), not pulled.
+    fs.writeFileSync(path.join(repo, 'data', 'train.csv.dvc'), 'outs:\n- md5: 0c9e3e1a8e4c4d1b9f0e6c2b7a5d3f10\n  size: 2048\n  hash: md5\n  path: train.csv\n');
+    const stats = spawnSync(process.execPath, [bin, 'dataset', 'stats', 'data/train.csv'], { encoding: 'utf8', cwd: repo });
+    assert.equal(stats.status, 2);
+    assert.equal(stats.stderr, `runlens: data/train.csv is not in the workspace: a DVC output (${path.join('data', 'train.csv.dvc')}) that was not pulled (dvc pull fetches it)\n`);
+    // In the cache, not in the workspace: checked out, not pulled.
+    const object = path.join(repo, '.dvc', 'cache', 'files', 'md5', md5.slice(0, 2), md5.slice(2));
+    fs.mkdirSync(path.dirname(object), { recursive: true });
+    fs.writeFileSync(object, 'model bytes');
+    const cached = spawnSync(process.execPath, [bin, 'dataset', 'model.pkl'], { encoding: 'utf8', cwd: repo });
+    assert.match(cached.stderr, /model\.pkl is not in the workspace: a DVC output \(dvc\.lock\) whose data is in the DVC cache but not checked out \(dvc checkout fetches it\)/);
   });
 
   it('reads the outs of .dvc files of every layout in the DVC snapshots', () => {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatLineage, lineageOf } from '../../src/core/lineage';
 import { openDatabase } from '../../src/core/index/sqlite';
-import { copyOf, corpus, indexInto, tempDir } from './corpus';
+import { copyOf, corpus, indexInto, newRepo, tempDir } from './corpus';
 
 const BIN = path.join(__dirname, '..', '..', 'src', 'cli', 'bin.js');
 /** A real MLflow project: 7 runs that log the wine-quality dataset as an input and read it from a path param. */
@@ -128,5 +128,70 @@ describe('lineage: what data and code made which model', () => {
     const none = spawnSync(process.execPath, [BIN, 'lineage', 'no-such-thing', '--dir', DVC_DEMO, '--index', index, '--no-index'], { encoding: 'utf8' });
     assert.equal(none.status, 2);
     assert.match(none.stderr, /nothing in the index is or uses "no-such-thing"/);
+  });
+
+  it('lists every run whose dvc.lock used a version of a dataset (the DVC 1.0 lock file too), and only those', function () {
+    this.timeout(60_000);
+    // A workspace at the DVC 1.0 commit of the example, and two experiments of later commits: one whose lock
+    // used the same data.xml, one that used another version.
+    const { repo, git } = newRepo('runlens-lineage-');
+    const snapshot = (sha: string, message: string) => {
+      for (const f of fs.readdirSync(repo)) if (f !== '.git') fs.rmSync(path.join(repo, f), { recursive: true, force: true });
+      fs.cpSync(corpus('dvc', `iterative__example-get-started@${sha}`), repo, { recursive: true });
+      git('add', '-A');
+      git('commit', '-q', '--allow-empty', '-m', message);
+      return git('rev-parse', 'HEAD').trim();
+    };
+    const baseline = snapshot('3df98ae', 'baseline');
+    for (const [sha, name] of [['d4228b5', 'same-data'], ['021e6cf', 'other-data']]) {
+      git('checkout', '-q', '--detach', baseline);
+      git('update-ref', `refs/exps/${baseline.slice(0, 2)}/${baseline.slice(2)}/${name}`, snapshot(sha, name));
+    }
+    git('checkout', '-q', 'main');
+    const dataMd5 = (text: string) => /- path: data\/data\.xml\n\s+md5: (\w+)/.exec(text)![1];
+    const v1 = dataMd5(fs.readFileSync(path.join(repo, 'dvc.lock'), 'utf8'));
+    assert.doesNotMatch(fs.readFileSync(path.join(repo, 'dvc.lock'), 'utf8'), /^schema:/m);
+    assert.equal(dataMd5(fs.readFileSync(corpus('dvc', 'iterative__example-get-started@d4228b5', 'dvc.lock'), 'utf8')), v1);
+    const v2 = dataMd5(fs.readFileSync(corpus('dvc', 'iterative__example-get-started@021e6cf', 'dvc.lock'), 'utf8'));
+    assert.notEqual(v1, v2);
+    const { store } = indexInto([repo]);
+    try {
+      const readers = (ref: string) => {
+        const g = lineageOf(store, ref, repo)!;
+        const focus = g.nodes.find((n) => n.id === g.focus)!;
+        assert.equal(focus.kind, 'dataset', ref);
+        return [focus.version, g.edges.filter((e) => e.from === g.focus && e.relation === 'read').map((e) => g.nodes.find((n) => n.id === e.to)!.label).sort()];
+      };
+      assert.deepEqual(readers(`data/data.xml@${v1.slice(0, 8)}`), [v1, ['same-data', 'workspace']]);
+      assert.deepEqual(readers(`data/data.xml@${v2.slice(0, 8)}`), [v2, ['other-data']]);
+      assert.match(formatLineage(lineageOf(store, `data/data.xml@${v1.slice(0, 8)}`, repo)!), /├─ read by +run (same-data|workspace)[^]*└─ read by +run (same-data|workspace)/);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('shows every version of a registered model, each with the run it was registered from (the registry tables as oracle)', () => {
+    const taxi = corpus('mlflow', 'Peco602__mlops-zoomcamp', '02-experiment-tracking');
+    const db = openDatabase(path.join(taxi, 'mlflow.db'), { readonly: true, fileMustExist: true });
+    const expected = db.prepare("SELECT version, current_stage AS stage, run_id AS run FROM model_versions WHERE name = 'nyc-taxi-regressor' ORDER BY version DESC").all() as { version: number; stage: string; run: string }[];
+    db.close();
+    assert.equal(expected.length, 4);
+    const { store } = indexInto([taxi]);
+    try {
+      const g = lineageOf(store, 'nyc-taxi-regressor')!;
+      const node = (id: string) => g.nodes.find((n) => n.id === id)!;
+      assert.equal(node(g.focus).kind, 'model');
+      const versions = g.edges.filter((e) => e.to === g.focus).map((e) => node(e.from));
+      assert.deepEqual(versions.map((v) => v.version), expected.map((v) => String(v.version)));
+      for (const v of versions) {
+        const made = g.edges.filter((e) => e.to === v.id && e.relation === 'produced').map((e) => node(e.from));
+        assert.deepEqual(made.map((r) => store.getRun(r.runId!)!.nativeId), [expected.find((x) => String(x.version) === v.version)!.run], v.label);
+      }
+      const text = formatLineage(g);
+      assert.match(text, /^model nyc-taxi-regressor {2}\(registered model · 4 versions\)\n├─ made by +model nyc-taxi-regressor v4/);
+      for (const v of expected) assert.match(text, new RegExp(`made by +model nyc-taxi-regressor v${v.version} `));
+    } finally {
+      store.close();
+    }
   });
 });

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type ByteSource, tableFormat } from './table';
 import { blobChunks } from './git';
+import { missingDvcOutput, missingDvcOutputMessage } from './dvcOutput';
 import { type DatasetHistory, type DatasetVersion, datasetHistory } from './history';
 import { type StatsOptions, type TableStats, tableStats } from './stats';
 import type { ContentCache } from '../cache';
@@ -94,7 +95,10 @@ export async function statsOf(arg: string, options: StatsOptions & { cache?: Con
     return stats;
   };
   if (ref === undefined) {
-    if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
+    if (!fs.existsSync(file)) {
+      const missing = missingDvcOutput(file);
+      throw new Error(missing ? missingDvcOutputMessage(file, missing) : `no such file: ${file}`);
+    }
     const digest = cache ? `sha256:${cache.fileHash(file)}` : undefined;
     return { label: file, stats: await cached(digest, file, () => tableStats({ file }, format, file, statsOptions)) };
   }

@@ -1,9 +1,9 @@
 /**
  * DVC projects and DVCLive output, read from the files (no `dvc` process): `dvc.yaml` stages (cmd, deps,
  * outs, params, metrics, plots), `dvc.lock` (md5 of every dep and out of the last run, the param values
- * used), params files, metrics files (JSON/YAML/plain number), DVCLive folders (`plots/metrics/**.tsv`
- * step series, `metrics.json`, `params.yaml`), and DVC 0.x stage files (`*.dvc` with `cmd`, outs marked
- * `metric: true`). The workspace is one run.
+ * used; the 2.0 schema and DVC 1.0's), params files (dvcParams.ts), metrics files (JSON/YAML/plain
+ * number), DVCLive folders (`plots/metrics/**.tsv` step series, `metrics.json`, `params.yaml`), and DVC
+ * 0.x stage files (`*.dvc` with `cmd`, outs marked `metric: true`). The workspace is one run.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,7 +12,8 @@ import { parseCsv } from './csv';
 import { parsePythonJson } from './json';
 import { readTextFile, readRegularText } from './files';
 import { parseNumberText } from './lines';
-import { flattenParams, parseYaml, scalarText } from './yaml';
+import { parseYaml } from './yaml';
+import { lockParams, paramsFilesOf, readDvcParams } from './dvcParams';
 
 /**
  * How the reader sees a project's files: the disk for the workspace, a git commit's tree for a DVC
@@ -58,36 +59,46 @@ function isStageFile(file: string): boolean {
   }
 }
 
+/** The keys of a stage that name metrics files: DVC 2+ (`metrics`), and DVC 1.0's variants of it. */
+const METRICS_KEYS = ['metrics', 'metrics_no_cache', 'metrics_persist', 'metrics_persist_no_cache'];
+
 export function readDvcProject(dir: string, files: ProjectFiles = diskFiles): DvcProject {
   const p: DvcProject = { params: Object.create(null), tags: Object.create(null), series: new Map(), files: [], diagnostics: [] };
+  const rel = (file: string) => path.relative(dir, file).split(path.sep).join('/') || '.';
+  const textOf = (file: string) => (looked(file, p, files) ? files.text(file, p.diagnostics) : undefined);
   const yamlOf = (file: string): Record<string, any> | undefined => {
-    if (!looked(file, p, files)) return undefined;
-    const parsed = parseYaml(files.text(file, p.diagnostics) ?? '', file);
+    const text = textOf(file);
+    if (text === undefined) return undefined;
+    const parsed = parseYaml(text, file);
     p.diagnostics.push(...parsed.diagnostics);
     return parsed.value && typeof parsed.value === 'object' ? (parsed.value as Record<string, any>) : undefined;
   };
 
   const metricFiles = new Set<string>();
-  const paramFiles = new Set<string>(['params.yaml']);
+  const addMetrics = (m: unknown) => {
+    const name = typeof m === 'string' ? m : m && typeof m === 'object' ? Object.keys(m)[0] : undefined;
+    if (name) metricFiles.add(path.posix.normalize(name));
+  };
   const dvcYaml = yamlOf(path.join(dir, 'dvc.yaml'));
   for (const [name, stage] of Object.entries<any>(dvcYaml?.stages ?? {})) {
     if (!stage || typeof stage !== 'object') continue;
     if (typeof stage.cmd === 'string' || Array.isArray(stage.cmd)) p.tags[`dvc.stage.${name}.cmd`] = Array.isArray(stage.cmd) ? stage.cmd.join(' && ') : stage.cmd;
-    for (const m of stage.metrics ?? []) metricFiles.add(typeof m === 'string' ? m : Object.keys(m)[0]);
-    for (const prm of stage.params ?? []) if (prm && typeof prm === 'object') for (const f of Object.keys(prm)) paramFiles.add(f);
+    for (const key of METRICS_KEYS) for (const m of Array.isArray(stage[key]) ? stage[key] : []) addMetrics(m);
   }
-  for (const m of dvcYaml?.metrics ?? []) if (typeof m === 'string') metricFiles.add(m);
+  for (const m of Array.isArray(dvcYaml?.metrics) ? dvcYaml.metrics : []) addMetrics(m);
 
-  const lock = yamlOf(path.join(dir, 'dvc.lock'));
-  for (const stage of Object.values<any>(lock?.stages ?? {})) {
+  const lockFile = path.join(dir, 'dvc.lock');
+  const lockText = textOf(lockFile);
+  const lockParsed = lockText === undefined ? undefined : parseYaml(lockText, lockFile);
+  p.diagnostics.push(...(lockParsed?.diagnostics ?? []));
+  const lock = lockParsed?.value && typeof lockParsed.value === 'object' ? (lockParsed.value as Record<string, any>) : undefined;
+  // Schema 2.0 keeps stages under `stages:`; the 1.0 lock file is the stages map itself.
+  const lockStages = lock?.schema !== undefined ? lock?.stages : lock;
+  for (const stage of Object.values<any>(lockStages && typeof lockStages === 'object' ? lockStages : {})) {
     for (const kind of ['deps', 'outs'] as const) {
-      for (const entry of stage?.[kind] ?? []) {
+      for (const entry of Array.isArray(stage?.[kind]) ? stage[kind] : []) {
         if (entry?.path && entry.md5) p.tags[`dvc.${kind === 'deps' ? 'dep' : 'out'}.${entry.path}`] = String(entry.md5);
       }
-    }
-    // The values the last run actually used: they win over the current params files.
-    for (const values of Object.values<any>(stage?.params ?? {})) {
-      for (const [k, v] of Object.entries(values ?? {})) p.params[k] = scalarText(v);
     }
   }
 
@@ -99,41 +110,70 @@ export function readDvcProject(dir: string, files: ProjectFiles = diskFiles): Dv
     for (const out of stage.outs ?? []) if (out?.metric && out.path) metricFiles.add(out.path);
   }
 
-  for (const f of paramFiles) {
-    const file = path.join(dir, f);
-    const values = f.endsWith('.json') ? readJson(file, p, files) : yamlOf(file);
-    for (const [k, v] of Object.entries(flattenParams(values ?? {}))) if (!(k in p.params)) p.params[k] = v;
-  }
+  // DVCLive folders anywhere below (a few levels): each a `Live(dir=…)` of its own.
+  const lives = findDvcliveDirs(dir, 3, files);
+  p.params = readDvcParams(
+    paramsFilesOf(dvcYaml),
+    lives.map((live) => rel(path.join(live, 'params.yaml'))),
+    lockParams(lockText, lockFile, p.diagnostics),
+    { text: (f) => textOf(path.join(dir, f)), abs: (f) => path.join(dir, f) },
+    p.diagnostics,
+  );
 
-  const metricValues = new Map<string, number>();
-  for (const rel of metricFiles) {
-    const file = path.join(dir, rel);
+  // Metrics: each pipeline metrics file, and each DVCLive folder (its plots and its summary, one series
+  // per metric). A key that several of them have is named `<file or folder>:<key>`, as params are.
+  const sources: { label: string; series: Map<string, MetricPoint[]> }[] = [];
+  const liveSummaries = new Set(lives.map((live) => rel(path.join(live, 'metrics.json'))));
+  for (const m of metricFiles) {
+    if (liveSummaries.has(m)) continue; // read with its DVCLive folder
+    const file = path.join(dir, m);
     if (!looked(file, p, files)) {
       p.diagnostics.push({ file, severity: 'info', message: 'metrics file named in the pipeline is not in the workspace (not produced yet, or not committed)' });
       continue;
     }
-    for (const [k, v] of readMetricsFile(file, p, files)) metricValues.set(metricValues.has(k) ? `${rel}:${k}` : k, v);
+    const series = new Map<string, MetricPoint[]>();
+    for (const [k, v] of readMetricsFile(file, '.', p, files)) series.set(k, [{ step: 0, time: NaN, value: v }]);
+    sources.push({ label: m, series });
   }
-
-  // DVCLive folders anywhere below (a few levels): step series from plots/metrics/**.tsv.
-  for (const live of findDvcliveDirs(dir, 3, files)) {
-    const root = path.join(live, 'plots', 'metrics');
-    for (const file of walkTsv(root, files)) {
-      p.files.push(file);
-      const key = path.relative(root, file).split(path.sep).join('/').replace(/\.tsv$/, '');
-      readDvcliveTsv(file, key, p, files);
-    }
-    const liveParams = yamlOf(path.join(live, 'params.yaml'));
-    for (const [k, v] of Object.entries(flattenParams(liveParams ?? {}))) if (!(k in p.params)) p.params[k] = v;
-    const liveMetrics = path.join(live, 'metrics.json');
-    if (!metricFiles.has(path.relative(dir, liveMetrics))) {
-      if (looked(liveMetrics, p, files)) for (const [k, v] of readMetricsFile(liveMetrics, p, files)) if (!metricValues.has(k)) metricValues.set(k, v);
-    }
-  }
-  for (const [k, v] of metricValues) if (!p.series.has(k)) p.series.set(k, [{ step: 0, time: NaN, value: v }]);
+  for (const live of lives) sources.push({ label: rel(live), series: readDvclive(live, metricFiles.has(rel(path.join(live, 'metrics.json'))), p, files) });
+  const owners = new Map<string, number>();
+  for (const s of sources) for (const k of s.series.keys()) owners.set(k, (owners.get(k) ?? 0) + 1);
+  for (const s of sources) for (const [k, pts] of s.series) p.series.set(owners.get(k)! > 1 ? `${s.label}:${k}` : k, pts);
 
   if (files === diskFiles) p.gitCommit = gitHead(dir, p.files);
   return p;
+}
+
+/**
+ * A DVCLive folder's metrics: the step series of `plots/metrics/**.tsv` (named by their path there, as
+ * `log_metric` was given them: `train/loss`), each with the summary's value (`metrics.json`, written by
+ * `Live.make_summary`) as its latest — one point more where the summary holds a value the plot has not,
+ * such as a final evaluation — and the summary's values no plot has (`log_metric(…, plot=False)`).
+ */
+function readDvclive(live: string, named: boolean, p: DvcProject, files: ProjectFiles): Map<string, MetricPoint[]> {
+  const series = new Map<string, MetricPoint[]>();
+  const root = path.join(live, 'plots', 'metrics');
+  for (const file of walkTsv(root, files)) {
+    p.files.push(file);
+    const key = path.relative(root, file).split(path.sep).join('/').replace(/\.tsv$/, '');
+    const pts = readDvcliveTsv(file, key, p, files);
+    if (pts) series.set(key, pts);
+  }
+  const summaryFile = path.join(live, 'metrics.json');
+  if (!looked(summaryFile, p, files)) {
+    if (named) p.diagnostics.push({ file: summaryFile, severity: 'info', message: 'metrics file named in the pipeline is not in the workspace (not produced yet, or not committed)' });
+    return series;
+  }
+  const summary = readMetricsFile(summaryFile, '/', p, files);
+  // The summary is of the step it names (DVCLive writes it), else of the plot's last step.
+  const step = summary.get('step');
+  for (const [k, value] of summary) {
+    const pts = series.get(k);
+    const last = pts?.[pts.length - 1];
+    if (!pts || !last) series.set(k, [{ step: step ?? 0, time: NaN, value }]);
+    else if (!(last.value === value || (Number.isNaN(last.value) && Number.isNaN(value)))) pts.push({ step: Math.max(last.step, step ?? -Infinity), time: NaN, value });
+  }
+  return series;
 }
 
 /**
@@ -145,15 +185,11 @@ function looked(file: string, p: DvcProject, files: ProjectFiles): boolean {
   return files.exists(file);
 }
 
-function readJson(file: string, p: DvcProject, files: ProjectFiles): Record<string, unknown> | undefined {
-  if (!looked(file, p, files)) return undefined;
-  const parsed = parsePythonJson(files.text(file, p.diagnostics) ?? '', file);
-  p.diagnostics.push(...parsed.diagnostics);
-  return parsed.value && typeof parsed.value === 'object' ? (parsed.value as Record<string, unknown>) : undefined;
-}
-
-/** Numbers of a metrics file (`looked` at first): JSON or YAML (flattened with '.'), or a file holding one number. */
-function readMetricsFile(file: string, p: DvcProject, files: ProjectFiles): Map<string, number> {
+/**
+ * Numbers of a metrics file (`looked` at first): JSON or YAML, nested keys joined with `sep` ('.' as
+ * `dvc metrics show` names them, '/' for DVCLive's summary of `log_metric` names), or a file holding one number.
+ */
+function readMetricsFile(file: string, sep: string, p: DvcProject, files: ProjectFiles): Map<string, number> {
   const out = new Map<string, number>();
   const text = (files.text(file, p.diagnostics) ?? '').trim();
   const single = parseNumberText(text);
@@ -165,14 +201,14 @@ function readMetricsFile(file: string, p: DvcProject, files: ProjectFiles): Map<
   p.diagnostics.push(...parsed.diagnostics);
   const walk = (v: unknown, prefix: string) => {
     if (typeof v === 'number') out.set(prefix, v);
-    else if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, prefix ? `${prefix}.${k}` : k);
+    else if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, prefix ? `${prefix}${sep}${k}` : k);
   };
   walk(parsed.value, '');
   return out;
 }
 
 /** `step<TAB>[timestamp<TAB>]<name>` rows, as DVCLive writes them. */
-function readDvcliveTsv(file: string, key: string, p: DvcProject, files: ProjectFiles): void {
+function readDvcliveTsv(file: string, key: string, p: DvcProject, files: ProjectFiles): MetricPoint[] | undefined {
   const table = parseCsv(files.text(file, p.diagnostics) ?? '', file, '\t');
   p.diagnostics.push(...table.diagnostics);
   const stepIdx = table.header.indexOf('step');
@@ -182,7 +218,7 @@ function readDvcliveTsv(file: string, key: string, p: DvcProject, files: Project
   if (valueIdx < 0) valueIdx = table.header.findIndex((_h, i) => i !== stepIdx && i !== timeIdx);
   if (valueIdx < 0) {
     p.diagnostics.push({ file, line: 1, severity: 'error', message: 'no value column in the header' });
-    return;
+    return undefined;
   }
   const pts: MetricPoint[] = [];
   table.rows.forEach((row, i) => {
@@ -194,7 +230,7 @@ function readDvcliveTsv(file: string, key: string, p: DvcProject, files: Project
     }
     pts.push({ step: cell(stepIdx) ?? i, time: cell(timeIdx) ?? NaN, value });
   });
-  p.series.set(key, pts);
+  return pts;
 }
 
 export function findDvcliveDirs(dir: string, depth: number, files: ProjectFiles = diskFiles): string[] {

@@ -71,12 +71,12 @@ export function flatMapping(text: string): Record<string, unknown> | undefined {
   return any ? out : undefined;
 }
 
-function firstLine(s: string): string {
+export function firstLine(s: string): string {
   const i = s.indexOf('\n');
   return i < 0 ? s : s.slice(0, i);
 }
 
-function lineOf(text: string, pos: number | undefined): number | undefined {
+export function lineOf(text: string, pos: number | undefined): number | undefined {
   if (pos === undefined) return undefined;
   let line = 1;
   for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;

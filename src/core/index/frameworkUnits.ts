@@ -60,10 +60,6 @@ function listArtifacts(dir: string, skip: (rel: string) => boolean, maxDepth = 4
   return out;
 }
 
-function mtime(file: string): number | undefined {
-  return fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
-}
-
 // ---- Lightning ----
 
 /** What a Lightning version's incremental reads carry from one pass to the next. */
@@ -486,7 +482,10 @@ export function dvcUnit(source: DiscoveredSource): Unit {
         name: 'workspace',
         status: fs.existsSync(path.join(dir, 'dvc.lock')) ? 'FINISHED' : 'UNKNOWN',
         lifecycle: 'active',
-        endTime: mtime(path.join(dir, 'dvc.lock')),
+        // DVC records no time for the workspace (`dvc exp show` leaves its Created empty): unknown, not a
+        // file's mtime, which a copy or a checkout changes.
+        startTime: undefined,
+        endTime: undefined,
         gitCommit: project.gitCommit,
         path: dir,
         params: project.params,
@@ -529,7 +528,9 @@ function dvcExperimentRuns(dir: string, experimentId: string, diagnostics: Diagn
           name: exp.name,
           status: 'FINISHED',
           lifecycle: 'active',
-          startTime: exp.time,
+          // The experiment's commit, made when `dvc exp run` finished (`dvc exp show`'s Created); its start
+          // is not recorded.
+          startTime: undefined,
           endTime: exp.time,
           gitCommit: exp.commit,
           path: dir,
