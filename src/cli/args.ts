@@ -35,6 +35,7 @@ const OPTIONS: Record<string, Kind> = {
   score: 'string',
   segment: 'string',
   errors: 'count',
+  task: 'string',
   out: 'string',
   join: 'string',
   'join-key': 'string',
@@ -54,7 +55,7 @@ export const COMMAND_OPTIONS: Record<string, string[]> = {
   problems: INDEXED,
   lineage: INDEXED,
   models: INDEXED,
-  analyze: [...INDEXED, 'truth', 'pred', 'score', 'segment', 'errors', 'out', 'join', 'join-key', 'join-on'],
+  analyze: [...INDEXED, 'truth', 'pred', 'score', 'segment', 'task', 'errors', 'out', 'join', 'join-key', 'join-on'],
   model: ['json'],
   dataset: ['json', 'all', 'label', 'no-cache', 'index'],
 };

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, string> = {
   analyze: `analyze <run|file>          error analysis of a prediction table (or a run's): per-class and averaged metrics
                               as scikit-learn computes them, segments, fairness, rare classes, worst errors
                               --truth COL  --pred COL  --score COL  --segment COL  --errors N  --json
+                              --task regression|classification: instead of the table's own evidence
                               --out FILE: also write the JSON report to FILE
                               --join DATASET --join-key COL [--join-on COL]: segment by a dataset's columns
                               (alias: evaluate)`,
