@@ -16,6 +16,8 @@ import { encodeScalarEvent, frameRecord, rng } from './generate';
 import { chartSeries } from '../src/core/analysis/chartSeries';
 import { lttb } from '../src/core/analysis/downsample';
 import { tableStats } from '../src/core/datasets/stats';
+import { RunsTable } from '../src/core/table/runsTable';
+import { writeTableIndex } from './tableIndex';
 
 type Result = Record<string, unknown>;
 
@@ -207,6 +209,47 @@ function query(db: string, runs: number, metrics: number): Result {
 }
 
 /**
+ * The Runs table at `runs` runs × `params` + `metrics` columns (index rows written by SQL, tableIndex.ts):
+ * opening it (catalogue, counts, the first 100 rows by a metric, descending, with 30 columns) in a new
+ * process's first connection, and a page at random offsets.
+ */
+function table(db: string, runs: number, params: number, metrics: number): Result {
+  const t0 = performance.now();
+  const built = fs.existsSync(db) ? { rows: -1 } : writeTableIndex(db, runs, params, metrics);
+  const buildMs = performance.now() - t0;
+  const columns = [
+    ...['name', 'status', 'experiment', 'format', 'start', 'duration', 'commit'].map((id) => ({ id })),
+    ...Array.from({ length: 10 }, (_, k) => ({ id: `params.${k % 2 ? 'optim' : 'model'}/p${String(k).padStart(3, '0')}` })),
+    ...Array.from({ length: 13 }, (_, k) => ({ id: `metrics.${k % 2 ? 'val' : 'train'}/m${String(k).padStart(3, '0')}` })),
+  ];
+  const sort = [{ column: { id: 'metrics.val/m001' }, desc: true }];
+  const t1 = performance.now();
+  const store = Store.open(db, { readonly: true });
+  const view = new RunsTable(store);
+  const catalogue = view.catalogue();
+  const counts = view.counts();
+  const first = view.page({ columns, sort, offset: 0, limit: 100 });
+  const openMs = performance.now() - t1;
+  const rand = rng(11);
+  const times: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const offset = Math.floor(rand() * (counts.shown - 100));
+    const t = performance.now();
+    view.page({ columns, sort, offset, limit: 100 });
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  // The same with a filter, and sorted by a param (numbers, then text).
+  const filtered = new RunsTable(store, { filter: 'metrics.val/m003 > 0.5 and status = "FINISHED"' });
+  const t2 = performance.now();
+  const fc = filtered.counts();
+  filtered.page({ columns, sort: [{ column: { id: 'params.model/p000' } }, { column: { id: 'metrics.train/m000' }, desc: true }], offset: Math.floor(fc.shown / 2), limit: 100 });
+  const filteredMs = performance.now() - t2;
+  store.close();
+  return { buildMs, rows: built.rows, columns: catalogue.columns.length, total: counts.total, firstRows: first.length, ms: openMs, pageMedianMs: times[10], pageMaxMs: times[19], filteredMs, filteredShown: fc.shown };
+}
+
+/**
  * The compare panel's data for `runs` runs of one `points`-point metric: built from the chunk overviews
  * (what the panel does) and, for a tenth of the runs, by reading every point (what it would cost without).
  */
@@ -286,6 +329,9 @@ switch (phase) {
     break;
   case 'query':
     result = query(args[0], Number(args[1]), Number(args[2]));
+    break;
+  case 'table':
+    result = table(args[0], Number(args[1]), Number(args[2]), Number(args[3]));
     break;
   case 'chart':
     result = chart(args[0], Number(args[1]), Number(args[2]));

@@ -63,7 +63,7 @@ const ATTRIBUTES: Record<string, { sql: string; numeric: boolean }> = {
   duration: { sql: '(r.end_time - r.start_time)', numeric: true },
 };
 
-const NUMERIC_PARAM = "CASE WHEN trim(p.value) GLOB '[-+0-9.]*' THEN CAST(p.value AS REAL) END";
+export const NUMERIC_PARAM = "CASE WHEN trim(p.value) GLOB '[-+0-9.]*' THEN CAST(p.value AS REAL) END";
 
 /** Attributes holding a time (epoch milliseconds), compared with ISO dates or epoch milliseconds. */
 const TIME_ATTRIBUTES = new Set(['start_time', 'end_time']);
