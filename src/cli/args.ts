@@ -41,6 +41,9 @@ const OPTIONS: Record<string, Kind> = {
   'join-key': 'string',
   'join-on': 'string',
   label: 'string',
+  columns: 'string',
+  'only-diff': 'boolean',
+  'group-by': 'string',
 };
 
 /** The options of every command that reads the index. */
@@ -48,9 +51,9 @@ const INDEXED = ['json', 'dir', 'index', 'source', 'exclude', 'no-index', 'refre
 
 export const COMMAND_OPTIONS: Record<string, string[]> = {
   index: INDEXED,
-  runs: [...INDEXED, 'query', 'sort', 'limit', 'offset', 'all', 'deleted'],
+  runs: [...INDEXED, 'query', 'sort', 'limit', 'offset', 'all', 'deleted', 'columns', 'only-diff', 'group-by'],
   show: INDEXED,
-  compare: INDEXED,
+  compare: [...INDEXED, 'only-diff'],
   metrics: INDEXED,
   problems: INDEXED,
   lineage: INDEXED,

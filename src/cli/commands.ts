@@ -9,6 +9,7 @@ import { formatNumber, formatRunDuration, formatTable, formatTime } from './tabl
 import { visible, visibleLines } from './terminal';
 import { writeJson as json } from './json';
 import { openWorkspace } from './workspace';
+import { checkTableArgs, runRunsTable } from './runsTable';
 
 // Human output: whatever a cell or a line holds, no control character reaches the terminal raw.
 const out = (s: string) => process.stdout.write(visibleLines(s.endsWith('\n') ? s : s + '\n'));
@@ -42,6 +43,7 @@ export function runIndex(rest: string[], args: Args, problemsOnly = false): numb
 
 export function runRuns(rest: string[], args: Args): number {
   if (rest.length > 1) throw new UsageError('usage: runlens runs [dir] [--query Q] [--sort KEY] (quote a query that holds spaces)');
+  if (checkTableArgs(args)) return runRunsTable(rest, args);
   const query = value(args, 'query') ?? '';
   const filter = compileFilter(query);
   const order = compileSort(value(args, 'sort'));
@@ -170,7 +172,9 @@ export function runCompare(rest: string[], args: Args): number {
   const { store } = openWorkspace(undefined, args, { byRun: true });
   try {
     const runs = rest.map((ref) => resolveOne(store, ref));
-    const cmp = compareRuns(runs.map((r) => ({ id: r.id, name: r.name, params: store.params(r.rid), metrics: store.seriesSummaries(r.rid) })));
+    const all = compareRuns(runs.map((r) => ({ id: r.id, name: r.name, params: store.params(r.rid), metrics: store.seriesSummaries(r.rid) })));
+    // --only-diff: the params that differ, the metrics whose last value (or presence) differs.
+    const cmp = args.flags['only-diff'] ? { params: all.params.filter((p) => p.differs), metrics: all.metrics.filter((m) => new Set(m.values.map((v) => (v ? v.last : null))).size > 1) } : all;
     if (args.flags.json) {
       json({
         runs: runs.map((r) => ({ id: r.id, name: r.name, format: r.format, experiment: r.experimentName })),

@@ -6,9 +6,14 @@ import { COMMAND_OPTIONS } from './args';
 const COMMANDS: Record<string, string> = {
   index: `index [dir]                 index a folder (default: the current directory) and summarise`,
   runs: `runs [dir]                  list runs   --query Q  --sort "KEY [asc|desc]"  --limit N  --offset N  --all
-                              --deleted (only deleted runs)  --json`,
+                              --deleted (only deleted runs)  --json
+                              --columns 'params.lr,metrics.val_acc,best(metrics.val_loss)': a table of those columns
+                              (attributes name, status, experiment, format, start, duration, commit; params.K,
+                              metrics.K with latest/min/max/best(), tags.K), sorted by --sort over any of them
+                              --only-diff: only the columns whose values differ   --group-by COL: count and
+                              mean/min/max of each metric column per value of a param, tag, experiment or status`,
   show: `show <run>                  one run: attributes, params, tags, metrics, artifacts   --json`,
-  compare: `compare <run> <run>...      params and metrics side by side   --json`,
+  compare: `compare <run> <run>...      params and metrics side by side   --only-diff  --json`,
   metrics: `metrics <run> <key>         every point of one metric series   --json`,
   problems: `problems [dir]              diagnostics found while indexing   --json`,
   analyze: `analyze <run|file>          error analysis of a prediction table (or a run's): per-class and averaged metrics

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Store } from '../../src/core/index/store';
@@ -143,5 +144,41 @@ describe('Runs table model on the whole demo workspace', () => {
       for (let offset = 0; offset < shown; offset += 7) paged.push(...table.page({ columns: [], sort, offset, limit: 7 }).map((r) => r.rid));
       assert.deepEqual(paged, all.map((r) => r.rid));
     }
+  });
+});
+
+describe('runlens runs --columns / --only-diff and compare --only-diff', () => {
+  const BIN = path.resolve(__dirname, '..', '..', 'src', 'cli', 'bin.js');
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'runlens-table-cli-'));
+  const ws = path.dirname(SWEEP);
+  const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--index', path.join(dir, 'index.sqlite')], { encoding: 'utf8' });
+  after(() => fs.rmSync(dir, { recursive: true }));
+  const truth = sweepTruth();
+
+  it('prints the chosen columns sorted by a metric, the best run first', () => {
+    const r = cli('runs', ws, '--columns', 'params.lr,params.batch_size,metrics.val_acc', '--sort', 'metrics.val_acc desc', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.deepEqual(j.columns, ['name', 'params.lr', 'params.batch_size', 'metrics.val_acc']);
+    assert.equal(j.shown, truth.length);
+    const best = truth.sort((a, b) => b.valAcc! - a.valAcc!)[0];
+    assert.equal(j.rows[0].cells.name, best.version);
+    assert.equal(j.rows[0].cells['params.lr'], best.hparams.lr);
+    const text = cli('runs', ws, '--no-index', '--columns', 'params.lr,metrics.val_acc', '--sort', 'metrics.val_acc desc', '--limit', '3');
+    assert.match(text.stdout, /3 rows of 16 of 16 runs shown/);
+    assert.equal(cli('runs', ws, '--no-index', '--columns', 'nope').status, 2);
+  });
+
+  it('keeps only the differing columns, and compare only the differing params', () => {
+    const j = JSON.parse(cli('runs', ws, '--no-index', '--only-diff', '--json').stdout);
+    // batch_size is 64 in every hparams.yaml of the sweep; lr and hidden vary.
+    assert.equal(new Set(truth.map((t) => t.hparams.batch_size)).size, 1);
+    assert.ok(!j.columns.includes('params.batch_size') && !j.columns.includes('format'));
+    assert.ok(j.columns.includes('params.lr') && j.columns.includes('params.hidden'));
+    const ids = JSON.parse(cli('runs', ws, '--no-index', '--json', '--limit', '2').stdout).runs.map((x: { id: string }) => x.id);
+    const cmp = cli('compare', ...ids, '--dir', ws, '--no-index', '--only-diff');
+    assert.equal(cmp.status, 0, cmp.stderr);
+    assert.doesNotMatch(cmp.stdout, /batch_size/);
+    assert.match(cli('compare', ...ids, '--dir', ws, '--no-index').stdout, /batch_size/);
   });
 });
