@@ -9,6 +9,7 @@
  *   --query-runs N --query-metrics N             query benchmark index (default 30,000 × 100)
  *   --format-runs N --format-steps N             per-format workspaces (default 1,000 runs × 10 metrics × 100 steps)
  *   --csv-mb N                                   one data table for dataset statistics (default 1024)
+ *   --table-runs N --table-columns N             Runs table index, rows written by SQL (default 100,000 × 1,000)
  *   --cli-runs N                                 `runlens runs --query` as a whole process (default 50,000 runs; 0: skip)
  *   --keep DIR                                   generate into DIR and keep it
  */
@@ -40,6 +41,8 @@ const spec = {
   chartRuns: flag('chart-runs', 100),
   chartPoints: flag('chart-points', 200_000),
   csvMb: flag('csv-mb', 1024),
+  tableRuns: flag('table-runs', 100_000),
+  tableColumns: flag('table-columns', 1000),
   cliRuns: flag('cli-runs', 50_000),
 };
 const keep = process.argv.includes('--keep') ? process.argv[process.argv.indexOf('--keep') + 1] : undefined;
@@ -165,6 +168,22 @@ if (spec.cliRuns > 0) {
   );
   row('  the same with --refresh (a warm pass first, as once the window has passed)', fmt(c.refresh.ms), `median of 3, ${fmt(c.refresh.spread[0])}–${fmt(c.refresh.spread[1])}; cold index: ${fmt(c.coldMs)}`);
 }
+
+// The Runs table: its index written by SQL (bench/tableIndex.ts), a tenth of the keys params; each measure
+// in a new process, as a table opened on a workspace indexed before.
+const tdb = path.join(dbDir, 'table.sqlite');
+for (const f of indexFiles(tdb)) fs.rmSync(f, { force: true });
+const tparams = Math.round(spec.tableColumns / 10);
+const tBuilt = phase('table', tdb, String(spec.tableRuns), String(tparams), String(spec.tableColumns - tparams));
+const tb = phase('table', tdb, String(spec.tableRuns), String(tparams), String(spec.tableColumns - tparams));
+row(
+  `Runs table, ${tb.total.toLocaleString('en')} runs × ${tb.columns.toLocaleString('en')} columns: open (catalogue, N of M, first 100 rows × 30 columns by a metric, desc)`,
+  fmt(tb.ms),
+  `${(tBuilt.rows / 1e6).toFixed(1)} M param and metric rows, written by SQL in ${fmt(tBuilt.buildMs)}`,
+  '< 500 ms',
+);
+row('  a page of 100 rows at a random offset, by the same sort', fmt(tb.pageMedianMs), `median of 20; slowest ${fmt(tb.pageMaxMs)}`, '< 50 ms');
+row('  filtered, sorted by a param then a metric: N of M + a page mid-way', fmt(tb.filteredMs), `${tb.filteredShown.toLocaleString('en')} shown`);
 
 const ch = phase('chart', path.join(dbDir, 'chart.sqlite'), String(spec.chartRuns), String(spec.chartPoints));
 row(`compare panel: ${spec.chartRuns} runs × ${spec.chartPoints.toLocaleString('en')} points, chart data`, fmt(ch.ms), `${ch.drawn.toLocaleString('en')} points drawn; reading every point: ${fmt(ch.wholeMs)}`, '< 1 s');
