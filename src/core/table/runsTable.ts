@@ -67,6 +67,8 @@ export class RunsTable {
   private readonly where: CompiledSql;
   /** The experiment or source scope alone: the columns offered are those of its runs. */
   private readonly place: CompiledSql;
+  private readonly filterless: boolean;
+  private leavesNothingOut: boolean | undefined;
 
   constructor(
     private readonly store: Store,
@@ -78,6 +80,7 @@ export class RunsTable {
     if (options.scope?.source) parts.push({ sql: 'r.experiment_id IN (SELECT x.id FROM experiments x WHERE x.source = ?)', params: [options.scope.source] });
     this.place = and(...parts);
     if (!options.deleted && !/\blifecycle\b/.test(filter)) parts.push({ sql: "r.lifecycle = 'active'", params: [] });
+    this.filterless = filter.trim() === '' && !options.scope?.experimentId && !options.scope?.source;
     this.scoped = and(...parts);
     this.where = and(this.scoped, compileFilter(filter));
   }
@@ -115,6 +118,12 @@ export class RunsTable {
     return out;
   }
 
+  /** Whether the table shows every run of the index (asked once: a scan of the runs for a deleted one). */
+  private unfiltered(): boolean {
+    this.leavesNothingOut ??= this.filterless && this.store.db.prepare("SELECT NOT EXISTS (SELECT 1 FROM runs WHERE lifecycle != 'active')").pluck().get() === 1;
+    return this.leavesNothingOut;
+  }
+
   /**
    * The run ids of a page. Sorted first by a metric, the runs that have it are read in the order of its
    * summary index (series_key: key, last, rid), which stops at the page's end instead of sorting every run;
@@ -131,10 +140,25 @@ export class RunsTable {
     const key = parseColumn(first.column.id).key;
     const field = `s0.${metricField(key, first.column.agg)}`;
     const rest = orderBy(sort.slice(1));
+    const dir = first.desc ? 'DESC' : 'ASC';
+    // With nothing to leave out (no filter, no scope, no deleted run), the page's first value is found in the
+    // summary index alone, and the page read from there: no walk over the runs before it.
+    let skip = offset;
+    let from = '';
+    const fromParams: unknown[] = [];
+    if (offset > 0 && this.unfiltered()) {
+      const at = db.prepare(`SELECT ${field} FROM series s0 WHERE s0.key = ? AND ${field} IS NOT NULL ORDER BY ${field} ${dir} LIMIT 1 OFFSET ?`).pluck().get(key, offset) as number | undefined;
+      if (at !== undefined) {
+        const before = db.prepare(`SELECT COUNT(*) FROM series s0 WHERE s0.key = ? AND ${field} ${first.desc ? '>' : '<'} ?`).pluck().get(key, at) as number;
+        skip = offset - before;
+        from = ` AND ${field} ${first.desc ? '<=' : '>='} ?`;
+        fromParams.push(at);
+      }
+    }
     const have = db
-      .prepare(`SELECT r.rid FROM series s0 CROSS JOIN runs r ON r.rid = s0.rid WHERE s0.key = ? AND ${field} IS NOT NULL AND ${where.sql || '1'} ORDER BY ${field} ${first.desc ? 'DESC' : 'ASC'}, ${rest.sql} LIMIT ? OFFSET ?`)
+      .prepare(`SELECT r.rid FROM series s0 CROSS JOIN runs r ON r.rid = s0.rid WHERE s0.key = ? AND ${field} IS NOT NULL${from} AND ${where.sql || '1'} ORDER BY ${field} ${dir}, ${rest.sql} LIMIT ? OFFSET ?`)
       .pluck()
-      .all(key, ...where.params, ...rest.params, limit, offset) as number[];
+      .all(key, ...fromParams, ...where.params, ...rest.params, limit, skip) as number[];
     if (have.length === limit) return have;
     const withIt = have.length > 0 ? offset + have.length : (db.prepare(`SELECT COUNT(*) FROM series s0 CROSS JOIN runs r ON r.rid = s0.rid WHERE s0.key = ? AND ${field} IS NOT NULL AND ${where.sql || '1'}`).pluck().get(key, ...where.params) as number);
     const without = db
