@@ -4,7 +4,7 @@
  * filter, sort (numbers as numbers, strings as strings, missing values last both ways) and LIMIT/OFFSET —
  * so a page of 100 rows of 100,000 runs reads those 100 rows' cells and nothing more.
  */
-import { compileFilter, QueryError, type CompiledSql } from '../index/query';
+import { compileFilter, NUMERIC_PARAM, QueryError, type CompiledSql } from '../index/query';
 import type { Store } from '../index/store';
 import { metricDirection } from '../analysis/compare';
 import { columnCatalogue, columnSql, metricField, parseColumn, type ColumnGroup, type ColumnInfo, type ColumnSpec } from './columns';
@@ -135,7 +135,7 @@ export class RunsTable {
     const kind = first && first.column.agg !== 'atBest' ? parseColumn(first.column.id).kind : undefined;
     if (kind !== 'metric') {
       const order = orderBy(sort);
-      return db.prepare(`SELECT r.rid FROM runs r WHERE ${where.sql || '1'} ORDER BY ${order.sql} LIMIT ? OFFSET ?`).pluck().all(...where.params, ...order.params, limit, offset) as number[];
+      return db.prepare(`SELECT r.rid FROM runs r ${order.joins} WHERE ${where.sql || '1'} ORDER BY ${order.sql} LIMIT ? OFFSET ?`).pluck().all(...order.joinParams, ...where.params, limit, offset) as number[];
     }
     const key = parseColumn(first.column.id).key;
     const field = `s0.${metricField(key, first.column.agg)}`;
@@ -156,15 +156,15 @@ export class RunsTable {
       }
     }
     const have = db
-      .prepare(`SELECT r.rid FROM series s0 CROSS JOIN runs r ON r.rid = s0.rid WHERE s0.key = ? AND ${field} IS NOT NULL${from} AND ${where.sql || '1'} ORDER BY ${field} ${dir}, ${rest.sql} LIMIT ? OFFSET ?`)
+      .prepare(`SELECT r.rid FROM series s0 CROSS JOIN runs r ON r.rid = s0.rid ${rest.joins} WHERE s0.key = ? AND ${field} IS NOT NULL${from} AND ${where.sql || '1'} ORDER BY ${field} ${dir}, ${rest.sql} LIMIT ? OFFSET ?`)
       .pluck()
-      .all(key, ...fromParams, ...where.params, ...rest.params, limit, skip) as number[];
+      .all(...rest.joinParams, key, ...fromParams, ...where.params, limit, skip) as number[];
     if (have.length === limit) return have;
     const withIt = have.length > 0 ? offset + have.length : (db.prepare(`SELECT COUNT(*) FROM series s0 CROSS JOIN runs r ON r.rid = s0.rid WHERE s0.key = ? AND ${field} IS NOT NULL AND ${where.sql || '1'}`).pluck().get(key, ...where.params) as number);
     const without = db
-      .prepare(`SELECT r.rid FROM runs r WHERE ${where.sql || '1'} AND r.rid NOT IN (SELECT s0.rid FROM series s0 WHERE s0.key = ? AND ${field} IS NOT NULL) ORDER BY ${rest.sql} LIMIT ? OFFSET ?`)
+      .prepare(`SELECT r.rid FROM runs r ${rest.joins} WHERE ${where.sql || '1'} AND r.rid NOT IN (SELECT s0.rid FROM series s0 WHERE s0.key = ? AND ${field} IS NOT NULL) ORDER BY ${rest.sql} LIMIT ? OFFSET ?`)
       .pluck()
-      .all(...where.params, key, ...rest.params, limit - have.length, Math.max(0, offset - withIt)) as number[];
+      .all(...rest.joinParams, ...where.params, key, limit - have.length, Math.max(0, offset - withIt)) as number[];
     return [...have, ...without];
   }
 
@@ -228,24 +228,36 @@ export class RunsTable {
   }
 }
 
-/** ORDER BY for sort keys: per key its number then its text, each NULLS LAST in either direction. */
-function orderBy(keys: SortKey[]): CompiledSql {
+/**
+ * ORDER BY for sort keys: per key its number then its text, missing values last in either direction. Each
+ * param, metric or tag key is LEFT JOINed once (`joins`, to follow `runs r`): one lookup per run and key.
+ */
+function orderBy(keys: SortKey[]): CompiledSql & { joins: string; joinParams: unknown[] } {
   const parts: string[] = [];
-  const params: unknown[] = [];
-  for (const k of keys) {
-    const s = columnSql(k.column);
+  const joins: string[] = [];
+  const joinParams: unknown[] = [];
+  keys.forEach((k, i) => {
     const dir = k.desc ? 'DESC' : 'ASC';
-    // A param's value: a number sorts among numbers, before any text, in either direction; missing after both.
-    if (s.sortNumber && s.sortText) {
-      parts.push(`(${s.sortText}) IS NULL`, `(${s.sortNumber}) IS NULL`, `${s.sortNumber} ${dir}`, `${s.sortText} ${dir}`);
-      params.push(...s.params, ...s.params, ...s.params, ...s.params);
-    } else {
+    const { kind, key } = parseColumn(k.column.id);
+    const a = `k${i}`;
+    if (kind === 'attribute') {
+      const s = columnSql(k.column);
       parts.push(`${s.sortNumber ?? s.sortText} ${dir} NULLS LAST`);
-      params.push(...s.params);
+      return;
     }
-  }
+    if (k.column.agg === 'atBest') columnSql(k.column); // (throws: not sortable)
+    joins.push(`LEFT JOIN ${kind === 'param' ? 'params' : kind === 'tag' ? 'tags' : 'series'} ${a} ON ${a}.rid = r.rid AND ${a}.key = ?`);
+    joinParams.push(key);
+    if (kind === 'metric') parts.push(`${a}.${metricField(key, k.column.agg)} ${dir} NULLS LAST`);
+    else if (kind === 'tag') parts.push(`${a}.value ${dir} NULLS LAST`);
+    else {
+      // A param's value: a number sorts among numbers, before any text, in either direction; missing after both.
+      const num = NUMERIC_PARAM.replace(/p\.value/g, `${a}.value`);
+      parts.push(`${a}.value IS NULL`, `(${num}) IS NULL`, `${num} ${dir}`, `${a}.value ${dir}`);
+    }
+  });
   parts.push('r.start_time DESC', 'r.path', 'r.rid');
-  return { sql: parts.join(', '), params };
+  return { sql: parts.join(', '), params: [], joins: joins.join(' '), joinParams };
 }
 
 function groupCondition(group: { column: ColumnSpec; value: Cell }): CompiledSql {
