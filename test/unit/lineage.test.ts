@@ -207,6 +207,41 @@ describe('lineage: what data and code made which model', () => {
     assert.deepEqual(readers(v1.slice(0, 8)), [v1, ['old-data']]);
   });
 
+  it("treats a DVC out as a model by the Models catalog's rule: not tokenizer or config JSON under models/", () => {
+    const dir = copyOf(corpus('dvc', 'iterative__example-get-started@d4228b5'));
+    const lock = path.join(dir, 'dvc.lock');
+    const out = (p: string, md5: string) => `    - path: ${p}\n      md5: ${md5}\n`;
+    const extra = [
+      out('models/tokenizer.json', 'a'.repeat(32)),
+      out('models/config.json', 'b'.repeat(32)),
+      out('models/optimizer.pt', 'c'.repeat(32)),
+      out('models/model.safetensors', 'd'.repeat(32)),
+      out('models/saved', `${'e'.repeat(32)}.dir`),
+      out('models/vocab', `${'f'.repeat(32)}.dir`),
+    ].join('');
+    const text = fs.readFileSync(lock, 'utf8');
+    const trainOuts = /( {2}train:\n[^]*?\n {4}outs:\n(?: {4}- path: .*\n(?: {6}.*\n)*)+)/.exec(text)!;
+    fs.writeFileSync(lock, text.replace(trainOuts[1], trainOuts[1] + extra));
+    // A SavedModel folder is a model; a folder of text files is not.
+    fs.mkdirSync(path.join(dir, 'models', 'saved'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'models', 'saved', 'saved_model.pb'), '');
+    fs.mkdirSync(path.join(dir, 'models', 'vocab'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'models', 'vocab', 'vocab.txt'), 'a\n');
+    const { store } = indexInto([dir]);
+    try {
+      const run = store.resolveRun('workspace');
+      assert.equal(run.length, 1);
+      const g = lineageOf(store, run[0].id, dir)!;
+      const byRelation = (relation: string) => g.edges.filter((e) => e.from === g.focus && e.relation === relation && e.via === 'dvc.lock').map((e) => g.nodes.find((n) => n.id === e.to)!).map((n) => `${n.kind} ${n.label}`).sort();
+      assert.deepEqual(byRelation('produced'), ['model model.pkl', 'model models/model.safetensors', 'model models/saved']);
+      const written = g.edges.filter((e) => e.from === g.focus && e.relation === 'wrote').map((e) => g.nodes.find((n) => n.id === e.to)!);
+      const underModels = written.filter((n) => n.path!.startsWith(path.join(dir, 'models'))).map((n) => `${n.kind} ${path.relative(dir, n.path!)}`).sort();
+      assert.deepEqual(underModels, ['dataset models/config.json', 'dataset models/optimizer.pt', 'dataset models/tokenizer.json', 'dataset models/vocab']);
+    } finally {
+      store.close();
+    }
+  });
+
   it('shows every version of a registered model, each with the run it was registered from (the registry tables as oracle)', () => {
     const taxi = corpus('mlflow', 'Peco602__mlops-zoomcamp', '02-experiment-tracking');
     const db = openDatabase(path.join(taxi, 'mlflow.db'), { readonly: true, fileMustExist: true });
