@@ -79,7 +79,7 @@ async function run(argv: string[]): Promise<number> {
     case 'dataset':
       return await runDataset(rest, args);
     default:
-      return runLineage(rest, args);
+      return await runLineage(rest, args);
   }
 }
 

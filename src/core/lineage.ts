@@ -13,7 +13,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { artifactPath, type RunRow, type Store } from './index/store';
-import { artifactKind, isModelArtifact } from './model';
+import { isModelArtifact, isModelFile } from './model';
+import { isModelFolder } from './artifacts/workspaceModels';
 import { parseVersionRef } from './datasets/versions';
 
 export type LineageKind = 'run' | 'dataset' | 'code' | 'model';
@@ -54,8 +55,11 @@ const CODE_FILE = /\.(py|ipynb|sh|r|jl|scala|java|cpp|c|js|ts)$/i;
 export function isCodeFile(p: string): boolean {
   return CODE_FILE.test(p);
 }
-/** A DVC out that is a model: a model-like file by its name (as artifacts are classified), or a `model(s)/` folder. */
-const isModelOut = (rel: string) => /(^|\/)models?(\/|$)/i.test(rel) || ['model', 'checkpoint', 'pickle'].includes(artifactKind(rel));
+/**
+ * A DVC out that is a model, by the Models catalog's rule: a model file by its name (not the tokenizer or
+ * config JSON under a `models/` folder), or a folder (md5 `….dir`) that is an MLflow model or SavedModel.
+ */
+const isModelOut = (abs: string, rel: string, md5: string) => (md5.endsWith('.dir') ? isModelFolder(abs) : isModelFile(rel));
 const DATA_FILE = /\.(csv|tsv|jsonl|ndjson|json|parquet|feather|arrow|h5|hdf5|npz|npy|xml|txt|zip|tar|gz|tfrecord|avro|orc|xlsx?)$/i;
 
 class Graph {
@@ -148,7 +152,7 @@ function expandRun(g: Graph, run: RunRow): string {
       continue;
     }
     if (m[1] === 'dep' && outs.has(m[2])) continue;
-    const model = isModelOut(m[2]);
+    const model = isModelOut(abs, m[2], v);
     const n = g.node(model ? { id: `model:${abs}`, kind: 'model', label: m[2], detail: `md5 ${v.slice(0, 12)}`, path: abs, version: v } : datasetNode(abs, v, `${m[2]} · md5 ${v.slice(0, 12)}`));
     if (m[1] === 'dep') g.edge({ from: n, to: id, relation: 'read', via: 'dvc.lock' });
     else g.edge({ from: id, to: n, relation: model ? 'produced' : 'wrote', via: 'dvc.lock' });

@@ -115,6 +115,17 @@ export function isModelArtifact(a: Pick<Artifact, 'kind' | 'path'>): boolean {
   return a.kind === 'model' || a.kind === 'checkpoint' || (a.kind === 'pickle' && !a.path.endsWith('training_args.bin'));
 }
 
+/** A trainer's own state saved beside the weights (Hugging Face, Lightning): not a model. */
+export const TRAINING_STATE = /(^|\/)(optimizer|scheduler|scaler|rng_state(_\d+)?)\.(pt|pth|bin)$/;
+
+/**
+ * A model file by its name, the one rule of the Models catalog and lineage: weights, checkpoints, pickles —
+ * not tokenizer or config JSON beside them, nor a trainer's own state.
+ */
+export function isModelFile(relPath: string): boolean {
+  return isModelArtifact({ kind: artifactKind(relPath), path: relPath }) && !TRAINING_STATE.test(relPath);
+}
+
 /** Classify an artifact by its name; never opens the file. */
 export function artifactKind(relPath: string): ArtifactKind {
   const name = relPath.toLowerCase();

@@ -170,6 +170,78 @@ describe('lineage: what data and code made which model', () => {
     }
   });
 
+  it('names a data version as runlens dataset does: a commit prefix or ~N gives the runs whose dvc.lock used it', function () {
+    this.timeout(60_000);
+    // Two commits of the example on main (data.xml v1, then v2) and an experiment whose lock used v1.
+    const { repo, git } = newRepo('runlens-lineage-ref-');
+    const snapshot = (sha: string, message: string) => {
+      for (const f of fs.readdirSync(repo)) if (f !== '.git') fs.rmSync(path.join(repo, f), { recursive: true, force: true });
+      fs.cpSync(corpus('dvc', `iterative__example-get-started@${sha}`), repo, { recursive: true });
+      git('add', '-A');
+      git('commit', '-q', '-m', message);
+      return git('rev-parse', 'HEAD').trim();
+    };
+    const first = snapshot('3df98ae', 'v1');
+    const head = snapshot('021e6cf', 'v2');
+    git('checkout', '-q', '--detach', head);
+    git('update-ref', `refs/exps/${head.slice(0, 2)}/${head.slice(2)}/old-data`, snapshot('d4228b5', 'old-data'));
+    git('checkout', '-q', 'main');
+    // The versions as the corpus files record them: the .dvc file's out, and each lock's dep.
+    const dvcMd5 = (sha: string) => /^outs:\n- md5: (\w+)/m.exec(fs.readFileSync(corpus('dvc', `iterative__example-get-started@${sha}`, 'data', 'data.xml.dvc'), 'utf8'))![1];
+    const lockMd5 = (sha: string) => /- path: data\/data\.xml\n\s+md5: (\w+)/.exec(fs.readFileSync(corpus('dvc', `iterative__example-get-started@${sha}`, 'dvc.lock'), 'utf8'))![1];
+    const [v1, v2] = [dvcMd5('3df98ae'), dvcMd5('021e6cf')];
+    assert.notEqual(v1, v2);
+    assert.deepEqual([lockMd5('3df98ae'), lockMd5('d4228b5'), lockMd5('021e6cf')], [v1, v1, v2]);
+    const index = path.join(tempDir(), 'index.sqlite');
+    const readers = (ref: string) => {
+      const r = spawnSync(process.execPath, [BIN, 'lineage', `data/data.xml@${ref}`, '--dir', repo, '--index', index, '--json'], { cwd: repo, encoding: 'utf8' });
+      assert.equal(r.status, 0, `${ref}: ${r.stderr}`);
+      const g = JSON.parse(r.stdout);
+      const focus = g.nodes.find((n: any) => n.id === g.focus);
+      return [focus.version, g.edges.filter((e: any) => e.from === g.focus && e.relation === 'read').map((e: any) => g.nodes.find((n: any) => n.id === e.to).label).sort()];
+    };
+    assert.deepEqual(readers('~1'), [v1, ['old-data']]);
+    assert.deepEqual(readers(first.slice(0, 7)), [v1, ['old-data']]);
+    assert.deepEqual(readers('~0'), [v2, ['workspace']]);
+    assert.deepEqual(readers(head.slice(0, 7)), [v2, ['workspace']]);
+    assert.deepEqual(readers(v1.slice(0, 8)), [v1, ['old-data']]);
+  });
+
+  it("treats a DVC out as a model by the Models catalog's rule: not tokenizer or config JSON under models/", () => {
+    const dir = copyOf(corpus('dvc', 'iterative__example-get-started@d4228b5'));
+    const lock = path.join(dir, 'dvc.lock');
+    const out = (p: string, md5: string) => `    - path: ${p}\n      md5: ${md5}\n`;
+    const extra = [
+      out('models/tokenizer.json', 'a'.repeat(32)),
+      out('models/config.json', 'b'.repeat(32)),
+      out('models/optimizer.pt', 'c'.repeat(32)),
+      out('models/model.safetensors', 'd'.repeat(32)),
+      out('models/saved', `${'e'.repeat(32)}.dir`),
+      out('models/vocab', `${'f'.repeat(32)}.dir`),
+    ].join('');
+    const text = fs.readFileSync(lock, 'utf8');
+    const trainOuts = /( {2}train:\n[^]*?\n {4}outs:\n(?: {4}- path: .*\n(?: {6}.*\n)*)+)/.exec(text)!;
+    fs.writeFileSync(lock, text.replace(trainOuts[1], trainOuts[1] + extra));
+    // A SavedModel folder is a model; a folder of text files is not.
+    fs.mkdirSync(path.join(dir, 'models', 'saved'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'models', 'saved', 'saved_model.pb'), '');
+    fs.mkdirSync(path.join(dir, 'models', 'vocab'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'models', 'vocab', 'vocab.txt'), 'a\n');
+    const { store } = indexInto([dir]);
+    try {
+      const run = store.resolveRun('workspace');
+      assert.equal(run.length, 1);
+      const g = lineageOf(store, run[0].id, dir)!;
+      const byRelation = (relation: string) => g.edges.filter((e) => e.from === g.focus && e.relation === relation && e.via === 'dvc.lock').map((e) => g.nodes.find((n) => n.id === e.to)!).map((n) => `${n.kind} ${n.label}`).sort();
+      assert.deepEqual(byRelation('produced'), ['model model.pkl', 'model models/model.safetensors', 'model models/saved']);
+      const written = g.edges.filter((e) => e.from === g.focus && e.relation === 'wrote').map((e) => g.nodes.find((n) => n.id === e.to)!);
+      const underModels = written.filter((n) => n.path!.startsWith(path.join(dir, 'models'))).map((n) => `${n.kind} ${path.relative(dir, n.path!)}`).sort();
+      assert.deepEqual(underModels, ['dataset models/config.json', 'dataset models/optimizer.pt', 'dataset models/tokenizer.json', 'dataset models/vocab']);
+    } finally {
+      store.close();
+    }
+  });
+
   it('shows every version of a registered model, each with the run it was registered from (the registry tables as oracle)', () => {
     const taxi = corpus('mlflow', 'Peco602__mlops-zoomcamp', '02-experiment-tracking');
     const db = openDatabase(path.join(taxi, 'mlflow.db'), { readonly: true, fileMustExist: true });

@@ -267,7 +267,7 @@ describe('mlflow.db runs\' artifacts (artifact_uri)', () => {
 });
 
 describe("mlflow.db's logged models (MLflow 3)", () => {
-  it('reads each with its params, the last value of each metric and the run that logged it, as the tables hold them; READY as the file store says it', () => {
+  it('reads each with its params, the value of each metric and the run that logged it, as the tables hold them (one row a metric); READY as the file store says it', () => {
     const file = path.join(MLFLOW, '2024ab05143__heart-disease-mlops/mlflow.db');
     const db = openDatabase(file, { readonly: true, fileMustExist: true });
     const rows = db.prepare("SELECT model_id, name, source_run_id, creation_timestamp_ms FROM logged_models WHERE lifecycle_stage = 'active'").all() as { model_id: string; name: string; source_run_id: string; creation_timestamp_ms: number }[];
@@ -293,6 +293,32 @@ describe("mlflow.db's logged models (MLflow 3)", () => {
       store.close();
       fs.rmSync(dir, { recursive: true });
     }
+  });
+});
+
+describe("mlflow.db's logged model metrics (MLflow 3)", () => {
+  it("takes each metric's latest value by MLflow's rule (highest step, then later timestamp, then larger value), not the last row stored", () => {
+    const dir = tempDir('runlens-logged-metrics-');
+    const file = path.join(dir, 'mlflow.db');
+    fs.copyFileSync(path.join(MLFLOW, '2024ab05143__heart-disease-mlops/mlflow.db'), file);
+    const model = 'm-2187688f812445e88cb8625e1561a188';
+    const db = openDatabase(file, { fileMustExist: true });
+    const { experiment_id: exp, source_run_id: run } = db.prepare('SELECT experiment_id, source_run_id FROM logged_models WHERE model_id = ?').get(model) as { experiment_id: number; source_run_id: string };
+    const other = (db.prepare('SELECT source_run_id AS r FROM logged_models WHERE source_run_id != ?').get(run) as { r: string }).r;
+    const add = db.prepare('INSERT INTO logged_model_metrics (model_id, metric_name, metric_timestamp_ms, metric_step, metric_value, experiment_id, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    // Stored in this order; MLflow's latest is the first of each pair below.
+    add.run(model, 'accuracy', 1000, 7, 0.5, exp, run);
+    add.run(model, 'accuracy', 9_000_000_000_000, 3, 0.99, exp, run);
+    add.run(model, 'recall', 1766802543300, 0, 0.2, exp, run);
+    add.run(model, 'recall', 1766802543290, 0, 0.3, exp, run);
+    add.run(model, 'precision', 1766802543400, 0, 0.7, exp, run);
+    add.run(model, 'precision', 1766802543400, 0, 0.6, exp, other);
+    db.close();
+    const { logged } = readMlflowDatabase(file, () => {}, () => {});
+    const metrics = logged.find((m) => m.modelId === model)!.metrics;
+    // roc_auc has one row in the corpus db (step 0): 0.947337962962963, read with python3's sqlite3.
+    assert.deepEqual(metrics, { accuracy: 0.5, recall: 0.2, precision: 0.7, roc_auc: 0.947337962962963 });
+    fs.rmSync(dir, { recursive: true });
   });
 });
 

@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import type { DatasetHistory } from '../datasets/history';
-import { artifactKind, isModelArtifact } from '../model';
+import { TRAINING_STATE, artifactKind, isModelArtifact } from '../model';
 import { projectDir } from '../lineage';
 import type { ModelFileRow, RunRow, Store } from '../index/store';
 import { artifactPath } from '../index/store';
@@ -136,8 +136,6 @@ export interface FileModel {
   copies: { run: CatalogRun; where: string; files: CatalogFile[] }[];
 }
 
-/** A trainer's own state saved beside the weights (Hugging Face, Lightning): not a model. */
-export const TRAINING_STATE = /(^|\/)(optimizer|scheduler|scaler|rng_state(_\d+)?)\.(pt|pth|bin)$/;
 
 /**
  * The model a file is a version of, by name: the checkpoints of one training differ only by their step —

@@ -9,10 +9,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRegularText } from '../formats/files';
 import { parseYaml } from '../formats/yaml';
-import { artifactKind, isModelArtifact } from '../model';
+import { artifactKind, isModelFile } from '../model';
 import type { Store } from '../index/store';
 import type { CatalogFile, CatalogModel, FileHasher } from './catalog';
-import { TRAINING_STATE } from './catalog';
 
 export interface WorkspaceModel {
   key: string;
@@ -33,7 +32,18 @@ const SKIP = new Set(['.git', '.hg', '.svn', '.dvc', 'node_modules', '.venv', 'v
 const MAX_ENTRIES = 50_000;
 const MAX_DEPTH = 12;
 
-const isModelFile = (rel: string) => isModelArtifact({ kind: artifactKind(rel), path: rel }) && !TRAINING_STATE.test(rel);
+/** A folder that is one model: an MLflow model (MLmodel) or a TensorFlow SavedModel. */
+export function isModelFolder(dir: string, names: Set<string> = new Set(safeList(dir))): boolean {
+  return names.has('MLmodel') || names.has('saved_model.pb') || (names.has('variables') && fs.existsSync(path.join(dir, 'variables', 'variables.index')));
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
 
 /**
  * The workspace's model files and model folders that are not a run's artifacts (`store.runsWithArtifact`)
@@ -56,8 +66,7 @@ export function workspaceModels(roots: string[], store: Store, known: Set<string
       return;
     }
     const names = new Set(list.map((e) => e.name));
-    // A model folder is one model: an MLflow model (MLmodel) or a TensorFlow SavedModel.
-    if (dir !== root && (names.has('MLmodel') || names.has('saved_model.pb') || (names.has('variables') && fs.existsSync(path.join(dir, 'variables', 'variables.index'))))) {
+    if (dir !== root && isModelFolder(dir, names)) {
       const files: CatalogFile[] = [];
       collect(dir, dir, 0, files);
       if (files.length) add(root, dir, true, files);

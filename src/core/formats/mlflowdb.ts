@@ -14,6 +14,7 @@ import type { DatasetInput, Diagnostic, Lifecycle, MetricPoint, Run } from '../m
 import { MLFLOW_STATUS, datasetInput, loggedModelStatus } from './mlflow';
 import type { MlflowLoggedModel, MlflowModelVersion } from './mlflow';
 import { openRegularFd } from './files';
+import { mlflowBefore } from './mlflowOrder';
 
 const METRIC_PAGE = 20_000;
 
@@ -245,7 +246,8 @@ export function localArtifactRoot(dbFile: string, uri: string): string | undefin
 
 /**
  * MLflow 3's logged models (`logged_models`, where this MLflow has it), as the file store's `models/`
- * folders give them: params, and each metric's last logged value. Deleted ones are left out, as MLflow's
+ * folders give them: params, and each metric's latest value in MLflow's order (highest step, then later
+ * timestamp, then larger value; mlflowOrder.ts), not the last row stored. Deleted ones are left out, as MLflow's
  * search leaves them.
  */
 function readLoggedModels(db: Database, tables: Set<string>, file: string): MlflowLoggedModel[] {
@@ -256,9 +258,16 @@ function readLoggedModels(db: Database, tables: Set<string>, file: string): Mlfl
     : new Map<string, Record<string, string>>();
   const metrics = new Map<string, Record<string, number>>();
   if (tables.has('logged_model_metrics')) {
-    // In the order they were logged: the last row of a metric is its value.
-    for (const r of db.prepare('SELECT model_id AS id, metric_name AS key, metric_value AS value FROM logged_model_metrics ORDER BY rowid').all() as { id: string; key: string; value: number | null }[]) {
-      (metrics.get(r.id) ?? metrics.set(r.id, {}).get(r.id)!)[r.key] = r.value ?? NaN;
+    // Each metric's greatest point in MLflow's order; rows in rowid order, so equal points keep the later.
+    const latest = new Map<string, { step: number; time: number; value: number }>();
+    const sql = 'SELECT model_id AS id, metric_name AS key, metric_value AS value, metric_step AS step, metric_timestamp_ms AS time FROM logged_model_metrics ORDER BY rowid';
+    for (const r of db.prepare(sql).all() as { id: string; key: string; value: number | null; step: number | null; time: number | null }[]) {
+      const p = { step: Number(r.step ?? 0), time: Number(r.time ?? 0), value: r.value ?? NaN };
+      const k = `${r.id}\0${r.key}`;
+      const best = latest.get(k);
+      if (best && mlflowBefore(p.step, p.time, p.value, best.step, best.time, best.value)) continue;
+      latest.set(k, p);
+      (metrics.get(r.id) ?? metrics.set(r.id, {}).get(r.id)!)[r.key] = p.value;
     }
   }
   const rows = db.prepare("SELECT * FROM logged_models WHERE lifecycle_stage IS NULL OR lifecycle_stage != 'deleted' ORDER BY creation_timestamp_ms").all() as Record<string, unknown>[];
