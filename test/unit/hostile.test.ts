@@ -129,6 +129,45 @@ describe('hostile content', () => {
     }
   });
 
+  it('lists artifacts in any workspace folder given, not only the run\'s own: a run in root A names artifacts in root B (listed) and in a folder outside both (not listed)', () => {
+    const base = tempDir('runlens-two-roots-');
+    const [a, b] = [path.join(base, 'a'), path.join(base, 'b')];
+    fs.cpSync(corpus('mlflow', 'Peco602__mlops-zoomcamp', '02-experiment-tracking'), a, { recursive: true });
+    fs.mkdirSync(path.join(b, 'store', 'model'), { recursive: true });
+    fs.writeFileSync(path.join(b, 'store', 'model', 'weights.txt'), 'in b');
+    const outside = tempDir('runlens-outside-');
+    fs.writeFileSync(path.join(outside, 'secret.txt'), 'not yours');
+    const dbFile = path.join(a, 'mlflow.db');
+    const db = openDatabase(dbFile, { fileMustExist: true });
+    const [inB, out] = (db.prepare('SELECT run_uuid FROM runs ORDER BY run_uuid').pluck().all() as string[]).slice(0, 2);
+    db.prepare('UPDATE runs SET artifact_uri = ? WHERE run_uuid = ?').run(`file://${path.join(b, 'store')}`, inB);
+    db.prepare('UPDATE runs SET artifact_uri = ? WHERE run_uuid = ?').run(outside, out);
+    db.close();
+    for (const f of ['-wal', '-shm']) fs.rmSync(dbFile + f, { force: true });
+    // A file-store run in A whose artifacts folder is a link into B.
+    const linked = mlflowRun(a, 'e'.repeat(32));
+    fs.symlinkSync(path.join(b, 'store'), path.join(linked, 'artifacts'));
+    const check = (roots: string[], bAllowed: boolean) => {
+      const { store } = indexInto(roots);
+      try {
+        const runs = store.queryRuns({ sql: '', params: [] }, { sql: '', params: [] });
+        const artifactsOf = (nativeId: string) => store.artifacts(runs.find((r) => r.nativeId === nativeId)!.rid).map((x) => x.path);
+        const notes = store.diagnostics().filter((d) => /is outside the workspace: not listed/.test(d.message));
+        assert.deepEqual(artifactsOf(inB), bAllowed ? ['model/weights.txt'] : [], `roots ${roots.length}`);
+        assert.deepEqual(artifactsOf('e'.repeat(32)), bAllowed ? ['model/weights.txt'] : [], `roots ${roots.length}`);
+        assert.equal(notes.some((d) => d.message.includes(inB)), !bAllowed);
+        assert.deepEqual(artifactsOf(out), []);
+        assert.ok(notes.some((d) => d.file === dbFile && d.message.includes(out)), `no diagnostic for ${out}`);
+        assert.ok(!store.db.prepare("SELECT 1 FROM artifacts WHERE path LIKE '%secret.txt'").get(), 'something outside was listed');
+      } finally {
+        store.close();
+      }
+    };
+    check([a, b], true);
+    // With A alone, B is outside too.
+    check([a], false);
+  });
+
   it('judges a path a run names (an evaluation image) on its real path: a link or a `..` out of the workspace is outside', () => {
     const outside = tempDir('runlens-outside-');
     fs.writeFileSync(path.join(outside, 'leak.png'), 'x');
