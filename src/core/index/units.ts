@@ -284,8 +284,8 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
     kind: 'mlflow-run',
     appendable: true,
     probed: true,
-    ahead: { kind: 'mlflow', dir: rd.dir, run: rd },
-    fingerprint: (prev) => listMlflowRun(rd.dir, prev),
+    ahead: { kind: 'mlflow', dir: rd.dir, run: rd, within: allowedFolders(source, source.path) },
+    fingerprint: (prev) => listMlflowRun(rd.dir, prev, allowedFolders(source, source.path)),
     read(ctx) {
       const { store } = ctx;
       const { rid, diagnostics } = putHeader(store, ctx.readAhead?.header(rd.dir) ?? readMlflowRunHeader(rd, ctx.now), !ctx.incremental);
