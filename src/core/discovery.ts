@@ -24,6 +24,11 @@ export interface DiscoveredSource {
   root: string;
   /** wandb: the folders of a run id resumed in several (oldest first); `path` is the last of them. */
   folders?: string[];
+  /**
+   * The folders this source's runs may name files in (every workspace folder and configured source, set by
+   * the indexer): a run in one workspace folder may keep its artifacts in another. `root` alone when unset.
+   */
+  allowed?: string[];
 }
 
 export interface DiscoveryOptions {

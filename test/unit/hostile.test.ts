@@ -10,6 +10,8 @@ import { flattenParams } from '../../src/core/formats/yaml';
 import { Store } from '../../src/core/index/store';
 import { openDatabase } from '../../src/core/index/sqlite';
 import { insideFolders } from '../../src/core/artifacts/confine';
+import { withoutNative } from '../../src/core/native/native';
+import { readFrom } from '../../src/core/formats/files';
 
 /** A protocol-0 pickle that, when unpickled, runs `os.system(command)`. */
 const pickleRunning = (command: string) => Buffer.from(`cos\nsystem\n(S'${command}'\ntR.`, 'latin1');
@@ -127,6 +129,45 @@ describe('hostile content', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('lists artifacts in any workspace folder given, not only the run\'s own: a run in root A names artifacts in root B (listed) and in a folder outside both (not listed)', () => {
+    const base = tempDir('runlens-two-roots-');
+    const [a, b] = [path.join(base, 'a'), path.join(base, 'b')];
+    fs.cpSync(corpus('mlflow', 'Peco602__mlops-zoomcamp', '02-experiment-tracking'), a, { recursive: true });
+    fs.mkdirSync(path.join(b, 'store', 'model'), { recursive: true });
+    fs.writeFileSync(path.join(b, 'store', 'model', 'weights.txt'), 'in b');
+    const outside = tempDir('runlens-outside-');
+    fs.writeFileSync(path.join(outside, 'secret.txt'), 'not yours');
+    const dbFile = path.join(a, 'mlflow.db');
+    const db = openDatabase(dbFile, { fileMustExist: true });
+    const [inB, out] = (db.prepare('SELECT run_uuid FROM runs ORDER BY run_uuid').pluck().all() as string[]).slice(0, 2);
+    db.prepare('UPDATE runs SET artifact_uri = ? WHERE run_uuid = ?').run(`file://${path.join(b, 'store')}`, inB);
+    db.prepare('UPDATE runs SET artifact_uri = ? WHERE run_uuid = ?').run(outside, out);
+    db.close();
+    for (const f of ['-wal', '-shm']) fs.rmSync(dbFile + f, { force: true });
+    // A file-store run in A whose artifacts folder is a link into B.
+    const linked = mlflowRun(a, 'e'.repeat(32));
+    fs.symlinkSync(path.join(b, 'store'), path.join(linked, 'artifacts'));
+    const check = (roots: string[], bAllowed: boolean) => {
+      const { store } = indexInto(roots);
+      try {
+        const runs = store.queryRuns({ sql: '', params: [] }, { sql: '', params: [] });
+        const artifactsOf = (nativeId: string) => store.artifacts(runs.find((r) => r.nativeId === nativeId)!.rid).map((x) => x.path);
+        const notes = store.diagnostics().filter((d) => /is outside the workspace: not listed/.test(d.message));
+        assert.deepEqual(artifactsOf(inB), bAllowed ? ['model/weights.txt'] : [], `roots ${roots.length}`);
+        assert.deepEqual(artifactsOf('e'.repeat(32)), bAllowed ? ['model/weights.txt'] : [], `roots ${roots.length}`);
+        assert.equal(notes.some((d) => d.message.includes(inB)), !bAllowed);
+        assert.deepEqual(artifactsOf(out), []);
+        assert.ok(notes.some((d) => d.file === dbFile && d.message.includes(out)), `no diagnostic for ${out}`);
+        assert.ok(!store.db.prepare("SELECT 1 FROM artifacts WHERE path LIKE '%secret.txt'").get(), 'something outside was listed');
+      } finally {
+        store.close();
+      }
+    };
+    check([a, b], true);
+    // With A alone, B is outside too.
+    check([a], false);
   });
 
   it('judges a path a run names (an evaluation image) on its real path: a link or a `..` out of the workspace is outside', () => {
@@ -255,6 +296,60 @@ describe('hostile content', () => {
     } finally {
       store.close();
     }
+  });
+
+  it('links among an MLflow run\'s params, tags and metrics are followed as MLflow follows them: to a file in the workspace read, to /dev/zero, /dev/urandom, a FIFO or a file outside reported and never read (native and JavaScript listings)', function () {
+    if (process.platform === 'win32') this.skip();
+    this.timeout(60_000);
+    for (const mode of ['native', 'js'] as const) {
+      const ws = tempDir('runlens-links-');
+      const outside = tempDir('runlens-outside-');
+      fs.writeFileSync(path.join(outside, 'secret'), 'not yours');
+      fs.writeFileSync(path.join(outside, 'metric'), '1 9 0\n');
+      fs.mkdirSync(path.join(ws, 'shared'));
+      fs.writeFileSync(path.join(ws, 'shared', 'value.txt'), '0.5');
+      fs.writeFileSync(path.join(ws, 'shared', 'metric'), '1700000000000 0.25 3\n');
+      assert.equal(spawnSync('mkfifo', [path.join(ws, 'shared', 'fifo')]).status, 0);
+      const run = mlflowRun(ws, 'd'.repeat(32));
+      for (const d of ['params', 'metrics', 'tags']) fs.mkdirSync(path.join(run, d));
+      fs.writeFileSync(path.join(run, 'params', 'lr'), '0.1');
+      const links: [string, string][] = [
+        ['params/linked', path.join(ws, 'shared', 'value.txt')],
+        ['params/zero', '/dev/zero'],
+        ['params/out', path.join(outside, 'secret')],
+        ['tags/t_urandom', '/dev/urandom'],
+        ['tags/t_fifo', path.join(ws, 'shared', 'fifo')],
+        ['tags/t_out', path.join(outside, 'secret')],
+        ['metrics/m_linked', path.join(ws, 'shared', 'metric')],
+        ['metrics/m_zero', '/dev/zero'],
+        ['metrics/m_fifo', path.join(ws, 'shared', 'fifo')],
+        ['metrics/m_out', path.join(outside, 'metric')],
+      ];
+      for (const [rel, target] of links) fs.symlinkSync(target, path.join(run, rel));
+      const { store } = mode === 'js' ? withoutNative(() => indexInto([ws])) : indexInto([ws]);
+      try {
+        const rid = store.resolveRun('d'.repeat(32))[0].rid;
+        assert.deepEqual({ ...store.params(rid) }, { lr: '0.1', linked: '0.5' }, mode);
+        assert.deepEqual(Object.keys(store.tags(rid)).filter((k) => k.startsWith('t_')), [], mode);
+        assert.deepEqual(store.seriesSummaries(rid).filter((x) => x.count > 0).map((x) => x.key), ['m_linked'], mode);
+        assert.deepEqual(store.seriesPoints(rid, 'm_linked'), [{ step: 3, time: 1700000000000, value: 0.25 }], mode);
+        const named = new Map(store.diagnostics().map((d) => [path.relative(run, d.file), d.message]));
+        for (const rel of ['params/zero', 'tags/t_urandom', 'tags/t_fifo', 'metrics/m_zero', 'metrics/m_fifo']) assert.match(named.get(rel) ?? 'no diagnostic', /not a regular file/, `${mode} ${rel}`);
+        for (const rel of ['params/out', 'tags/t_out', 'metrics/m_out']) assert.match(named.get(rel) ?? 'no diagnostic', /outside the workspace: not read/, `${mode} ${rel}`);
+        assert.ok(!named.has('params/linked') && !named.has('metrics/m_linked'), mode);
+      } finally {
+        store.close();
+      }
+    }
+  });
+
+  it('reads what a growing file gained (readFrom) only up to the cap, as every other reader', () => {
+    const file = path.join(tempDir('runlens-readfrom-'), 'metrics.csv');
+    const bytes = Buffer.from(Array.from({ length: 100 }, (_, i) => 48 + (i % 10)));
+    fs.writeFileSync(file, bytes);
+    assert.throws(() => readFrom(file, 10, 50), /90 bytes from offset 10, more than the 50 read of one file: not read/);
+    assert.deepEqual(readFrom(file, 10, 90), bytes.subarray(10));
+    assert.deepEqual(readFrom(file, 100, 0), Buffer.alloc(0));
   });
 
   it('keys named __proto__, constructor and prototype are data: kept in params, tags and series, the prototype untouched, exact in `runlens show --json`', () => {

@@ -37,3 +37,11 @@ export function outsideMessage(what: string, p: string): string {
   const real = realPath(p);
   return `${what} ${real && real !== p ? `${p} (really ${real})` : p} is outside the workspace: not listed`;
 }
+
+/** The size a listing gives a link whose target lies outside the allowed folders: listed so that its reader reports it, never read. */
+export const OUTSIDE_FILE = -2;
+
+/** The diagnostic message for a link left unread because it leads outside the allowed folders. */
+export function outsideLinkMessage(p: string): string {
+  return outsideMessage('symbolic link', p).replace(/: not listed$/, ': not read');
+}

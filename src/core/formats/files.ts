@@ -120,11 +120,16 @@ export function readSmallFile(file: string): string {
   return n < small.length ? small.toString('utf8', 0, n) : readRegularText(file);
 }
 
-/** The bytes of `file` from `offset` to its current end (a file that grows: what it gained since). */
-export function readFrom(file: string, offset: number): Buffer {
+/**
+ * The bytes of `file` from `offset` to its current end (a file that grows: what it gained since); throws,
+ * as readRegularFile does, when that is more than `cap` bytes.
+ */
+export function readFrom(file: string, offset: number, cap = MAX_FILE_BYTES): Buffer {
   const { fd, size } = openRegular(file);
   try {
-    const buf = Buffer.alloc(Math.max(0, size - offset));
+    const length = Math.max(0, size - offset);
+    if (length > cap) throw new Error(`${length} bytes from offset ${offset}, more than the ${cap} read of one file: not read`);
+    const buf = Buffer.alloc(length);
     let read = 0;
     while (read < buf.length) {
       const n = fs.readSync(fd, buf, read, buf.length - read, offset + read);

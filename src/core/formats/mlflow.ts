@@ -11,6 +11,7 @@ import { readMlflowMetricFile } from './mlflowMetrics';
 import { mlflowLatest } from './mlflowOrder';
 import { childPath, readSmallFile, readRegularFile } from './files';
 import { native } from '../native/native';
+import { OUTSIDE_FILE, outsideLinkMessage } from '../artifacts/confine';
 import { parseYaml } from './yaml';
 
 export const MLFLOW_STATUS: Record<string, RunStatus> = {
@@ -393,8 +394,10 @@ function walkedFiles(root: string): RunFile[] {
 }
 
 /** `params/` and `tags/`: one file per key, the file's whole content is the value; keys may nest in folders. */
-function readKeyFiles(files: RunFile[], diagnostics: Diagnostic[]): Record<string, string> {
+function readKeyFiles(listed: RunFile[], diagnostics: Diagnostic[]): Record<string, string> {
   const out: Record<string, string> = Object.create(null); // keys are file names: `__proto__` is one
+  // A link out of the workspace and the store is reported, never opened.
+  const files = listed.some((f) => f[2] === OUTSIDE_FILE) ? listed.filter((f) => f[2] !== OUTSIDE_FILE || void diagnostics.push({ file: f[0], severity: 'warning', message: outsideLinkMessage(f[0]) })) : listed;
   if (files.every((f) => f[3] !== undefined)) {
     for (const f of files) out[f[1]] = f[3]!;
     return out;

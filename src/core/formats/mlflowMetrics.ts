@@ -13,6 +13,7 @@ import { parseNumberBytes } from './lines';
 import { Kernel, KernelPool, type WasmGlobal, type WasmMemory } from './wasm/instance';
 import type { Diagnostic, MetricPoint } from '../model';
 import { openRegularFd } from './files';
+import { OUTSIDE_FILE, outsideLinkMessage } from '../artifacts/confine';
 
 // The module's memory layout (see metrics.wat).
 const POW10 = 12288;
@@ -106,6 +107,8 @@ export type PointColumns = (steps: Float64Array, times: Float64Array, values: Fl
  * what it gained).
  */
 export function readMlflowMetricColumns(file: string, offset: number, firstLine: number, onColumns: PointColumns, size = Infinity): MetricFileRead {
+  // A link out of the workspace and the store (listing.ts): reported, never opened.
+  if (size === OUTSIDE_FILE) return { points: 0, deferred: 0, endOffset: offset, nextLine: firstLine, diagnostics: [{ file, severity: 'warning', message: outsideLinkMessage(file) }] };
   let fd: number;
   try {
     fd = openRegularFd(file);

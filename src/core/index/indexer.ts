@@ -70,7 +70,9 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   // Every unit's probes, checked on other threads while this one discovers the units.
   const probes = ProbeCheck.start(store);
   const found = discoverSources(options.roots, { exclude: options.exclude, cancelled });
-  const sources = [...found.sources, ...(options.sources ?? [])];
+  // Where runs may name files: every workspace folder and every configured source, not only their own root.
+  const allowed = [...options.roots, ...(options.sources ?? []).map((s) => s.path)].map((p) => path.resolve(p));
+  const sources = [...found.sources, ...(options.sources ?? [])].map((s) => ({ ...s, allowed }));
   const units: Unit[] = [];
   for (const s of sources) units.push(...unitsOfSource(s));
   const summary: IndexSummary = {

@@ -12,6 +12,7 @@ import type { FileChange } from './units';
 import { native } from '../native/native';
 import type { RunFile, RunFolders } from '../formats/mlflow';
 import { openRegularFd } from '../formats/files';
+import { OUTSIDE_FILE, insideFolders } from '../artifacts/confine';
 
 export interface Listing {
   files: Record<string, FileState>;
@@ -87,9 +88,9 @@ function statInto(out: Listing, f: string, probe: boolean): void {
  * practice (nor an input); tags and metric files do change in place, so those are re-stated. The run's
  * header is read from this listing (readMlflowRunHeader).
  */
-export function listMlflowRun(dir: string, prev: PrevListing | undefined): Listing {
+export function listMlflowRun(dir: string, prev: PrevListing | undefined, within?: string[]): Listing {
   const out = statFiles([path.join(dir, 'meta.yaml')]);
-  for (const [folder, reuse] of MLFLOW_RUN_FOLDERS) listTree(path.join(dir, folder), 12, out, prev, reuse);
+  for (const [folder, reuse] of MLFLOW_RUN_FOLDERS) listTree(path.join(dir, folder), 12, out, prev, reuse, Infinity, FOLLOWED.has(folder) ? within ?? [] : undefined);
   return out;
 }
 
@@ -240,6 +241,13 @@ function jsonString(s: string): string {
 }
 
 /** The folders of an MLflow run folder that its listing walks, in order, and how much a warm pass trusts of each. */
+/**
+ * The run folders whose links are followed, as MLflow follows them (os.listdir, then open): a key's value is
+ * its file's content wherever the link leads, inside the allowed folders (walk.c's walkRead declines a
+ * folder with a link, so walkInJs judges each).
+ */
+const FOLLOWED = new Set(['params', 'tags', 'metrics']);
+
 const MLFLOW_RUN_FOLDERS: [string, Reuse][] = [
   ['params', 'fingerprints'],
   ['artifacts', 'fingerprints'],
@@ -429,17 +437,18 @@ export function probesForIndex(probes: Probes): [paths: string, seen: Buffer] {
  * files) to `out`. With `prev`, a tree none of whose folders changed is taken from it: 'fingerprints' copies
  * the previous fingerprints as they are, 'names' re-stats each file (for files rewritten in place).
  */
-export function listTree(root: string, maxDepth: number, out: Listing, prev: PrevListing | undefined, reuse: Reuse, maxFiles = Infinity): void {
+export function listTree(root: string, maxDepth: number, out: Listing, prev: PrevListing | undefined, reuse: Reuse, maxFiles = Infinity, follow?: string[]): void {
   if (prev?.dirs && prev.dirs[root] !== undefined && unchangedDirs(root, prev.dirs, out)) {
     const prefix = root + path.sep;
     for (const [f, st] of Object.entries(prev.files)) {
       if (!f.startsWith(prefix)) continue;
-      if (reuse === 'fingerprints') out.files[f] = { size: st.size, mtime: st.mtime, ino: st.ino };
+      // A link out stays out: replacing it changes its folder's mtime.
+      if (reuse === 'fingerprints' || st.size === OUTSIDE_FILE) out.files[f] = { size: st.size, mtime: st.mtime, ino: st.ino };
       else statFiles([f], out);
     }
     return;
   }
-  walk(root, 0, maxDepth, out, reuse, { left: maxFiles });
+  walk(root, 0, maxDepth, out, reuse, { left: maxFiles }, follow);
 }
 
 /** Stats every folder recorded below `root` last time; true when none changed (and records them again). */
@@ -469,10 +478,12 @@ const WALKED_FILE = 3;
  * Adds what is below folder `dir` (at `depth` of `maxDepth`) to `out`, within `budget` files: natively
  * where the module is built and takes the case, else walkInJs (the two list alike: native.test.ts).
  */
-function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse: Reuse, budget: { left: number }): void {
-  const walked = native()?.walk(dir, maxDepth - depth, budget.left);
+/** `follow`: links are followed to files inside these folders (walkRead, reading nothing, declines a folder with a link). */
+function walk(dir: string, depth: number, maxDepth: number, out: Listing, reuse: Reuse, budget: { left: number }, follow?: string[]): void {
+  const mod = native();
+  const walked = follow ? mod?.walkRead(dir, maxDepth - depth, budget.left, 0) : mod?.walk(dir, maxDepth - depth, budget.left);
   if (walked) addWalked(walked[0], walked[1], out, reuse, budget);
-  else walkInJs(dir, depth, maxDepth, out, reuse, budget);
+  else walkInJs(dir, depth, maxDepth, out, reuse, budget, follow);
 }
 
 /** What walk.c saw, added to the listing as walkInJs adds it. */
@@ -511,7 +522,7 @@ function probeWalked(out: { probes?: Probes }, reuse: Reuse, p: string, numbers:
 }
 
 /** walk with readdirSync and statSync. */
-function walkInJs(dir: string, depth: number, maxDepth: number, out: Listing, reuse: Reuse, budget: { left: number }): void {
+function walkInJs(dir: string, depth: number, maxDepth: number, out: Listing, reuse: Reuse, budget: { left: number }, follow?: string[]): void {
   if (depth > maxDepth || budget.left <= 0) return;
   const st = statOrNone(dir);
   let entries: fs.Dirent[] | undefined;
@@ -533,7 +544,7 @@ function walkInJs(dir: string, depth: number, maxDepth: number, out: Listing, re
   for (const e of entries) {
     if (budget.left <= 0) break;
     const full = prefix + e.name;
-    if (e.isDirectory()) walkInJs(full, depth + 1, maxDepth, out, reuse, budget);
+    if (e.isDirectory()) walkInJs(full, depth + 1, maxDepth, out, reuse, budget, follow);
     else if (e.isFile()) {
       // Files never rewritten in place are covered by their folder's mtime; the others are stated each pass.
       statInto(out, full, reuse === 'names');
@@ -541,6 +552,15 @@ function walkInJs(dir: string, depth: number, maxDepth: number, out: Listing, re
     } else if (e.isFIFO() || e.isCharacterDevice() || e.isBlockDevice() || e.isSocket()) {
       // Listed, with no size, so that its reader reports what it is (files.ts openRegular never reads it).
       out.files[full] = { size: SPECIAL_FILE, mtime: 0, ino: 0 };
+      budget.left--;
+    } else if (follow && e.isSymbolicLink()) {
+      // Followed as MLflow follows it; a link to a folder is left out, as MLflow cannot open it as a file.
+      const st = statOrNone(full);
+      if (st?.isDirectory()) continue;
+      if (st?.isFile() && !insideFolders(full, follow)) out.files[full] = { size: OUTSIDE_FILE, mtime: 0, ino: 0 };
+      // A file is listed as one; a FIFO, a device or a dangling link for its reader to report.
+      else if (st?.isFile()) statInto(out, full, reuse === 'names');
+      else out.files[full] = { size: SPECIAL_FILE, mtime: 0, ino: 0 };
       budget.left--;
     }
   }

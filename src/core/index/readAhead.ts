@@ -27,7 +27,7 @@ import { giveBackBuffers, readAheadRun } from './readAheadRuns';
  * A run to read ahead: an MLflow run folder (with what the MLflow reader needs to read its header), or a
  * TensorBoard log directory.
  */
-export type ReadAheadRequest = ({ kind: 'mlflow'; dir: string; run: MlflowRunDir } | { kind: 'tensorboard'; dir: string }) & {
+export type ReadAheadRequest = ({ kind: 'mlflow'; dir: string; run: MlflowRunDir; within?: string[] } | { kind: 'tensorboard'; dir: string }) & {
   /** Position in the indexer's order (set when sent). */
   seq?: number;
 };

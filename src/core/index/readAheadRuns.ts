@@ -42,7 +42,7 @@ function readMlflowRun(req: Extract<ReadAheadRequest, { kind: 'mlflow' }>, maxPo
   const { dir } = req;
   // Packed straight from the native walk; else the unit's own listing.
   const packedListing = PackedMlflowListing.of(dir);
-  const listing = packedListing ? undefined : listMlflowRun(dir, undefined);
+  const listing = packedListing ? undefined : listMlflowRun(dir, undefined, req.within);
   const header = packedListing ? readListedMlflowRunHeader(req.run, packedListing) : readMlflowRunHeader(req.run, listing!.files);
   const metricsDir = path.join(dir, 'metrics') + path.sep;
   const metricFiles: (readonly [file: string, size: number, bytes?: Buffer])[] = packedListing

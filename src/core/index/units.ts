@@ -139,6 +139,11 @@ const ONE_UNIT: Record<Exclude<Format, 'mlflow'>, { kind: UnitKind; make: (sourc
   dvc: { kind: 'dvc-project', make: dvcUnit },
 };
 
+/** The folders `source`'s runs may name files in: the workspace folders and configured sources, and its own `store` folder. */
+function allowedFolders(source: DiscoveredSource, store: string): string[] {
+  return [...(source.allowed ?? [source.root]), store];
+}
+
 export function unitsOfSource(source: DiscoveredSource): Unit[] {
   return source.format === 'mlflow' ? mlflowStoreUnits(source) : [ONE_UNIT[source.format].make(source)];
 }
@@ -279,8 +284,8 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
     kind: 'mlflow-run',
     appendable: true,
     probed: true,
-    ahead: { kind: 'mlflow', dir: rd.dir, run: rd },
-    fingerprint: (prev) => listMlflowRun(rd.dir, prev),
+    ahead: { kind: 'mlflow', dir: rd.dir, run: rd, within: allowedFolders(source, source.path) },
+    fingerprint: (prev) => listMlflowRun(rd.dir, prev, allowedFolders(source, source.path)),
     read(ctx) {
       const { store } = ctx;
       const { rid, diagnostics } = putHeader(store, ctx.readAhead?.header(rd.dir) ?? readMlflowRunHeader(rd, ctx.now), !ctx.incremental);
@@ -341,7 +346,7 @@ function mlflowRunUnit(source: DiscoveredSource, rd: MlflowRunDir, experimentId:
     let diagnostics = header.diagnostics;
     // An `artifacts` folder that is a link out of the workspace and the store: not listed (a link to `/`).
     const artifactsDir = path.join(rd.dir, 'artifacts');
-    if (run.artifacts.length > 0 && fs.lstatSync(artifactsDir, { throwIfNoEntry: false })?.isSymbolicLink() && !insideFolders(artifactsDir, [source.root, source.path])) {
+    if (run.artifacts.length > 0 && fs.lstatSync(artifactsDir, { throwIfNoEntry: false })?.isSymbolicLink() && !insideFolders(artifactsDir, allowedFolders(source, source.path))) {
       run = { ...run, artifacts: [] };
       diagnostics = [...diagnostics, { file: artifactsDir, severity: 'warning', message: outsideMessage('symbolic link', artifactsDir) }];
     }
@@ -419,7 +424,7 @@ function mlflowDbUnit(source: DiscoveredSource): Unit {
             const id = stableId('mlflow-db', source.path, r.run.nativeId);
             let root = r.artifactUri === undefined ? undefined : localArtifactRoot(source.path, r.artifactUri);
             // Listed only inside the workspace or the database's folder (`file:///proc/self/root` is the whole disk).
-            if (root !== undefined && !insideFolders(root, [source.root, path.dirname(source.path)])) {
+            if (root !== undefined && !insideFolders(root, allowedFolders(source, path.dirname(source.path)))) {
               artifactDiagnostics.push({ file: source.path, severity: 'warning', message: `run ${r.run.nativeId}: ${outsideMessage(`artifact location ${r.artifactUri}:`, root)}` });
               root = undefined;
             }

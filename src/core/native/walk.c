@@ -244,7 +244,8 @@ static void walk_dir(walk_t *w, char *path, size_t len, int at, const char *name
     size_t k = strlen(e->name);
     /* Cases Node handles otherwise: an entry of unknown type (Node lstat's it), a name not UTF-8. */
     /* A FIFO, a device or a socket: listing.ts lists it for its reader to report (rare, so left to JavaScript). */
-    if (e->type == DT_UNKNOWN || e->type == DT_FIFO || e->type == DT_CHR || e->type == DT_BLK || e->type == DT_SOCK || !valid_utf8((const unsigned char *)e->name, k) || base + k + 2 > MAX_PATH_BYTES) {
+    /* walkRead (an MLflow run's params, tags, metrics, which MLflow reads through links): a link too. */
+    if ((w->read && e->type == DT_LNK) || e->type == DT_UNKNOWN || e->type == DT_FIFO || e->type == DT_CHR || e->type == DT_BLK || e->type == DT_SOCK || !valid_utf8((const unsigned char *)e->name, k) || base + k + 2 > MAX_PATH_BYTES) {
       w->failed = 1;
       break;
     }
