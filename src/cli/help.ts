@@ -54,8 +54,8 @@ const OPTION_HELP: Record<string, string> = {
 
 const FOOTER = `folder: the one given; else the folder an --index was built from; else the current directory or its
 nearest parent indexed before; for a command naming a run, else the folder indexed last.
-freshness: a query command runs a pass first unless the index's last pass over the same folder finished
-less than RUNLENS_FRESH_SECONDS (default 10) seconds ago; --refresh always, --no-index never.
+freshness: a query command answers from the index when a pass would change nothing (checked without
+walking the folder) and runs a pass first otherwise; --refresh always, --no-index never.
 exit codes: 0 fine, 1 findings (leakage, model warnings), 2 usage or input error, 3 Runlens failed.
 query syntax: params.lr < 0.01 and metrics.val_acc > 0.9 and tags.model = "resnet" and status = "FINISHED"
   and start_time > "2024-05-01" and duration > 2h   (times: ISO dates, UTC unless a zone is given, or epoch ms;

@@ -8,9 +8,10 @@
  * analyze <run>), the folder indexed last; else the current directory. The bundled demo is used only when
  * named (`npm start` does).
  *
- * Freshness: `index` always runs a pass (only changed files are re-read). A query command answers from the
- * index alone when the index's last pass over the same folder and options finished less than FRESH_SECONDS
- * ago, and runs a warm pass first otherwise; `--refresh` always runs one, `--no-index` never does.
+ * Freshness: `index` always runs a pass (only changed files are re-read). A query command opens the index
+ * read-only and checks, without walking the folder, that a pass would change nothing (the probes of the
+ * last pass's walk and of every unit, unchangedSincePass); it answers from the index then, and runs a warm
+ * pass first otherwise. `--refresh` always runs one, `--no-index` never does.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -19,15 +20,12 @@ import { createHash } from 'node:crypto';
 import type { DiscoveredSource } from '../core/discovery';
 import type { Format } from '../core/model';
 import { FORMATS } from '../core/model';
-import { indexWorkspace } from '../core/index/indexer';
+import { indexWorkspace, unchangedSincePass } from '../core/index/indexer';
 import type { IndexSummary } from '../core/index/indexer';
 import { Store } from '../core/index/store';
 import { READERS_VERSION, SCHEMA_VERSION } from '../core/index/schema';
 import type { Args } from './args';
 import { UsageError, value } from './args';
-
-/** How long a pass keeps a query command's answer fresh; `RUNLENS_FRESH_SECONDS` overrides it. */
-export const FRESH_SECONDS = 10;
 
 /** The demo workspace ships next to the package root (found from the bundle or the compiled sources). */
 export function demoWorkspace(): string {
@@ -105,8 +103,8 @@ export function openWorkspace(dirArg: string | undefined, args: Args, options: O
     return { workspace, store };
   }
   if (!options.pass && !args.flags.refresh) {
-    const fresh = openFresh(indexFile, wanted);
-    if (fresh) return { workspace, store: fresh };
+    const current = openCurrent(indexFile, wanted);
+    if (current) return { workspace, store: current };
   }
   const store = Store.open(indexFile);
   try {
@@ -150,15 +148,16 @@ function defaultWorkspace(explicitIndex: string | undefined, byRun: boolean): st
 }
 
 /**
- * The index opened read-only if it is fresh (nothing to migrate, write or check on open: a query command
- * then costs Node's start and the query); undefined if it is not, or cannot be opened so.
+ * The index opened read-only if a pass over the same folder and options would change nothing (nothing to
+ * migrate, write or walk: a query command then costs Node's start, the probe check and the query);
+ * undefined if it would, or the index cannot be opened so.
  */
-function openFresh(indexFile: string, wanted: Omit<PassRecord, 'readers' | 'finishedAt'>): Store | undefined {
+function openCurrent(indexFile: string, wanted: Omit<PassRecord, 'readers' | 'finishedAt'>): Store | undefined {
   if (!fs.existsSync(indexFile)) return undefined;
   let store: Store | undefined;
   try {
     store = Store.open(indexFile, { readonly: true });
-    if (store.db.pragma('user_version', { simple: true }) === SCHEMA_VERSION && isFresh(store, wanted)) return store;
+    if (store.db.pragma('user_version', { simple: true }) === SCHEMA_VERSION && samePass(store, wanted) && unchangedSincePass(store)) return store;
   } catch {
     // Opened for writing below, which says what is wrong if anything is.
   }
@@ -179,15 +178,11 @@ function readersVersion(store: Store): string | null {
   return (store.db.prepare("SELECT value FROM meta WHERE key = 'readers'").pluck().get() as string | undefined) ?? null;
 }
 
-function isFresh(store: Store, wanted: Omit<PassRecord, 'readers' | 'finishedAt'>): boolean {
+/** Whether the index's last pass was over the same folder and options, with these readers. */
+function samePass(store: Store, wanted: Omit<PassRecord, 'readers' | 'finishedAt'>): boolean {
   const last = passRecord(store);
-  if (!last) return false;
-  const env = Number(process.env.RUNLENS_FRESH_SECONDS);
-  const seconds = process.env.RUNLENS_FRESH_SECONDS !== undefined && Number.isFinite(env) && env >= 0 ? env : FRESH_SECONDS;
-  const age = Date.now() - last.finishedAt;
   return (
-    age >= 0 &&
-    age < seconds * 1000 &&
+    last !== undefined &&
     last.workspace === wanted.workspace &&
     JSON.stringify(last.sources) === JSON.stringify(wanted.sources) &&
     JSON.stringify(last.exclude) === JSON.stringify(wanted.exclude) &&

@@ -15,6 +15,7 @@ import { looksLikeKerasCsv, looksLikeKerasHistoryJson } from './formats/keras';
 import { WANDB_RUN_DIR_RE } from './formats/wandb';
 import { isDvcProjectDir } from './formats/dvc';
 import { openRegularFd } from './formats/files';
+import { recordFile, recordFolder, type Probes } from './index/listing';
 
 export interface DiscoveredSource {
   format: Format;
@@ -36,6 +37,12 @@ export interface DiscoveryOptions {
   exclude?: string[];
   maxDepth?: number;
   cancelled?: () => boolean;
+  /**
+   * Filled with what the walk went by: every folder it listed (whose mtime changes when an entry comes or
+   * goes) and every file whose contents it looked at, so that a later check of these probes says whether a
+   * walk would find the same sources without walking.
+   */
+  probes?: Probes;
 }
 
 export interface DiscoveryResult {
@@ -72,6 +79,7 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
       const id = `${st.dev}:${st.ino}`;
       if (visited.has(id)) return;
       visited.add(id);
+      if (options.probes) recordFolder(options, dir, st);
       if (depth > maxDepth) {
         diagnostics.push({ file: dir, severity: 'info', message: `deeper than ${maxDepth} folders; not searched` });
         return;
@@ -100,6 +108,12 @@ export function discoverSources(roots: string[], options: DiscoveryOptions = {})
         return;
       }
       const checkpoints = entries.filter((e) => CHECKPOINT_RE.test(e.name) && fs.existsSync(path.join(dir, e.name, 'trainer_state.json')));
+      if (options.probes) {
+        for (const e of entries) {
+          if (CHECKPOINT_RE.test(e.name)) recordFile(options, path.join(dir, e.name, 'trainer_state.json'));
+          else if (/\.(csv|json|db|sqlite|sqlite3|dvc)$/i.test(e.name)) recordFile(options, path.join(dir, e.name));
+        }
+      }
       if (names.has('trainer_state.json') || checkpoints.length > 0) sources.push({ format: 'huggingface', path: dir, root });
       const skip = new Set(checkpoints.map((e) => e.name));
       for (const e of entries) {

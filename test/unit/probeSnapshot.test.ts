@@ -105,7 +105,8 @@ for (const [mode, run] of modes) {
         holds(store, 'after a unit was read again');
         assert.equal(indexWorkspace(store, { roots: [ws] }).read, 0, 'the change noted, the unit is not read again');
         // More changes than are merged at each pass: the file is written anew, with every change in it.
-        const many = [...store.allUnitProbes().keys()].slice(0, 33);
+        // (Not the walk's probes, kept with the 'discovery' unit, which every pass writes and none counts as read.)
+        const many = [...store.allUnitProbes().keys()].filter((key) => key !== 'discovery').slice(0, 33);
         store.db.transaction(() => many.forEach((key) => store.dropUnit(key)))();
         assert.equal(indexWorkspace(store, { roots: [ws] }).read, 33);
         assert.notEqual(store.probeSnapshotToken(), token);

@@ -14,7 +14,8 @@ import { FORMATS } from '../model';
 import { IndexStorageError, isStorageError } from './store';
 import type { Store } from './store';
 import { linkRuns } from './links';
-import { probesUnchanged, tailAt } from './listing';
+import { probeFolder, probesUnchanged, tailAt } from './listing';
+import type { Probes } from './listing';
 import { ProbeCheck } from './probeSnapshot';
 import { native, nativeError } from '../native/native';
 import { ReadAhead, type ReadAheadOptions } from './readAhead';
@@ -69,12 +70,14 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   options.onProgress?.({ phase: 'discover', done: 0, total: 0 });
   // Every unit's probes, checked on other threads while this one discovers the units.
   const probes = ProbeCheck.start(store);
-  const found = discoverSources(options.roots, { exclude: options.exclude, cancelled });
+  const walked: Probes = { paths: [], seen: [] };
+  const found = discoverSources(options.roots, { exclude: options.exclude, cancelled, probes: walked });
   // Where runs may name files: every workspace folder and every configured source, not only their own root.
   const allowed = [...options.roots, ...(options.sources ?? []).map((s) => s.path)].map((p) => path.resolve(p));
   const sources = [...found.sources, ...(options.sources ?? [])].map((s) => ({ ...s, allowed }));
   const units: Unit[] = [];
   for (const s of sources) units.push(...unitsOfSource(s));
+  probeUnitListings(walked, sources, units);
   const summary: IndexSummary = {
     sources: sources.length,
     units: units.length,
@@ -122,7 +125,8 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   const cold = indexed.size === 0;
   if (cold) store.dropSummaryIndexes();
   try {
-    store.putUnit('discovery', 'discovery', { files: {} });
+    // The walk's probes: what unchangedSincePass checks instead of walking again.
+    store.putUnit('discovery', 'discovery', { files: {} }, summary.cancelled ? undefined : walked);
     store.putDiagnostics('discovery', found.diagnostics);
     seen.add('discovery');
     for (let i = 0; i < units.length; i++) {
@@ -183,6 +187,63 @@ export function indexWorkspace(store: Store, options: IndexOptions): IndexSummar
   summary.ms = performance.now() - t0;
   options.onProgress?.({ phase: 'done', done: units.length, total: units.length });
   return summary;
+}
+
+/**
+ * Adds to the walk's probes the folders listed to make the units of its sources: an MLflow store's folder,
+ * its `.trash`, and each experiment's folder (whose run folders are units).
+ */
+function probeUnitListings(walked: Probes, sources: DiscoveredSource[], units: Unit[]): void {
+  const out = { probes: walked, files: {}, dirs: {} };
+  for (const s of sources) {
+    if (s.format !== 'mlflow') continue;
+    probeFolder(out, s.path);
+    probeFolder(out, path.join(s.path, '.trash'));
+  }
+  for (const u of units) if (u.kind === 'mlflow-experiment' && u.origin.dir) probeFolder(out, u.origin.dir);
+}
+
+/**
+ * Whether a warm pass would leave the index as it is, checked without one: the walk's probes (kept with
+ * the 'discovery' unit) and every unit's probes still see what they saw, and the units without probes
+ * (an mlflow.db, say) have the files they had. Writes nothing, so it may run on an index opened read-only.
+ * False where anything changed or cannot be told: a pass then finds out.
+ */
+export function unchangedSincePass(store: Store): boolean {
+  const db = store.db;
+  return db.transaction(() => {
+    const probed = db.prepare('SELECT COUNT(*) FROM probes').pluck().get() as number;
+    const hasWalk = db.prepare("SELECT 1 FROM probes WHERE unit = 'discovery'").pluck().get() !== undefined;
+    if (!hasWalk) return false;
+    const check = ProbeCheck.start(store);
+    // The keys from the two key indexes, not a scan of the units' states.
+    const rest = db.prepare('SELECT key FROM units EXCEPT SELECT unit FROM probes').pluck().all() as string[];
+    const get = db.prepare('SELECT kind, state FROM units WHERE key = ?');
+    let same = true;
+    for (const key of rest) {
+      const row = get.get(key) as { kind: UnitKind; state: string };
+      const prev = JSON.parse(row.state) as UnitState;
+      const unit = prev.origin && unitFromOrigin(row.kind, prev.origin);
+      // A probed unit without probes is listed in full by a pass.
+      if (!unit || unit.probed || !sameFiles(prev.files, unit.fingerprint(prev).files)) {
+        same = false;
+        break;
+      }
+    }
+    // (The answer waited for even when not needed: the check's threads hold the snapshot.)
+    return check.unchanged().size === probed && same;
+  })();
+}
+
+function sameFiles(prev: Record<string, FileState>, now: Record<string, FileState>): boolean {
+  const keys = Object.keys(now);
+  if (keys.length !== Object.keys(prev).length) return false;
+  for (const f of keys) {
+    const p = prev[f];
+    const st = now[f];
+    if (!p || p.size !== st.size || p.mtime !== st.mtime || p.ino !== st.ino) return false;
+  }
+  return true;
 }
 
 /**

@@ -275,6 +275,16 @@ function dirProbe(out: { probes?: Probes }, dir: string, state: number, mtime = 
   out.probes.seen.push(state, mtime);
 }
 
+/** Records folder `dir` among the probes with the stat the caller made (discovery's walk, which lists it). */
+export function recordFolder(out: { probes?: Probes }, dir: string, st: fs.Stats): void {
+  dirProbe(out, dir, FOLDER, st.mtimeMs);
+}
+
+/** Records file `file` among the probes, statted here: one whose contents the caller went by. */
+export function recordFile(out: { probes?: Probes }, file: string): void {
+  fileProbe(out, file, statOrNone(file));
+}
+
 /**
  * Records folder `dir` among the probes: for units that find files by listing a folder themselves (event
  * files in a log directory), whose new files change the folder's mtime.
