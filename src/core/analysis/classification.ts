@@ -68,7 +68,7 @@ export function reportFromConfusion(order: string[], confusion: number[][]): Cla
   const rowSum = confusion.map((r) => r.reduce((a, b) => a + b, 0));
   const colSum = order.map((_, j) => confusion.reduce((a, r) => a + r[j], 0));
   const tp = order.map((_, i) => confusion[i][i]);
-  const perClass: Record<string, ClassMetrics> = {};
+  const perClass: Record<string, ClassMetrics> = Object.create(null); // keyed by labels from the file
   const precisions: number[] = [];
   const recalls: number[] = [];
   const f1s: number[] = [];
@@ -124,7 +124,7 @@ export function segmentReport(truth: string[], predicted: string[], segments: st
     if (!list) groups.set(s, (list = []));
     list.push(i);
   });
-  const out: Record<string, { n: number; accuracy: number; macroF1: number }> = {};
+  const out: Record<string, { n: number; accuracy: number; macroF1: number }> = Object.create(null); // keyed by the file's values
   for (const s of sortLabels(groups.keys())) {
     const idx = groups.get(s)!;
     const r = classificationReport(idx.map((i) => truth[i]), idx.map((i) => predicted[i]));

@@ -231,7 +231,7 @@ export class EvaluationBuilder {
       if (scores && scores.length === t.length && scores.every(Number.isFinite)) binary = { ...binaryCurves(t.map((x) => x === positive), scores), positive };
     }
     const threshold = this.options.segmentThreshold ?? 0.05;
-    const segments: Evaluation['segments'] = {};
+    const segments: Evaluation['segments'] = Object.create(null); // keyed by column names
     const fairness: Evaluation['fairness'] = {};
     for (const [column, groups] of this.segmentValues) {
       const values = segmentReport(t, p, groups);
@@ -253,7 +253,7 @@ export class EvaluationBuilder {
   private finishRegression(): Evaluation {
     const t = Float64Array.from(this.truth, Number);
     const p = Float64Array.from(this.predicted, Number);
-    const segments: RegressionEvaluation['segments'] = {};
+    const segments: RegressionEvaluation['segments'] = Object.create(null); // keyed by column names
     for (const [column, groups] of this.segmentValues) {
       const values = regressionSegments(t, p, groups, sortLabels);
       const maes = Object.values(values).map((v) => v.mae);

@@ -57,7 +57,7 @@ export function regressionSegments(truth: ArrayLike<number>, predicted: ArrayLik
     if (!list) groups.set(s, (list = []));
     list.push(i);
   });
-  const out: Record<string, RegressionMetrics> = {};
+  const out: Record<string, RegressionMetrics> = Object.create(null); // keyed by the file's values
   for (const s of sort(groups.keys())) {
     const idx = groups.get(s)!;
     out[s] = regressionMetrics(idx.map((i) => truth[i]), idx.map((i) => predicted[i]));
